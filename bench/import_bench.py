@@ -1,0 +1,184 @@
+"""Excel import benchmark: a 100,000-row monthly training report (PostgreSQL).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/skills_portal_bench \\
+        .venv/bin/python bench/import_bench.py [--peer-rows 10000]
+
+Writes bench/results/training-100k.xlsx (deterministic), then measures in one run:
+- the bare read: python-calamine turning every row of the sheet into Python values;
+- the portal's import of the same file (read + check + save: what "confirm" does), with its
+  peak Python memory and the process's peak RSS;
+- django-import-export with its default settings (row by row, the usual peer path) on the same
+  layout. It is slow enough that, by default, it imports the first --peer-rows rows and its
+  time is scaled to the whole file (printed as such).
+Prints import / bare read (goal ≤ 4) and peak memory (goal ≤ 500 MB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import resource
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+import bench  # noqa: E402
+
+bench.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from openpyxl import Workbook  # noqa: E402
+
+from bench import national  # noqa: E402
+from targets.models import OrgUnit  # noqa: E402
+from targets.seeding import load_seed_plans  # noqa: E402
+from training.models import TrainingFigure  # noqa: E402
+
+ROWS = 100_000
+MONTHS = 12
+COMBOS = (("企业职工", "岗位技能提升培训"), ("农村转移劳动者", "就业技能培训"), ("脱贫人口", "就业技能培训"))
+HEADER = ["单位", "月份", "培训对象", "培训类型", "培训人次", "其中：新入训人数", "结业人次",
+          "培训后取证人次"]
+FILE = ROOT / "bench" / "results" / "training-100k.xlsx"
+
+
+def build_file(counties: list[str]) -> int:
+    FILE.parent.mkdir(parents=True, exist_ok=True)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("培训月报")
+    sheet.append(HEADER)
+    rows = 0
+    for index, name in enumerate(counties):
+        for month in range(1, MONTHS + 1):
+            for combo, (group, kind) in enumerate(COMBOS):
+                if rows == ROWS:
+                    break
+                trained = 20 + (index * 7 + month * 5 + combo * 3) % 80
+                sheet.append([name, f"{national.YEAR}-{month:02d}", group, kind, trained,
+                              trained // 2, trained - 5, trained // 3])
+                rows += 1
+    book.save(FILE)
+    return rows
+
+
+def bare_read() -> int:
+    from python_calamine import CalamineWorkbook
+
+    workbook = CalamineWorkbook.from_path(str(FILE))
+    rows = workbook.get_sheet_by_index(0).to_python()
+    return len(rows) - 1
+
+
+def portal_import(user) -> int:
+    from imports import figures
+    from imports.reader import read_workbook
+    from training.resources import TRAINING_IMPORT
+
+    sheets = read_workbook(FILE.read_bytes(), FILE.name)
+    analysis = figures.apply(TRAINING_IMPORT, sheets, user=user)
+    if analysis.errors:
+        raise SystemExit(f"import refused: {[e.as_dict() for e in analysis.errors[:5]]}")
+    return len(analysis.create) + len(analysis.update)
+
+
+def peer_import(limit: int) -> tuple[int, float]:
+    """django-import-export, default settings, a resource for the same headers."""
+    import tablib
+    from import_export import fields, resources, widgets
+
+    class MonthWidget(widgets.Widget):
+        def clean(self, value, row=None, **kwargs):
+            return dt.datetime.strptime(str(value), "%Y-%m").date()
+
+    class TrainingFigureResource(resources.ModelResource):
+        org_unit = fields.Field(attribute="org_unit", column_name="单位",
+                                widget=widgets.ForeignKeyWidget(OrgUnit, "name"))
+        period = fields.Field(attribute="period", column_name="月份", widget=MonthWidget())
+        target_group = fields.Field(attribute="target_group", column_name="培训对象")
+        training_type = fields.Field(attribute="training_type", column_name="培训类型")
+        trained = fields.Field(attribute="trained", column_name="培训人次",
+                               widget=widgets.IntegerWidget())
+        persons = fields.Field(attribute="persons", column_name="其中：新入训人数",
+                               widget=widgets.IntegerWidget())
+        completed = fields.Field(attribute="completed", column_name="结业人次",
+                                 widget=widgets.IntegerWidget())
+        certified = fields.Field(attribute="certified", column_name="培训后取证人次",
+                                 widget=widgets.IntegerWidget())
+
+        class Meta:
+            model = TrainingFigure
+            fields = ("org_unit", "period", "target_group", "training_type", "trained",
+                      "persons", "completed", "certified")
+            import_id_fields = ("org_unit", "period", "target_group", "training_type")
+
+    with FILE.open("rb") as handle:
+        dataset = tablib.import_set(handle, format="xlsx")
+    subset = tablib.Dataset(*dataset[:limit], headers=dataset.headers)
+    start = time.perf_counter()
+    result = TrainingFigureResource().import_data(subset, dry_run=False)
+    elapsed = time.perf_counter() - start
+    if result.has_errors() or result.has_validation_errors():
+        raise SystemExit("django-import-export reported errors")
+    return len(subset), elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--peer-rows", type=int, default=10_000,
+                        help="rows django-import-export imports (its time is scaled to the file)")
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("The benchmark needs PostgreSQL: set DATABASE_URL to a scratch database.")
+    call_command("flush", interactive=False, verbosity=0)
+    call_command("migrate", verbosity=0)
+    load_seed_plans(ROOT / "fixtures")
+    national.build_tree()
+    counties = list(OrgUnit.objects.filter(level=3, name__startswith="合成")
+                    .order_by("code").values_list("name", flat=True))
+    rows = build_file(counties)
+    user = get_user_model().objects.create_superuser("bench", password=None)
+    print(f"file: {FILE.relative_to(ROOT)}  {FILE.stat().st_size / 2**20:.1f} MB, {rows:,} rows, "
+          f"{-(-rows // (MONTHS * len(COMBOS))):,} counties × "
+          f"{MONTHS} months × {len(COMBOS)} categories", flush=True)
+
+    start = time.perf_counter()
+    assert bare_read() == rows
+    bare = time.perf_counter() - start
+
+    start = time.perf_counter()
+    written = portal_import(user)
+    ours = time.perf_counter() - start
+    assert written == rows == TrainingFigure.objects.count()
+    start = time.perf_counter()
+    assert portal_import(user) == 0  # the same file again changes nothing
+    again = time.perf_counter() - start
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before any tracing
+    # Memory in a separate run: tracing allocations slows Python down several times.
+    TrainingFigure.objects.all().delete()
+    tracemalloc.start()
+    portal_import(user)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    TrainingFigure.objects.all().delete()
+    peer_rows, peer = peer_import(min(args.peer_rows, rows))
+    peer_total = peer * rows / peer_rows
+    peer_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"bare read (python-calamine):        {bare:7.2f} s")
+    print(f"portal import (read+check+save):    {ours:7.2f} s   ratio {ours / bare:5.2f} (goal ≤ 4)")
+    print(f"same file again (nothing to save):  {again:7.2f} s")
+    print(f"django-import-export, defaults:     {peer:7.2f} s for {peer_rows:,} rows"
+          + (f" → {peer_total:,.0f} s scaled to {rows:,}" if peer_rows < rows else "")
+          + f"   ratio {peer_total / bare:6.1f} to the bare read, {peer_total / ours:5.1f}× the portal")
+    print(f"peak memory: {rss:.0f} MB process RSS through the bare read and both imports "
+          f"(goal ≤ 500 MB); {peak / 2**20:.0f} MB traced in Python during an import; "
+          f"{peer_rss:.0f} MB RSS after tracing and django-import-export's load of the file")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""Roll-up benchmark on national synthetic data (PostgreSQL).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/skills_portal_bench \\
+        .venv/bin/python bench/rollup_bench.py
+
+Builds the synthetic tree and targets in a scratch database, loads figures for half of the
+provinces, measures, loads the other half, measures again, and prints from this one run:
+roll-up time for one month; the bare-SQL lower bound (one SUM … GROUP BY per figure table over
+the same rows, through the same closure table); their ratio; the cost of doubling the data;
+peak Python memory of the roll-up and the process's peak RSS.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import resource
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+import bench  # noqa: E402
+
+bench.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from bench import national  # noqa: E402
+from targets.rollup import rollup_month  # noqa: E402
+from targets.seeding import load_seed_plans  # noqa: E402
+
+MONTH = dt.date(national.YEAR, 12, 1)  # year-to-date over all twelve months
+REPEAT = 3
+
+BARE_SQL = [
+    """SELECT c.ancestor_id, SUM(f.trained) FROM training_trainingfigure f
+       JOIN targets_orgunitclosure c ON c.descendant_id = f.org_unit_id
+       WHERE f.period BETWEEN %s AND %s GROUP BY c.ancestor_id""",
+    """SELECT c.ancestor_id, SUM(f.count) FROM certification_certificatefigure f
+       JOIN targets_orgunitclosure c ON c.descendant_id = f.org_unit_id
+       WHERE f.period BETWEEN %s AND %s GROUP BY c.ancestor_id""",
+    """SELECT c.ancestor_id, COUNT(*), SUM(f.participants) FROM competitions_competition f
+       JOIN targets_orgunitclosure c ON c.descendant_id = f.organiser_unit_id
+       WHERE f.start_date BETWEEN %s AND %s GROUP BY c.ancestor_id""",
+    """SELECT c.ancestor_id, COUNT(*) FROM competitions_award f
+       JOIN targets_orgunitclosure c ON c.descendant_id = f.org_unit_id
+       WHERE f.awarded_on BETWEEN %s AND %s GROUP BY c.ancestor_id""",
+]
+
+
+def timed(fn, repeat=REPEAT) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def bare() -> None:
+    with connection.cursor() as cursor:
+        for sql in BARE_SQL:
+            cursor.execute(sql, [dt.date(national.YEAR, 1, 1), dt.date(national.YEAR, 12, 31)])
+            cursor.fetchall()
+
+
+def measure(label: str) -> dict:
+    rollup = timed(lambda: rollup_month(MONTH, trigger="bench"))
+    lower = timed(bare)
+    tracemalloc.start()
+    run = rollup_month(MONTH, trigger="bench")
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT (SELECT COUNT(*) FROM training_trainingfigure)"
+                       " + (SELECT COUNT(*) FROM certification_certificatefigure)"
+                       " + (SELECT COUNT(*) FROM competitions_competition)"
+                       " + (SELECT COUNT(*) FROM competitions_award)")
+        figures = cursor.fetchone()[0]
+    result = {"label": label, "figures": figures, "rollup": rollup, "bare": lower,
+              "ratio": rollup / lower, "peak_mb": peak / 2**20, "rows": run.rows_written,
+              "queries": run.queries}
+    print(f"{label:<11} figures={figures:>9,}  snapshot rows={run.rows_written:>6,}  "
+          f"queries={run.queries:>3}  roll-up={rollup:6.2f}s  bare SQL={lower:6.2f}s  "
+          f"ratio={rollup / lower:5.2f}  peak Python memory={peak / 2**20:6.1f} MB", flush=True)
+    return result
+
+
+def main() -> None:
+    if connection.vendor != "postgresql":
+        sys.exit("The benchmark needs PostgreSQL: set DATABASE_URL to a scratch database.")
+    call_command("flush", interactive=False, verbosity=0)
+    call_command("migrate", verbosity=0)
+    load_seed_plans(ROOT / "fixtures")
+    provinces = national.build_tree()
+    targets = national.build_targets()
+    counties = sum(national.counties_in(p, c)
+                   for p in range(national.PROVINCES) for c in range(national.CITIES[p]))
+    print(f"synthetic tree: {national.PROVINCES} provinces, {sum(national.CITIES)} cities, "
+          f"{counties:,} counties; {targets:,} targets", flush=True)
+    half = provinces[: len(provinces) // 2 + 1]
+    national.build_figures(half)
+    small = measure("half scale")
+    national.build_figures(provinces[len(half):])
+    full = measure("full scale")
+    growth = full["rollup"] / small["rollup"]
+    data_growth = full["figures"] / small["figures"]
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"ratio roll-up / bare SQL at full scale: {full['ratio']:.2f} (goal ≤ 3)")
+    print(f"doubling the data ({data_growth:.2f}× rows) costs {growth:.2f}× (goal ≤ 2.2)")
+    print(f"peak memory: {full['peak_mb']:.1f} MB in Python during the roll-up, "
+          f"{rss:.0f} MB process RSS (goal ≤ 300 MB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,17 @@
+from django.contrib import admin
+
+from skills_portal.admin import ScopedAdmin
+
+from .models import CertificateFigure
+
+
+@admin.register(CertificateFigure)
+class CertificateFigureAdmin(ScopedAdmin):
+    write_roles = "values"
+    list_display = ("org_unit", "department", "period", "certificate_type", "level", "occupation",
+                    "industry", "count", "is_demo")
+    list_filter = ("period", "certificate_type", "level", "industry", "is_demo")
+    search_fields = ("org_unit__name", "department__name", "occupation")
+    list_select_related = ("org_unit", "department")
+    autocomplete_fields = ("org_unit", "department")
+    readonly_fields = ("entered_by", "is_demo")

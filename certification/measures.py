@@ -1,0 +1,15 @@
+from skills_portal.choices import Industry
+from targets.measures import Dimension, Measure, Source, registry
+
+from .choices import CertificateType, SkillLevel
+
+registry.register(
+    Measure("certification.certificates", "取证人数", "人", (
+        Dimension("certificate_type", "证书类型", CertificateType.values),
+        Dimension("level", "等级", SkillLevel.values),
+        Dimension("occupation", "职业（工种）"),
+        Dimension("industry", "行业", Industry.values),
+    ), Source(model="certification.CertificateFigure", date_field="period", value="count",
+              dimensions={"certificate_type": "certificate_type", "level": "level",
+                          "occupation": "occupation", "industry": "industry"})),
+)

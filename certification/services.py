@@ -1,0 +1,27 @@
+"""Writes of the certification app."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from skills_portal.grid import GridData, SaveOutcome, save_grid
+
+from .forms import CERTIFICATE_GRID
+
+
+@dataclass(frozen=True)
+class CertificateSlice:
+    department: object | None = None
+    occupation: str = ""
+    industry: str = ""
+
+    def fixed(self, org_unit, period: dt.date) -> dict:
+        return {"org_unit": org_unit, "department": self.department, "period": period,
+                "occupation": self.occupation, "industry": self.industry}
+
+
+def save_certificate_month(*, user, org_unit, period: dt.date, slice_: CertificateSlice,
+                           data: GridData) -> SaveOutcome:
+    return save_grid(user=user, spec=CERTIFICATE_GRID, fixed=slice_.fixed(org_unit, period),
+                     data=data, extra={"entered_by": user, "is_demo": False})

@@ -1,0 +1,76 @@
+"""One FilterSet per model: the list pages use these now, the API and exports will too.
+Text search never looks at ID numbers (a search box would let anyone confirm a number)."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from skills_portal.filters import SubtreeFilter
+
+from .choices import CompetitionLevel, HonourLevel, HonourTitle, Medal, RecipientKind
+from .models import Award, Competition
+
+YEAR_RANGE = {"min_value": 1949, "max_value": 2100}
+
+
+def _user(request):
+    return request.user if request else None
+
+
+def _competitions(request):
+    return Competition.objects.linkable_for(_user(request)).select_related("organiser_unit")
+
+
+def _search(queryset, value, fields):
+    value = (value or "").strip()
+    if not value:
+        return queryset
+    q = Q()
+    for name in fields:
+        q |= Q(**{f"{name}__icontains": value})
+    return queryset.filter(q)
+
+
+class CompetitionFilter(django_filters.FilterSet):
+    level = django_filters.ChoiceFilter(choices=CompetitionLevel.choices,
+                                        label=_("Competition level"))
+    year = django_filters.NumberFilter(field_name="start_date", lookup_expr="year",
+                                       label=_("Year"), **YEAR_RANGE)
+    unit = SubtreeFilter("organiser_unit")
+    q = django_filters.CharFilter(method="filter_text", label=_("Search"))
+
+    class Meta:
+        model = Competition
+        fields = ["level", "year", "unit"]
+
+    def filter_text(self, queryset, name, value):
+        return _search(queryset, value, ("name", "occupations", "note", "organiser_unit__name",
+                                         "organiser_department__name"))
+
+
+class AwardFilter(django_filters.FilterSet):
+    competition = django_filters.ModelChoiceFilter(queryset=_competitions,
+                                                   label=_("Competition"))
+    level = django_filters.ChoiceFilter(field_name="competition__level",
+                                        choices=CompetitionLevel.choices,
+                                        label=_("Competition level"))
+    medal = django_filters.ChoiceFilter(choices=Medal.choices, label=_("Medal or prize"))
+    honour_title = django_filters.ChoiceFilter(choices=HonourTitle.choices,
+                                               label=_("Honour title"))
+    honour_level = django_filters.ChoiceFilter(choices=HonourLevel.choices,
+                                               label=_("Honour level"))
+    recipient_kind = django_filters.ChoiceFilter(choices=RecipientKind.choices,
+                                                 label=_("Recipient"))
+    year = django_filters.NumberFilter(field_name="awarded_on", lookup_expr="year",
+                                       label=_("Year"), **YEAR_RANGE)
+    unit = SubtreeFilter()
+    q = django_filters.CharFilter(method="filter_text", label=_("Search"))
+
+    class Meta:
+        model = Award
+        fields = ["competition", "level", "medal", "honour_title", "honour_level",
+                  "recipient_kind", "year", "unit"]
+
+    def filter_text(self, queryset, name, value):
+        return _search(queryset, value, ("recipient_name", "employer", "note", "competition__name",
+                                         "org_unit__name", "department__name"))

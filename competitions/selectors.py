@@ -1,0 +1,54 @@
+"""Reads of the competitions app. Every function that serves a user takes the user for scoping."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+
+from skills_portal.access import VIEW
+
+from .models import Award, Competition
+
+
+def competition_list(user):
+    """Competitions the user may see, each with the number of its awards the user may see."""
+    visible_awards = Award.objects.for_user(user).values("pk")
+    return (
+        Competition.objects.for_user(user)
+        .select_related("organiser_unit", "organiser_department")
+        .annotate(award_count=Count("awards", filter=Q(awards__pk__in=visible_awards)))
+    )
+
+
+def competition_for(user, pk: int, action: str = VIEW) -> Competition:
+    """Raises Competition.DoesNotExist outside the user's scope."""
+    return Competition.objects.for_user(user, action).select_related(
+        "organiser_unit", "organiser_department"
+    ).get(pk=pk)
+
+
+def award_list(user):
+    return Award.objects.for_user(user).select_related(
+        "competition", "org_unit", "department"
+    )
+
+
+def award_for(user, pk: int, action: str = VIEW) -> Award:
+    """Raises Award.DoesNotExist outside the user's scope."""
+    return Award.objects.for_user(user, action).select_related(
+        "competition", "org_unit", "department"
+    ).get(pk=pk)
+
+
+def linkable_competitions(user):
+    """Competitions an award entered by `user` may name."""
+    return Competition.objects.linkable_for(user).select_related("organiser_unit")
+
+
+def with_id_display(user, awards):
+    """Set `id_display` on each award: the full ID number for the recipient's own unit (and
+    system administrators), masked for everyone else."""
+    awards = list(awards)
+    for award in awards:
+        award.id_display = award.id_number_for(user)
+    return awards
+

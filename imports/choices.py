@@ -1,0 +1,16 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEWED = "previewed", _("previewed, waiting for confirmation")
+    REFUSED = "refused", _("refused")
+    RUNNING = "running", _("running")
+    APPLIED = "applied", _("applied")
+    FAILED = "failed", _("failed")
+    DISCARDED = "discarded", _("discarded")
+
+
+class ValueBasis(models.TextChoices):
+    MONTH = "month", _("this month (本月)")
+    YEAR_TO_DATE = "ytd", _("year to date (累计)")

@@ -1,0 +1,646 @@
+"""Importing monthly figures from a spreadsheet in the long layout: one row per unit, month
+and dimensions, one column per measured field — the entry grid's cells written as rows.
+
+`analyse` reads and checks everything without writing: every error with sheet, row, column
+and reason; what would be created, updated or left unchanged. `apply` runs the same analysis
+inside one transaction and writes only if it finds no error: all or nothing, and the same
+file twice changes nothing (rows are matched on the figure's natural key).
+
+The work per row is a few dictionary lookups; the database is read a bounded number of
+times per file (units, departments, programmes, scope, existing figures) and written with
+bulk statements.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from openpyxl.utils import get_column_letter
+
+from skills_portal.access import WRITE_ROLES, Scope, writable_departments, writable_units
+from skills_portal.bulk import insert_rows
+from skills_portal.grid import MAX_CELL, GridSpec
+
+from .choices import ValueBasis
+from .matching import DepartmentResolver, UnitResolver
+from .reader import (
+    CellError,
+    ImportRefused,
+    Sheet,
+    header_key,
+    parse_bool,
+    parse_count,
+    parse_month,
+    parse_number,
+    text,
+)
+
+MAX_DECIMAL = Decimal(10) ** 14  # the DecimalField(18, 4) limit
+PROGRESS_EVERY = 10_000  # rows between progress reports
+
+TOTAL_WORDS = ("合计", "总计", "小计", "全市总计", "全省总计", "全县总计", "总合计")
+NOTE_PREFIXES = ("注", "说明", "填表说明", "备注", "填报说明", "附注")
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    field: str
+    kind: str = "choice"  # choice | bool | text | programme | count
+    choices: tuple[tuple[str, str], ...] = ()
+    aliases: tuple[str, ...] = ()
+    required: bool = True
+
+    def header_keys(self) -> set[str]:
+        return {header_key(h) for h in (self.header, *self.aliases)}
+
+
+UNIT = Column("单位", "org_unit", "unit", aliases=("地区", "单位名称", "县(市、区)", "县市区", "区县",
+                                                   "单位代码", "行政区划代码", "区划代码"))
+DEPARTMENT = Column("部门", "department", "department", aliases=("填报部门", "报送部门", "部门名称"),
+                    required=False)
+MONTH = Column("月份", "period", "month", aliases=("统计月份", "所属月份", "年月", "报告期", "时间"))
+BASIS = Column("口径", "basis", "basis", aliases=("数据口径", "本月/累计"), required=False)
+
+
+@dataclass(frozen=True)
+class FigureLayout:
+    """A kind of monthly figure as a long table: unit, department, month, then the dimension
+    columns that key a figure and the value columns. Domain apps derive theirs from their
+    entry grid (`from_grid`), so the spreadsheet and the grid always agree."""
+
+    kind: str
+    title: str
+    model: type
+    app: str | None  # whose validation rules run on the months an import touches
+    dimensions: tuple[Column, ...]
+    values: tuple[Column, ...]
+    ordering: tuple[tuple[str, str], ...] = ()  # (smaller, larger) value fields
+    # A record's dimensions that cannot go together: returns (field, message) or None.
+    check: Callable[[dict], tuple[str, str] | None] | None = None
+    year_to_date: bool = True  # may values be given as 累计 (not for stock levels)
+    zero_is_empty: bool = True  # a row of zeros clears the figure (a stock's 0 is a value)
+    fixed: tuple[tuple[str, object], ...] = ()  # other columns written on new rows
+
+    @classmethod
+    def from_grid(cls, *, kind: str, title: str, grid: GridSpec, extra: tuple[Column, ...] = (),
+                  aliases: dict[str, tuple[str, ...]] | None = None) -> FigureLayout:
+        aliases = aliases or {}
+        rows, cols = grid.rows, grid.cols
+
+        def check(record: dict) -> tuple[str, str] | None:
+            if grid.cell_enabled(record[rows.field], record[cols.field]):
+                return None
+            return cols.field, f"{record[rows.field]}没有“{record[cols.field]}”这一{cols.label}"
+
+        return cls(
+            kind=kind, title=title, model=grid.model, app=grid.app,
+            dimensions=tuple(Column(a.label, a.field, "choice", a.choices, aliases.get(a.field, ()))
+                             for a in (rows, cols)) + extra,
+            values=tuple(Column(b.label, b.field, "count", aliases=aliases.get(b.field, ()),
+                                required=False) for b in grid.blocks),
+            ordering=grid.ordering, check=check,
+        )
+
+    def dimension_columns(self) -> tuple[Column, ...]:
+        return self.dimensions
+
+    def value_columns(self) -> tuple[Column, ...]:
+        return self.values
+
+    def columns(self) -> tuple[Column, ...]:
+        return (UNIT, DEPARTMENT, MONTH, BASIS, *self.dimensions, *self.values)
+
+    @property
+    def value_fields(self) -> tuple[str, ...]:
+        return tuple(c.field for c in self.values)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {c.field: c.header for c in self.values}
+
+
+@dataclass
+class Issue:
+    sheet: str
+    row: int | None
+    column: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"sheet": self.sheet, "row": self.row, "column": self.column,
+                "message": self.message}
+
+
+@dataclass
+class Analysis:
+    layout: FigureLayout
+    rows: int = 0
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    create: list[dict] = field(default_factory=list)  # field values of new figures
+    update: list[tuple[int, dict, dict]] = field(default_factory=list)  # (pk, before, after)
+    delete: list[tuple[int, dict]] = field(default_factory=list)  # all-zero rows that existed
+    unchanged: int = 0
+    row_of: dict[tuple, int] = field(default_factory=dict)  # natural key → sheet row
+    pairs: set[tuple[int, dt.date]] = field(default_factory=set)  # (unit, month) touched
+    labels: dict[int, str] = field(default_factory=dict)  # unit id → name
+    letters: dict[str, str] = field(default_factory=dict)  # field → "G（培训人次）"
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def error(self, sheet: str, row: int | None, column: str, message: str) -> None:
+        self.errors.append(Issue(sheet, row, column, message))
+
+    def change_rows(self, limit: int) -> list[dict]:
+        """What applying would do, for the preview: the first `limit` changes."""
+        layout = self.layout
+        labels = layout.labels
+        dims = [c.field for c in layout.dimension_columns()]
+
+        def describe(values: dict) -> str:
+            return "，".join(f"{labels[f]} {values[f]:,}" for f in layout.value_fields if f in values)
+
+        def where(values: dict) -> str:
+            parts = [self.labels.get(values.get("org_unit"), ""), f"{values['period']:%Y-%m}"]
+            parts += [str(values[d]) for d in dims
+                      if values.get(d) not in ("", None, False) and d != "programme"]
+            return " · ".join(p for p in parts if p)
+
+        shown = [{"action": "新增", "row": v["_row"], "label": where(v), "before": "",
+                  "after": describe(v)} for v in self.create[:limit]]
+        shown += [{"action": "修改", "row": after["_row"], "label": f"第 {after['_row']} 行",
+                   "before": describe(before), "after": describe(after)}
+                  for _pk, before, after in self.update[: limit - len(shown)]]
+        shown += [{"action": "清零", "row": before["_row"], "label": f"第 {before['_row']} 行",
+                   "before": describe(before), "after": "0"}
+                  for _pk, before in self.delete[: limit - len(shown)]]
+        return shown
+
+
+# --- reading the sheet ------------------------------------------------------------------------
+def _find_header(layout: FigureLayout, sheet: Sheet) -> tuple[int, dict[str, int], list[str]]:
+    """(last header row index, {field: column index}, unknown headers). The header is the first
+    of the first 15 rows naming at least 单位 and 月份; a second header row below it (group
+    headings over sub-headings, with 单位 merged down both rows) is read into it."""
+    wanted = {key: col for col in layout.columns() for key in col.header_keys()}
+
+    def read(row) -> tuple[dict[str, int], dict[int, str]]:
+        found, unknown = {}, {}
+        for position, cell in enumerate(row):
+            key = header_key(cell)
+            if not key:
+                continue
+            column = wanted.get(key)
+            if column is None:
+                unknown[position] = text(cell)
+            elif column.field not in found:
+                found[column.field] = position
+        return found, unknown
+
+    for index, row in enumerate(sheet.rows[:15]):
+        found, unknown = read(row)
+        if UNIT.field not in found or MONTH.field not in found:
+            continue
+        last = index
+        unit_position = found[UNIT.field]
+        while last + 1 < len(sheet.rows):
+            below = sheet.rows[last + 1]
+            if unit_position >= len(below) or header_key(below[unit_position]) != \
+                    header_key(row[unit_position]):
+                break
+            last += 1
+            more, more_unknown = read(below)
+            for field_name, position in more.items():
+                found.setdefault(field_name, position)
+                unknown.pop(position, None)
+            for position, name in more_unknown.items():
+                if position not in found.values():
+                    unknown.setdefault(position, name)
+        return last, found, list(dict.fromkeys(unknown.values()))
+    raise ImportRefused(
+        f"工作表「{sheet.name}」前 15 行中找不到表头（至少需要“单位”和“月份”两列）。"
+        f"请使用下载的模板，或把表头改为：{'、'.join(c.header for c in layout.columns())}。")
+
+
+def _pick_sheet(layout: FigureLayout, sheets: list[Sheet], analysis: Analysis) -> Sheet:
+    for sheet in sheets:
+        if sheet.hidden:
+            analysis.warnings.append(Issue(sheet.name, None, "", "隐藏的工作表不导入"))
+    visible = [s for s in sheets if not s.hidden and any(any(c not in ("", None) for c in r)
+                                                         for r in s.rows[:15])]
+    for sheet in visible:
+        try:
+            _find_header(layout, sheet)
+            return sheet
+        except ImportRefused:
+            continue
+    if not visible:
+        raise ImportRefused("工作簿中没有可见且有内容的工作表。")
+    _find_header(layout, visible[0])  # raises with the message about the first sheet
+    raise AssertionError("unreachable")
+
+
+class _Context:
+    """What the rows are checked against, read once per file."""
+
+    def __init__(self, layout: FigureLayout, user):
+        from targets.models import Department, OrgUnit, Plan
+
+        self.user = user
+        units = list(OrgUnit.objects.only("pk", "code", "name", "short_name", "parent_id"))
+        self.units = UnitResolver(units)
+        names = {u.pk: u.name for u in units}
+        self.departments = DepartmentResolver(
+            Department.objects.only("pk", "name", "org_unit_id"), names)
+        self.department_unit = dict(Department.objects.values_list("pk", "org_unit_id"))
+        scope = Scope.of(user)
+        self.all_units = scope.is_global
+        self.writable_units = set(writable_units(user).values_list("pk", flat=True))
+        subtree = scope.unit_subtree(WRITE_ROLES["values"])
+        self.unit_level = (set(self.writable_units) if scope.is_global else
+                           set(subtree.values_list("descendant_id", flat=True)) if subtree is not None
+                           else set())
+        self.writable_departments = set(writable_departments(user).values_list("pk", flat=True))
+        starts = Plan.objects.filter(is_reference=False).values_list("period_start", flat=True)
+        self.first_month = min(starts, default=dt.date(2000, 1, 1))
+        self.last_month = timezone.localdate().replace(day=1)
+        self.programmes: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        if any(c.kind == "programme" for c in layout.dimensions):
+            from training.models import Programme
+
+            for pk, name, issuer in Programme.objects.filter(is_active=True).values_list(
+                    "pk", "name", "plan__issuer_unit_id"):
+                self.programmes[header_key(name)].append((pk, issuer))
+        # The units each programme's plan covers (its issuer's subtree), in one query.
+        self.covered: dict[int, set[int]] = defaultdict(set)
+        issuers = {issuer for found in self.programmes.values() for _pk, issuer in found}
+        if issuers:
+            from targets.models import OrgUnitClosure
+
+            for issuer, unit in OrgUnitClosure.objects.filter(ancestor_id__in=issuers).values_list(
+                    "ancestor_id", "descendant_id"):
+                self.covered[issuer].add(unit)
+        self.year_to_date = layout.year_to_date
+        self.indicators: dict[str, list[int]] = defaultdict(list)
+        if any(c.kind == "indicator" for c in layout.dimensions):
+            from targets.models import Indicator
+
+            for pk, code, name in Indicator.objects.filter(source="manual").values_list(
+                    "pk", "code", "name"):
+                self.indicators[header_key(code)].append(pk)
+                if header_key(name) != header_key(code):
+                    self.indicators[header_key(name)].append(pk)
+
+    def indicator(self, value) -> int:
+        found = self.indicators.get(header_key(value), [])
+        if len(found) == 1:
+            return found[0]
+        raw = text(value)
+        if not raw:
+            raise CellError("指标为空")
+        close = difflib.get_close_matches(header_key(value), list(self.indicators), n=3, cutoff=0.4)
+        hint = f"。最接近的有：{'、'.join(close)}" if close else ""
+        raise CellError(f"「{raw}」不是手工填报的指标（按代码或名称填写）{hint}" if not found
+                        else f"指标「{raw}」不唯一，请填写指标代码")
+
+    def programme(self, unit_id: int, value) -> int | None:
+        name = header_key(value)
+        if not name or name in ("无", "-", "不适用"):
+            return None
+        found = self.programmes.get(name, [])
+        usable = [pk for pk, issuer in found if unit_id in self.covered[issuer]]
+        if len(usable) == 1:
+            return usable[0]
+        if not found:
+            raise CellError(f"没有名为「{text(value)}」的培训项目（品牌）")
+        raise CellError(f"项目「{text(value)}」不属于覆盖该单位的方案" if not usable
+                        else f"项目「{text(value)}」在多个方案中都有，无法区分")
+
+
+def _choice(column: Column, value) -> str:
+    raw = text(value)
+    key = header_key(raw)
+    for stored, label in column.choices:
+        if key in (header_key(stored), header_key(label)):
+            return stored
+    if not raw and not column.required:
+        return ""
+    allowed = "、".join(s for s, _ in column.choices)
+    raise CellError(f"「{raw}」不是可选的{column.header}（可选：{allowed}）" if raw
+                    else f"{column.header}为空（可选：{allowed}）")
+
+
+def _parse_rows(layout: FigureLayout, sheet: Sheet, ctx: _Context, basis: str,
+                analysis: Analysis, progress: Callable[[int], None] | None = None
+                ) -> dict[tuple, tuple[int, dict, bool]]:
+    """{natural key: (sheet row, values, year-to-date?)} for every well-formed data row."""
+    header_index, positions, unknown = _find_header(layout, sheet)
+    columns = [c for c in layout.columns() if c.field in positions]
+    for c in layout.columns():
+        if c.required and c.field not in positions:
+            analysis.error(sheet.name, header_index + 1, "",
+                           f"缺少必需的列“{c.header}”")
+    values_present = [c for c in layout.value_columns() if c.field in positions]
+    if not values_present:
+        analysis.error(sheet.name, header_index + 1, "", "没有任何数值列（"
+                       + "、".join(c.header for c in layout.value_columns()) + "）")
+    for name in unknown:
+        analysis.warnings.append(Issue(sheet.name, header_index + 1, "", f"列“{name}”不是本表的列，已忽略"))
+    if sheet.formulas_without_value:
+        cells = sheet.formulas_without_value
+        analysis.error(sheet.name, None, "、".join(cells[:10]) + ("…" if len(cells) > 10 else ""),
+                       f"{len(cells)} 个单元格含公式但没有保存计算结果（文件可能由程序生成）。请在 Excel "
+                       "或 WPS 中打开并保存后再上传，或把公式改为数值")
+    if sheet.hidden_rows:
+        rows = [n for n in sheet.hidden_rows if n > header_index + 1]
+        if rows:
+            analysis.warnings.append(Issue(sheet.name, rows[0], "", (
+                f"有 {len(rows)} 个隐藏行（第 {'、'.join(map(str, rows[:10]))}"
+                f"{'…' if len(rows) > 10 else ''} 行），已按普通行导入，请在预览中核对")))
+    if analysis.errors:
+        return {}
+    letters = {c.field: f"{get_column_letter(positions[c.field] + 1)}（{c.header}）" for c in columns}
+    analysis.letters = letters
+    dimension_fields = [c.field for c in layout.dimension_columns()]
+    parsed: dict[tuple, tuple[int, dict, bool]] = {}
+    # A column holds few distinct values (units, months, categories, small counts): each is
+    # parsed once. Department and programme names depend on the row's unit.
+    cache: dict[tuple, tuple[bool, object]] = {}
+    by_unit = {"department", "programme"}
+    # Columns a file may leave out, with what an absent column means.
+    defaults = [(c.field, None if c.kind == "programme" else False if c.kind == "bool" else "")
+                for c in layout.dimension_columns()]
+    defaults += [(DEPARTMENT.field, None)] + [(c.field, 0) for c in layout.value_columns()]
+    width = max(positions.values()) + 1
+    for index in range(header_index + 1, len(sheet.rows)):
+        row = sheet.rows[index]
+        if len(row) < width:
+            row = row + [""] * (width - len(row))
+        number = index + 1  # as Excel shows it
+        if all(cell in ("", None) for cell in row):
+            continue
+        first = text(next((c for c in row if c not in ("", None)), ""))
+        if first.startswith(NOTE_PREFIXES):
+            break  # notes under the table
+        unit_cell = text(row[positions[UNIT.field]])
+        if unit_cell.replace(" ", "") in TOTAL_WORDS:
+            continue  # totals are computed, not imported
+        analysis.rows += 1
+        if progress and analysis.rows % PROGRESS_EVERY == 0:
+            progress(analysis.rows)  # the page of a Celery job shows it
+        record: dict = {}
+        ok = True
+        for column in columns:
+            cell = row[positions[column.field]]
+            key = (column.field, record.get(UNIT.field) if column.kind in by_unit else None, cell)
+            found = cache.get(key)
+            if found is None:
+                try:
+                    found = (True, _parse_cell(column, cell, record, ctx))
+                except CellError as exc:
+                    found = (False, str(exc))
+                cache[key] = found
+            if found[0]:
+                record[column.field] = found[1]
+            else:
+                ok = False
+                analysis.error(sheet.name, number, letters[column.field], found[1])
+        if not ok:
+            continue
+        for name, default in defaults:
+            record.setdefault(name, default)
+        error = _row_error(layout, record, ctx)
+        if error:
+            column, message = error
+            analysis.error(sheet.name, number, letters.get(column, ""), message)
+            continue
+        ytd = record.pop(BASIS.field, None)
+        ytd = (basis == ValueBasis.YEAR_TO_DATE) if ytd is None else ytd
+        key = (record[UNIT.field], record[DEPARTMENT.field], record[MONTH.field],
+               *(record[f] for f in dimension_fields))
+        if key in parsed:
+            analysis.error(sheet.name, number, "",
+                           f"与第 {parsed[key][0]} 行重复（同一单位、部门、月份和分类出现两次）")
+            continue
+        parsed[key] = (number, record, ytd)
+    return parsed
+
+
+def _parse_cell(column: Column, cell, record: dict, ctx: _Context):
+    if column.kind == "unit":
+        return ctx.units.resolve(cell)
+    if column.kind == "department":
+        return ctx.departments.resolve(record[UNIT.field], cell) if UNIT.field in record else None
+    if column.kind == "month":
+        return parse_month(cell)
+    if column.kind == "basis":
+        word = text(cell)
+        if word in ("", "本月", "当月", "月度"):
+            return None if not word else False
+        if word in ("累计", "年累计", "本年累计", "1-本月累计"):
+            if not ctx.year_to_date:
+                raise CellError("本表填写当月数（存量指标填月末数），不接受累计数")
+            return True
+        raise CellError(f"「{word}」应为“本月”或“累计”")
+    if column.kind == "count":
+        return parse_count(cell, maximum=MAX_CELL)
+    if column.kind == "decimal":
+        number = parse_number(cell)
+        if number < 0:
+            raise CellError(f"不能为负数（{text(cell)}）")
+        if number >= MAX_DECIMAL:
+            raise CellError(f"数值过大（{text(cell)}）")
+        return number
+    if column.kind == "indicator":
+        return ctx.indicator(cell)
+    if column.kind == "bool":
+        return parse_bool(cell)
+    if column.kind == "programme":
+        return ctx.programme(record[UNIT.field], cell) if UNIT.field in record else None
+    if column.kind == "text":
+        return text(cell)[:100]
+    return _choice(column, cell)
+
+
+def _row_error(layout: FigureLayout, record: dict, ctx: _Context) -> tuple[str, str] | None:
+    unit, department, month = record[UNIT.field], record[DEPARTMENT.field], record[MONTH.field]
+    if month > ctx.last_month:
+        return MONTH.field, f"{month:%Y-%m} 是未来的月份，不能填报"
+    if month < ctx.first_month:
+        return MONTH.field, (f"{month:%Y-%m} 早于所有方案的起始月份（{ctx.first_month:%Y-%m}），"
+                             "不在任何方案期内")
+    if department is not None:
+        if department not in ctx.writable_departments:
+            return DEPARTMENT.field, "您无权填报该部门的数据"
+    elif unit not in ctx.unit_level:
+        return UNIT.field, "您无权填报该单位的数据（超出您的管辖范围）"
+    problem = layout.check(record) if layout.check else None
+    if problem:
+        return problem
+    labels = layout.labels
+    for smaller, larger in layout.ordering:
+        if record[smaller] > record[larger]:
+            return smaller, (f"{labels[smaller]}（{record[smaller]}）不能大于"
+                             f"{labels[larger]}（{record[larger]}）")
+    return None
+
+
+# --- comparing with the database ----------------------------------------------------------------
+def analyse(layout: FigureLayout, sheets: list[Sheet], *, user, basis: str = ValueBasis.MONTH,
+            progress: Callable[[int], None] | None = None) -> Analysis:
+    analysis = Analysis(layout=layout)
+    sheet = _pick_sheet(layout, sheets, analysis)
+    if basis == ValueBasis.YEAR_TO_DATE and not layout.year_to_date:
+        analysis.error(sheet.name, None, "", f"{layout.title}填写当月数（存量指标填月末数），"
+                       "不接受累计数：请在上传页面选择“本月数”")
+        return analysis
+    ctx = _Context(layout, user)
+    parsed = _parse_rows(layout, sheet, ctx, basis, analysis, progress)
+    if progress:
+        progress(analysis.rows)
+    if not parsed or analysis.errors:
+        if not parsed and not analysis.errors:
+            analysis.error(sheet.name, None, "", "没有找到任何数据行")
+        return analysis
+    model = layout.model
+    dims = [c.field for c in layout.dimension_columns()]
+    fields = [model._meta.get_field(f).attname for f in ("org_unit", "department", "period", *dims)]
+    months = [k[2] for k in parsed]
+    units = sorted({k[0] for k in parsed})
+    first = min(dt.date(m.year, 1, 1) for m in months)
+    existing: dict[tuple, tuple[int, dict]] = {}
+    for row in model.objects.filter(org_unit_id__in=units, period__gte=first,
+                                    period__lte=max(months)).values("pk", *fields,
+                                                                    *layout.value_fields):
+        key = tuple(row[f] for f in fields)
+        existing[key] = (row["pk"], {f: row[f] for f in layout.value_fields})
+    _year_to_date(layout, parsed, existing, sheet.name, analysis)
+    if analysis.errors:
+        return analysis
+    for key, (number, record, _ytd) in parsed.items():
+        after = {f: record[f] for f in layout.value_fields}
+        analysis.row_of[key] = number
+        found = existing.get(key)
+        empty = layout.zero_is_empty and not any(after.values())
+        if found is None:
+            if empty:
+                analysis.unchanged += 1
+                continue
+            analysis.create.append({**{f: record[f] for f in ("org_unit", "department", "period")},
+                                    **{d: record[d] for d in dims}, **after, "_row": number})
+        elif found[1] == after:
+            analysis.unchanged += 1
+            continue
+        elif empty:
+            analysis.delete.append((found[0], found[1] | {"_row": number}))
+        else:
+            analysis.update.append((found[0], found[1], after | {"_row": number}))
+        analysis.pairs.add((key[0], key[2]))
+    analysis.labels = {pk: ctx.units.label(pk) for pk in units}
+    return analysis
+
+
+def _year_to_date(layout: FigureLayout, parsed: dict, existing: dict, sheet: str,
+                  analysis: Analysis) -> None:
+    """Turn year-to-date rows into monthly increments: this month's 累计 minus the 累计 of the
+    month before (from the same file when it is there, else the stored months of the year)."""
+    series: dict[tuple, list[tuple]] = defaultdict(list)
+    for key, (_number, _record, ytd) in parsed.items():
+        if ytd:
+            series[(key[:2], key[3:], key[2].year)].append(key)
+    labels = layout.labels
+    for (head, tail, _year), keys in series.items():
+        keys.sort(key=lambda k: k[2])
+        for key in keys:
+            number, record, _ = parsed[key]
+            month = key[2]
+            before = dict.fromkeys(layout.value_fields, 0)
+            for m in range(1, month.month):
+                earlier = (*head, dt.date(month.year, m, 1), *tail)
+                if earlier in parsed:
+                    source = parsed[earlier][1]
+                    values = source.get("_monthly", source)
+                else:
+                    values = existing.get(earlier, (None, {}))[1]
+                for f in layout.value_fields:
+                    before[f] += values.get(f, 0) or 0
+            monthly = {}
+            for f in layout.value_fields:
+                monthly[f] = record[f] - before[f]
+                if monthly[f] < 0:
+                    analysis.error(sheet, number, analysis.letters.get(f, labels[f]),
+                                   f"累计值 {record[f]:,} 小于此前各月合计 {before[f]:,}（累计数不能减少）")
+            record["_monthly"] = monthly
+        for key in keys:
+            record = parsed[key][1]
+            record.update(record.pop("_monthly"))
+
+
+def apply(layout: FigureLayout, sheets: list[Sheet], *, user, basis: str = ValueBasis.MONTH,
+          progress: Callable[[int], None] | None = None) -> Analysis:
+    """Analyse again and write, in one transaction, only if there is no error."""
+    from targets.services import evaluate_rules_for, mark_for_rollup
+
+    model = layout.model
+    dims = [c.field for c in layout.dimension_columns()]
+    with transaction.atomic():
+        analysis = analyse(layout, sheets, user=user, basis=basis, progress=progress)
+        if not analysis.ok:
+            return analysis
+        now = timezone.now()
+        try:
+            names = ["created_at", "updated_at", "entered_by", "is_demo", "org_unit",
+                     "department", "period", *dims, *layout.value_fields,
+                     *(name for name, _ in layout.fixed)]
+            constant = tuple(value for _, value in layout.fixed)
+            insert_rows(model, names, (
+                (now, now, user.pk, False, values["org_unit"], values["department"],
+                 values["period"], *(values[d] for d in dims),
+                 *(values[f] for f in layout.value_fields), *constant)
+                for values in analysis.create))
+            if analysis.update:
+                objects = []
+                for pk, _before, after in analysis.update:
+                    obj = model(pk=pk, updated_at=now, entered_by=user)
+                    for f in layout.value_fields:
+                        setattr(obj, f, after[f])
+                    objects.append(obj)
+                model.objects.bulk_update(objects, [*layout.value_fields, "updated_at", "entered_by"],
+                                          batch_size=2000)
+            if analysis.delete:
+                model.objects.filter(pk__in=[pk for pk, _ in analysis.delete]).delete()
+        except IntegrityError as exc:
+            transaction.set_rollback(True)
+            analysis.error("", None, "", "保存时数据库拒绝了数据（可能有人同时修改了同一批数据），"
+                           f"未保存任何内容，请重新上传预览。（{exc.__class__.__name__}）")
+            return analysis
+        listed, unlisted = settings.IMPORT_MAX_LISTED_ERRORS, 0
+        for unit_id, month, result in evaluate_rules_for(
+                pairs=analysis.pairs, apps={layout.app} if layout.app else set()):
+            if result.passed:
+                continue
+            error = result.rule.importance == "error"
+            if not error and len(analysis.warnings) >= listed:
+                unlisted += 1  # counted, not spelled out: thousands of months may trip a warning
+                continue
+            where = f"{analysis.labels.get(unit_id, '')} {month:%Y-%m}"
+            (analysis.errors if error else analysis.warnings).append(
+                Issue("", None, "", f"{where}：{result.message}"))
+        if unlisted:
+            analysis.warnings.append(Issue("", None, "", f"另有 {unlisted} 条校验提示未逐条列出"))
+        if analysis.errors:
+            transaction.set_rollback(True)
+            return analysis
+        mark_for_rollup(pairs=analysis.pairs)
+    return analysis

@@ -1,0 +1,44 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .choices import ValueBasis
+from .kinds import QUOTA, titles
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Report"))
+    basis = forms.ChoiceField(label=_("Values are"), choices=ValueBasis.choices,
+                              initial=ValueBasis.MONTH, widget=forms.RadioSelect,
+                              help_text=_("For monthly reports."))
+    plan = forms.ModelChoiceField(label=_("Plan"), queryset=None, required=False,
+                                  help_text=_("For a quota table: the plan whose targets it "
+                                              "decomposes."))
+    indicator = forms.ModelChoiceField(label=_("Indicator"), queryset=None, required=False,
+                                       help_text=_("For a quota table whose value column is not "
+                                                   "headed by an indicator name."))
+    year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100,
+                              help_text=_("For a quota table of a plan with yearly targets."))
+    file = forms.FileField(label=_("Excel file (.xlsx)"))
+
+    def __init__(self, *args, user, **kwargs):
+        from targets.models import Indicator, Plan
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = titles()
+        self.fields["plan"].queryset = Plan.objects.for_user(user, "change").filter(
+            is_reference=False).order_by("code")
+        self.fields["indicator"].queryset = Indicator.objects.order_by("code")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == QUOTA and not data.get("plan"):
+            self.add_error("plan", _("Choose the plan whose targets the table decomposes."))
+        return data
+
+    def options(self) -> dict:
+        data = self.cleaned_data
+        if data.get("kind") != QUOTA:
+            return {}
+        return {"plan": data["plan"].pk,
+                "indicator": data["indicator"].pk if data.get("indicator") else None,
+                "year": data.get("year")}

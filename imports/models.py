@@ -1,0 +1,76 @@
+"""The record of every upload: who, when, which file (name, size, SHA-256), what the preview
+found and what was applied. The uploaded bytes are kept on the record until it is applied or
+discarded, so that "confirm" applies exactly the file that was previewed."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .choices import ImportStatus, ValueBasis
+
+
+class ImportBatchQuerySet(models.QuerySet):
+    def for_user(self, user, action: str = "view"):
+        """Uploaders see their own imports; administrators see those of users whose
+        memberships fall in their subtree; superusers see all."""
+        from skills_portal.access import Scope, unit_filter
+        from targets.choices import Role
+
+        scope = Scope.of(user)
+        if scope.is_global:
+            return self
+        own = models.Q(uploaded_by=user) if user is not None and user.is_authenticated else None
+        if own is None:
+            return self.none()
+        if action == "view":
+            admin_units = scope.unit_subtree({Role.ADMIN})
+            if admin_units is not None:
+                own |= unit_filter("uploaded_by__memberships__org_unit", admin_units)
+        return self.filter(own).distinct()
+
+
+class ImportBatch(models.Model):
+    kind = models.CharField(_("kind"), max_length=40)
+    status = models.CharField(_("status"), max_length=12, choices=ImportStatus.choices,
+                              default=ImportStatus.PREVIEWED)
+    basis = models.CharField(_("values are"), max_length=8, choices=ValueBasis.choices,
+                             default=ValueBasis.MONTH)
+    # Choices made on the upload form beside the file (a quota table's plan, indicator, year).
+    options = models.JSONField(_("options"), default=dict, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="imports", verbose_name=_("uploaded by"))
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    content = models.BinaryField(_("file"), null=True, editable=False)
+    rows = models.PositiveIntegerField(_("data rows"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
+    # [{"sheet", "row", "column", "message"}], the first IMPORT_MAX_LISTED_ERRORS of them.
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
+    # A sample of what applying would do: [{"action", "row", "label", "before", "after"}].
+    changes = models.JSONField(_("changes"), default=list, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    progress = models.PositiveIntegerField(_("rows processed"), default=0)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+
+    objects = ImportBatchQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["uploaded_by", "-created_at"], name="import_user_recent")]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def is_confirmable(self) -> bool:
+        """Previewed, without errors, and with something to write."""
+        return (self.status == ImportStatus.PREVIEWED and not self.error_count
+                and bool(self.created or self.updated))

@@ -1,0 +1,307 @@
+"""Opening uploaded workbooks safely, and reading their cells the way officials type them.
+
+Every check that can be made before parsing is made on the zip container first (size, magic
+bytes, integrity, uncompressed size and ratio, macros, declared sheet size), so a hostile file
+is refused before any XML is expanded. Sheets are then read with python-calamine, which keeps
+a sheet as compact Rust cells and hands Python one row at a time; formula cells give their
+cached values.
+
+Every refusal is an `ImportRefused` with a message in Chinese that says what is wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import unicodedata
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
+
+XLSX_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls, or an encrypted workbook
+DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)?(\d+)?(?::([A-Z]+)(\d+))?"')
+
+
+class ImportRefused(Exception):
+    """The file as a whole cannot be imported; nothing is read or saved."""
+
+
+class CellError(ValueError):
+    """One cell's value is not acceptable; the message says why, in Chinese."""
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    rows: list[list]  # cell values as python-calamine gives them ('' for empty)
+    hidden: bool
+    hidden_rows: tuple[int, ...] = ()  # Excel row numbers
+    formulas_without_value: tuple[str, ...] = ()  # cell references such as "G2"
+
+
+SHEET_ENTRY = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
+RELATIONSHIP = re.compile(rb'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"')
+RELATIONSHIP_ALT = re.compile(rb'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
+HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"[^>]*?\bhidden="(?:1|true)"')
+# A formula cell whose cached value is missing or empty: <c r="G2"><f>…</f></c> or <v/>.
+FORMULA_WITHOUT_VALUE = re.compile(
+    rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+\d+)"[^>]*>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)'
+    rb'\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>')
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """{sheet name: path of its XML part} from the workbook and its relationships."""
+    import html
+
+    workbook = archive.read("xl/workbook.xml")
+    try:
+        rels = archive.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return {}
+    targets = dict(RELATIONSHIP.findall(rels))
+    targets.update({rid: target for target, rid in RELATIONSHIP_ALT.findall(rels)})
+    parts = {}
+    for name, rid in SHEET_ENTRY.findall(workbook):
+        target = targets.get(rid, b"").decode()
+        path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        parts[html.unescape(name.decode("utf-8"))] = path
+    return parts
+
+
+def _scan(archive: zipfile.ZipFile, path: str) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """Hidden rows and formula cells without a cached value, from the sheet's XML text (the
+    reader gives neither)."""
+    try:
+        xml = archive.read(path)
+    except KeyError:
+        return (), ()
+    hidden = tuple(int(n) for n in HIDDEN_ROW.findall(xml))
+    formulas = (tuple(ref.decode() for ref in FORMULA_WITHOUT_VALUE.findall(xml))
+                if b"<f" in xml or b":f" in xml else ())
+    return hidden, formulas
+
+
+def _limit(name: str) -> int:
+    return int(getattr(settings, name))
+
+
+def check_container(data: bytes, file_name: str = "") -> zipfile.ZipFile:
+    """Refuse what is not a plain .xlsx within the limits, before parsing any XML."""
+    limit = _limit("IMPORT_MAX_BYTES")
+    if len(data) > limit:
+        raise ImportRefused(f"文件大小 {len(data) / 2**20:.1f} MB，超过上限 {limit / 2**20:.0f} MB。"
+                            "请按月份或地区拆分后分别上传。")
+    if not data:
+        raise ImportRefused("文件是空的。")
+    if data.startswith(OLE_MAGIC):
+        raise ImportRefused("这是旧版 Excel（.xls）或加密的工作簿。请在 Excel 中“另存为”.xlsx 格式"
+                            "（不设密码）后再上传。")
+    if not data.startswith(XLSX_MAGIC):
+        raise ImportRefused("文件不是 Excel 工作簿（.xlsx）：内容与扩展名不符。请上传用 Excel 或 WPS "
+                            "保存的 .xlsx 文件。")
+    if file_name.lower().endswith(".xlsm"):
+        raise ImportRefused("不接收含宏的工作簿（.xlsm）。请另存为不含宏的 .xlsx 后再上传。")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        _check_entries(archive)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError,
+            zlib.error) as exc:
+        raise ImportRefused("文件已损坏，无法打开（压缩包结构或校验和错误）。请重新保存后上传。") from exc
+    return archive
+
+
+def _check_entries(archive: zipfile.ZipFile) -> None:
+    """Structure, macros, expanded size and declared sheet size, from the zip directory and
+    the first bytes of each sheet; then every entry's checksum."""
+    entries = archive.infolist()
+    names = {e.filename for e in entries}
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        raise ImportRefused("文件不是 Excel 工作簿（.xlsx）：缺少工作簿结构。")
+    if any(n.lower().endswith("vbaproject.bin") for n in names) or \
+            b"macroEnabled" in archive.read("[Content_Types].xml"):
+        raise ImportRefused("不接收含宏的工作簿（.xlsm）。请另存为不含宏的 .xlsx 后再上传。")
+    total = sum(e.file_size for e in entries)
+    max_total = _limit("IMPORT_MAX_UNCOMPRESSED_BYTES")
+    ratio = _limit("IMPORT_MAX_COMPRESSION_RATIO")
+    if total > max_total or any(e.file_size > 2**20 and e.file_size > ratio * max(e.compress_size, 1)
+                                for e in entries):
+        raise ImportRefused(f"文件解压后达 {total / 2**20:,.0f} MB（上限 {max_total / 2**20:.0f} MB）"
+                            "或压缩比异常，疑似“压缩炸弹”，不予处理。")
+    max_rows = _limit("IMPORT_MAX_ROWS")
+    for entry in entries:
+        if entry.filename.startswith("xl/worksheets/") and entry.filename.endswith(".xml"):
+            with archive.open(entry) as stream:
+                head = stream.read(8192)
+            match = DIMENSION.search(head)
+            if match and (match.group(4) or match.group(2)):
+                rows = int(match.group(4) or match.group(2))
+                if rows > max_rows:
+                    raise ImportRefused(f"工作表声明有 {rows:,} 行，超过单个文件上限 {max_rows:,} 行。"
+                                        "请拆分后分别上传。")
+    if archive.testzip() is not None:
+        raise ImportRefused("文件已损坏（校验和错误）。请重新保存后上传。")
+
+
+def read_workbook(data: bytes, file_name: str = "") -> list[Sheet]:
+    """Every sheet of a checked workbook, in order, with merged cells filled from their
+    top-left cell (a merged header reads as the same header in every column it spans)."""
+    archive = check_container(data, file_name)
+    parts = _sheet_parts(archive)
+    max_rows = _limit("IMPORT_MAX_ROWS")
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheets = []
+        for meta in workbook.sheets_metadata:
+            sheet = workbook.get_sheet_by_name(meta.name)
+            if sheet.total_height > max_rows + 1:
+                raise ImportRefused(f"工作表「{meta.name}」有 {sheet.total_height:,} 行，超过单个文件上限"
+                                    f" {max_rows:,} 行。请拆分后分别上传。")
+            rows = [list(r) for r in sheet.iter_rows()]
+            _fill_merged(rows, sheet.merged_cell_ranges or [], sheet.start)
+            hidden_rows, formulas = _scan(archive, parts[meta.name]) if meta.name in parts \
+                else ((), ())
+            sheets.append(Sheet(name=meta.name, rows=rows,
+                                hidden=meta.visible != SheetVisibleEnum.Visible,
+                                hidden_rows=hidden_rows, formulas_without_value=formulas))
+    except ImportRefused:
+        raise
+    except (CalamineError, ValueError, OSError) as exc:
+        raise ImportRefused("文件已损坏或格式无法识别，无法读取工作表内容。请用 Excel 或 WPS 重新保存"
+                            "为 .xlsx 后上传。") from exc
+    if not sheets:
+        raise ImportRefused("工作簿中没有工作表。")
+    return sheets
+
+
+def _fill_merged(rows: list[list], ranges, start) -> None:
+    top, left = start or (0, 0)
+    for (r0, c0), (r1, c1) in ranges:
+        r0, r1, c0, c1 = r0 - top, r1 - top, c0 - left, c1 - left
+        if r0 < 0 or c0 < 0 or r0 >= len(rows) or c0 >= len(rows[r0]):
+            continue
+        value = rows[r0][c0]
+        for r in range(r0, min(r1, len(rows) - 1) + 1):
+            for c in range(c0, min(c1, len(rows[r]) - 1) + 1):
+                if rows[r][c] in ("", None):
+                    rows[r][c] = value
+
+
+def visible_sheets(sheets: list[Sheet]) -> Iterator[Sheet]:
+    return (s for s in sheets if not s.hidden)
+
+
+# --- cells -----------------------------------------------------------------------------------
+def text(value) -> str:
+    """A cell as normalised text: full-width forms folded (１２３ → 123, （ → (), spaces
+    collapsed, surrounding space removed."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return " ".join(unicodedata.normalize("NFKC", str(value)).split())
+
+
+def header_key(value) -> str:
+    """A header for matching: normalised, without spaces, unit notes such as (人次) or
+    （万人）, line breaks or a trailing colon."""
+    key = re.sub(r"\([^)]*\)$", "", text(value)).replace(" ", "")
+    return key.rstrip(":：*")
+
+
+def unit_note(value) -> str:
+    """The unit note of a header: '培训数(万人次)' → '万人次'."""
+    match = re.search(r"\(([^)]*)\)$", text(value))
+    return match.group(1) if match else ""
+
+
+TEN_THOUSAND = Decimal(10_000)
+
+
+def parse_number(value, *, scale: Decimal = Decimal(1)) -> Decimal:
+    """A number as officials type it: 1,234 / １２３ / 1.2万 / 1 234; `scale` multiplies
+    (10,000 under a 万 header). Blank is zero. Raises CellError."""
+    if value is None or value == "":
+        return Decimal(0)
+    if isinstance(value, bool):
+        raise CellError("应为数字，不能是“是/否”")
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not value == value:  # NaN
+            raise CellError("不是有效的数字")
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    elif isinstance(value, dt.date | dt.datetime | dt.time | dt.timedelta):
+        raise CellError(f"应为数字，这里是日期或时间（{value}）")
+    else:
+        raw = text(value)
+        cleaned = re.sub(r"[,，\s']", "", raw)
+        if cleaned in ("", "-", "—", "/", "无"):
+            return Decimal(0)
+        if cleaned.endswith("万"):
+            cleaned, scale = cleaned[:-1], scale * TEN_THOUSAND
+        try:
+            number = Decimal(cleaned)
+        except InvalidOperation:
+            raise CellError(f"「{raw}」不是数字") from None
+        if not number.is_finite():
+            raise CellError(f"「{raw}」不是数字")
+    return number * scale
+
+
+def parse_count(value, *, scale: Decimal = Decimal(1), maximum: int = 10_000_000) -> int:
+    """A whole, non-negative count (人次, 人, 场 …). Raises CellError."""
+    if scale == 1 and type(value) in (int, float) and 0 <= value <= maximum and value == int(value):
+        return int(value)  # the usual cell: a plain number
+    number = parse_number(value, scale=scale)
+    if number < 0:
+        raise CellError(f"不能为负数（{text(value)}）")
+    if number != number.to_integral_value():
+        scaled = scale != 1 or text(value).endswith("万")
+        raise CellError(f"应为整数，不能有小数（{text(value)}"
+                        + (f"，折合 {number.normalize():f}" if scaled else "") + "）")
+    if number > maximum:
+        raise CellError(f"数值过大（{int(number):,}），单元格上限为 {maximum:,}")
+    return int(number)
+
+
+MONTH_PATTERNS = (
+    re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:月份?)?(?:[-/.]\s*\d{1,2}\s*日?)?$"),
+    re.compile(r"^(\d{4})(\d{2})$"),
+)
+
+
+def parse_month(value) -> dt.date:
+    """The first day of the month a cell names: a date cell, 2024-05, 2024/5, 2024.05,
+    2024年5月, 202405. Raises CellError."""
+    if isinstance(value, dt.datetime):
+        return value.date().replace(day=1)
+    if isinstance(value, dt.date):
+        return value.replace(day=1)
+    raw = text(value)
+    for pattern in MONTH_PATTERNS:
+        match = pattern.match(raw)
+        if match:
+            year, month = int(match.group(1)), int(match.group(2))
+            if 1 <= month <= 12 and 1900 < year < 2200:
+                return dt.date(year, month, 1)
+    raise CellError(f"「{raw}」不是月份，请写成 2024-05 或 2024年5月" if raw else "月份为空")
+
+
+TRUE_WORDS = {"是", "y", "yes", "true", "1", "补贴", "补贴性"}
+FALSE_WORDS = {"否", "n", "no", "false", "0", "非补贴", "非补贴性", "", "-"}
+
+
+def parse_bool(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    word = text(value).lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise CellError(f"「{text(value)}」应填“是”或“否”")

@@ -1,0 +1,108 @@
+"""Downloadable .xlsx templates for each import kind: the header row the importer expects,
+drop-down lists for units and dimension values (from a visible 下拉选项 sheet, so nothing is
+hidden from the user), and a 说明 sheet with the rules and an example row."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from skills_portal.access import writable_units
+
+from .figures import BASIS, DEPARTMENT, MONTH, UNIT, FigureLayout
+
+DATA_ROWS = 2000
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+
+
+def template(layout: FigureLayout, *, user) -> bytes:
+    units = list(writable_units(user).order_by("level", "code", "name")
+                 .values_list("name", "code")[:2000])
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "填报"
+    columns = layout.columns()
+    for index, column in enumerate(columns, start=1):
+        cell = sheet.cell(row=1, column=index, value=column.header)
+        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+        sheet.column_dimensions[get_column_letter(index)].width = max(12, len(column.header) * 2 + 4)
+    sheet.freeze_panes = "A2"
+
+    options = book.create_sheet("下拉选项")
+    lists = [("单位", [f"{name}" for name, _code in units])]
+    lists.append(("口径", ["本月", "累计"]))
+    for column in columns:
+        if column.kind == "choice":
+            lists.append((column.header, [label for _value, label in column.choices]))
+        elif column.kind == "bool":
+            lists.append((column.header, ["是", "否"]))
+        elif column.kind == "indicator":
+            from targets.models import Indicator
+
+            lists.append((column.header, list(Indicator.objects.filter(source="manual")
+                                              .order_by("code").values_list("name", flat=True))))
+    ranges = {}
+    for index, (title, values) in enumerate(lists, start=1):
+        letter = get_column_letter(index)
+        options.cell(row=1, column=index, value=title).font = Font(bold=True)
+        for row, value in enumerate(values, start=2):
+            options.cell(row=row, column=index, value=value)
+        options.column_dimensions[letter].width = 24
+        ranges[title] = f"'下拉选项'!${letter}$2:${letter}${max(len(values) + 1, 2)}"
+    for index, column in enumerate(columns, start=1):
+        source = ("单位" if column is UNIT else "口径" if column is BASIS
+                  else column.header if column.header in ranges else None)
+        if source is None:
+            continue
+        validation = DataValidation(type="list", formula1=ranges[source], allow_blank=True,
+                                    showErrorMessage=column is not UNIT)
+        validation.error = f"请从下拉列表中选择{column.header}"
+        letter = get_column_letter(index)
+        validation.add(f"{letter}2:{letter}{DATA_ROWS + 1}")
+        sheet.add_data_validation(validation)
+
+    notes = book.create_sheet("说明")
+    month = (dt.date.today().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    example = {UNIT.field: units[0][0] if units else "龙陵县", DEPARTMENT.field: "",
+               MONTH.field: f"{month:%Y-%m}", BASIS.field: "本月"}
+    for column in layout.dimension_columns():
+        example[column.field] = (column.choices[0][1] if column.kind == "choice"
+                                 else "否" if column.kind == "bool"
+                                 else lists[-1][1][0] if column.kind == "indicator" and lists[-1][1]
+                                 else "")
+    for number, column in enumerate(layout.value_columns()):
+        example[column.field] = 100 - 20 * number if number < 4 else 10
+    lines = [
+        f"{layout.title}导入模板",
+        "",
+        "1. 在“填报”表中每行填写一个单位、一个月份、一种分类组合的数字；表头不要改动，可以删去不用的列。",
+        "2. 单位：填写单位名称（如 鹿城区，也可写 温州市鹿城区）或 6 位行政区划代码；"
+        "只能填报您有权限的单位。",
+        "3. 部门：由部门报送时填写本单位的部门名称（如 应急管理局）；单位自身的数字留空。",
+        "4. 月份：写成 2024-05 或 2024年5月；不能填报未来的月份。",
+        "5. 口径：“本月”为当月新增数，“累计”为当年 1 月至该月的累计数，系统自动换算为当月数；累计数不能减少。"
+        "不填时按上传页面选择的口径。",
+        "6. 数字：填写整数，可以带千分位（1,200），可以写“1.2万”；不能为负数或小数。空白视为 0。",
+        "7. 同一单位、部门、月份和分类只能出现一行；再次上传同一文件不会重复计数。",
+        "8. “合计”“总计”行会被跳过（系统自行汇总）；表格下方以“注”“说明”开头的文字不导入。",
+        "9. 上传后先预览：会列出将新增、修改的数据和每个错误所在的行、列；"
+        "确认后一次性导入，有任何错误则不导入。",
+        "",
+        "示例（请勿粘贴到“填报”表）：",
+    ]
+    for row, line in enumerate(lines, start=1):
+        notes.cell(row=row, column=1, value=line)
+    start = len(lines) + 1
+    for index, column in enumerate(columns, start=1):
+        notes.cell(row=start, column=index, value=column.header).font = Font(bold=True)
+        notes.cell(row=start + 1, column=index, value=example.get(column.field, ""))
+    notes.column_dimensions["A"].width = 40
+
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,41 @@
+"""Writes shared by every app: saving and deleting a record inside the user's scope.
+
+The scope rules live in each model's `for_user(user, "change")`. A write is allowed when the
+row is in that scope before it changes (so nobody edits another unit's row) and after it
+changes (so nobody moves a row out to another unit or creates one there). Both checks run in
+the same transaction as the write, so a refused write leaves nothing behind.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .access import CHANGE
+
+
+def _in_scope(user, obj) -> bool:
+    return type(obj).objects.for_user(user, CHANGE).filter(pk=obj.pk).exists()
+
+
+def scoped_save(*, user, obj, after_save=None):
+    """Validate and save `obj` for `user`; `after_save(obj)` runs inside the same transaction
+    (for many-to-many fields) before the scope is checked again."""
+    with transaction.atomic():
+        if obj.pk is not None and not obj._state.adding and not _in_scope(user, obj):
+            raise PermissionDenied(_("You may not change this record: it is outside your scope."))
+        obj.full_clean()
+        obj.save()
+        if after_save is not None:
+            after_save(obj)
+        if not _in_scope(user, obj):
+            raise PermissionDenied(
+                _("You may not save this record: the result would be outside your scope.")
+            )
+    return obj
+
+
+def scoped_delete(*, user, obj) -> None:
+    with transaction.atomic():
+        if not _in_scope(user, obj):
+            raise PermissionDenied(_("You may not delete this record: it is outside your scope."))
+        obj.delete()

@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("entry/", views.entry_home, name="entry_home"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("", include("targets.urls")),
+    path("competitions/", include("competitions.urls")),
+    path("entry/", include("training.urls")),
+    path("entry/", include("certification.urls")),
+    path("imports/", include("imports.urls")),
+]

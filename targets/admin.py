@@ -1,0 +1,175 @@
+from django.contrib import admin
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from skills_portal.admin import ScopedAdmin
+
+from .models import (
+    DataValue,
+    Department,
+    Indicator,
+    OrgUnit,
+    Plan,
+    PlanTask,
+    ProgressSnapshot,
+    RollupRun,
+    Target,
+    ValidationRule,
+)
+from .selectors import Coverage, attach_coverage
+
+
+@admin.register(OrgUnit)
+class OrgUnitAdmin(ScopedAdmin):
+    list_display = ("name", "short_name", "code", "level", "kind", "parent")
+    list_filter = ("level", "kind")
+    search_fields = ("name", "short_name", "code")
+    autocomplete_fields = ("parent",)
+    ordering = ("level", "code", "name")
+
+
+@admin.register(Department)
+class DepartmentAdmin(ScopedAdmin):
+    list_display = ("name", "org_unit", "sector")
+    list_filter = ("sector", "org_unit__level")
+    search_fields = ("name", "short_name", "org_unit__name")
+    autocomplete_fields = ("org_unit",)
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(ScopedAdmin):
+    list_display = ("code", "name", "unit", "kind", "source", "measure", "is_active")
+    list_filter = ("kind", "source", "unit", "is_active")
+    search_fields = ("code", "name", "measure")
+    autocomplete_fields = ("numerator", "denominator")
+
+
+class PlanTaskInline(admin.TabularInline):
+    model = PlanTask
+    fields = ("number", "section", "title", "responsible_note")
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Plan)
+class PlanAdmin(ScopedAdmin):
+    write_roles = "targets"
+    list_display = ("short_name", "doc_number", "issuer", "issue_date", "period_start",
+                    "period_end", "parent", "is_reference")
+    list_filter = ("is_reference", "issuer_unit__level")
+    search_fields = ("title", "short_name", "doc_number", "issuer")
+    autocomplete_fields = ("issuer_unit", "parent")
+    inlines = [PlanTaskInline]
+
+
+@admin.register(PlanTask)
+class PlanTaskAdmin(ScopedAdmin):
+    write_roles = "targets"
+    list_display = ("plan", "number", "title", "section")
+    list_filter = ("plan",)
+    search_fields = ("title", "summary", "number")
+    filter_horizontal = ("lead_departments", "responsible_departments")
+
+
+@admin.register(Target)
+class TargetAdmin(ScopedAdmin):
+    write_roles = "targets"
+    list_display = ("code", "indicator", "org_unit", "department", "window_display", "value",
+                    "is_soft", "decomposition_coverage")
+    list_filter = ("plan", "window", "is_soft", "axis", "indicator__unit", "org_unit__level")
+    search_fields = ("code", "indicator__name", "org_unit__name", "department__name", "quote")
+    autocomplete_fields = ("plan", "indicator", "org_unit", "department", "parent", "task")
+    list_select_related = ("plan", "indicator", "org_unit", "department")
+    readonly_fields = ("decomposition_coverage",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_coverage(request.user)
+
+    @admin.display(description=_("window"))
+    def window_display(self, obj):
+        return obj.window_label
+
+    @admin.display(description=_("decomposition coverage"))
+    def decomposition_coverage(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        # Both the list and the change form load objects through get_queryset(), annotated
+        # with what this user may see.
+        attach_coverage([obj])
+        coverages = obj.coverages
+        return format_html_join(
+            " · ", "{}：{}（{}）", ((c.axis_label, _pct(c), c.status_label) for c in coverages)
+        ) or "—"
+
+
+def _pct(coverage: Coverage) -> str:
+    return f"{coverage.coverage_pct}%" if coverage.coverage_pct is not None else "—"
+
+
+@admin.register(DataValue)
+class DataValueAdmin(ScopedAdmin):
+    write_roles = "values"
+    list_display = ("indicator", "org_unit", "department", "period", "value", "is_demo",
+                    "entered_by", "updated_at")
+    list_filter = ("is_demo", "indicator", "org_unit__level", "period")
+    search_fields = ("indicator__name", "org_unit__name", "department__name", "comment")
+    autocomplete_fields = ("indicator", "org_unit", "department")
+    readonly_fields = ("entered_by", "is_demo")
+    date_hierarchy = "period"
+
+    def save_model(self, request, obj, form, change):
+        obj.entered_by = request.user
+        obj.is_demo = False
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ValidationRule)
+class ValidationRuleAdmin(ScopedAdmin):
+    list_display = ("code", "name", "left", "operator", "right", "right_constant", "importance",
+                    "is_active")
+    list_filter = ("importance", "is_active")
+    search_fields = ("code", "name", "message")
+    autocomplete_fields = ("left", "right")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Written by the roll-up only: browsable, never edited by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RollupRun)
+class RollupRunAdmin(ReadOnlyAdmin):
+    """Operations: visible to system administrators (superusers) only."""
+
+    list_display = ("period", "trigger", "status", "started_at", "finished_at", "rows_written",
+                    "queries")
+    list_filter = ("status", "trigger", "period")
+    search_fields = ("error",)
+
+
+@admin.register(ProgressSnapshot)
+class ProgressSnapshotAdmin(ReadOnlyAdmin):
+    list_display = ("target", "period", "actual", "target_value", "completion_rate",
+                    "time_progress", "status", "rank", "rank_of")
+    list_filter = ("period", "status", "is_soft", "target__plan")
+    list_select_related = ("target__indicator", "target__org_unit", "target__department")
+    search_fields = ("target__code", "target__org_unit__name", "target__indicator__name")
+
+    def get_queryset(self, request):
+        targets = Target.objects.for_user(request.user)
+        return super().get_queryset(request).filter(target__in=targets)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and (request.user.is_superuser
+                                           or request.user.memberships.exists())
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)

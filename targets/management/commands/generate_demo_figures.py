@@ -1,0 +1,28 @@
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError
+
+from targets.demo import DEMO_AS_OF, generate_demo_figures
+
+
+class Command(BaseCommand):
+    help = ("Generate deterministic demo figures (marked as demo data) for the seed plans. "
+            "Replaces earlier demo rows; never touches values someone entered.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--as-of", default=DEMO_AS_OF.strftime("%Y-%m"),
+                            help="last month with figures, YYYY-MM")
+
+    def handle(self, *args, **options):
+        try:
+            year, month = (int(x) for x in options["as_of"].split("-"))
+            as_of = dt.date(year, month, 1)
+        except ValueError as exc:
+            raise CommandError("--as-of 应为 YYYY-MM 格式，例如 2025-09") from exc
+        result = generate_demo_figures(as_of=as_of)
+        self.stdout.write(self.style.SUCCESS(
+            f"demo figures up to {as_of:%Y-%m}: {result['created']} data values, "
+            f"{result['training']} training cells, {result['certificates']} certificate cells, "
+            f"{result['carriers']} carriers, {result['competitions']} competitions, "
+            f"{result['awards']} awards (earlier demo rows replaced)"
+        ))

@@ -1,0 +1,108 @@
+"""Targets and progress in Excel: exports through django-import-export resources."""
+
+from import_export import widgets
+from import_export.fields import Field
+
+from imports.exporting import SafeResource
+from imports.figures import Column, FigureLayout
+
+from .models import DataValue, ProgressSnapshot, ProgressStatus, Target
+
+# How windows read in a spreadsheet (the target import accepts these and the codes).
+WINDOW_WORDS = {"annual": "年度", "cumulative": "累计", "level": "期末水平"}
+
+
+class TargetResource(SafeResource):
+    plan = Field(attribute="plan__code", column_name="方案代码")
+    plan_title = Field(attribute="plan__short_name", column_name="方案")
+    code = Field(attribute="code", column_name="目标代码")
+    indicator = Field(attribute="indicator__name", column_name="指标")
+    indicator_unit = Field(attribute="indicator__unit", column_name="计量单位")
+    unit = Field(attribute="org_unit__name", column_name="单位")
+    unit_code = Field(attribute="org_unit__code", column_name="单位代码")
+    department = Field(attribute="department__name", column_name="部门")
+    window = Field(column_name="窗口")
+    window_start = Field(column_name="起始月份")
+    window_end = Field(column_name="截止月份")
+    value = Field(attribute="value", column_name="目标值",
+                    widget=widgets.DecimalWidget())
+    comparator = Field(attribute="comparator", column_name="比较")
+    is_soft = Field(column_name="力争目标")
+    parent = Field(attribute="parent__code", column_name="上级目标代码")
+    axis = Field(attribute="axis", column_name="分解方式")
+    quote = Field(attribute="quote", column_name="原文")
+
+    class Meta:
+        model = Target
+        fields = (
+            "plan", "plan_title", "code", "indicator", "indicator_unit", "unit", "unit_code",
+            "department", "window", "window_start", "window_end", "value", "comparator", "is_soft",
+            "parent", "axis", "quote",
+        )
+
+    def dehydrate_window(self, target):
+        return WINDOW_WORDS.get(target.window, target.window)
+
+    def dehydrate_window_start(self, target):
+        return f"{target.period_start:%Y-%m}"
+
+    def dehydrate_window_end(self, target):
+        return f"{target.period_end:%Y-%m}"
+
+    def dehydrate_is_soft(self, target):
+        return "是" if target.is_soft else "否"
+
+
+class ProgressResource(SafeResource):
+    """The columns the dashboard and bulletin show, per target and month."""
+
+    month = Field(column_name="月份")
+    plan = Field(attribute="target__plan__short_name", column_name="方案")
+    unit_code = Field(attribute="target__org_unit__code", column_name="单位代码")
+    unit = Field(attribute="target__org_unit__name", column_name="单位")
+    department = Field(attribute="target__department__name", column_name="部门")
+    indicator_code = Field(attribute="target__indicator__code", column_name="指标代码")
+    indicator = Field(attribute="target__indicator__name", column_name="指标")
+    indicator_unit = Field(attribute="target__indicator__unit", column_name="计量单位")
+    target_value = Field(attribute="target_value", column_name="目标值",
+                           widget=widgets.DecimalWidget())
+    actual = Field(attribute="actual", column_name="完成值",
+                     widget=widgets.DecimalWidget())
+    completion_rate = Field(attribute="completion_rate", column_name="完成率",
+                              widget=widgets.DecimalWidget())
+    time_progress = Field(attribute="time_progress", column_name="序时进度",
+                            widget=widgets.DecimalWidget())
+    gap_to_time = Field(attribute="gap_to_time", column_name="与序时进度差额",
+                          widget=widgets.DecimalWidget())
+    status = Field(column_name="状态")
+    rank = Field(attribute="rank", column_name="排名",
+                   widget=widgets.IntegerWidget())
+    rank_of = Field(attribute="rank_of", column_name="参与排名数",
+                      widget=widgets.IntegerWidget())
+
+    class Meta:
+        model = ProgressSnapshot
+        fields = (
+            "month", "plan", "unit_code", "unit", "department", "indicator_code", "indicator",
+            "indicator_unit", "target_value", "actual", "completion_rate", "time_progress",
+            "gap_to_time", "status", "rank", "rank_of",
+        )
+
+    def dehydrate_month(self, row):
+        return f"{row.period:%Y-%m}"
+
+    def dehydrate_status(self, row):
+        return ProgressStatus(row.status).label
+
+
+DATA_VALUE_IMPORT = FigureLayout(
+    kind="datavalues",
+    title="手工指标数值",
+    model=DataValue,
+    app=None,
+    dimensions=(Column("指标", "indicator", "indicator", aliases=("指标代码", "指标名称")),),
+    values=(Column("数值", "value", "decimal", aliases=("数据", "值", "本月数")),),
+    year_to_date=False,  # flows are monthly increments, stocks month-end levels
+    zero_is_empty=False,
+    fixed=(("comment", ""),),
+)

@@ -1,0 +1,182 @@
+"""Reads of the targets app. Every function that serves a user takes the user for scoping."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, Q, Sum
+
+from .choices import DecompositionAxis
+from .models import OrgUnit, Plan, PlanTask, Target
+
+# Children that add up to within half a unit of the parent are balanced: values are
+# integers for counts, and 万-denominated quotas convert exactly.
+BALANCE_TOLERANCE = Decimal("0.5")
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How a target's children on one axis add up against it."""
+
+    axis: str
+    children: int
+    children_sum: Decimal
+    children_without_value: int
+    parent_value: Decimal | None
+    # Parts outside the user's scope: counted, never summed, so a county cannot work out a
+    # sibling's share from the total.
+    hidden: int = 0
+
+    @property
+    def axis_label(self) -> str:
+        return DecompositionAxis(self.axis).label
+
+    @property
+    def difference(self) -> Decimal | None:
+        if self.parent_value is None or self.hidden:
+            return None
+        return self.children_sum - self.parent_value
+
+    @property
+    def coverage_pct(self) -> Decimal | None:
+        if not self.parent_value or self.hidden:
+            return None
+        return (self.children_sum / self.parent_value * 100).quantize(Decimal("0.01"))
+
+    @property
+    def status(self) -> str:
+        """balanced | under (under-allocated) | over (over-allocated) | incomplete |
+        restricted (some parts belong to units the user may not see)"""
+        if self.hidden:
+            return "restricted"
+        if self.parent_value is None or self.children_without_value:
+            return "incomplete"
+        diff = self.difference
+        if abs(diff) <= BALANCE_TOLERANCE:
+            return "balanced"
+        return "under" if diff < 0 else "over"
+
+    @property
+    def status_label(self) -> str:
+        return {
+            "balanced": "分解完整",
+            "under": "分解不足",
+            "over": "超额分解",
+            "incomplete": "数值不全",
+            "restricted": "仅见本级分解",
+        }[self.status]
+
+
+def _visible(user) -> Q:
+    """Children the user may see (everything without a user: services and tests)."""
+    if user is None:
+        return Q()
+    return Q(pk__in=Target.objects.for_user(user).values("pk"))
+
+
+def decomposition_coverage(targets, user=None) -> dict[int, list[Coverage]]:
+    """Coverage per decomposition axis for each of `targets` that has children, summing only
+    the parts `user` may see. One grouped query whatever the number of targets."""
+    parents = {t.pk: t for t in targets}
+    visible = _visible(user)
+    rows = (
+        Target.objects.filter(parent_id__in=list(parents))
+        .values("parent_id", "axis")
+        .annotate(
+            n=Count("id"),
+            seen=Count("id", filter=visible),
+            total=Sum("value", filter=visible),
+            missing=Count("id", filter=visible & Q(value__isnull=True)),
+        )
+        .order_by("parent_id", "axis")
+    )
+    result: dict[int, list[Coverage]] = {}
+    for row in rows:
+        parent = parents[row["parent_id"]]
+        result.setdefault(row["parent_id"], []).append(
+            Coverage(
+                axis=row["axis"],
+                children=row["n"],
+                children_sum=row["total"] or Decimal(0),
+                children_without_value=row["missing"],
+                parent_value=parent.value,
+                hidden=row["n"] - row["seen"],
+            )
+        )
+    return result
+
+
+def misallocated_decompositions(user) -> list[tuple[Target, Coverage]]:
+    """Every decomposition the user can see whose children do not add up to the parent."""
+    parents = list(
+        Target.objects.for_user(user).filter(children__isnull=False).distinct()
+        .select_related("indicator", "org_unit", "plan")
+    )
+    coverage = decomposition_coverage(parents, user)
+    return [
+        (t, c) for t in parents for c in coverage.get(t.pk, []) if c.status in ("under", "over")
+    ]
+
+
+def plan_list(user):
+    return (
+        Plan.objects.for_user(user)
+        .select_related("issuer_unit", "parent")
+        .annotate(target_count=Count("targets", distinct=True),
+                  task_count=Count("tasks", distinct=True))
+    )
+
+
+def plan_detail(user, code: str) -> Plan:
+    departments = Prefetch("lead_departments"), Prefetch("responsible_departments")
+    return (
+        Plan.objects.for_user(user)
+        .select_related("issuer_unit", "parent")
+        .prefetch_related(
+            Prefetch("tasks", queryset=PlanTask.objects.prefetch_related(*departments)),
+        )
+        .get(code=code)
+    )
+
+
+def target_list(user):
+    return Target.objects.for_user(user).select_related(
+        "plan", "indicator", "org_unit", "department", "parent", "task"
+    )
+
+
+def plan_targets(user, plan: Plan):
+    """The plan's top-level targets the user can see, with coverage of their decompositions."""
+    targets = list(target_list(user).filter(plan=plan).order_by(
+        "period_start", "task__position", "indicator__code", "org_unit__level", "org_unit__code"
+    ))
+    coverage = decomposition_coverage([t for t in targets if t.parent_id is None], user)
+    return targets, coverage
+
+
+def target_detail(user, plan_code: str, code: str):
+    target = target_list(user).get(plan__code=plan_code, code=code)
+    children = list(
+        target_list(user).filter(parent=target)
+        .order_by("axis", "org_unit__code", "-value", "department__name")
+    )
+    coverage = decomposition_coverage([target], user).get(target.pk, [])
+    return target, children, coverage
+
+
+def visible_units(user):
+    return OrgUnit.objects.for_user(user)
+
+
+def attach_coverage(targets) -> None:
+    """Set `coverages` on targets annotated by `TargetQuerySet.with_coverage(user)`."""
+    for t in targets:
+        t.coverages = [
+            Coverage(axis=axis, children=getattr(t, f"{axis}_children"),
+                     children_sum=getattr(t, f"{axis}_sum") or Decimal(0),
+                     children_without_value=getattr(t, f"{axis}_missing"),
+                     parent_value=t.value,
+                     hidden=getattr(t, f"{axis}_children") - getattr(t, f"{axis}_seen"))
+            for axis in DecompositionAxis.values if getattr(t, f"{axis}_children")
+        ]

@@ -1,0 +1,166 @@
+"""Writes of the targets app. Keyword-only, validated, atomic, scope-checked."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from skills_portal.services import scoped_save
+
+from .measures import measure_totals, measure_values, registry
+from .models import DataValue, Department, Indicator, OrgUnit, RollupMark, Target, ValidationRule
+
+logger = logging.getLogger(__name__)
+
+
+def mark_for_rollup(*, pairs: Iterable[tuple[int, dt.date]]) -> int:
+    """Mark (org unit id, month) pairs as needing a roll-up. Call inside the transaction that
+    changes the figures; one statement whatever the number of pairs."""
+    now = timezone.now()
+    months = sorted({(u, m.replace(day=1)) for u, m in pairs})
+    if not months:
+        return 0
+    if connection.vendor == "postgresql":
+        # An import marks tens of thousands of (unit, month) pairs: one upsert over two arrays,
+        # without a model instance per mark.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {RollupMark._meta.db_table} (org_unit_id, period, marked_at) "  # noqa: S608
+                "SELECT u, p, %s FROM unnest(%s::bigint[], %s::date[]) AS m(u, p) "
+                "ON CONFLICT (org_unit_id, period) DO UPDATE SET marked_at = EXCLUDED.marked_at",
+                [now, [u for u, _ in months], [m for _, m in months]])
+    else:
+        RollupMark.objects.bulk_create(
+            [RollupMark(org_unit_id=u, period=m, marked_at=now) for u, m in months],
+            update_conflicts=True, unique_fields=["org_unit", "period"],
+            update_fields=["marked_at"])
+    if settings.ROLLUP_SWEEP_ON_COMMIT:
+        transaction.on_commit(request_sweep)
+    return len(months)
+
+
+def request_sweep() -> None:
+    """Ask Celery for a sweep. If the broker is down the marks stay in the database and the
+    next scheduled sweep picks them up: a failed send loses nothing."""
+    from .tasks import rollup_sweep
+
+    try:
+        rollup_sweep.apply_async(retry=False)
+    except Exception:  # the broker is unreachable: logged, not raised to the user
+        logger.warning("Could not reach the broker for a roll-up sweep; marks are kept.",
+                       exc_info=True)
+
+
+def record_data_value(
+    *,
+    user,
+    indicator: Indicator,
+    org_unit: OrgUnit,
+    period: dt.date,
+    value: Decimal,
+    department: Department | None = None,
+    comment: str = "",
+) -> DataValue:
+    """Create or update the manual value of `indicator` for a unit (and department) and month."""
+    with transaction.atomic():
+        existing = (
+            DataValue.objects.select_for_update()
+            .filter(indicator=indicator, org_unit=org_unit, department=department, period=period)
+            .first()
+        )
+        obj = existing or DataValue(
+            indicator=indicator, org_unit=org_unit, department=department, period=period
+        )
+        obj.value = value
+        obj.comment = comment
+        obj.entered_by = user
+        obj.is_demo = False
+        scoped_save(user=user, obj=obj)
+        mark_for_rollup(pairs=[(org_unit.pk, period)])
+        return obj
+
+
+def save_target(*, user, target: Target) -> Target:
+    return scoped_save(user=user, obj=target)
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    rule: ValidationRule
+    left: Decimal
+    right: Decimal
+    passed: bool
+
+    @property
+    def message(self) -> str:
+        return f"{self.rule.message}（{self.rule.left.name} {self.left.normalize():f} " \
+               f"{self.rule.get_operator_display()} " \
+               f"{self.right.normalize():f}）"
+
+
+def indicator_month_value(indicator: Indicator, org_unit: OrgUnit, period: dt.date) -> Decimal:
+    """The unit's own value of a flow or stock indicator for one month."""
+    values = _indicator_values(indicator, [org_unit.pk], period, period)
+    return values.get((org_unit.pk, period), Decimal(0))
+
+
+def _indicator_values(indicator: Indicator, units: list[int], start: dt.date, end: dt.date
+                      ) -> dict[tuple[int, dt.date], Decimal]:
+    """{(unit, month): the unit's own value} for the months from `start` to `end`."""
+    if indicator.source == "measure":
+        return measure_values(indicator.measure, indicator.filters, start=start, end=end,
+                              units=units)
+    rows = (DataValue.objects.filter(indicator=indicator, org_unit__in=units, period__gte=start,
+                                     period__lte=end)
+            .values("org_unit", "period").annotate(total=Sum("value")).order_by())
+    return {(r["org_unit"], r["period"]): r["total"] or Decimal(0) for r in rows}
+
+
+def evaluate_rules_for(*, pairs, apps: set[str] | None = None
+                       ) -> list[tuple[int, dt.date, RuleResult]]:
+    """Check the active validation rules that read the given apps' measures on each (unit id,
+    month)'s own figures: two grouped queries per rule, whatever the number of pairs (an
+    import touches thousands). A rule whose two sides are both zero is skipped (nothing was
+    reported)."""
+    pairs = sorted(set(pairs))
+    if not pairs:
+        return []
+    units = sorted({u for u, _m in pairs})
+    start, end = min(m for _u, m in pairs), max(m for _u, m in pairs)
+    results = []
+    rules = [rule for rule in ValidationRule.objects.filter(is_active=True)
+             .select_related("left", "right")
+             if apps is None or rule.measure_apps() & apps]
+    sides = {i.pk: i for rule in rules for i in (rule.left, rule.right) if i is not None}
+    # Flow measures of all rules in one scan per figure table; the others one query each.
+    flows = {pk: (i.measure, i.filters) for pk, i in sides.items()
+             if i.source == "measure" and not registry.get(i.measure).is_stock}
+    values = measure_totals(flows, start=start, end=end, units=units, by_month=True)
+    for pk, indicator in sides.items():
+        if pk not in values:
+            values[pk] = _indicator_values(indicator, units, start, end)
+    for rule in rules:
+        left = values[rule.left_id]
+        right = values[rule.right_id] if rule.right_id else None
+        for unit, month in pairs:
+            lhs = left.get((unit, month), Decimal(0))
+            rhs = right.get((unit, month), Decimal(0)) if right is not None else rule.right_constant
+            if not lhs and not rhs:
+                continue
+            results.append((unit, month, RuleResult(rule=rule, left=lhs, right=rhs,
+                                                    passed=rule.holds(lhs, rhs))))
+    return results
+
+
+def evaluate_rules(*, org_unit: OrgUnit, period: dt.date, apps: set[str] | None = None
+                   ) -> list[RuleResult]:
+    """The rules on one unit's own figures for one month (the entry grid's check)."""
+    return [r for _u, _m, r in evaluate_rules_for(pairs=[(org_unit.pk, period)], apps=apps)]

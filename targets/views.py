@@ -1,0 +1,111 @@
+from decimal import Decimal
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+
+from . import selectors
+from .filters import TargetFilter
+from .models import Plan, Target
+
+
+@login_required
+def plan_list(request):
+    plans = selectors.plan_list(request.user)
+    return render(request, "targets/plan_list.html", {
+        "plans": [p for p in plans if not p.is_reference],
+        "reference_plans": [p for p in plans if p.is_reference],
+    })
+
+
+@login_required
+def plan_detail(request, code):
+    try:
+        plan = selectors.plan_detail(request.user, code)
+    except Plan.DoesNotExist as exc:
+        raise Http404 from exc
+    targets, coverage = selectors.plan_targets(request.user, plan)
+    top_level = [t for t in targets if t.parent_id is None]
+    children_count = {}
+    for t in targets:
+        if t.parent_id:
+            children_count[t.parent_id] = children_count.get(t.parent_id, 0) + 1
+    rows = [(t, coverage.get(t.pk, [])) for t in top_level]
+    return render(request, "targets/plan_detail.html", {
+        "plan": plan,
+        "ancestry": plan.ancestry(),
+        "implementing": plan.children.all(),
+        "tasks": plan.tasks.all(),
+        "rows": rows,
+        "decomposed_count": len(coverage),
+        "child_target_count": len(targets) - len(top_level),
+    })
+
+
+@login_required
+def target_detail(request, plan_code, code):
+    try:
+        target, children, coverage = selectors.target_detail(request.user, plan_code, code)
+    except Target.DoesNotExist as exc:
+        raise Http404 from exc
+    by_axis = {c.axis: {"coverage": c, "children": []} for c in coverage}
+    for child in children:
+        child.share_pct = (
+            (child.value / target.value * 100).quantize(Decimal("0.01"))
+            if child.value is not None and target.value else None
+        )
+        by_axis.setdefault(child.axis, {"coverage": None, "children": []})["children"].append(child)
+    return render(request, "targets/target_detail.html", {
+        "target": target,
+        "axes": list(by_axis.values()),
+    })
+
+
+@login_required
+def target_list(request):
+    base = selectors.target_list(request.user).with_coverage(request.user).order_by(
+        "plan__code", "period_start", "indicator__code", "org_unit__level", "org_unit__code"
+    )
+    filterset = TargetFilter(request.GET or None, queryset=base, request=request)
+    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else base
+    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    selectors.attach_coverage(page.object_list)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "targets/target_list.html", {
+        "filter": filterset, "page": page, "total": page.paginator.count,
+        "querystring": query.urlencode(),
+    })
+
+
+@login_required
+def decomposition_list(request):
+    parents = list(
+        selectors.target_list(request.user).filter(children__isnull=False).distinct()
+        .order_by("plan__code", "period_start", "indicator__code")
+    )
+    coverage = selectors.decomposition_coverage(parents, request.user)
+    rows = [(t, c) for t in parents for c in coverage.get(t.pk, [])]
+    return render(request, "targets/decomposition_list.html", {
+        "rows": rows,
+        "problems": sum(1 for _, c in rows if c.status in ("under", "over", "incomplete")),
+    })
+
+
+@login_required
+def org_unit_tree(request):
+    units = list(selectors.visible_units(request.user).order_by("level", "code", "name"))
+    by_parent = {}
+    for unit in units:
+        by_parent.setdefault(unit.parent_id, []).append(unit)
+    visible = {u.pk for u in units}
+    roots = [u for u in units if u.parent_id is None or u.parent_id not in visible]
+
+    def walk(unit, depth):
+        yield unit, depth
+        for child in by_parent.get(unit.pk, []):
+            yield from walk(child, depth + 1)
+
+    rows = [row for root in roots for row in walk(root, 0)]
+    return render(request, "targets/org_unit_tree.html", {"rows": rows})

@@ -1,0 +1,55 @@
+import pytest
+from django.conf import settings
+
+from targets.seeding import load_seed_plans
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The five seed plans are loaded once per test session; each test runs in a transaction
+    that is rolled back, so tests see them unchanged."""
+    with django_db_blocker.unblock():
+        load_seed_plans(settings.FIXTURES_DIR)
+
+
+@pytest.fixture
+def seeded(transactional_db):
+    """Live-server tests run outside the rolled-back transaction, in a database that earlier
+    transactional tests may have flushed: load the seed plans again (idempotent)."""
+    load_seed_plans(settings.FIXTURES_DIR)
+
+
+def unit(path: str):
+    from targets.models import OrgUnit
+
+    node = None
+    for name in path.split("/"):
+        node = OrgUnit.objects.get(parent=node, name=name)
+    return node
+
+
+@pytest.fixture
+def wenzhou():
+    return unit("全国/浙江省/温州市")
+
+
+@pytest.fixture
+def longling():
+    return unit("全国/云南省/保山市/龙陵县")
+
+
+@pytest.fixture
+def lucheng():
+    return unit("全国/浙江省/温州市/鹿城区")
+
+
+@pytest.fixture
+def longwan():
+    return unit("全国/浙江省/温州市/龙湾区")
+
+
+@pytest.fixture(autouse=True)
+def _no_sweep_on_commit(settings):
+    """Saving figures asks Celery for a roll-up sweep after commit; tests that exercise it
+    switch it back on."""
+    settings.ROLLUP_SWEEP_ON_COMMIT = False

@@ -1,0 +1,93 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from targets.demo import generate_demo_figures
+from targets.models import DataValue, Indicator, OrgUnit
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot():
+    from certification.models import CertificateFigure
+    from competitions.models import Award, Competition
+    from training.models import TrainingCarrier, TrainingFigure
+
+    return {
+        "values": sorted(DataValue.objects.values_list("indicator__code", "org_unit_id", "period",
+                                                       "value", "is_demo")),
+        "training": sorted(TrainingFigure.objects.values_list(
+            "org_unit_id", "period", "training_type", "target_group", "programme__name",
+            "subsidised", "trained", "completed", "certified", "is_demo")),
+        "certificates": sorted(CertificateFigure.objects.values_list(
+            "org_unit_id", "period", "certificate_type", "level", "industry", "count", "is_demo")),
+        "carriers": sorted(TrainingCarrier.objects.values_list("name", "established_on",
+                                                               "is_demo")),
+        "competitions": sorted(Competition.objects.values_list("name", "organiser_unit_id",
+                                                               "participants", "is_demo")),
+        "awards": sorted(Award.objects.values_list("recipient_name", "recipient_id_number",
+                                                   "is_demo")),
+    }
+
+
+def test_demo_figures_are_deterministic_and_marked():
+    first = generate_demo_figures()
+    rows = snapshot()
+    assert first["created"] > 1000
+    for table in ("training", "certificates", "carriers", "competitions", "awards"):
+        assert first[table] > 0, table
+        assert all(row[-1] for row in rows[table]), table  # every row is marked demo
+    second = generate_demo_figures()
+    assert second == first | {"deleted": first["created"]}
+    assert snapshot() == rows
+
+
+def test_demo_award_id_numbers_are_valid():
+    from competitions.models import Award
+    from skills_portal.identity import validate_id_number
+
+    generate_demo_figures(as_of=dt.date(2021, 6, 1))
+    for number in Award.objects.values_list("recipient_id_number", flat=True)[:200]:
+        validate_id_number(number)
+
+
+def test_demo_figures_follow_the_plans_decomposition():
+    """More specific targets are generated first and the broader ones only for the rest, so
+    the 其中 slices stay inside their parent: 脱贫人口 training is part of subsidised training."""
+    from targets.measures import measure_values
+
+    generate_demo_figures()
+    ningxia = OrgUnit.objects.get(code="640000")
+    year = (dt.date(2023, 1, 1), dt.date(2023, 12, 1))
+
+    def total(filters):
+        values = measure_values("training.person_times", filters, start=year[0], end=year[1],
+                                units=[ningxia.pk], rolled_up=True)
+        return sum(values.values())
+
+    subsidised = total({"subsidised": True})
+    slices = sum(total({"subsidised": True, "target_group": g})
+                 for g in ("企业职工", "农村转移劳动者", "脱贫人口"))
+    assert 35000 < subsidised < 60000  # the 50,000 target at each county's own pace
+    assert slices == subsidised
+
+
+def test_demo_never_overwrites_real_values():
+    longling = OrgUnit.objects.get(code="530523")
+    indicator = Indicator.objects.get(code="digital_talent")
+    real = DataValue.objects.create(indicator=indicator, org_unit=longling,
+                                    period=dt.date(2023, 5, 1), value=Decimal(42))
+    generate_demo_figures()
+    real.refresh_from_db()
+    assert (real.value, real.is_demo) == (42, False)
+    assert DataValue.objects.filter(indicator=indicator, org_unit=longling,
+                                    period=dt.date(2023, 5, 1)).count() == 1
+
+
+def test_demo_stops_at_the_as_of_month():
+    from training.models import TrainingFigure
+
+    generate_demo_figures(as_of=dt.date(2022, 6, 1))
+    assert DataValue.objects.order_by("-period").first().period == dt.date(2022, 6, 1)
+    assert TrainingFigure.objects.order_by("-period").first().period == dt.date(2022, 6, 1)

@@ -1,0 +1,234 @@
+"""The county clerk's monthly grids: a whole month saved at once, a bad cell rejecting
+everything, consistency and data-driven rules, outlier warnings, roll-up marks, scoping."""
+
+import datetime as dt
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from certification.models import CertificateFigure
+from skills_portal.models import Membership
+from targets.models import Department, Indicator, RollupMark, ValidationRule
+from tests.conftest import unit
+from tests.factories import UserFactory
+from training.forms import TRAINING_GRID
+from training.models import Programme, TrainingCarrier, TrainingFigure
+
+pytestmark = pytest.mark.django_db
+
+MONTH = "2024-05"
+MAY = dt.date(2024, 5, 1)
+
+
+def member(unit_obj, role="data_entry", department=None):
+    user = UserFactory()
+    Membership.objects.create(user=user, org_unit=unit_obj, role=role, department=department)
+    return user
+
+
+@pytest.fixture
+def clerk(client, longling):
+    user = member(longling)
+    client.force_login(user)
+    return user
+
+
+def cell(block, group, ttype):
+    return TRAINING_GRID.name(block, group, ttype)
+
+
+def training_url(unit_obj, **params):
+    query = "&".join(f"{k}={v}" for k, v in {"unit": unit_obj.pk, "month": MONTH, **params}.items())
+    return f"/entry/training/?{query}"
+
+
+def test_clerk_saves_a_whole_month_with_programmes(client, clerk, longling):
+    kang = Programme.objects.get(plan__code="longling-2022", name="康养云师傅")
+    eco = Programme.objects.get(plan__code="longling-2022", name="生态卫士")
+    page = client.get(training_url(longling, programme=kang.pk, subsidised=1))
+    assert page.status_code == 200 and "康养云师傅" in page.content.decode()
+    response = client.post(training_url(longling, programme=kang.pk, subsidised=1), {
+        cell("trained", "脱贫人口", "就业技能培训"): "40",
+        cell("completed", "脱贫人口", "就业技能培训"): "35",
+        cell("certified", "脱贫人口", "就业技能培训"): "30",
+        cell("trained", "农村妇女", "岗位技能提升培训"): "1,200",
+    })
+    assert response.status_code == 302
+    response = client.post(training_url(longling, programme=eco.pk), {
+        cell("trained", "其他", "岗位技能提升培训"): "55",
+    })
+    assert response.status_code == 302
+    rows = TrainingFigure.objects.filter(org_unit=longling, period=MAY)
+    assert rows.count() == 3
+    assert sum(r.trained for r in rows) == 1295
+    assert rows.get(programme=kang, target_group="脱贫人口").entered_by == clerk
+    assert RollupMark.objects.filter(org_unit=longling, period=MAY).exists()
+    # The page shows what was saved, with totals.
+    html = client.get(training_url(longling, programme=kang.pk, subsidised=1)).content.decode()
+    assert 'value="1200"' in html and "1,240" in html
+
+
+def test_a_bad_cell_saves_nothing_and_keeps_what_was_typed(client, clerk, longling):
+    client.post(training_url(longling), {cell("trained", "企业职工", "就业技能培训"): "10"})
+    assert TrainingFigure.objects.filter(org_unit=longling).count() == 1
+    response = client.post(training_url(longling), {
+        cell("trained", "企业职工", "就业技能培训"): "99",
+        cell("trained", "高校毕业生", "创业培训"): "十二",
+        cell("trained", "失业人员", "创业培训"): "-3",
+    })
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "未保存" in html or "Nothing was saved" in html
+    assert 'value="十二"' in html and 'value="99"' in html
+    assert html.count('aria-invalid="true"') == 2
+    assert TrainingFigure.objects.get(org_unit=longling).trained == 10  # unchanged
+
+
+def test_consistency_certified_le_completed_le_trained(client, clerk, longling):
+    response = client.post(training_url(longling), {
+        cell("trained", "企业职工", "就业技能培训"): "10",
+        cell("completed", "企业职工", "就业技能培训"): "12",
+        cell("certified", "退役军人", "就业技能培训"): "3",
+    })
+    assert response.status_code == 400
+    assert not TrainingFigure.objects.filter(org_unit=longling).exists()
+
+
+def test_clearing_cells_removes_them(client, clerk, longling):
+    name = cell("trained", "企业职工", "就业技能培训")
+    client.post(training_url(longling), {name: "10"})
+    client.post(training_url(longling), {name: ""})
+    assert not TrainingFigure.objects.filter(org_unit=longling).exists()
+
+
+def test_error_rule_blocks_and_warning_rule_warns(client, clerk, longling):
+    ValidationRule.objects.create(
+        code="test-cap", name="测试上限", left=Indicator.objects.get(code="training_person_times"),
+        operator="lte", right_constant=1000, importance="error", message="培训人次超出测试上限。")
+    response = client.post(training_url(longling), {
+        cell("trained", "企业职工", "就业技能培训"): "1500",
+    })
+    assert response.status_code == 400
+    assert "培训人次超出测试上限" in response.content.decode()
+    assert not TrainingFigure.objects.filter(org_unit=longling).exists()
+
+    # Seeded warning: certified after training above the month's certificates — saved anyway.
+    response = client.post(training_url(longling), {
+        cell("trained", "企业职工", "就业技能培训"): "100",
+        cell("completed", "企业职工", "就业技能培训"): "100",
+        cell("certified", "企业职工", "就业技能培训"): "50",
+    }, follow=True)
+    assert response.status_code == 200
+    assert TrainingFigure.objects.filter(org_unit=longling).exists()
+    assert "请核对证书月报" in response.content.decode()
+
+
+def test_outlier_warns_but_saves(client, clerk, longling):
+    for month in (2, 3, 4):
+        TrainingFigure.objects.create(org_unit=longling, period=dt.date(2024, month, 1),
+                                      training_type="就业技能培训", target_group="企业职工",
+                                      trained=10)
+    response = client.post(training_url(longling), {
+        cell("trained", "企业职工", "就业技能培训"): "400",
+    }, follow=True)
+    assert TrainingFigure.objects.get(org_unit=longling, period=MAY).trained == 400
+    assert "明显高于" in response.content.decode() or "far above" in response.content.decode()
+
+
+def test_certificate_grid_and_levels(client, clerk, longling):
+    from certification.forms import CERTIFICATE_GRID
+
+    url = f"/entry/certificates/?unit={longling.pk}&month={MONTH}&industry=制造业"
+    page = client.get(url).content.decode()
+    assert "专项职业能力证书" in page
+    response = client.post(url, {
+        CERTIFICATE_GRID.name("count", "职业技能等级证书", "三级/高级工"): "15",
+        CERTIFICATE_GRID.name("count", "专项职业能力证书", "无等级"): "4",
+    })
+    assert response.status_code == 302
+    assert sum(CertificateFigure.objects.filter(org_unit=longling, industry="制造业")
+               .values_list("count", flat=True)) == 19
+    # A special-ability certificate has no skill level: that cell is not in the grid at all.
+    assert not any(True for r, c in CERTIFICATE_GRID.cells()
+                   if r == "专项职业能力证书" and c != "无等级")
+
+
+def test_entry_is_scoped(client, longling):
+    shidian = unit("全国/云南省/保山市/施甸县")
+    clerk = member(longling)
+    client.force_login(clerk)
+    assert client.get(training_url(shidian)).status_code == 403
+    response = client.post(training_url(shidian), {cell("trained", "企业职工", "就业技能培训"): "5"})
+    assert response.status_code == 403
+    assert not TrainingFigure.objects.filter(org_unit=shidian).exists()
+    assert client.get(f"/entry/certificates/?unit={shidian.pk}").status_code == 403
+
+    viewer = member(longling, role="viewer")
+    client.force_login(viewer)
+    assert client.get(training_url(longling)).status_code == 403
+    reviewer = member(longling.parent, role="reviewer")
+    client.force_login(reviewer)
+    assert client.post(training_url(longling), {
+        cell("trained", "企业职工", "就业技能培训"): "5"}).status_code == 403
+
+
+def test_department_user_reports_only_for_its_department(client):
+    wenzhou = unit("全国/浙江省/温州市")
+    emergency = Department.objects.get(org_unit=wenzhou, name="市应急管理局")
+    education = Department.objects.get(org_unit=wenzhou, name="市教育局")
+    user = member(wenzhou, department=emergency)
+    client.force_login(user)
+    page = client.get(f"/entry/training/?unit={wenzhou.pk}&month={MONTH}")
+    assert page.status_code == 200 and "市应急管理局" in page.content.decode()
+    response = client.post(f"/entry/training/?unit={wenzhou.pk}&month={MONTH}"
+                           f"&department={emergency.pk}",
+                           {cell("trained", "企业职工", "岗位技能提升培训"): "300"})
+    assert response.status_code == 302
+    assert TrainingFigure.objects.get(org_unit=wenzhou).department == emergency
+    assert client.get(f"/entry/training/?unit={wenzhou.pk}&department={education.pk}"
+                      ).status_code == 403
+
+
+def test_model_constraints(longling):
+    base = {"org_unit": longling, "period": MAY, "training_type": "就业技能培训",
+            "target_group": "企业职工"}
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TrainingFigure.objects.create(**base, trained=5, completed=6)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TrainingFigure.objects.create(**base, trained=5, persons=6)
+    TrainingFigure.objects.create(**base, trained=5)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TrainingFigure.objects.create(**base, trained=7)  # same cell twice
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CertificateFigure.objects.create(org_unit=longling, period=MAY,
+                                         certificate_type="专项职业能力证书", level="二级/技师",
+                                         count=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CertificateFigure.objects.create(org_unit=longling, period=MAY,
+                                         certificate_type="职业技能等级证书", level="无等级",
+                                         count=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TrainingCarrier.objects.create(name="x", carrier_type="公共实训基地", level="县级",
+                                       org_unit=longling, established_on=dt.date(2024, 5, 1),
+                                       closed_on=dt.date(2024, 4, 1))
+
+
+def test_admin_figures_are_scoped(client, longling):
+    shidian = unit("全国/云南省/保山市/施甸县")
+    theirs = TrainingFigure.objects.create(org_unit=shidian, period=MAY,
+                                           training_type="就业技能培训", target_group="企业职工",
+                                           trained=33)
+    mine = TrainingFigure.objects.create(org_unit=longling, period=MAY,
+                                         training_type="就业技能培训", target_group="企业职工",
+                                         trained=44)
+    user = member(longling)
+    user.is_staff = True
+    user.save()
+    client.force_login(user)
+    listing = client.get("/admin/training/trainingfigure/").content.decode()
+    assert f"/admin/training/trainingfigure/{mine.pk}/change/" in listing
+    assert f"/admin/training/trainingfigure/{theirs.pk}/change/" not in listing
+    assert client.get(f"/admin/training/trainingfigure/{theirs.pk}/change/").status_code in (
+        302, 403, 404)
+    client.post(f"/admin/training/trainingfigure/{theirs.pk}/delete/", {"post": "yes"})
+    assert TrainingFigure.objects.filter(pk=theirs.pk).exists()

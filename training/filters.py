@@ -1,0 +1,27 @@
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from skills_portal.filters import FigureFilter, SubtreeFilter
+
+from .choices import CarrierLevel, CarrierType
+from .models import TrainingCarrier, TrainingFigure
+
+
+class TrainingCarrierFilter(django_filters.FilterSet):
+    carrier_type = django_filters.ChoiceFilter(choices=CarrierType.choices,
+                                               label=_("carrier type"))
+    level = django_filters.ChoiceFilter(choices=CarrierLevel.choices, label=_("Carrier level"))
+    unit = SubtreeFilter()
+    active = django_filters.BooleanFilter(field_name="closed_on", lookup_expr="isnull",
+                                          label=_("Still operating"))
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Search"))
+
+    class Meta:
+        model = TrainingCarrier
+        fields = ["carrier_type", "level", "unit", "active"]
+
+
+class TrainingFigureFilter(FigureFilter):
+    class Meta:
+        model = TrainingFigure
+        fields = ["unit", "month_from", "month_to", "training_type", "target_group", "subsidised"]
