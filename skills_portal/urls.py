@@ -16,4 +16,5 @@ urlpatterns = [
     path("entry/", include("training.urls")),
     path("entry/", include("certification.urls")),
     path("imports/", include("imports.urls")),
+    path("api/v1/", include("skills_portal.api_urls")),
 ]

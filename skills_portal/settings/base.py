@@ -31,6 +31,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "skills_portal",
     "targets",
     "training",
@@ -38,6 +42,9 @@ INSTALLED_APPS = [
     "competitions",
     "subsidies",
     "imports",
+    "dashboard",
+    "reporting",
+    "audit",
     "import_export",
 ]
 
@@ -174,6 +181,32 @@ IMPORT_MAX_LISTED_ERRORS = env_int("IMPORT_MAX_LISTED_ERRORS", 500)
 # Uploads are read into memory up to the import limit (the default Django limit is 2.5 MB).
 FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 2**20
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 2**20
+
+# --- REST API (/api/v1/): session auth for the browser, token auth for scripts; every view
+# scopes its queryset with for_user. The schema and its UIs are served locally (sidecar).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 100,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "技能行动目标管理平台 API",
+    "DESCRIPTION": "Plans, targets, monthly figures and progress snapshots of skills-action plans.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 LOGGING = {
     "version": 1,

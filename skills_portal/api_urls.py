@@ -1,0 +1,14 @@
+"""The REST API under /api/v1/: each app contributes its routes from `<app>/api/urls.py`."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+API_APPS = ["targets", "training", "certification", "competitions", "subsidies", "dashboard",
+            "reporting", "audit"]
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    *[path("", include(f"{app}.api.urls")) for app in API_APPS],
+]
