@@ -528,6 +528,7 @@ def analyse(layout: FigureLayout, sheets: list[Sheet], *, user, basis: str = Val
     _year_to_date(layout, parsed, existing, sheet.name, analysis)
     if analysis.errors:
         return analysis
+    touched = set()  # (unit, department, month) cells this file changes
     for key, (number, record, _ytd) in parsed.items():
         after = {f: record[f] for f in layout.value_fields}
         analysis.row_of[key] = number
@@ -547,6 +548,11 @@ def analyse(layout: FigureLayout, sheets: list[Sheet], *, user, basis: str = Val
         else:
             analysis.update.append((found[0], found[1], after | {"_row": number}))
         analysis.pairs.add((key[0], key[2]))
+        touched.add(key[:3])
+    from reporting.services import entry_problems  # approved or closed months are locked
+
+    for message in entry_problems(touched):
+        analysis.error(sheet.name, None, "", message)
     analysis.labels = {pk: ctx.units.label(pk) for pk in units}
     return analysis
 

@@ -143,6 +143,7 @@ def save_grid(*, user, spec: GridSpec, fixed: dict, data: GridData, extra: dict 
     model = spec.model
     written = deleted = 0
     with transaction.atomic():
+        _assert_open(user, fixed, data)
         existing = {
             (getattr(o, spec.rows.field), getattr(o, spec.cols.field)): o
             for o in model.objects.select_for_update().filter(**fixed)
@@ -193,6 +194,20 @@ def save_grid(*, user, spec: GridSpec, fixed: dict, data: GridData, extra: dict 
         mark_for_rollup(pairs=[(unit.pk, period)])
     warnings += outlier_warnings(spec, fixed, data)
     return SaveOutcome(written=written, deleted=deleted, warnings=warnings)
+
+
+def _assert_open(user, fixed: dict, data: GridData) -> None:
+    """An approved report or a closed entry window locks the month (reporting app)."""
+    from reporting.services import assert_entry_open
+
+    department = fixed.get("department")
+    try:
+        assert_entry_open(user=user, cells=[(fixed["org_unit"].pk,
+                                             department.pk if department else None,
+                                             fixed["period"])])
+    except ValidationError as exc:
+        data.messages.extend(exc.messages)
+        raise GridRejected(data) from exc
 
 
 def outlier_warnings(spec: GridSpec, fixed: dict, data: GridData, months: int = 6) -> list[str]:

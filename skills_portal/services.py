@@ -20,9 +20,12 @@ def _in_scope(user, obj) -> bool:
 def scoped_save(*, user, obj, after_save=None):
     """Validate and save `obj` for `user`; `after_save(obj)` runs inside the same transaction
     (for many-to-many fields) before the scope is checked again."""
+    from reporting.services import assert_record_open
+
     with transaction.atomic():
         if obj.pk is not None and not obj._state.adding and not _in_scope(user, obj):
             raise PermissionDenied(_("You may not change this record: it is outside your scope."))
+        assert_record_open(user=user, obj=obj)  # approved or closed months are locked
         obj.full_clean()
         obj.save()
         if after_save is not None:
@@ -35,7 +38,10 @@ def scoped_save(*, user, obj, after_save=None):
 
 
 def scoped_delete(*, user, obj) -> None:
+    from reporting.services import assert_record_open
+
     with transaction.atomic():
         if not _in_scope(user, obj):
             raise PermissionDenied(_("You may not delete this record: it is outside your scope."))
+        assert_record_open(user=user, obj=obj)
         obj.delete()
