@@ -4,6 +4,9 @@ The scope rules live in each model's `for_user(user, "change")`. A write is allo
 row is in that scope before it changes (so nobody edits another unit's row) and after it
 changes (so nobody moves a row out to another unit or creates one there). Both checks run in
 the same transaction as the write, so a refused write leaves nothing behind.
+
+Both record the write in the audit trail (audit.services) in the same transaction: who, the
+fields before and after (only those that changed), the request or import batch.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -17,15 +20,16 @@ def _in_scope(user, obj) -> bool:
     return type(obj).objects.for_user(user, CHANGE).filter(pk=obj.pk).exists()
 
 
-def scoped_save(*, user, obj, after_save=None):
+def scoped_save(*, user, obj, after_save=None, audit_note: str = ""):
     """Validate and save `obj` for `user`; `after_save(obj)` runs inside the same transaction
-    (for many-to-many fields) before the scope is checked again."""
-    from reporting.services import assert_record_open
+    (for many-to-many fields) before the scope is checked again. The change is audited."""
+    from audit.services import record_change, snapshot, stored_snapshot
 
     with transaction.atomic():
-        if obj.pk is not None and not obj._state.adding and not _in_scope(user, obj):
+        updating = obj.pk is not None and not obj._state.adding
+        if updating and not _in_scope(user, obj):
             raise PermissionDenied(_("You may not change this record: it is outside your scope."))
-        assert_record_open(user=user, obj=obj)  # approved or closed months are locked
+        before = stored_snapshot(obj) if updating else None
         obj.full_clean()
         obj.save()
         if after_save is not None:
@@ -34,14 +38,21 @@ def scoped_save(*, user, obj, after_save=None):
             raise PermissionDenied(
                 _("You may not save this record: the result would be outside your scope.")
             )
+        record_change(actor=user, obj=obj, before=before, after=snapshot(obj), note=audit_note)
     return obj
 
 
-def scoped_delete(*, user, obj) -> None:
-    from reporting.services import assert_record_open
+def scoped_delete(*, user, obj, audit_note: str = "") -> None:
+    from audit.services import record_change, stored_snapshot
 
     with transaction.atomic():
         if not _in_scope(user, obj):
             raise PermissionDenied(_("You may not delete this record: it is outside your scope."))
-        assert_record_open(user=user, obj=obj)
+        before = stored_snapshot(obj)
+        pk = obj.pk
         obj.delete()
+        obj.pk = pk  # the entry names the record that was deleted
+        try:
+            record_change(actor=user, obj=obj, before=before, after=None, note=audit_note)
+        finally:
+            obj.pk = None

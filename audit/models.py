@@ -1,0 +1,125 @@
+"""The audit trail: one append-only row per write (who, when, what, before and after, from
+which request or import batch).
+
+Nobody edits it from the product: the model refuses updates and deletes, the admin is
+read-only, and on PostgreSQL a trigger refuses UPDATE and DELETE on the table (migration 0002).
+Links to the user, unit, department and import batch carry no database constraint and are
+never cascaded, so deleting any of them keeps the entries (the username is kept as text)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from skills_portal.access import VIEW, Scope, unit_filter
+
+from .choices import AuditAction
+
+
+class AppendOnlyError(Exception):
+    """An attempt to change or delete an audit entry."""
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def for_user(self, user, action: str = VIEW):
+        """Entries of the units in the user's subtrees (any role), of their department and its
+        same-sector departments below, and the user's own actions. Nobody may change any."""
+        if action != VIEW or user is None or not user.is_authenticated:
+            return self.none()
+        scope = Scope.of(user)
+        if scope.is_global:
+            return self
+        q = unit_filter("org_unit", scope.unit_subtree())
+        q |= scope.department_q("department")
+        q |= models.Q(actor_id=user.pk)
+        return self.filter(q)
+
+    def update(self, **kwargs):
+        raise AppendOnlyError("Audit entries cannot be changed.")
+
+    def delete(self):
+        raise AppendOnlyError("Audit entries cannot be deleted.")
+
+    def _raw_delete(self, using):
+        raise AppendOnlyError("Audit entries cannot be deleted.")
+
+
+def _loose_fk(model, name, **kwargs):
+    return models.ForeignKey(model, on_delete=models.DO_NOTHING, db_constraint=False, null=True,
+                             blank=True, related_name="+", verbose_name=name, **kwargs)
+
+
+class AuditEntry(models.Model):
+    created_at = models.DateTimeField(_("when"), db_index=True)
+    actor = _loose_fk(settings.AUTH_USER_MODEL, _("user"))
+    actor_name = models.CharField(_("username"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)
+    model_label = models.CharField(_("record type"), max_length=100, blank=True)
+    object_id = models.CharField(_("record id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("record"), max_length=200, blank=True)
+    org_unit = _loose_fk("targets.OrgUnit", _("org unit"))
+    department = _loose_fk("targets.Department", _("department"))
+    period = models.DateField(_("month"), null=True, blank=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    batch = _loose_fk("imports.ImportBatch", _("import batch"))
+    note = models.TextField(_("note"), blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        ordering = ["-created_at", "-pk"]
+        default_permissions = ("view",)
+        indexes = [
+            models.Index(fields=["model_label", "object_id", "created_at"],
+                         name="audit_record_history"),
+            models.Index(fields=["org_unit", "created_at"], name="audit_unit_recent"),
+            models.Index(fields=["batch"], name="audit_batch"),
+            models.Index(fields=["request_id"], name="audit_request"),
+        ]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Audit entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Audit entries cannot be deleted.")
+
+    # --- display ---------------------------------------------------------------------------
+    @property
+    def action_label(self) -> str:
+        return str(dict(AuditAction.choices).get(self.action, self.action))
+
+    @property
+    def record_model(self):
+        from django.apps import apps
+
+        try:
+            return apps.get_model(self.model_label) if self.model_label else None
+        except (LookupError, ValueError):
+            return None
+
+    @property
+    def model_name(self) -> str:
+        model = self.record_model
+        return str(model._meta.verbose_name) if model else self.model_label
+
+    def changes(self) -> list[tuple[str, object, object]]:
+        """(field label, before, after) for each field in the entry, the key first."""
+        before, after = self.before or {}, self.after or {}
+        model = self.record_model
+        labels = {}
+        if model is not None:
+            for f in model._meta.get_fields():
+                if hasattr(f, "verbose_name"):
+                    labels[f.name] = str(f.verbose_name)
+        keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
+        return [(labels.get(k, k), before.get(k, ""), after.get(k, "")) for k in keys]

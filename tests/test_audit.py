@@ -1,0 +1,160 @@
+"""The audit trail: scoped writes are recorded with who, what, before/after (only changes, ID
+numbers masked), request id or import batch; entries are append-only (model, queryset and, on
+PostgreSQL, a trigger); bulk writes add one statement."""
+
+import datetime as dt
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from audit.context import audit_context
+from audit.models import AppendOnlyError, AuditEntry
+from audit.services import diff, mask, record, record_many, snapshot
+from competitions.models import Award
+from competitions.services import delete_award, save_award
+from skills_portal.identity import id_number_check_char
+from skills_portal.models import Membership
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+FIRST17 = "53052319900101123"
+ID_NUMBER = FIRST17 + id_number_check_char(FIRST17)
+MASKED = ID_NUMBER[:6] + "********" + ID_NUMBER[-4:]
+
+
+def member(org_unit, role="data_entry", department=None, **kwargs):
+    user = UserFactory(**kwargs)
+    Membership.objects.create(user=user, org_unit=org_unit, role=role, department=department)
+    return user
+
+
+def new_award(org_unit, **kwargs):
+    values = {"competition": None, "medal": "无", "honour_title": "技术能手",
+              "honour_level": "县级", "recipient_kind": "individual", "recipient_name": "李明",
+              "recipient_id_number": ID_NUMBER, "org_unit": org_unit,
+              "awarded_on": dt.date(2024, 3, 12), "employer": "龙陵县人民医院"}
+    values.update(kwargs)
+    return Award(**values)
+
+
+def entries_for(obj):
+    return list(AuditEntry.objects.filter(model_label=obj._meta.label_lower,
+                                          object_id=str(obj.pk)).order_by("pk"))
+
+
+def test_create_update_delete_are_recorded_with_masked_id_numbers(longling):
+    clerk = member(longling, username="ll_clerk")
+    award = save_award(user=clerk, award=new_award(longling))
+    award.employer = "龙陵县中医院"
+    award.recipient_id_number = FIRST17[:-1] + "9" + id_number_check_char(FIRST17[:-1] + "9")
+    save_award(user=clerk, award=award)
+    save_award(user=clerk, award=award)  # nothing changed: no entry
+    pk = award.pk
+    delete_award(user=clerk, award=award)
+
+    created, updated, deleted = AuditEntry.objects.filter(
+        model_label="competitions.award", object_id=str(pk)).order_by("pk")
+    assert [e.action for e in (created, updated, deleted)] == ["create", "update", "delete"]
+    assert created.actor_name == "ll_clerk" and created.actor_id == clerk.pk
+    assert created.org_unit_id == longling.pk and created.period == dt.date(2024, 3, 1)
+    assert created.before is None and created.after["recipient_id_number"] == MASKED
+    assert created.after["employer"] == "龙陵县人民医院"
+    # An update shows only what changed, plus the key.
+    assert set(updated.after) == {"id", "employer", "recipient_id_number"}
+    assert updated.before["employer"] == "龙陵县人民医院"
+    assert updated.after["employer"] == "龙陵县中医院"
+    assert deleted.after is None and deleted.before["recipient_name"] == "李明"
+    for entry in (created, updated, deleted):
+        text = str(entry.before) + str(entry.after) + entry.object_repr + entry.note
+        assert ID_NUMBER not in text and ID_NUMBER[6:14] not in text
+
+
+def test_refused_write_leaves_no_entry(longling, lucheng):
+    clerk = member(lucheng)
+    before = AuditEntry.objects.count()
+    with pytest.raises(Exception):  # noqa: B017 - PermissionDenied, whichever check refuses
+        save_award(user=clerk, award=new_award(longling))
+    assert AuditEntry.objects.count() == before
+
+
+def test_username_is_kept_when_the_user_is_deleted(longling):
+    clerk = member(longling, username="leaver")
+    award = save_award(user=clerk, award=new_award(longling))
+    Membership.objects.filter(user=clerk).delete()
+    clerk.delete()
+    entry = entries_for(award)[0]
+    assert entry.actor_name == "leaver"
+
+
+def test_entries_are_append_only_in_python(longling):
+    entry = record(actor=None, action="approve", org_unit=longling, note="ok")
+    entry.note = "changed"
+    with pytest.raises(AppendOnlyError):
+        entry.save()
+    with pytest.raises(AppendOnlyError):
+        entry.delete()
+    with pytest.raises(AppendOnlyError):
+        AuditEntry.objects.filter(pk=entry.pk).update(note="x")
+    with pytest.raises(AppendOnlyError):
+        AuditEntry.objects.filter(pk=entry.pk).delete()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+@pytest.mark.parametrize("sql", [
+    "UPDATE audit_auditentry SET note = 'tampered' WHERE id = %s",
+    "DELETE FROM audit_auditentry WHERE id = %s",
+])
+def test_postgresql_trigger_refuses_update_and_delete(longling, sql):
+    entry = record(actor=None, action="approve", org_unit=longling, note="original")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
+            connection.cursor() as cursor:
+        cursor.execute(sql, [entry.pk])
+    assert AuditEntry.objects.get(pk=entry.pk).note == "original"
+
+
+def test_request_id_and_batch_come_from_the_context(longling):
+    with audit_context(request_id="req-12345678", batch=None):
+        entry = record(actor=None, action="submit", org_unit=longling)
+    assert entry.request_id == "req-12345678"
+    assert record(actor=None, action="submit", org_unit=longling).request_id == ""
+
+
+def test_record_many_is_one_statement_for_many_rows(longling):
+    user = member(longling)
+    rows = [{"object_id": i, "org_unit_id": longling.pk, "period": dt.date(2024, 3, 1),
+             "before": None, "after": {"id": i, "trained": i, "note": f"x {ID_NUMBER}"}}
+            for i in range(1, 3001)]
+    with CaptureQueriesContext(connection) as queries:
+        written = record_many(actor=user, action="import", model=Award, rows=rows)
+    assert written == 3000
+    inserts = [q for q in queries.captured_queries if "audit_auditentry" in q["sql"]]
+    if connection.vendor == "postgresql":
+        # One COPY through the raw cursor (which the query log does not show), nothing else.
+        assert queries.captured_queries == []
+    else:
+        assert len(inserts) <= 3000 // 50
+    stored = AuditEntry.objects.filter(action="import", model_label="competitions.award")
+    assert stored.count() == 3000
+    sample = stored.get(object_id="7")
+    assert sample.after == {"id": 7, "trained": 7, "note": f"x {MASKED}"}
+    assert sample.period == dt.date(2024, 3, 1) and sample.actor_id == user.pk
+
+
+def test_snapshot_diff_and_mask():
+    assert mask({"recipient_id_number": ID_NUMBER, "note": f"身份证{ID_NUMBER}。"}) == {
+        "recipient_id_number": MASKED, "note": f"身份证{MASKED}。"}
+    assert mask({"code": "1234567890123456789012"}) == {"code": "1234567890123456789012"}
+    assert diff({"id": 1, "a": 1, "b": 2}, {"id": 1, "a": 1, "b": 3}) == (
+        {"id": 1, "b": 2}, {"id": 1, "b": 3})
+    assert diff({"id": 1, "a": 1}, {"id": 1, "a": 1}) == (None, None)
+
+
+def test_snapshot_leaves_out_timestamps(longling):
+    award = new_award(longling)
+    award.full_clean()
+    award.save()
+    data = snapshot(award)
+    assert "created_at" not in data and "updated_at" not in data
+    assert data["org_unit"] == longling.pk and data["awarded_on"] == "2024-03-12"
