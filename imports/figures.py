@@ -89,6 +89,8 @@ class FigureLayout:
     year_to_date: bool = True  # may values be given as 累计 (not for stock levels)
     zero_is_empty: bool = True  # a row of zeros clears the figure (a stock's 0 is a value)
     fixed: tuple[tuple[str, object], ...] = ()  # other columns written on new rows
+    grid: GridSpec | None = None  # the entry grid: files may also come in its layout
+    aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()  # other names of the grid's fields
 
     @classmethod
     def from_grid(cls, *, kind: str, title: str, grid: GridSpec, extra: tuple[Column, ...] = (),
@@ -107,7 +109,7 @@ class FigureLayout:
                              for a in (rows, cols)) + extra,
             values=tuple(Column(b.label, b.field, "count", aliases=aliases.get(b.field, ()),
                                 required=False) for b in grid.blocks),
-            ordering=grid.ordering, check=check,
+            ordering=grid.ordering, check=check, grid=grid, aliases=tuple(aliases.items()),
         )
 
     def dimension_columns(self) -> tuple[Column, ...]:
@@ -499,6 +501,22 @@ def _row_error(layout: FigureLayout, record: dict, ctx: _Context) -> tuple[str, 
 # --- comparing with the database ----------------------------------------------------------------
 def analyse(layout: FigureLayout, sheets: list[Sheet], *, user, basis: str = ValueBasis.MONTH,
             progress: Callable[[int], None] | None = None) -> Analysis:
+    """Check a file in the long layout or, for a grid-based kind, in the grid layout (turned
+    into long rows first, and every message pointed back at the grid cell)."""
+    if layout.grid is not None:
+        from .grid_layout import map_back, to_long
+
+        grid_sheets = to_long(layout, layout.grid, sheets, dict(layout.aliases))
+        if grid_sheets is not None:
+            analysis = _analyse_long(layout, [grid_sheets.sheet], user=user, basis=basis,
+                                     progress=progress)
+            map_back(grid_sheets, analysis)
+            return analysis
+    return _analyse_long(layout, sheets, user=user, basis=basis, progress=progress)
+
+
+def _analyse_long(layout: FigureLayout, sheets: list[Sheet], *, user, basis: str,
+                  progress: Callable[[int], None] | None) -> Analysis:
     analysis = Analysis(layout=layout)
     sheet = _pick_sheet(layout, sheets, analysis)
     if basis == ValueBasis.YEAR_TO_DATE and not layout.year_to_date:

@@ -106,3 +106,63 @@ def template(layout: FigureLayout, *, user) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def grid_workbook(layout: FigureLayout, *, fixed: dict, values: dict[tuple[str, str, str], int]
+                  ) -> bytes:
+    """One page of the entry grid as a sheet in the grid layout, filled with `values`
+    ({(block, row category, column category): number}): the unit, month and slice above, one
+    table per measured field with 合计 row and column. Filled in and uploaded, it imports as
+    the page would save."""
+    grid = layout.grid
+    book = Workbook()
+    sheet = book.active
+    sheet.title = f"{fixed['period']:%Y-%m}"
+    unit, department = fixed["org_unit"], fixed.get("department")
+    sheet.append([f"{layout.title}（{unit.name} {fixed['period']:%Y年%m月}）"])
+    sheet["A1"].font = Font(bold=True, size=14)
+    meta = [f"单位：{unit.name}", f"月份：{fixed['period']:%Y-%m}",
+            f"部门：{department.name if department else ''}", "口径：本月"]
+    for column in layout.dimension_columns():
+        if column.field in (grid.rows.field, grid.cols.field) or column.field not in fixed:
+            continue
+        value = fixed[column.field]
+        shown = (("是" if value else "否") if column.kind == "bool"
+                 else dict(column.choices).get(value, value) if column.kind == "choice"
+                 else getattr(value, "name", value) or "")
+        meta.append(f"{column.header}：{shown}")
+    sheet.append(meta)
+    grey = PatternFill("solid", fgColor="EEEEEE")
+    for block in grid.blocks:
+        sheet.append([])
+        sheet.append([block.label])
+        sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
+        sheet.append([grid.rows.label, *(label for _v, label in grid.cols.choices), "合计"])
+        for cell in sheet[sheet.max_row]:
+            cell.font, cell.fill = Font(bold=True), HEADER_FILL
+        # Totals are formulas, so they stay right while the clerk types; the importer checks
+        # them once Excel or WPS has saved their results.
+        first, last = sheet.max_row + 1, sheet.max_row + len(grid.rows.choices)
+        end = get_column_letter(len(grid.cols.choices) + 1)
+        for row, row_label in grid.rows.choices:
+            line: list = [row_label]
+            for col, _label in grid.cols.choices:
+                line.append(values.get((block.field, row, col)) or None
+                            if grid.cell_enabled(row, col) else "—")
+            line.append(f"=SUM(B{sheet.max_row + 1}:{end}{sheet.max_row + 1})")
+            sheet.append(line)
+            for index, (col, _label) in enumerate(grid.cols.choices, start=2):
+                if not grid.cell_enabled(row, col):
+                    sheet.cell(row=sheet.max_row, column=index).fill = grey
+        sheet.append(["合计", *(f"=SUM({get_column_letter(i)}{first}:{get_column_letter(i)}{last})"
+                              for i in range(2, len(grid.cols.choices) + 3))])
+        sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
+    sheet.append([])
+    sheet.append(["注：空白格视为 0；“—”格不适用；合计行和合计列可以不填，填了须与各格之和相等。"
+                  "上传时选择“培训月报/取证月报”，系统自动识别这种表格式。"])
+    sheet.column_dimensions["A"].width = 18
+    for index in range(2, len(grid.cols.choices) + 3):
+        sheet.column_dimensions[get_column_letter(index)].width = 14
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -4,10 +4,11 @@ the shared GET/POST cycle (save all or nothing, keep what was typed on failure).
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -63,11 +64,27 @@ def resolve_page(request) -> dict:
             "departments": departments, "unit_level_allowed": unit_level_allowed}
 
 
+def _grid_download(spec: GridSpec, fixed: dict) -> HttpResponse:
+    """The page's figures as a workbook in the grid layout, to fill in offline and upload."""
+    from imports.exporting import CONTENT_TYPES
+    from imports.kinds import layouts
+    from imports.workbook import grid_workbook
+
+    layout = next(layout for layout in layouts().values() if layout.grid is spec)
+    data = grid_workbook(layout, fixed=fixed, values=current_values(spec, fixed))
+    response = HttpResponse(data, content_type=CONTENT_TYPES["xlsx"])
+    name = f"{layout.title}-{fixed['org_unit'].name}-{fixed['period']:%Y-%m}.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
 def grid_page(request, *, spec: GridSpec, title: str, page: dict, fixed: dict, save,
               selectors: list[dict]):
     """GET shows the month's figures; POST saves them all or nothing and redirects (so a
     refresh does not post twice), or re-shows the page with each error beside its cell."""
     data = None
+    if request.method == "GET" and request.GET.get("format") == "xlsx":
+        return _grid_download(spec, fixed)
     if request.method == "POST":
         data = parse_grid(spec, request.POST)
         try:
