@@ -24,12 +24,14 @@ def scoped_save(*, user, obj, after_save=None, audit_note: str = ""):
     """Validate and save `obj` for `user`; `after_save(obj)` runs inside the same transaction
     (for many-to-many fields) before the scope is checked again. The change is audited."""
     from audit.services import record_change, snapshot, stored_snapshot
+    from reporting.services import assert_record_open
 
     with transaction.atomic():
         updating = obj.pk is not None and not obj._state.adding
         if updating and not _in_scope(user, obj):
             raise PermissionDenied(_("You may not change this record: it is outside your scope."))
         before = stored_snapshot(obj) if updating else None
+        assert_record_open(user=user, obj=obj)  # approved or closed months are locked
         obj.full_clean()
         obj.save()
         if after_save is not None:
@@ -44,10 +46,12 @@ def scoped_save(*, user, obj, after_save=None, audit_note: str = ""):
 
 def scoped_delete(*, user, obj, audit_note: str = "") -> None:
     from audit.services import record_change, stored_snapshot
+    from reporting.services import assert_record_open
 
     with transaction.atomic():
         if not _in_scope(user, obj):
             raise PermissionDenied(_("You may not delete this record: it is outside your scope."))
+        assert_record_open(user=user, obj=obj)
         before = stored_snapshot(obj)
         pk = obj.pk
         obj.delete()
