@@ -1,13 +1,49 @@
 """One FilterSet per model: the list pages use these now, the API and exports will too."""
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
+from skills_portal.entry import parse_month
 from skills_portal.filters import SubtreeFilter, visible_units
 
-from .choices import IndicatorUnit, WindowKind
-from .models import Indicator, Plan, ProgressSnapshot, ProgressStatus, Target
+from .choices import IndicatorKind, IndicatorSource, IndicatorUnit, OrgLevel, Sector, WindowKind
+from .models import (
+    DataValue,
+    Department,
+    Indicator,
+    OrgUnit,
+    Plan,
+    ProgressSnapshot,
+    ProgressStatus,
+    RollupRun,
+    RollupStatus,
+    Target,
+)
+
+
+class MonthFormField(forms.CharField):
+    """`YYYY-MM` → the first day of that month."""
+
+    default_error_messages = {"invalid": _("Enter a month as YYYY-MM, e.g. 2024-03.")}
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        month = parse_month(value.strip())
+        if month is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return month
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{1,2}$", "example": "2024-03"})
+class MonthFilter(django_filters.Filter):
+    """A month given as YYYY-MM, compared with a month DateField (`lookup_expr` gte/lte/exact)."""
+
+    field_class = MonthFormField
 
 
 def _plans(request):
@@ -16,6 +52,10 @@ def _plans(request):
 
 def _indicators(request):
     return Indicator.objects.for_user(request.user if request else None)
+
+
+def _departments(request):
+    return Department.objects.for_user(request.user if request else None)
 
 
 class TargetFilter(django_filters.FilterSet):
@@ -76,7 +116,92 @@ class ProgressFilter(django_filters.FilterSet):
     unit = SubtreeFilter("target__org_unit")
     month = django_filters.DateFilter(field_name="period", label=_("Month"))
     status = django_filters.ChoiceFilter(choices=ProgressStatus.choices, label=_("Status"))
+    # The API's names (also usable by the export): exact unit, subtree, department, months.
+    org_unit = django_filters.ModelChoiceFilter(
+        queryset=visible_units, field_name="target__org_unit", label=_("Org unit (only)"))
+    subtree_of = SubtreeFilter("target__org_unit")
+    department = django_filters.ModelChoiceFilter(
+        queryset=_departments, field_name="target__department", label=_("Department"))
+    period = MonthFilter(field_name="period", label=_("Month"))
+    period_after = MonthFilter(field_name="period", lookup_expr="gte", label=_("From month"))
+    period_before = MonthFilter(field_name="period", lookup_expr="lte", label=_("To month"))
+    is_soft = django_filters.BooleanFilter(label=_("Soft target (力争)"))
 
     class Meta:
         model = ProgressSnapshot
         fields = ["plan", "indicator", "unit", "month", "status"]
+
+
+class OrgUnitFilter(django_filters.FilterSet):
+    subtree_of = SubtreeFilter("id")
+    parent = django_filters.ModelChoiceFilter(queryset=visible_units, label=_("Parent unit"))
+    level = django_filters.ChoiceFilter(choices=OrgLevel.choices, label=_("Level"))
+    code = django_filters.CharFilter(label=_("Division code"))
+    q = django_filters.CharFilter(method="filter_text", label=_("Search"))
+
+    class Meta:
+        model = OrgUnit
+        fields = ["subtree_of", "parent", "level", "code"]
+
+    def filter_text(self, queryset, name, value):
+        from django.db.models import Q
+
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(short_name__icontains=value)
+                               | Q(code__startswith=value))
+
+
+class DepartmentFilter(django_filters.FilterSet):
+    org_unit = django_filters.ModelChoiceFilter(queryset=visible_units, label=_("Org unit (only)"))
+    subtree_of = SubtreeFilter()
+    sector = django_filters.ChoiceFilter(choices=Sector.choices, label=_("Sector"))
+
+    class Meta:
+        model = Department
+        fields = ["org_unit", "subtree_of", "sector"]
+
+
+class IndicatorFilter(django_filters.FilterSet):
+    unit = django_filters.ChoiceFilter(choices=IndicatorUnit.choices, label=_("Unit of measure"))
+    kind = django_filters.ChoiceFilter(choices=IndicatorKind.choices, label=_("Kind"))
+    source = django_filters.ChoiceFilter(choices=IndicatorSource.choices, label=_("Source"))
+    is_active = django_filters.BooleanFilter(label=_("Active"))
+
+    class Meta:
+        model = Indicator
+        fields = ["unit", "kind", "source", "is_active"]
+
+
+class PlanFilter(django_filters.FilterSet):
+    issuer_unit = SubtreeFilter("issuer_unit")
+    is_reference = django_filters.BooleanFilter(label=_("Reference only"))
+
+    class Meta:
+        model = Plan
+        fields = ["issuer_unit", "is_reference"]
+
+
+class DataValueFilter(django_filters.FilterSet):
+    indicator = django_filters.ModelChoiceFilter(
+        queryset=_indicators, label=_("Indicator"), to_field_name="code")
+    org_unit = django_filters.ModelChoiceFilter(queryset=visible_units, label=_("Org unit (only)"))
+    subtree_of = SubtreeFilter()
+    department = django_filters.ModelChoiceFilter(queryset=_departments, label=_("Department"))
+    period = MonthFilter(field_name="period", label=_("Month"))
+    period_after = MonthFilter(field_name="period", lookup_expr="gte", label=_("From month"))
+    period_before = MonthFilter(field_name="period", lookup_expr="lte", label=_("To month"))
+
+    class Meta:
+        model = DataValue
+        fields = ["indicator", "org_unit", "subtree_of", "department", "period"]
+
+
+class RollupRunFilter(django_filters.FilterSet):
+    period = MonthFilter(field_name="period", label=_("Month"))
+    status = django_filters.ChoiceFilter(choices=RollupStatus.choices, label=_("Status"))
+
+    class Meta:
+        model = RollupRun
+        fields = ["period", "status"]

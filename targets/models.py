@@ -944,6 +944,16 @@ class RollupStatus(models.TextChoices):
     FAILED = "failed", _("failed")
 
 
+class RollupRunQuerySet(models.QuerySet):
+    def for_user(self, user, action: str = VIEW):
+        """A run covers the whole country's month and names no unit: every member may read
+        the runs (to know how fresh the snapshots are); nobody changes them but the roll-up."""
+        scope = Scope.of(user)
+        if scope.is_global:
+            return self
+        return self if action == VIEW and scope.is_member else self.none()
+
+
 class RollupRun(models.Model):
     """The record every roll-up leaves: what, when, how it ended."""
 
@@ -956,6 +966,8 @@ class RollupRun(models.Model):
     rows_written = models.PositiveIntegerField(_("rows written"), default=0)
     queries = models.PositiveIntegerField(_("queries"), default=0)
     error = models.TextField(_("error"), blank=True)
+
+    objects = RollupRunQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("roll-up run")

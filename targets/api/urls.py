@@ -1,1 +1,15 @@
-urlpatterns = []
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("org-units", views.OrgUnitViewSet, basename="api-org-unit")
+router.register("departments", views.DepartmentViewSet, basename="api-department")
+router.register("indicators", views.IndicatorViewSet, basename="api-indicator")
+router.register("plans", views.PlanViewSet, basename="api-plan")
+router.register("targets", views.TargetViewSet, basename="api-target")
+router.register("data-values", views.DataValueViewSet, basename="api-data-value")
+router.register("progress", views.ProgressViewSet, basename="api-progress")
+router.register("rollup-runs", views.RollupRunViewSet, basename="api-rollup-run")
+
+urlpatterns = router.urls

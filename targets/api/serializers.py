@@ -1,0 +1,213 @@
+"""Serializers of the targets API: the spine (units, departments, indicators, plans, targets),
+manual data values, progress snapshots and roll-up runs. They shape data; rules live in the
+models and services."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from skills_portal.access import writable_departments, writable_units
+
+from ..models import (
+    DataValue,
+    Department,
+    Indicator,
+    OrgUnit,
+    Plan,
+    PlanTask,
+    ProgressSnapshot,
+    RollupRun,
+    Target,
+)
+from .common import DepartmentBriefSerializer, MonthField, UnitRefSerializer, number
+
+
+class OrgUnitSerializer(serializers.ModelSerializer):
+    level_label = serializers.CharField(source="get_level_display", read_only=True)
+
+    class Meta:
+        model = OrgUnit
+        fields = ["id", "code", "name", "short_name", "level", "level_label", "kind", "parent"]
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    org_unit = UnitRefSerializer(read_only=True)
+    sector_label = serializers.CharField(source="get_sector_display", read_only=True)
+
+    class Meta:
+        model = Department
+        fields = ["id", "name", "short_name", "org_unit", "sector", "sector_label"]
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    numerator = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    denominator = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Indicator
+        fields = ["id", "code", "name", "unit", "kind", "source", "measure", "filters",
+                  "numerator", "denominator", "description", "is_active"]
+
+
+class PlanTaskSerializer(serializers.ModelSerializer):
+    lead_departments = DepartmentBriefSerializer(many=True, read_only=True)
+    responsible_departments = DepartmentBriefSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = PlanTask
+        fields = ["id", "number", "position", "section", "title", "summary", "lead_departments",
+                  "responsible_departments", "responsible_note"]
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    issuer_unit = UnitRefSerializer(read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    period_start = MonthField(read_only=True, allow_null=True)
+    period_end = MonthField(read_only=True, allow_null=True)
+    tasks = PlanTaskSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Plan
+        fields = ["id", "code", "title", "short_name", "doc_number", "issuer", "issuer_unit",
+                  "issue_date", "period_start", "period_end", "parent", "is_reference",
+                  "source_document", "summary", "tasks"]
+
+
+class IndicatorBriefSerializer(serializers.Serializer):
+    code = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    unit = serializers.CharField(read_only=True)
+
+
+class CoverageSerializer(serializers.Serializer):
+    axis = serializers.CharField(read_only=True)
+    axis_label = serializers.CharField(read_only=True)
+    children = serializers.IntegerField(read_only=True)
+    hidden = serializers.IntegerField(
+        read_only=True, help_text="Parts outside the caller's scope: counted, never summed.")
+    children_sum = number(help_text="Sum of the visible parts.")
+    children_without_value = serializers.IntegerField(read_only=True)
+    parent_value = number(allow_null=True)
+    difference = number(allow_null=True)
+    coverage_pct = number(allow_null=True, decimal_places=2)
+    status = serializers.ChoiceField(
+        read_only=True, choices=["balanced", "under", "over", "incomplete", "restricted"])
+    status_label = serializers.CharField(read_only=True)
+
+
+class TargetSerializer(serializers.ModelSerializer):
+    plan = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    indicator = IndicatorBriefSerializer(read_only=True)
+    org_unit = UnitRefSerializer(read_only=True)
+    department = DepartmentBriefSerializer(read_only=True, allow_null=True)
+    task = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    window_label = serializers.CharField(read_only=True)
+    period_start = MonthField(read_only=True)
+    period_end = MonthField(read_only=True)
+    value = number(allow_null=True)
+    value_max = number(allow_null=True)
+    baseline = number(allow_null=True)
+    coverage = serializers.SerializerMethodField(
+        help_text="How the target's children add up, per decomposition axis.")
+
+    class Meta:
+        model = Target
+        fields = ["id", "plan", "code", "indicator", "org_unit", "department", "task", "window",
+                  "window_label", "period_start", "period_end", "value", "value_max",
+                  "comparator", "is_soft", "is_increment", "baseline", "parent", "axis",
+                  "quote", "note", "coverage"]
+
+    @extend_schema_field(CoverageSerializer(many=True))
+    def get_coverage(self, obj):
+        return CoverageSerializer(getattr(obj, "coverages", []), many=True).data
+
+
+class DataValueSerializer(serializers.ModelSerializer):
+    """Read: the value with its unit, department and indicator. Write: indicator code, unit
+    id, optional department id, month (YYYY-MM), value, comment; the same (indicator, unit,
+    department, month) again updates the stored value."""
+
+    indicator = serializers.SlugRelatedField(slug_field="code", queryset=Indicator.objects.none())
+    org_unit = serializers.PrimaryKeyRelatedField(queryset=OrgUnit.objects.none())
+    department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.none(),
+                                                    allow_null=True, required=False)
+    period = MonthField()
+    value = serializers.DecimalField(max_digits=18, decimal_places=4, coerce_to_string=False)
+    comment = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
+    org_unit_detail = UnitRefSerializer(source="org_unit", read_only=True)
+    indicator_detail = IndicatorBriefSerializer(source="indicator", read_only=True)
+    entered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = DataValue
+        fields = ["id", "indicator", "indicator_detail", "org_unit", "org_unit_detail",
+                  "department", "period", "value", "comment", "entered_by", "is_demo",
+                  "updated_at"]
+        read_only_fields = ["is_demo", "updated_at"]
+        # The (indicator, unit, department, month) key is an upsert key here, not a uniqueness
+        # error: the service updates the stored value.
+        validators = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        user = request.user if request else None
+        if user is not None:
+            # A unit or department outside the caller's scope is "not found" (400), never
+            # silently accepted; the service checks the scope again when it saves.
+            self.fields["indicator"].queryset = Indicator.objects.for_user(user)
+            self.fields["org_unit"].queryset = writable_units(user)
+            self.fields["department"].queryset = writable_departments(user)
+
+    def validate(self, attrs):
+        if self.instance is not None:
+            for key in ("indicator", "org_unit", "department", "period"):
+                if key in attrs and attrs[key] != getattr(self.instance, key):
+                    raise serializers.ValidationError({key: _(
+                        "The unit, department, indicator and month of a stored value do not "
+                        "change: record a new value instead.")})
+        return attrs
+
+
+class ProgressSnapshotSerializer(serializers.ModelSerializer):
+    """One row of progress: a target at the end of a month. Field names are stable (the
+    dashboard and other systems read them)."""
+
+    month = MonthField(source="period", read_only=True)
+    org_unit = UnitRefSerializer(source="target.org_unit", read_only=True)
+    department = DepartmentBriefSerializer(source="target.department", read_only=True,
+                                         allow_null=True)
+    indicator = IndicatorBriefSerializer(source="target.indicator", read_only=True)
+    plan = serializers.CharField(source="target.plan.code", read_only=True)
+    target = serializers.IntegerField(source="target_id", read_only=True)
+    target_code = serializers.CharField(source="target.code", read_only=True)
+    window = serializers.CharField(source="target.window", read_only=True)
+    window_label = serializers.CharField(source="target.window_label", read_only=True)
+    target_value = number(allow_null=True)
+    actual = number(allow_null=True)
+    completion_rate = number(allow_null=True)
+    time_progress = number()
+    gap_to_target = number(allow_null=True)
+    gap_to_time = number(allow_null=True)
+    completion_change = number(allow_null=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = ProgressSnapshot
+        fields = ["id", "month", "plan", "org_unit", "department", "indicator", "target",
+                  "target_code", "window", "window_label", "target_value", "actual",
+                  "completion_rate", "time_progress", "gap_to_target", "gap_to_time", "status",
+                  "status_label", "is_soft", "rank", "rank_of", "completion_change"]
+
+
+class RollupRunSerializer(serializers.ModelSerializer):
+    period = MonthField(read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = RollupRun
+        fields = ["id", "period", "trigger", "status", "status_label", "started_at",
+                  "finished_at", "rows_written", "queries", "error"]
+

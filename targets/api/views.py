@@ -1,0 +1,191 @@
+"""Viewsets of the targets API. Every queryset comes from a selector or `for_user`; writes of
+manual data values go through `targets.services.record_data_value`, as the import and the
+admin do."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.response import Response
+
+from .. import selectors, services
+from ..filters import (
+    DataValueFilter,
+    DepartmentFilter,
+    IndicatorFilter,
+    OrgUnitFilter,
+    PlanFilter,
+    ProgressFilter,
+    RollupRunFilter,
+    TargetFilter,
+)
+from ..models import (
+    DataValue,
+    Department,
+    Indicator,
+    Plan,
+    PlanTask,
+    ProgressSnapshot,
+    RollupRun,
+)
+from . import serializers as s
+from .common import ScopedMixin, ScopedReadOnlyViewSet, service_errors
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Org units", description=(
+        "The org units the caller may see: their subtrees and, as context, the units above "
+        "them. `subtree_of=<id>` gives a unit and everything below it.")),
+)
+class OrgUnitViewSet(ScopedReadOnlyViewSet):
+    serializer_class = s.OrgUnitSerializer
+    filterset_class = OrgUnitFilter
+    ordering_fields = ["level", "code", "name", "id"]
+    ordering = ["level", "code", "name", "id"]
+
+    def scoped_queryset(self, user):
+        return selectors.visible_units(user)
+
+
+class DepartmentViewSet(ScopedReadOnlyViewSet):
+    serializer_class = s.DepartmentSerializer
+    filterset_class = DepartmentFilter
+    ordering_fields = ["name", "sector", "id"]
+    ordering = ["org_unit__level", "org_unit__code", "name", "id"]
+
+    def scoped_queryset(self, user):
+        return Department.objects.for_user(user).select_related("org_unit")
+
+
+class IndicatorViewSet(ScopedReadOnlyViewSet):
+    serializer_class = s.IndicatorSerializer
+    filterset_class = IndicatorFilter
+    ordering_fields = ["code", "name", "id"]
+    ordering = ["code"]
+
+    def scoped_queryset(self, user):
+        return Indicator.objects.for_user(user).select_related("numerator", "denominator")
+
+
+class PlanViewSet(ScopedReadOnlyViewSet):
+    serializer_class = s.PlanSerializer
+    filterset_class = PlanFilter
+    ordering_fields = ["code", "issue_date", "id"]
+    ordering = ["is_reference", "-issue_date", "code"]
+
+    def scoped_queryset(self, user):
+        departments = Department.objects.select_related("org_unit")
+        tasks = PlanTask.objects.for_user(user).order_by("position").prefetch_related(
+            Prefetch("lead_departments", queryset=departments),
+            Prefetch("responsible_departments", queryset=departments),
+        )
+        return Plan.objects.for_user(user).select_related("issuer_unit", "parent").prefetch_related(
+            Prefetch("tasks", queryset=tasks))
+
+
+class TargetViewSet(ScopedReadOnlyViewSet):
+    """Targets with the coverage of their decompositions (children counted and summed within
+    the caller's scope, in the same query as the targets)."""
+
+    serializer_class = s.TargetSerializer
+    filterset_class = TargetFilter
+    ordering_fields = ["code", "value", "period_start", "id"]
+    ordering = ["plan__code", "period_start", "indicator__code", "org_unit__level",
+                "org_unit__code", "id"]
+
+    def scoped_queryset(self, user):
+        return selectors.target_list(user).with_coverage(user)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            selectors.attach_coverage(page)
+        return page
+
+    def get_object(self):
+        obj = super().get_object()
+        selectors.attach_coverage([obj])
+        return obj
+
+
+class DataValueViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                       mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """Manual monthly values (就业人员数, 技能人才总量 …). POST records a value for an
+    (indicator, unit, department, month), updating the stored one if there is one; PUT/PATCH
+    change a stored value's number and comment. Both go through the service the import and the
+    admin use: scope, validation, roll-up marks and the reporting lock apply."""
+
+    serializer_class = s.DataValueSerializer
+    filterset_class = DataValueFilter
+    ordering_fields = ["period", "value", "id"]
+    ordering = ["-period", "indicator__code", "org_unit__code", "id"]
+
+    def scoped_queryset(self, user):
+        # Read scope: someone who may see a value but not change it gets the service's 403
+        # on a write, not a 404 that would hide why.
+        return DataValue.objects.for_user(user).select_related(
+            "indicator", "org_unit", "department", "entered_by")
+
+    def _record(self, serializer, instance=None):
+        data = serializer.validated_data
+        source = instance or data
+        get = (lambda k: getattr(instance, k)) if instance is not None else source.get
+        with service_errors():
+            return services.record_data_value(
+                user=self.request.user, indicator=get("indicator"), org_unit=get("org_unit"),
+                department=get("department"), period=get("period"),
+                value=data.get("value", instance.value if instance else None),
+                comment=data.get("comment", instance.comment if instance else ""),
+            )
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        existed = DataValue.objects.filter(
+            indicator=serializer.validated_data["indicator"],
+            org_unit=serializer.validated_data["org_unit"],
+            department=serializer.validated_data.get("department"),
+            period=serializer.validated_data["period"]).exists()
+        obj = self._record(serializer)
+        out = self.get_serializer(self.scoped_queryset(request.user).get(pk=obj.pk))
+        return Response(out.data, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data,
+                                         partial=kwargs.pop("partial", False))
+        serializer.is_valid(raise_exception=True)
+        obj = self._record(serializer, instance)
+        return Response(self.get_serializer(self.scoped_queryset(request.user).get(pk=obj.pk)).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Progress snapshots", description=(
+        "A target's progress at the end of a month, as the monthly roll-up computed it: actual, "
+        "completion rate, time progress (序时进度), gaps, status and rank among siblings. Rates "
+        "are fractions (0.5 = 50%). Filter with plan and indicator codes, org_unit (exact), "
+        "subtree_of, department, period / period_after / period_before (YYYY-MM), status.")),
+)
+class ProgressViewSet(ScopedReadOnlyViewSet):
+    serializer_class = s.ProgressSnapshotSerializer
+    filterset_class = ProgressFilter
+    ordering_fields = ["period", "completion_rate", "time_progress", "gap_to_time",
+                       "gap_to_target", "actual", "rank", "status", "id"]
+    ordering = ["period", "target__plan__code", "target__indicator__code",
+                "target__org_unit__level", "target__org_unit__code", "id"]
+
+    def scoped_queryset(self, user):
+        return ProgressSnapshot.objects.for_user(user).select_related(
+            "target__plan", "target__indicator", "target__org_unit", "target__department")
+
+
+class RollupRunViewSet(ScopedReadOnlyViewSet):
+    serializer_class = s.RollupRunSerializer
+    filterset_class = RollupRunFilter
+    ordering_fields = ["started_at", "period", "id"]
+    ordering = ["-started_at", "-id"]
+
+    def scoped_queryset(self, user):
+        return RollupRun.objects.for_user(user)
+
