@@ -238,3 +238,23 @@ def record_many(*, actor, action: str, model, rows: Iterable[dict], batch=None) 
                    batch_id, row.get("note") or "")
 
     return insert_rows(AuditEntry, _FIELDS, tuples())
+
+
+def change_row(*, object_id, org_unit_id, period, key: dict, before: dict | None,
+               after: dict | None, department_id=None, object_repr: str = "") -> dict | None:
+    """A `record_many` row for one record of a bulk write: created (no before), deleted (no
+    after) or updated (only the changed fields, plus `key` on both sides); None when nothing
+    changed."""
+    if before is not None and after is not None:
+        changed = [k for k in after if before.get(k) != after.get(k)]
+        if not changed:
+            return None
+        before = {k: before.get(k) for k in changed}
+        after = {k: after.get(k) for k in changed}
+        action = "update"
+    else:
+        action = "create" if before is None else "delete"
+    return {"action": action, "object_id": object_id, "org_unit_id": org_unit_id,
+            "department_id": department_id, "period": period, "object_repr": object_repr,
+            "before": None if before is None else {**key, **before},
+            "after": None if after is None else {**key, **after}}

@@ -614,6 +614,7 @@ def _year_to_date(layout: FigureLayout, parsed: dict, existing: dict, sheet: str
 def apply(layout: FigureLayout, sheets: list[Sheet], *, user, basis: str = ValueBasis.MONTH,
           progress: Callable[[int], None] | None = None) -> Analysis:
     """Analyse again and write, in one transaction, only if there is no error."""
+    from audit.bulk import record_figure_import
     from targets.services import evaluate_rules_for, mark_for_rollup
 
     model = layout.model
@@ -667,4 +668,5 @@ def apply(layout: FigureLayout, sheets: list[Sheet], *, user, basis: str = Value
             transaction.set_rollback(True)
             return analysis
         mark_for_rollup(pairs=analysis.pairs)
+        record_figure_import(layout=layout, analysis=analysis, user=user, now=now)  # one statement
     return analysis

@@ -133,9 +133,12 @@ def confirm(batch: ImportBatch, *, user) -> ImportBatch:
 
 
 def run_apply(batch_id: int) -> ImportBatch:
+    from audit.context import audit_context
+
     batch = ImportBatch.objects.select_related("uploaded_by").get(pk=batch_id)
     try:
-        analysis = _analyse(batch, write=True)
+        with audit_context(batch=batch):  # every audit entry of the apply names the batch
+            analysis = _analyse(batch, write=True)
     except ImportRefused as exc:
         _refuse(batch, str(exc))
         return batch
@@ -151,9 +154,20 @@ def run_apply(batch_id: int) -> ImportBatch:
     else:
         batch.status, batch.applied_at = ImportStatus.APPLIED, timezone.now()
         batch.message = "已导入"
+        _audit_applied(batch)
         batch.content = None  # the figures are in the database; the record keeps the checksum
     batch.save()
     return batch
+
+
+def _audit_applied(batch: ImportBatch) -> None:
+    from audit.services import record
+
+    user = batch.uploaded_by
+    unit = user.memberships.values_list("org_unit_id", flat=True).order_by("pk").first()
+    record(actor=user, action="import", obj=batch, batch=batch, org_unit=unit,
+           note=f"{batch.file_name}：新增 {batch.created}，修改 {batch.updated}，"
+                f"未变 {batch.unchanged}（共 {batch.rows} 行）")
 
 
 def discard(batch: ImportBatch, *, user) -> ImportBatch:

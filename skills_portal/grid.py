@@ -140,8 +140,23 @@ def save_grid(*, user, spec: GridSpec, fixed: dict, data: GridData, extra: dict 
 
     if not data.ok:
         raise GridRejected(data)
+    from audit.services import change_row, record_many
+
     model = spec.model
     written = deleted = 0
+    audit_rows = []  # one audit statement for the whole save
+
+    def audited(obj, before, after):
+        key = {spec.rows.field: getattr(obj, spec.rows.field),
+               spec.cols.field: getattr(obj, spec.cols.field),
+               **{k: getattr(v, "pk", v) for k, v in fixed.items()
+                  if k not in ("org_unit", "department", "period")}}
+        row = change_row(object_id=obj.pk, org_unit_id=obj.org_unit_id,
+                         department_id=obj.department_id, period=obj.period, key=key,
+                         before=before, after=after, object_repr=str(obj))
+        if row is not None:
+            audit_rows.append(row)
+
     with transaction.atomic():
         _assert_open(user, fixed, data)
         existing = {
@@ -155,8 +170,10 @@ def save_grid(*, user, spec: GridSpec, fixed: dict, data: GridData, extra: dict 
         for row, col in spec.cells():
             numbers = {b.field: data.values.get((b.field, row, col), 0) for b in spec.blocks}
             obj = existing.get((row, col))
+            stored = None if obj is None else {k: getattr(obj, k) for k in numbers}
             if not any(numbers.values()):
                 if obj is not None:
+                    audited(obj, stored, None)
                     obj.delete()
                     deleted += 1
                 continue
@@ -177,6 +194,7 @@ def save_grid(*, user, spec: GridSpec, fixed: dict, data: GridData, extra: dict 
                     data.errors[spec.name(target, row, col)] = " ".join(messages)
                 continue
             obj.save()
+            audited(obj, stored, numbers)
             written += 1
         if not data.ok:
             raise GridRejected(data)
@@ -192,6 +210,8 @@ def save_grid(*, user, spec: GridSpec, fixed: dict, data: GridData, extra: dict 
             data.messages.extend(errors)
             raise GridRejected(data)
         mark_for_rollup(pairs=[(unit.pk, period)])
+        if audit_rows:
+            record_many(actor=user, action="update", model=model, rows=audit_rows)
     warnings += outlier_warnings(spec, fixed, data)
     return SaveOutcome(written=written, deleted=deleted, warnings=warnings)
 

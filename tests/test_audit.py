@@ -158,3 +158,78 @@ def test_snapshot_leaves_out_timestamps(longling):
     data = snapshot(award)
     assert "created_at" not in data and "updated_at" not in data
     assert data["org_unit"] == longling.pk and data["awarded_on"] == "2024-03-12"
+
+
+# --- bulk write paths ---------------------------------------------------------------------------
+def test_a_grid_save_is_audited_in_one_statement_per_save(client, longling):
+    from training.forms import TRAINING_GRID
+    from training.models import TrainingFigure
+
+    clerk = member(longling)
+    client.force_login(clerk)
+    url = f"/entry/training/?unit={longling.pk}&month=2024-05"
+
+    def name(block, group, ttype):
+        return TRAINING_GRID.name(block, group, ttype)
+
+    response = client.post(url, {name("trained", "企业职工", "就业技能培训"): "10",
+                                 name("trained", "失业人员", "创业培训"): "5"},
+                           HTTP_X_REQUEST_ID="grid-request-0001")
+    assert response.status_code == 302
+    assert response.headers["X-Request-ID"] == "grid-request-0001"
+    figure = TrainingFigure.objects.get(org_unit=longling, target_group="企业职工")
+    created = AuditEntry.objects.filter(model_label="training.trainingfigure", action="create")
+    assert created.count() == 2
+    entry = created.get(object_id=str(figure.pk))
+    assert entry.request_id == "grid-request-0001" and entry.actor_id == clerk.pk
+    assert entry.org_unit_id == longling.pk and entry.period == dt.date(2024, 5, 1)
+    assert entry.after["trained"] == 10 and entry.after["target_group"] == "企业职工"
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url, {name("trained", "企业职工", "就业技能培训"): "12"})
+    assert response.status_code == 302
+    audit_statements = [q for q in queries.captured_queries if "audit_auditentry" in q["sql"]]
+    assert len(audit_statements) <= 1  # one INSERT on SQLite, one COPY (not logged) on PostgreSQL
+    updated = AuditEntry.objects.get(model_label="training.trainingfigure", action="update")
+    assert updated.before == {"target_group": "企业职工", "training_type": "就业技能培训",
+                              "programme": None, "subsidised": False, "industry": "",
+                              "trained": 10}
+    assert updated.after["trained"] == 12 and "persons" not in updated.after
+    deleted = AuditEntry.objects.get(model_label="training.trainingfigure", action="delete")
+    assert deleted.before["trained"] == 5 and deleted.after is None
+
+
+def test_an_import_is_audited_row_by_row_with_its_batch(longling):
+    from imports import services as imports
+    from tests import xlsx_corpus as corpus
+    from training.models import TrainingFigure
+
+    clerk = member(longling, username="ll_importer")
+    rows = [["龙陵县", "2024-05", "脱贫人口", "就业技能培训", "康养云师傅", "是", 40, 30, 35, 30],
+            ["龙陵县", "2024-05", "企业职工", "岗位技能提升培训", "", "否", 60, 0, 50, 0]]
+    batch = imports.upload(user=clerk, kind="training", basis="month", file_name="五月.xlsx",
+                           data=corpus.training(*rows))
+    assert not AuditEntry.objects.filter(batch=batch).exists()  # a preview writes nothing
+    batch = imports.confirm(batch, user=clerk)
+    entries = AuditEntry.objects.filter(batch=batch)
+    figure = TrainingFigure.objects.get(org_unit=longling, target_group="脱贫人口")
+    row = entries.get(model_label="training.trainingfigure", object_id=str(figure.pk))
+    assert row.action == "create" and row.after["trained"] == 40
+    assert row.after["programme"] == figure.programme_id and row.org_unit_id == longling.pk
+    summary = entries.get(action="import", model_label="imports.importbatch")
+    assert summary.object_id == str(batch.pk) and "新增 2" in summary.note
+    assert summary.actor_name == "ll_importer" and summary.org_unit_id == longling.pk
+
+    rows[0][6] = 45
+    rows[1][6:] = [0, 0, 0, 0]
+    second = imports.confirm(imports.upload(user=clerk, kind="training", basis="month",
+                                            file_name="五月改.xlsx", data=corpus.training(*rows)),
+                             user=clerk)
+    changed = AuditEntry.objects.filter(batch=second, model_label="training.trainingfigure")
+    assert {e.action for e in changed} == {"update", "delete"}
+    update = changed.get(action="update")
+    assert update.object_id == str(figure.pk)
+    assert update.before == {"target_group": "脱贫人口", "training_type": "就业技能培训",
+                             "programme": figure.programme_id, "subsidised": True,
+                             "industry": "", "trained": 40}
+    assert update.after["trained"] == 45
