@@ -132,6 +132,19 @@ class ProgressFilter(django_filters.FilterSet):
         fields = ["plan", "indicator", "unit", "month", "status"]
 
 
+class UnitMonthFilterSet(django_filters.FilterSet):
+    """The API's filters for rows placed on a unit (and department) and month: the exact unit,
+    a subtree, the department, a month or a range of months as YYYY-MM. Mixed into the figure
+    FilterSets of the domain apps."""
+
+    org_unit = django_filters.ModelChoiceFilter(queryset=visible_units, label=_("Org unit (only)"))
+    subtree_of = SubtreeFilter()
+    department = django_filters.ModelChoiceFilter(queryset=_departments, label=_("Department"))
+    period = MonthFilter(field_name="period", label=_("Month"))
+    period_after = MonthFilter(field_name="period", lookup_expr="gte", label=_("From month"))
+    period_before = MonthFilter(field_name="period", lookup_expr="lte", label=_("To month"))
+
+
 class OrgUnitFilter(django_filters.FilterSet):
     subtree_of = SubtreeFilter("id")
     parent = django_filters.ModelChoiceFilter(queryset=visible_units, label=_("Parent unit"))
@@ -183,15 +196,9 @@ class PlanFilter(django_filters.FilterSet):
         fields = ["issuer_unit", "is_reference"]
 
 
-class DataValueFilter(django_filters.FilterSet):
+class DataValueFilter(UnitMonthFilterSet):
     indicator = django_filters.ModelChoiceFilter(
         queryset=_indicators, label=_("Indicator"), to_field_name="code")
-    org_unit = django_filters.ModelChoiceFilter(queryset=visible_units, label=_("Org unit (only)"))
-    subtree_of = SubtreeFilter()
-    department = django_filters.ModelChoiceFilter(queryset=_departments, label=_("Department"))
-    period = MonthFilter(field_name="period", label=_("Month"))
-    period_after = MonthFilter(field_name="period", lookup_expr="gte", label=_("From month"))
-    period_before = MonthFilter(field_name="period", lookup_expr="lte", label=_("To month"))
 
     class Meta:
         model = DataValue

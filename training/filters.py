@@ -2,6 +2,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from skills_portal.filters import FigureFilter, SubtreeFilter
+from targets.filters import UnitMonthFilterSet
 
 from .choices import CarrierLevel, CarrierType
 from .models import TrainingCarrier, TrainingFigure
@@ -21,7 +22,8 @@ class TrainingCarrierFilter(django_filters.FilterSet):
         fields = ["carrier_type", "level", "unit", "active"]
 
 
-class TrainingFigureFilter(FigureFilter):
+class TrainingFigureFilter(FigureFilter, UnitMonthFilterSet):
     class Meta:
         model = TrainingFigure
-        fields = ["unit", "month_from", "month_to", "training_type", "target_group", "subsidised"]
+        fields = ["unit", "month_from", "month_to", "training_type", "target_group", "subsidised",
+                  "programme", "industry"]

@@ -1,0 +1,58 @@
+"""Viewsets of the training API. Figures are written through the training grid's service,
+carriers through `save_carrier` / `delete_carrier`, as the pages do."""
+
+from __future__ import annotations
+
+from targets.api.figures import FigureViewSet
+from targets.api.records import RecordViewSet
+
+from .. import selectors
+from ..filters import TrainingCarrierFilter, TrainingFigureFilter
+from ..forms import TRAINING_GRID
+from ..models import TrainingFigure
+from ..services import TrainingSlice, delete_carrier, save_carrier, save_training_month
+from .serializers import TrainingCarrierSerializer, TrainingFigureSerializer
+
+
+class TrainingFigureViewSet(FigureViewSet):
+    """Monthly training figures: one row per cell of the training report (unit, department,
+    month, programme, subsidy status, industry; target group × training type). Writes go
+    through the training grid's service: its checks, scope, reporting lock, audit and roll-up
+    marks apply."""
+
+    spec = TRAINING_GRID
+    serializer_class = TrainingFigureSerializer
+    filterset_class = TrainingFigureFilter
+    ordering_fields = ["period", "trained", "id"]
+    ordering = ["-period", "org_unit__level", "org_unit__code", "target_group", "training_type",
+                "id"]
+
+    def scoped_queryset(self, user):
+        return TrainingFigure.objects.for_user(user).select_related(
+            "org_unit", "programme", "entered_by")
+
+    def slice_of(self, key):
+        return TrainingSlice(department=key["department"], programme=key["programme"],
+                             subsidised=key["subsidised"], industry=key["industry"])
+
+    def save_page(self, *, key, slice_, data):
+        return save_training_month(user=self.request.user, org_unit=key["org_unit"],
+                                   period=key["period"], slice_=slice_, data=data)
+
+
+class TrainingCarrierViewSet(RecordViewSet):
+    serializer_class = TrainingCarrierSerializer
+    filterset_class = TrainingCarrierFilter
+    ordering_fields = ["name", "established_on", "id"]
+    ordering = ["org_unit__code", "carrier_type", "name", "id"]
+
+    def scoped_queryset(self, user):
+        return selectors.carrier_list(user)
+
+    def save_record(self, *, user, obj):
+        return save_carrier(user=user, carrier=obj)
+
+    def delete_record(self, *, user, obj):
+        delete_carrier(user=user, carrier=obj)
+
+
