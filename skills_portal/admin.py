@@ -22,6 +22,8 @@ class ScopedAdmin(admin.ModelAdmin):
 
     # Which WRITE_ROLES entry allows adding and changing rows of this model.
     write_roles = "structure"
+    # The change page links to the record's audit history ("变更记录").
+    change_form_template = "audit/admin_change_form.html"
 
     def get_queryset(self, request):
         qs = self.model.objects.for_user(request.user)

@@ -16,5 +16,6 @@ urlpatterns = [
     path("entry/", include("training.urls")),
     path("entry/", include("certification.urls")),
     path("imports/", include("imports.urls")),
+    path("audit/", include("audit.urls")),
     path("api/v1/", include("skills_portal.api_urls")),
 ]

@@ -1,0 +1,50 @@
+"""One FilterSet for the audit list page and the audit API."""
+
+import django_filters
+from django.apps import apps
+from django.utils.translation import gettext_lazy as _
+
+from skills_portal.filters import SubtreeFilter
+
+from .choices import AuditAction
+from .models import AuditEntry
+
+# The record types the trail is browsed by (others still appear unfiltered).
+AUDITED_MODELS = [
+    "targets.target", "targets.datavalue", "targets.plan", "targets.plantask",
+    "targets.indicator", "targets.orgunit", "targets.department", "targets.validationrule",
+    "training.trainingfigure", "training.trainingcarrier", "training.programme",
+    "certification.certificatefigure", "competitions.competition", "competitions.award",
+    "imports.importbatch", "reporting.monthlyreport", "subsidies.claim",
+]
+
+
+def model_choices():
+    choices = []
+    for label in AUDITED_MODELS:
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue
+        choices.append((label, str(model._meta.verbose_name)))
+    return choices
+
+
+class AuditEntryFilter(django_filters.FilterSet):
+    model = django_filters.ChoiceFilter(field_name="model_label", choices=model_choices,
+                                        label=_("Record type"))
+    action = django_filters.ChoiceFilter(choices=AuditAction.choices, label=_("Action"))
+    user = django_filters.CharFilter(field_name="actor_name", lookup_expr="iexact",
+                                     label=_("Username"))
+    unit = SubtreeFilter()
+    month_from = django_filters.DateFilter(field_name="period", lookup_expr="gte",
+                                           label=_("From month"))
+    month_to = django_filters.DateFilter(field_name="period", lookup_expr="lte",
+                                         label=_("To month"))
+    batch = django_filters.NumberFilter(field_name="batch_id", label=_("Import batch"))
+    request = django_filters.CharFilter(field_name="request_id", label=_("Request id"))
+    object_id = django_filters.CharFilter(field_name="object_id", label=_("Record id"))
+
+    class Meta:
+        model = AuditEntry
+        fields = []
