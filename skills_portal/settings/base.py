@@ -207,6 +207,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a field called "level" with different vocabularies: name each.
+    "ENUM_NAME_OVERRIDES": {
+        "OrgLevelEnum": "targets.choices.OrgLevel",
+        "AdministrativeLevelEnum": "training.choices.CarrierLevel",  # = HonourLevel
+        "SkillLevelEnum": "certification.choices.SkillLevel",
+        "CompetitionLevelEnum": "competitions.choices.CompetitionLevel",
+    },
 }
 
 LOGGING = {
