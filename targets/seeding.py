@@ -395,4 +395,8 @@ def load_seed_plans(fixtures_dir: Path) -> LoadReport:
         loader.load_reference_plans(plans_dir / "_reference.yaml")
         for path in sorted(plans_dir.glob("[0-9]*.yaml")):
             loader.load_plan(path)
+        # The plans' subsidy schemes (fixtures/schemes/), once their plans exist.
+        from subsidies.seeding import load_schemes
+
+        load_schemes(loader, loader.dir / "schemes")
     return loader.report

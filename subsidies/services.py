@@ -1,0 +1,540 @@
+"""Writes of the subsidies app: keyword-only, atomic, validated, scope-checked, audited.
+
+- Records (certificate holders, hires, start-up projects) and schemes are saved through
+  `scoped_save` (audited there).
+- Claims are made from the records a scheme's rule looks at (`generate_claims`) or by hand
+  (`create_claim`); the amount and its explanation always come from `rules.compute`. The
+  database refuses a second claim on the same basis.
+- `approve_claim` locks the scheme row (SELECT … FOR UPDATE) and then the claim, so approvals
+  of one scheme are serialised: the per-enterprise cap and the annual budget are checked
+  against what is committed, and two concurrent approvals cannot both pass a limit.
+- Vouchers move one step at a time and are redeemed only against the holder's certificate.
+
+Nothing here logs or repeats an ID number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from audit import services as audit
+from competitions.models import Award
+from skills_portal.access import CHANGE, Scope
+from skills_portal.identity import normalise_id_number
+from skills_portal.services import scoped_save
+
+from . import rules
+from .choices import (
+    COMMITTED_STATUSES,
+    OPEN_VOUCHER_STATUSES,
+    VOUCHER_DATE_FIELD,
+    VOUCHER_NEXT,
+    ClaimStatus,
+    RuleKind,
+    VoucherStatus,
+)
+from .models import (
+    DECIDE,
+    Claim,
+    Hire,
+    PersonCertificate,
+    Scheme,
+    StartupProject,
+    Voucher,
+)
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _stored_language():
+    """Explanations are stored text: written in the portal's language whoever triggers them."""
+    return translation.override(settings.LANGUAGE_CODE)
+
+
+# --------------------------------------------------------------------------------------------
+# Records and schemes
+# --------------------------------------------------------------------------------------------
+def save_record(*, user, obj):
+    """Save a certificate holder record, a hire or a start-up project inside `user`'s scope.
+    A record that a claim or voucher already pays keeps its person and amounts-relevant facts:
+    correct the claim first (reject it) if they were wrong."""
+    if not isinstance(obj, PersonCertificate | Hire | StartupProject):
+        raise TypeError(type(obj))
+    with transaction.atomic():
+        creating = obj._state.adding or obj.pk is None
+        if creating:
+            obj.created_by = user
+        elif obj.claims.exclude(status=ClaimStatus.REJECTED).exists():
+            stored = type(obj).objects.get(pk=obj.pk)
+            frozen = [f.name for f in obj._meta.concrete_fields
+                      if f.name not in ("note", "updated_at", "created_by", "allowance_ends_on",
+                                        "left_on", "insured_months")]
+            changed = [f for f in frozen if getattr(stored, f) != getattr(obj, f)]
+            if changed:
+                raise ValidationError(_("Claims have been made on this record: its %(fields)s "
+                                        "can no longer be changed.") % {"fields": "、".join(
+                    str(obj._meta.get_field(f).verbose_name) for f in changed)})
+        return scoped_save(user=user, obj=obj)
+
+
+def save_scheme(*, user, scheme: Scheme) -> Scheme:
+    return scoped_save(user=user, obj=scheme)
+
+
+# --------------------------------------------------------------------------------------------
+# Claims
+# --------------------------------------------------------------------------------------------
+def _basis_kwargs(claim_or_kwargs) -> dict:
+    return {name: claim_or_kwargs.get(name) for name in
+            ("award", "certificate", "hire", "project", "voucher")}
+
+
+def _new_claim(scheme, computed: rules.Computed, *, basis: dict, period, user, manual: bool,
+               note: str = "") -> Claim:
+    return Claim(
+        scheme=scheme, status=ClaimStatus.PENDING, period=period,
+        org_unit_id=computed.org_unit_id, payee_name=computed.payee_name,
+        payee_id_number=computed.payee_id_number, enterprise_name=computed.enterprise_name,
+        enterprise_code=computed.enterprise_code, amount=computed.amount,
+        explanation=computed.explanation, submitted_on=_today(), is_manual=manual, note=note,
+        created_by=user, **{k: v for k, v in basis.items() if v is not None},
+    )
+
+
+def _duplicate_message() -> str:
+    return _("A claim has already been made on this record under this scheme: nothing is "
+             "paid twice.")
+
+
+def create_claim(*, user, scheme: Scheme, award=None, certificate=None, hire=None,
+                 project=None, voucher=None, period: dt.date | None = None,
+                 amount: Decimal | None = None, note: str = "") -> Claim:
+    """A claim entered by hand: the basis record must be one the user may change, and the
+    amount is computed by the scheme (or, for a range grant, decided within its range)."""
+    basis = {"award": award, "certificate": certificate, "hire": hire, "project": project,
+             "voucher": voucher}
+    with transaction.atomic(), _stored_language():
+        for record in basis.values():
+            if record is not None and not type(record).objects.for_user(user, CHANGE).filter(
+                    pk=record.pk).exists():
+                raise PermissionDenied(_("You may not claim for this record: it is outside "
+                                         "your scope."))
+        try:
+            computed = rules.compute(scheme, period=period, amount=amount, as_of=_today(),
+                                     **basis)
+        except rules.NotEligible as exc:
+            raise ValidationError(exc.reason, code="not_eligible") from exc
+        claim = _new_claim(scheme, computed, basis=basis, period=period, user=user, manual=True,
+                           note=note)
+        if _already_claimed(claim):
+            raise ValidationError(_duplicate_message(), code="duplicate")
+        try:
+            with transaction.atomic():
+                scoped_save(user=user, obj=claim)
+        except IntegrityError as exc:  # a concurrent claim on the same basis won
+            raise ValidationError(_duplicate_message(), code="duplicate") from exc
+    return claim
+
+
+def _already_claimed(claim: Claim) -> bool:
+    lookup = {"scheme_id": claim.scheme_id}
+    for name in ("award", "certificate", "hire", "project", "voucher"):
+        value = getattr(claim, f"{name}_id")
+        if value:
+            lookup[f"{name}_id"] = value
+    if claim.certificate_id:
+        lookup["period"] = claim.period
+    return Claim.objects.filter(**lookup).exclude(pk=claim.pk).exists()
+
+
+@dataclass
+class GenerationReport:
+    created: int = 0
+    amount: Decimal = Decimal(0)
+    skipped: Counter = field(default_factory=Counter)  # reason → count
+    schemes: int = 0
+
+    def lines(self) -> list[str]:
+        out = [_("%(schemes)s schemes: %(created)s claims created, %(amount)s yuan.") % {
+            "schemes": self.schemes, "created": self.created, "amount": rules.yuan(self.amount)}]
+        out += [f"{reason}（{count}）" for reason, count in self.skipped.most_common(20)]
+        return out
+
+
+def _in_scheme_unit(queryset, scheme, unit_field="org_unit"):
+    return queryset.filter(**{f"{unit_field}__ancestor_links__ancestor_id": scheme.org_unit_id})
+
+
+def _end_of_validity(scheme) -> dt.date | None:
+    return rules.month_end(scheme.valid_to) if scheme.valid_to else None
+
+
+def _candidates(scheme: Scheme, *, as_of: dt.date, user=None):
+    """(basis kwargs, period) pairs the scheme's rule looks at and that have no claim yet."""
+    claimed = Claim.objects.filter(scheme=scheme)
+    end = _end_of_validity(scheme)
+    kind = scheme.rule_kind
+    rates = list(scheme.rates.all())
+
+    def scoped(qs):
+        return qs if user is None else qs.filter(
+            pk__in=qs.model.objects.for_user(user, CHANGE).values("pk"))
+
+    if kind in (RuleKind.TIERED_AWARD, RuleKind.HONOUR):
+        qs = _in_scheme_unit(Award.objects.all(), scheme).filter(
+            awarded_on__gte=scheme.valid_from).exclude(
+            pk__in=claimed.filter(award__isnull=False).values("award_id"))
+        if end:
+            qs = qs.filter(awarded_on__lte=end)
+        if kind == RuleKind.TIERED_AWARD:
+            qs = qs.filter(competition__level__in={r.competition_level for r in rates},
+                           medal__in={r.medal for r in rates})
+        else:
+            qs = qs.filter(honour_title__in={r.honour_title for r in rates})
+        for award in scoped(qs).select_related("competition").order_by("pk"):
+            yield {"award": award}, None
+    elif kind == RuleKind.MONTHLY_ALLOWANCE:
+        qs = _in_scheme_unit(PersonCertificate.objects.all(), scheme).filter(
+            level__in={r.certificate_level for r in rates}, issued_on__lt=as_of)
+        if scheme.occupation_list():
+            qs = qs.filter(occupation__in=scheme.occupation_list())
+        if end:
+            qs = qs.filter(issued_on__lte=end)
+        qs = scoped(qs).exclude(allowance_ends_on__lt=scheme.valid_from)
+        done = set(claimed.filter(certificate__isnull=False, period__isnull=False)
+                   .values_list("certificate_id", "period"))
+        for certificate in qs.order_by("pk"):
+            for month in rules.allowance_months(scheme, certificate, until=as_of):
+                if (certificate.pk, month) not in done:
+                    yield {"certificate": certificate}, month
+    elif kind == RuleKind.PER_HIRE:
+        qs = _in_scheme_unit(Hire.objects.all(), scheme).filter(
+            hired_on__gte=scheme.valid_from).exclude(
+            pk__in=claimed.filter(hire__isnull=False).values("hire_id"))
+        if end:
+            qs = qs.filter(hired_on__lte=end)
+        for hire in scoped(qs).select_related("certificate").order_by("pk"):
+            yield {"hire": hire}, None
+    elif kind == RuleKind.TRAINING_BY_LEVEL:
+        # Vouchers are claimed when redeemed; this catches any redeemed without a claim.
+        qs = Voucher.objects.filter(scheme=scheme, status=VoucherStatus.REDEEMED).exclude(
+            pk__in=claimed.filter(voucher__isnull=False).values("voucher_id"))
+        for voucher in scoped(qs).select_related("certificate").order_by("pk"):
+            yield {"voucher": voucher}, None
+    # Range grants are decided by officers one by one: entered by hand.
+
+
+def generate_claims(*, scheme: Scheme | None = None, user=None,
+                    as_of: dt.date | None = None) -> GenerationReport:
+    """Create the pending claims that active schemes' rules give for records not yet claimed.
+    Run by a user, only records in their change scope and schemes they may read; run by the
+    system (Celery, management command) with `user=None`, everything. Idempotent: a second run
+    creates nothing; a claim created concurrently by another run is skipped."""
+    as_of = as_of or _today()
+    report = GenerationReport()
+    schemes = Scheme.objects.filter(is_active=True).select_related("org_unit", "plan")
+    if user is not None:
+        if not Scope.of(user).is_member:
+            raise PermissionDenied(_("You do not have permission to do this."))
+        schemes = schemes.filter(pk__in=Scheme.objects.for_user(user).values("pk"))
+    if scheme is not None:
+        schemes = schemes.filter(pk=scheme.pk)
+    with _stored_language():
+        for current in schemes.prefetch_related("rates", "priority_occupations"):
+            report.schemes += 1
+            for basis, period in _candidates(current, as_of=as_of, user=user):
+                try:
+                    computed = rules.compute(current, period=period, as_of=as_of, **basis)
+                except rules.NotEligible as exc:
+                    report.skipped[exc.reason] += 1
+                    continue
+                claim = _new_claim(current, computed, basis=basis, period=period, user=user,
+                                   manual=False)
+                try:
+                    with transaction.atomic():
+                        claim.full_clean(validate_constraints=False)
+                        claim.save()
+                        audit.record(actor=user, action="create", obj=claim,
+                                     after=audit.snapshot(claim), org_unit=claim.org_unit,
+                                     note="generate_claims")
+                except IntegrityError:
+                    report.skipped[_duplicate_message()] += 1
+                    continue
+                report.created += 1
+                report.amount += claim.amount
+    return report
+
+
+# --- decisions -------------------------------------------------------------------------------
+def _locked_claim(user, claim_id: int) -> tuple[Scheme, Claim]:
+    """Lock the claim's scheme row, then the claim (always in this order), and check the user
+    may decide it."""
+    scheme_id = Claim.objects.filter(pk=claim_id).values_list("scheme_id", flat=True).first()
+    if scheme_id is None:
+        raise ValidationError(_("This claim no longer exists."))
+    scheme = Scheme.objects.select_for_update().get(pk=scheme_id)
+    claim = Claim.objects.select_for_update().get(pk=claim_id)
+    if not Claim.objects.for_user(user, DECIDE).filter(pk=claim.pk).exists():
+        raise PermissionDenied(_("Only reviewers and administrators of the beneficiary's unit "
+                                 "or a unit above it decide this claim."))
+    return scheme, claim
+
+
+def committed_total(scheme: Scheme, **filters) -> Decimal:
+    total = Claim.objects.filter(scheme=scheme, status__in=COMMITTED_STATUSES, **filters)\
+        .aggregate(total=Sum("amount"))["total"]
+    return total or Decimal(0)
+
+
+def budget_position(scheme: Scheme, year: int) -> tuple[Decimal | None, Decimal]:
+    """(the year's budget or None when the scheme has none, amount committed that year)."""
+    budget = next((b.amount for b in scheme.budgets.all() if b.year == year), None)
+    return budget, committed_total(scheme, approved_on__year=year)
+
+
+def _transition(claim: Claim, user, action: str, changes: dict, note: str = "") -> Claim:
+    before = audit.snapshot(claim)
+    for name, value in changes.items():
+        setattr(claim, name, value)
+    claim.full_clean(validate_constraints=False)
+    claim.save(update_fields=[*changes, "updated_at"])
+    audit.record(actor=user, action=action, obj=claim, before=before,
+                 after=audit.snapshot(claim), org_unit=claim.org_unit, note=note)
+    return claim
+
+
+def approve_claim(*, user, claim: Claim, on: dt.date | None = None) -> Claim:
+    """pending → approved, if the per-enterprise cap and the year's budget allow it."""
+    on = on or _today()
+    with transaction.atomic():
+        scheme, claim = _locked_claim(user, claim.pk)
+        if claim.status != ClaimStatus.PENDING:
+            raise ValidationError(_("Only a pending claim can be approved (this one is "
+                                    "%(status)s).") % {"status": claim.get_status_display()})
+        if claim.is_manual and claim.created_by_id == user.pk and not user.is_superuser:
+            raise PermissionDenied(_("A claim entered by hand is approved by someone other "
+                                     "than the person who entered it."))
+        if not scheme.is_active:
+            raise ValidationError(_("The scheme is not active: its claims cannot be approved."))
+        if scheme.cap_per_enterprise is not None and claim.enterprise_code:
+            used = committed_total(scheme, enterprise_code=claim.enterprise_code)
+            if used + claim.amount > scheme.cap_per_enterprise:
+                raise ValidationError(_(
+                    "Refused: %(enterprise)s has %(used)s yuan approved under this scheme; "
+                    "%(amount)s more would exceed the cap of %(cap)s yuan per enterprise "
+                    "(%(left)s yuan left).") % {
+                    "enterprise": claim.enterprise_name, "used": rules.yuan(used),
+                    "amount": rules.yuan(claim.amount),
+                    "cap": rules.yuan(scheme.cap_per_enterprise),
+                    "left": rules.yuan(scheme.cap_per_enterprise - used)}, code="cap")
+        if scheme.budgets.exists():
+            budget, used = budget_position(scheme, on.year)
+            if budget is None:
+                raise ValidationError(_("The scheme has no budget for %(year)s: add the year's "
+                                        "budget before approving.") % {"year": on.year},
+                                      code="budget")
+            if used + claim.amount > budget:
+                raise ValidationError(_(
+                    "Refused: %(used)s yuan of the %(year)s budget of %(budget)s yuan is "
+                    "committed; %(amount)s more would exceed it (%(left)s yuan left).") % {
+                    "used": rules.yuan(used), "year": on.year, "budget": rules.yuan(budget),
+                    "amount": rules.yuan(claim.amount), "left": rules.yuan(budget - used)},
+                    code="budget")
+        return _transition(claim, user, "approve", {
+            "status": ClaimStatus.APPROVED, "approved_on": on, "approved_by": user})
+
+
+def reject_claim(*, user, claim: Claim, reason: str, on: dt.date | None = None) -> Claim:
+    """pending → rejected, with the reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"rejection_reason": _("Say why the claim is rejected.")})
+    with transaction.atomic():
+        _scheme, claim = _locked_claim(user, claim.pk)
+        if claim.status != ClaimStatus.PENDING:
+            raise ValidationError(_("Only a pending claim can be rejected (this one is "
+                                    "%(status)s).") % {"status": claim.get_status_display()})
+        return _transition(claim, user, "reject", {
+            "status": ClaimStatus.REJECTED, "rejected_on": on or _today(), "rejected_by": user,
+            "rejection_reason": reason}, note=reason)
+
+
+def pay_claim(*, user, claim: Claim, paid_on: dt.date | None = None,
+              reference: str = "") -> Claim:
+    """approved → paid."""
+    paid_on = paid_on or _today()
+    with transaction.atomic():
+        _scheme, claim = _locked_claim(user, claim.pk)
+        if claim.status != ClaimStatus.APPROVED:
+            raise ValidationError(_("Only an approved claim can be paid (this one is "
+                                    "%(status)s).") % {"status": claim.get_status_display()})
+        if paid_on < claim.approved_on:
+            raise ValidationError({"paid_on": _("A claim cannot be paid before it was approved "
+                                                "(%(day)s).") % {"day": claim.approved_on}})
+        if paid_on > _today():
+            raise ValidationError({"paid_on": _("The payment date cannot be in the future.")})
+        return _transition(claim, user, "pay", {
+            "status": ClaimStatus.PAID, "paid_on": paid_on, "paid_by": user,
+            "payment_reference": (reference or "").strip()})
+
+
+# --------------------------------------------------------------------------------------------
+# Training vouchers
+# --------------------------------------------------------------------------------------------
+def _voucher_number(day: dt.date) -> str:
+    return f"PXQ{day:%Y%m%d}{secrets.token_hex(4).upper()}"
+
+
+def issue_voucher(*, user, scheme: Scheme, org_unit, person_name: str, id_number: str,
+                  occupation: str = "", issued_on: dt.date | None = None,
+                  expires_on: dt.date) -> Voucher:
+    """Issue a voucher to one named person under a training-subsidy scheme."""
+    issued_on = issued_on or _today()
+    voucher = Voucher(scheme=scheme, org_unit=org_unit, person_name=(person_name or "").strip(),
+                      id_number=id_number, occupation=(occupation or "").strip(),
+                      issued_on=issued_on, expires_on=expires_on, status=VoucherStatus.ISSUED,
+                      number=_voucher_number(issued_on), created_by=user)
+    with transaction.atomic():
+        check_issue(scheme=scheme, org_unit=org_unit, id_number=id_number, issued_on=issued_on)
+        return scoped_save(user=user, obj=voucher)
+
+
+def check_issue(*, scheme: Scheme, org_unit, id_number: str, issued_on: dt.date) -> None:
+    """Why a voucher cannot be issued, as a ValidationError naming the field."""
+    if scheme.rule_kind != RuleKind.TRAINING_BY_LEVEL:
+        raise ValidationError({"scheme": _("Vouchers are issued under a training-subsidy "
+                                           "scheme.")})
+    if not scheme.is_active or not scheme.in_force(issued_on):
+        raise ValidationError({"scheme": _("The scheme is not in force on the issue date.")})
+    if not rules.in_unit(scheme, org_unit.pk):
+        raise ValidationError({"org_unit": _("The holder is outside %(unit)s, where the scheme "
+                                             "applies.") % {"unit": scheme.org_unit.name}})
+    if Voucher.objects.filter(scheme=scheme, id_number=normalise_id_number(id_number),
+                              status__in=OPEN_VOUCHER_STATUSES).exists():
+        raise ValidationError({"id_number": _("This person already holds an open voucher "
+                                              "under this scheme.")})
+
+
+def advance_voucher(*, user, voucher: Voucher, to_status: str, on: dt.date | None = None,
+                    institution: str = "", certificate: PersonCertificate | None = None) -> Voucher:
+    """Move a voucher one step along issue → enrolled → trained → assessed → certified →
+    redeemed. Certifying names the holder's own certificate; redeeming computes the subsidy
+    from it and creates the pending claim that pays it."""
+    on = on or _today()
+    with transaction.atomic(), _stored_language():
+        voucher = Voucher.objects.select_for_update().get(pk=voucher.pk)
+        if not Voucher.objects.for_user(user, CHANGE).filter(pk=voucher.pk).exists():
+            raise PermissionDenied(_("You may not change this voucher: it is outside your "
+                                     "scope."))
+        current = VoucherStatus(voucher.status)
+        wanted = VoucherStatus(to_status)
+        expected = VOUCHER_NEXT.get(current)
+        if expected is None:
+            raise ValidationError(_("This voucher is %(status)s: it cannot move on.")
+                                  % {"status": current.label})
+        if wanted != expected:
+            raise ValidationError(_("This voucher is %(status)s: the next step is %(next)s, not "
+                                    "%(wanted)s. No step may be skipped.") % {
+                "status": current.label, "next": expected.label, "wanted": wanted.label})
+        previous = getattr(voucher, VOUCHER_DATE_FIELD[current])
+        if on < previous:
+            raise ValidationError({"on": _("This step cannot be dated before the previous one "
+                                           "(%(day)s).") % {"day": previous.isoformat()}})
+        if on > _today():
+            raise ValidationError({"on": _("This step cannot be dated in the future.")})
+        if on > voucher.expires_on:
+            raise ValidationError({"on": _("The voucher expired on %(day)s.")
+                                   % {"day": voucher.expires_on.isoformat()}})
+        before = audit.snapshot(voucher)
+        changes = {"status": wanted, VOUCHER_DATE_FIELD[wanted]: on}
+        if wanted == VoucherStatus.ENROLLED:
+            institution = (institution or "").strip()
+            if not institution:
+                raise ValidationError({"institution": _("Name the training institution.")})
+            changes["institution"] = institution
+        if wanted == VoucherStatus.CERTIFIED:
+            _check_certificate(voucher, certificate, on)
+            changes["certificate"] = certificate
+        for name, value in changes.items():
+            setattr(voucher, name, value)
+        claim = None
+        if wanted == VoucherStatus.REDEEMED:
+            if voucher.certificate_id is None:
+                raise ValidationError(_("No certificate, no value: a voucher is redeemed only "
+                                        "against the holder's certificate."))
+            try:
+                computed = rules.compute(voucher.scheme, voucher=voucher, as_of=on)
+            except rules.NotEligible as exc:
+                raise ValidationError(exc.reason, code="not_eligible") from exc
+            voucher.redeemed_amount = computed.amount
+            changes["redeemed_amount"] = computed.amount
+            claim = _new_claim(voucher.scheme, computed, basis={"voucher": voucher}, period=None,
+                               user=user, manual=False)
+        voucher.full_clean()
+        voucher.save(update_fields=[*changes, "updated_at"])
+        audit.record(actor=user, action="update", obj=voucher, before=before,
+                     after=audit.snapshot(voucher), org_unit=voucher.org_unit,
+                     note=str(wanted.label))
+        if claim is not None:
+            try:
+                with transaction.atomic():
+                    claim.full_clean(validate_constraints=False)
+                    claim.save()
+            except IntegrityError as exc:
+                raise ValidationError(_duplicate_message(), code="duplicate") from exc
+            audit.record(actor=user, action="create", obj=claim, after=audit.snapshot(claim),
+                         org_unit=claim.org_unit)
+    return voucher
+
+
+def _check_certificate(voucher: Voucher, certificate, on: dt.date) -> None:
+    if certificate is None:
+        raise ValidationError({"certificate": _("No certificate, no value: name the "
+                                                "certificate the holder obtained.")})
+    if certificate.id_number != voucher.id_number:
+        raise ValidationError({"certificate": _("The certificate belongs to another person: a "
+                                                "voucher is bound to its holder and cannot be "
+                                                "transferred.")})
+    if certificate.issued_on < voucher.issued_on or certificate.issued_on > on:
+        raise ValidationError({"certificate": _("The certificate must be issued between the "
+                                                "voucher's issue (%(issued)s) and this step.")
+                               % {"issued": voucher.issued_on.isoformat()}})
+    if voucher.occupation and certificate.occupation != voucher.occupation:
+        raise ValidationError({"certificate": _("The certificate is for %(got)s; the voucher "
+                                                "was issued for %(want)s.") % {
+            "got": certificate.occupation, "want": voucher.occupation}})
+    if Voucher.objects.filter(certificate=certificate).exclude(pk=voucher.pk).exists():
+        raise ValidationError({"certificate": _("This certificate has already redeemed a "
+                                                "voucher.")})
+
+
+def expire_vouchers(*, today: dt.date | None = None) -> int:
+    """Void vouchers not redeemed by their expiry date. Returns how many."""
+    today = today or _today()
+    count = 0
+    with transaction.atomic():
+        expiring = Voucher.objects.select_for_update().filter(
+            status__in=OPEN_VOUCHER_STATUSES, expires_on__lt=today)
+        for voucher in expiring:
+            before = audit.snapshot(voucher)
+            voucher.status = VoucherStatus.EXPIRED
+            voucher.expired_on = today
+            voucher.save(update_fields=["status", "expired_on", "updated_at"])
+            audit.record(actor=None, action="update", obj=voucher, before=before,
+                         after=audit.snapshot(voucher), org_unit=voucher.org_unit,
+                         note="expired")
+            count += 1
+    return count
