@@ -17,5 +17,6 @@ urlpatterns = [
     path("entry/", include("certification.urls")),
     path("imports/", include("imports.urls")),
     path("audit/", include("audit.urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("api/v1/", include("skills_portal.api_urls")),
 ]

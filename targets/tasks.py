@@ -4,6 +4,7 @@ import datetime as dt
 import logging
 
 from celery import shared_task
+from django.db import transaction
 from django.utils import timezone
 
 from .models import OrgUnitClosure
@@ -30,6 +31,10 @@ def rollup_month_task(month: str, trigger: str = "full") -> dict:
     place (the swap is one transaction) and the task, acknowledged late, runs again."""
     year, number = (int(x) for x in month.split("-"))
     run = rollup_month(dt.date(year, number, 1), trigger=trigger, wait=False)
+    # 一月一通报: the month's first bulletins, once the snapshot is committed.
+    from dashboard.tasks import issue_monthly_bulletins_task
+
+    transaction.on_commit(lambda: issue_monthly_bulletins_task.delay(month))
     return {"run": run.pk, "rows": run.rows_written}
 
 

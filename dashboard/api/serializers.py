@@ -1,0 +1,105 @@
+"""The dashboard endpoint's query and answer. The answer is built as plain values by
+`dashboard.selectors.dashboard` (and cached as such); these serializers validate the query and
+describe the answer in the OpenAPI schema."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from targets.api.common import MonthField
+
+
+class DashboardQuerySerializer(serializers.Serializer):
+    plan = serializers.SlugField(required=False, help_text=_("Plan code; default: the current "
+                                                             "plan of the unit."))
+    unit = serializers.IntegerField(required=False, min_value=1,
+                                    help_text=_("Org unit id; default: your own unit."))
+    month = MonthField(required=False, help_text=_("YYYY-MM; default: the latest month with "
+                                                   "progress snapshots."))
+
+
+class RefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField(allow_null=True)
+    name = serializers.CharField()
+
+
+class IndicatorRefSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    unit = serializers.CharField()
+
+
+class DepartmentRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ProgressRowSerializer(serializers.Serializer):
+    target_id = serializers.IntegerField()
+    target_code = serializers.CharField()
+    indicator = IndicatorRefSerializer()
+    window = serializers.CharField(help_text=_("The target's window, e.g. 2025年."))
+    window_kind = serializers.CharField()
+    unit = RefSerializer()
+    department = DepartmentRefSerializer(allow_null=True)
+    target = serializers.FloatField(allow_null=True)
+    actual = serializers.FloatField(allow_null=True)
+    completion_rate = serializers.FloatField(allow_null=True,
+                                             help_text=_("Actual ÷ target (0.5 = 50%)."))
+    time_progress = serializers.FloatField(help_text=_("Share of the window elapsed (序时进度)."))
+    gap_to_target = serializers.FloatField(allow_null=True)
+    gap_to_time = serializers.FloatField(
+        allow_null=True, help_text=_("Actual − target × time progress; negative: behind."))
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    status_icon = serializers.CharField()
+    is_soft = serializers.BooleanField()
+    rank = serializers.IntegerField(allow_null=True)
+    rank_of = serializers.IntegerField(allow_null=True)
+    completion_change = serializers.FloatField(allow_null=True)
+
+
+class SeriesSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    indicator = IndicatorRefSerializer()
+    window = serializers.CharField()
+    time_progress = serializers.FloatField()
+    rows = ProgressRowSerializer(many=True)
+
+
+class TrendSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    indicator = IndicatorRefSerializer()
+    window = serializers.CharField()
+    this_year = serializers.IntegerField()
+    last_year = serializers.IntegerField()
+    this_rate = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    last_rate = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    this_actual = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    last_actual = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    time_progress = serializers.ListField(child=serializers.FloatField(allow_null=True))
+
+
+class PlanRefSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    short_name = serializers.CharField()
+
+
+class DashboardSerializer(serializers.Serializer):
+    plan = PlanRefSerializer()
+    plans = PlanRefSerializer(many=True)
+    unit = RefSerializer()
+    breadcrumbs = RefSerializer(many=True)
+    children = RefSerializer(many=True, help_text=_("Child units to drill down into."))
+    month = serializers.CharField(allow_null=True)
+    months = serializers.ListField(child=serializers.CharField())
+    headline = ProgressRowSerializer(many=True)
+    series = SeriesSerializer(many=True, help_text=_("Child units per indicator, ranked."))
+    laggards = ProgressRowSerializer(many=True)
+    departments = ProgressRowSerializer(many=True)
+    trend = TrendSerializer(many=True)
+
+
+class PingSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    user = serializers.CharField()

@@ -1,0 +1,38 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..selectors import DashboardError, cached_dashboard
+from .serializers import DashboardQuerySerializer, DashboardSerializer, PingSerializer
+
+
+class DashboardView(APIView):
+    """Everything the officials' dashboard shows for one plan, org unit and month, read from
+    progress snapshots and scoped to the user: headline cards, child units per indicator with
+    rank and time progress, laggards, department quotas and the monthly trend."""
+
+    @extend_schema(parameters=[DashboardQuerySerializer], responses=DashboardSerializer)
+    def get(self, request):
+        query = DashboardQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        try:
+            payload = cached_dashboard(request.user, plan_code=data.get("plan"),
+                                       unit_id=data.get("unit"), month=data.get("month"))
+        except DashboardError as exc:
+            if exc.status == 403:
+                raise PermissionDenied(exc.message) from exc
+            if exc.status == 400:
+                raise ValidationError({"detail": exc.message}) from exc
+            raise NotFound(exc.message) from exc
+        return Response(payload)
+
+
+class PingView(APIView):
+    """A trivial authenticated answer: for monitoring scripts, and the baseline of the
+    dashboard benchmark (bench/dashboard_bench.py)."""
+
+    @extend_schema(responses=PingSerializer)
+    def get(self, request):
+        return Response({"ok": True, "user": request.user.get_username()})

@@ -1,0 +1,77 @@
+"""Monthly bulletins (一月一通报), kept as issued."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from skills_portal.access import VIEW, Scope, nothing, unit_filter
+from targets.choices import Role
+from targets.models import OrgUnit, Plan, RollupRun, first_of_month
+
+# Who may issue a bulletin on demand (the roll-up's task issues the first one of a month).
+ISSUING_ROLES = {Role.REVIEWER, Role.ADMIN}
+
+
+class BulletinQuerySet(models.QuerySet):
+    def for_user(self, user, action: str = VIEW):
+        """A bulletin ranks every unit below its own: only whole-unit members of that unit or
+        above read it (a county never sees its city's bulletin, which names its siblings);
+        reviewers and administrators there may issue one."""
+        scope = Scope.of(user)
+        if scope.is_global:
+            return self
+        roles = None if action == VIEW else ISSUING_ROLES
+        subtree = scope.unit_subtree(roles)
+        return self.filter(unit_filter("org_unit", subtree)) if subtree is not None \
+            else self.filter(nothing())
+
+
+class Trigger(models.TextChoices):
+    ROLLUP = "rollup", _("after the monthly roll-up")
+    MANUAL = "manual", _("issued on demand")
+
+
+class Bulletin(models.Model):
+    """The bulletin of a plan for an org unit and month: headline totals, child units ranked
+    by completion against time progress, laggards with their gaps and the department table,
+    frozen as issued (`content`) so that a later roll-up never changes what was sent."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="bulletins",
+                             verbose_name=_("plan"))
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="bulletins",
+                                 verbose_name=_("org unit"))
+    period = models.DateField(_("month"), help_text=_("First day of the month."))
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    trigger = models.CharField(_("issued"), max_length=10, choices=Trigger.choices)
+    run = models.ForeignKey(RollupRun, on_delete=models.SET_NULL, null=True, blank=True,
+                            related_name="+", verbose_name=_("roll-up run"))
+    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                  null=True, blank=True, related_name="+",
+                                  verbose_name=_("issued by"))
+    content = models.JSONField(_("content"))
+
+    objects = BulletinQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("monthly bulletin")
+        verbose_name_plural = _("monthly bulletins")
+        ordering = ["-period", "plan", "org_unit__level", "org_unit__code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "org_unit", "period", "version"],
+                                    name="bulletin_unique_version"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="bulletin_version_positive"),
+        ]
+        indexes = [models.Index(fields=["org_unit", "period"], name="bulletin_unit_month")]
+
+    def __str__(self):
+        return f"{self.plan.short_name} · {self.org_unit.name} · {self.period:%Y年%m月}" + (
+            f"（第{self.version}版）" if self.version > 1 else "")
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.period and not first_of_month(self.period):
+            raise ValidationError({"period": _("A bulletin is for a month: use the first day "
+                                               "of the month.")})

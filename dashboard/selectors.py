@@ -1,0 +1,398 @@
+"""Reads of the dashboard and the bulletin: everything comes from progress snapshots
+(`targets.ProgressSnapshot`) and the targets, plans and org units they point at, never from
+figures. Every function takes the user for scoping; `user=None` means the system (the Celery
+task that issues bulletins) and sees everything.
+
+`dashboard(user, plan=…, unit=…, month=…)` answers one page in a bounded number of queries
+(pinned in tests/test_dashboard_api.py) whatever the number of units or snapshots: the plans
+the user can see, the unit, its breadcrumbs, the child units to drill into, one query for the
+month's snapshots of the unit and its children, one for the two years of trend. The result is
+plain JSON-able values, cached in the Django cache under the user's scope, the request and
+the latest finished roll-up (`cached_dashboard`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.db.models import Max, Min, Q
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from skills_portal.access import Scope
+from targets.choices import OrgLevel, WindowKind
+from targets.models import (
+    OrgUnit,
+    OrgUnitClosure,
+    Plan,
+    ProgressSnapshot,
+    ProgressStatus,
+    RollupRun,
+    RollupStatus,
+    Target,
+)
+
+CACHE_SECONDS = 600
+LAGGING = (ProgressStatus.SERIOUSLY_BEHIND, ProgressStatus.BEHIND)
+STATUS_ICONS = {
+    ProgressStatus.DONE: "✔",
+    ProgressStatus.AHEAD: "▲",
+    ProgressStatus.ON_PACE: "●",
+    ProgressStatus.BEHIND: "▼",
+    ProgressStatus.SERIOUSLY_BEHIND: "✖",
+    ProgressStatus.UNDETERMINED: "？",
+}
+
+
+class DashboardError(Exception):
+    """A request the dashboard cannot answer: `status` 400 (bad input) or 404 (nothing there
+    for this user). The message is shown to the user."""
+
+    def __init__(self, message: str, status: int = 404):
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+# --- small helpers --------------------------------------------------------------------------
+def _num(value: Decimal | None) -> float | int | None:
+    if value is None:
+        return None
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+def month_label(month: dt.date | None) -> str | None:
+    return f"{month:%Y-%m}" if month else None
+
+
+def window_label(window: str, start: dt.date, end: dt.date) -> str:
+    if window == WindowKind.ANNUAL:
+        return f"{start.year}年"
+    if window == WindowKind.LEVEL:
+        return f"至{end.year}年{end.month}月"
+    return f"{start.year}年{start.month}月—{end.year}年{end.month}月累计"
+
+
+def _visible_units(user):
+    return OrgUnit.objects.all() if user is None else OrgUnit.objects.for_user(user)
+
+
+def _visible_targets(user):
+    return Target.objects.all() if user is None else Target.objects.for_user(user)
+
+
+def _visible_snapshots(user):
+    return ProgressSnapshot.objects.all() if user is None else \
+        ProgressSnapshot.objects.for_user(user)
+
+
+def run_months() -> tuple[dict[dt.date, object], object]:
+    """{month: last finish of a succeeded roll-up of that month}, and the latest finish of
+    all: one grouped query over the roll-up runs. The stamp keys the dashboard cache, so a
+    finished roll-up of any month makes every cached page stale."""
+    rows = (RollupRun.objects.filter(status=RollupStatus.SUCCEEDED)
+            .values_list("period").annotate(last=Max("finished_at")).order_by())
+    months = dict(rows)
+    stamp = max((v for v in months.values() if v is not None), default=None)
+    return months, stamp
+
+
+# --- the page ---------------------------------------------------------------------------------
+@dataclass
+class Resolved:
+    plan: dict
+    plans: list[dict]
+    unit: OrgUnit
+    month: dt.date | None
+    months: list[dt.date]
+
+
+def _plans(user) -> list[dict]:
+    """Non-reference plans with at least one target the user may see, with their targets'
+    span."""
+    rows = (Plan.objects.filter(is_reference=False,
+                                pk__in=_visible_targets(user).values("plan_id"))
+            .annotate(first=Min("targets__period_start"), last=Max("targets__period_end"))
+            .values("pk", "code", "short_name", "doc_number", "issuer_unit_id", "issue_date",
+                    "first", "last")
+            .order_by("-issue_date", "code"))
+    return list(rows)
+
+
+def resolve(user, *, plan_code: str | None, unit_id: int | None, month: dt.date | None,
+            run_periods: dict | None = None) -> Resolved:
+    """The plan, unit and month a request means, defaulting to the user's own unit (their
+    first membership; a superuser: the plan's issuing unit), the current plan there and the
+    latest month with snapshots."""
+    scope = Scope.of(user) if user is not None else None
+    if scope is not None and not scope.is_member:
+        raise DashboardError(_("You have no unit assigned yet: ask an administrator."), 403)
+    plans = _plans(user)
+    if not plans:
+        raise DashboardError(_("There is no plan with targets you may see."))
+    if run_periods is None:
+        run_periods, _stamp = run_months()
+    latest_run = max(run_periods, default=None)
+
+    unit = None
+    if unit_id is not None:
+        unit = _visible_units(user).filter(pk=unit_id).first()
+        if unit is None:
+            raise DashboardError(_("This org unit does not exist or is outside your scope."))
+    elif scope is not None and not scope.is_global:
+        first = min(scope.memberships(), key=lambda m: m.pk)
+        unit = first.org_unit
+
+    if plan_code:
+        plan = next((p for p in plans if p["code"] == plan_code), None)
+        if plan is None:
+            raise DashboardError(_("Plan %(code)s does not exist or has no targets you may "
+                                   "see.") % {"code": plan_code})
+    else:
+        local = set()
+        if unit is not None:
+            local = set(_visible_targets(user).filter(
+                org_unit__in=OrgUnitClosure.objects.filter(ancestor_id=unit.pk)
+                .values("descendant_id")).values_list("plan_id", flat=True).distinct())
+
+        def preference(p):
+            current = latest_run is not None and p["first"] <= latest_run <= p["last"]
+            return (p["pk"] in local, current, p["last"], p["issue_date"] or dt.date.min)
+
+        plan = max(plans, key=preference)
+    if unit is None:  # a superuser without a unit: the plan's issuing unit
+        unit = OrgUnit.objects.get(pk=plan["issuer_unit_id"])
+
+    months = sorted((m for m in run_periods if plan["first"] <= m <= plan["last"]),
+                    reverse=True)
+    if month is None:
+        month = months[0] if months else None
+    return Resolved(plan=plan, plans=plans, unit=unit, month=month, months=months)
+
+
+def _row(s: dict) -> dict:
+    status = s["status"]
+    return {
+        "target_id": s["target_id"],
+        "target_code": s["target__code"],
+        "indicator": {"code": s["target__indicator__code"], "name": s["target__indicator__name"],
+                      "unit": s["target__indicator__unit"]},
+        "window": window_label(s["target__window"], s["target__period_start"],
+                               s["target__period_end"]),
+        "window_kind": s["target__window"],
+        "unit": {"id": s["target__org_unit_id"], "code": s["target__org_unit__code"],
+                 "name": s["target__org_unit__name"]},
+        "department": ({"id": s["target__department_id"], "name": s["target__department__name"]}
+                       if s["target__department_id"] else None),
+        "target": _num(s["target_value"]),
+        "actual": _num(s["actual"]),
+        "completion_rate": _num(s["completion_rate"]),
+        "time_progress": _num(s["time_progress"]),
+        "gap_to_target": _num(s["gap_to_target"]),
+        "gap_to_time": _num(s["gap_to_time"]),
+        "status": status,
+        "status_label": str(ProgressStatus(status).label),
+        "status_icon": STATUS_ICONS.get(status, ""),
+        "is_soft": s["is_soft"],
+        "rank": s["rank"],
+        "rank_of": s["rank_of"],
+        "completion_change": _num(s["completion_change"]),
+    }
+
+
+_SNAPSHOT_VALUES = (
+    "target_id", "target__code", "target__indicator_id", "target__indicator__code",
+    "target__indicator__name", "target__indicator__unit", "target__window",
+    "target__period_start", "target__period_end", "target__org_unit_id",
+    "target__org_unit__code", "target__org_unit__name", "target__department_id",
+    "target__department__name", "target__parent_id", "target__axis", "target_value", "actual",
+    "completion_rate", "time_progress", "gap_to_target", "gap_to_time", "status", "is_soft",
+    "rank", "rank_of", "completion_change",
+)
+
+
+def _series_key(s: dict) -> str:
+    return f"{s['target__indicator__code']}|{s['target__window']}|" \
+           f"{s['target__period_start']:%Y%m}-{s['target__period_end']:%Y%m}"
+
+
+def _lag(row: dict) -> float:
+    rate = row["completion_rate"] if row["completion_rate"] is not None else 0
+    return rate - (row["time_progress"] or 0)
+
+
+def report(user, *, plan_id: int, unit: OrgUnit, month: dt.date | None) -> dict:
+    """Headline cards, child units per indicator (ranked), laggards, departments: one query
+    over the month's snapshots of the unit and its children."""
+    if month is None:
+        return {"headline": [], "series": [], "laggards": [], "departments": []}
+    snapshots = list(
+        _visible_snapshots(user)
+        .filter(period=month, target__plan_id=plan_id)
+        .filter(Q(target__org_unit_id=unit.pk) | Q(target__org_unit__parent_id=unit.pk))
+        .values(*_SNAPSHOT_VALUES)
+        .order_by("target__indicator__code", "target__period_start", "target__org_unit__code",
+                  "target_id")
+    )
+    own = [s for s in snapshots if s["target__org_unit_id"] == unit.pk]
+    headline = [s for s in own if not s["target__department_id"]]
+    # Top-level targets first, each followed by its slices (其中).
+    ids = {s["target_id"] for s in headline}
+    headline.sort(key=lambda s: (
+        (s["target__parent_id"], 1) if s["target__axis"] == "slice" and s["target__parent_id"]
+        in ids else (s["target_id"], 0)))
+    departments = [_row(s) for s in sorted(
+        (s for s in own if s["target__department_id"]),
+        key=lambda s: (s["target__indicator__code"], -(s["target_value"] or 0),
+                       s["target__department__name"]))]
+
+    series: dict[str, dict] = {}
+    for s in snapshots:
+        if s["target__org_unit_id"] == unit.pk or s["target__department_id"]:
+            continue
+        key = _series_key(s)
+        if key not in series:
+            series[key] = {
+                "key": key,
+                "indicator": {"code": s["target__indicator__code"],
+                              "name": s["target__indicator__name"],
+                              "unit": s["target__indicator__unit"]},
+                "window": window_label(s["target__window"], s["target__period_start"],
+                                       s["target__period_end"]),
+                "time_progress": _num(s["time_progress"]),
+                "rows": [],
+            }
+        series[key]["rows"].append(_row(s))
+    for item in series.values():
+        item["rows"].sort(key=lambda r: (r["completion_rate"] is None,
+                                         -(r["completion_rate"] or 0), r["unit"]["code"] or ""))
+    # Series on the indicators of the headline cards first, in their order.
+    order = {_series_key(s): i for i, s in enumerate(headline)}
+    ordered = sorted(series.values(), key=lambda x: (order.get(x["key"], len(order)), x["key"]))
+    laggards = sorted(
+        (r for x in ordered for r in x["rows"] if r["status"] in LAGGING),
+        key=lambda r: (_lag(r), r["unit"]["code"] or ""))
+    return {"headline": [_row(s) for s in headline], "series": ordered, "laggards": laggards,
+            "departments": departments}
+
+
+def trend(user, *, plan_id: int, unit: OrgUnit, month: dt.date | None,
+          headline: list[dict]) -> list[dict]:
+    """Completion by month of the unit's headline indicators, this year against last year
+    (last year's annual target is another target of the same window kind)."""
+    if month is None or not headline:
+        return []
+    year = month.year
+    rows = (
+        _visible_snapshots(user)
+        .filter(target__plan_id=plan_id, target__org_unit_id=unit.pk,
+                target__department__isnull=True,
+                target__indicator__code__in=sorted({h["indicator"]["code"] for h in headline}),
+                period__gte=dt.date(year - 1, 1, 1), period__lte=dt.date(year, 12, 1))
+        .values_list("period", "target__indicator__code", "target__window", "target_id",
+                     "completion_rate", "actual", "time_progress")
+        .order_by("period", "target_id")
+    )
+    by_key: dict[tuple, dict[tuple, tuple]] = defaultdict(dict)
+    for period, code, window, _target, rate, actual, progress in rows:
+        # The first target (lowest id) of an indicator and window kind holds the month.
+        by_key[(code, window)].setdefault((period.year, period.month), (rate, actual, progress))
+    result, seen = [], set()
+    for h in headline:
+        key = (h["indicator"]["code"], h["window_kind"])
+        if key in seen:
+            continue
+        seen.add(key)
+        values = by_key.get(key, {})
+
+        def column(y, index, values=values):
+            return [_num(values.get((y, m), (None, None, None))[index]) for m in range(1, 13)]
+
+        result.append({
+            "key": f"{key[0]}|{key[1]}",
+            "indicator": h["indicator"],
+            "window": h["window"],
+            "this_year": year, "last_year": year - 1,
+            "this_rate": column(year, 0), "last_rate": column(year - 1, 0),
+            "this_actual": column(year, 1), "last_actual": column(year - 1, 1),
+            "time_progress": column(year, 2),
+        })
+    return result
+
+
+def breadcrumbs(user, unit: OrgUnit) -> list[dict]:
+    rows = (_visible_units(user)
+            .filter(pk__in=OrgUnitClosure.objects.filter(descendant_id=unit.pk)
+                    .values("ancestor_id"))
+            .order_by("level").values("id", "code", "name"))
+    return list(rows)
+
+
+def child_units(user, *, plan_id: int, unit: OrgUnit) -> list[dict]:
+    """Child units of `unit` with targets of the plan at or below them, that the user may
+    open: the drill-down links, also where a child holds no target itself (a province
+    between the nation and a city's plan)."""
+    rows = (
+        OrgUnitClosure.objects
+        .filter(ancestor__parent_id=unit.pk,
+                descendant_id__in=Target.objects.filter(plan_id=plan_id).values("org_unit_id"))
+        .filter(ancestor_id__in=_visible_units(user).values("pk"))
+        .values("ancestor_id", "ancestor__code", "ancestor__name")
+        .distinct().order_by("ancestor__code", "ancestor__name")
+    )
+    return [{"id": r["ancestor_id"], "code": r["ancestor__code"], "name": r["ancestor__name"]}
+            for r in rows]
+
+
+def dashboard(user, *, plan_code: str | None = None, unit_id: int | None = None,
+              month: dt.date | None = None, run_periods: dict | None = None) -> dict:
+    r = resolve(user, plan_code=plan_code, unit_id=unit_id, month=month,
+                run_periods=run_periods)
+    body = report(user, plan_id=r.plan["pk"], unit=r.unit, month=r.month)
+    unit = r.unit
+    return {
+        "plan": {"code": r.plan["code"], "short_name": r.plan["short_name"],
+                 "doc_number": r.plan["doc_number"]},
+        "plans": [{"code": p["code"], "short_name": p["short_name"]} for p in r.plans],
+        "unit": {"id": unit.pk, "code": unit.code, "name": unit.name,
+                 "level": OrgLevel(unit.level).label.__str__()},
+        "breadcrumbs": breadcrumbs(user, unit),
+        "children": child_units(user, plan_id=r.plan["pk"], unit=unit),
+        "month": month_label(r.month),
+        "months": [month_label(m) for m in r.months],
+        **body,
+        "trend": trend(user, plan_id=r.plan["pk"], unit=unit, month=r.month,
+                       headline=body["headline"]),
+    }
+
+
+def scope_fingerprint(user) -> str:
+    scope = Scope.of(user)
+    if scope.is_global:
+        return "*"
+    return ";".join(sorted(f"{m.org_unit_id}.{m.department_id or ''}.{m.role}"
+                           for m in scope.memberships()))
+
+
+def cached_dashboard(user, *, plan_code: str | None, unit_id: int | None,
+                     month: dt.date | None) -> dict:
+    """`dashboard()` through the Django cache: keyed by the user's scope (memberships, not
+    the user, so colleagues share entries), the request, the language and the latest finished
+    roll-up, so a new snapshot is never hidden behind an old page."""
+    run_periods, stamp = run_months()
+    raw = "|".join([scope_fingerprint(user), plan_code or "", str(unit_id or ""),
+                    month_label(month) or "", translation.get_language() or "",
+                    stamp.isoformat() if stamp else "-"])
+    key = "dashboard:v1:" + hashlib.sha256(raw.encode()).hexdigest()
+    payload = cache.get(key)
+    if payload is None:
+        payload = dashboard(user, plan_code=plan_code, unit_id=unit_id, month=month,
+                            run_periods=run_periods)
+        cache.set(key, payload, CACHE_SECONDS)
+    return payload

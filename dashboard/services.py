@@ -1,0 +1,104 @@
+"""Writes of the dashboard app: issuing monthly bulletins (一月一通报).
+
+A bulletin freezes what the progress snapshots say about a plan, an org unit and its children
+for a month. The roll-up's Celery task issues the first one of each month for every unit that
+has children to rank (`issue_monthly_bulletins`); a reviewer or administrator may issue a new
+version on demand (`issue_bulletin`), which keeps the earlier ones as they were.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from skills_portal.services import scoped_save
+from targets.models import OrgUnit, Plan, RollupRun, RollupStatus, Target
+
+from . import selectors
+from .models import Bulletin, Trigger
+
+
+def bulletin_content(*, plan: Plan, org_unit: OrgUnit, month: dt.date) -> dict:
+    """What the bulletin says, from the month's snapshots (unscoped: the scope is checked on
+    the bulletin itself)."""
+    body = selectors.report(None, plan_id=plan.pk, unit=org_unit, month=month)
+    if not body["headline"] and not body["series"] and not body["departments"]:
+        raise ValidationError(_(
+            "%(unit)s has no progress snapshot of %(plan)s for %(month)s: roll the month up "
+            "first.") % {"unit": org_unit.name, "plan": plan.short_name,
+                         "month": f"{month:%Y年%m月}"})
+    run = (RollupRun.objects.filter(period=month, status=RollupStatus.SUCCEEDED)
+           .order_by("-finished_at").values("pk", "finished_at").first())
+    return {
+        "plan": {"code": plan.code, "short_name": plan.short_name, "title": plan.title,
+                 "doc_number": plan.doc_number, "issuer": plan.issuer},
+        "unit": {"id": org_unit.pk, "code": org_unit.code, "name": org_unit.name},
+        "month": f"{month:%Y-%m}",
+        "run": {"id": run["pk"], "finished_at": run["finished_at"].isoformat()
+                if run and run["finished_at"] else None} if run else None,
+        **body,
+    }
+
+
+def _next_version(plan: Plan, org_unit: OrgUnit, month: dt.date) -> int:
+    last = Bulletin.objects.select_for_update().filter(
+        plan=plan, org_unit=org_unit, period=month).aggregate(v=Max("version"))["v"]
+    return (last or 0) + 1
+
+
+def issue_bulletin(*, user, plan: Plan, org_unit: OrgUnit, month: dt.date) -> Bulletin:
+    """Issue a (new version of the) bulletin on demand. Only reviewers and administrators of
+    the unit or above may; earlier versions stay as they were issued."""
+    month = month.replace(day=1)
+    with transaction.atomic():
+        content = bulletin_content(plan=plan, org_unit=org_unit, month=month)
+        bulletin = Bulletin(plan=plan, org_unit=org_unit, period=month, trigger=Trigger.MANUAL,
+                            version=_next_version(plan, org_unit, month), issued_by=user,
+                            run_id=(content["run"] or {}).get("id"), content=content)
+        return scoped_save(user=user, obj=bulletin)
+
+
+def bulletin_units(plan: Plan, month: dt.date) -> list[OrgUnit]:
+    """Units that get a bulletin of `plan` for `month`: the issuing unit and every unit with
+    a child holding a target of the plan in force that month."""
+    in_force = Target.objects.filter(plan=plan, period_start__lte=month, period_end__gte=month)
+    parents = in_force.filter(department__isnull=True, org_unit__parent__isnull=False) \
+        .values("org_unit__parent_id")
+    return list(OrgUnit.objects.filter(pk__in=parents).union(
+        OrgUnit.objects.filter(pk=plan.issuer_unit_id)).order_by("level", "code"))
+
+
+def issue_monthly_bulletins(*, month: dt.date) -> list[Bulletin]:
+    """After a roll-up of `month`: the first bulletin of every plan and unit that has none
+    for that month yet. A bulletin already issued is never replaced, so re-running a month's
+    roll-up leaves last month's bulletin as it was sent."""
+    from audit.services import record
+
+    month = month.replace(day=1)
+    issued = []
+    plans = Plan.objects.filter(is_reference=False, targets__period_start__lte=month,
+                                targets__period_end__gte=month).distinct().order_by("code")
+    for plan in plans:
+        done = set(Bulletin.objects.filter(plan=plan, period=month)
+                   .values_list("org_unit_id", flat=True))
+        for unit in bulletin_units(plan, month):
+            if unit.pk in done:
+                continue
+            try:
+                content = bulletin_content(plan=plan, org_unit=unit, month=month)
+            except ValidationError:
+                continue  # nothing rolled up for this unit yet
+            with transaction.atomic():
+                bulletin = Bulletin(plan=plan, org_unit=unit, period=month,
+                                    trigger=Trigger.ROLLUP, version=1,
+                                    run_id=(content["run"] or {}).get("id"), content=content)
+                bulletin.full_clean()
+                bulletin.save()
+                record(actor=None, action="create", obj=bulletin,
+                       note="一月一通报：月度汇总后自动生成")
+            issued.append(bulletin)
+    return issued

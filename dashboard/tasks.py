@@ -1,0 +1,14 @@
+"""Thin Celery wrappers around dashboard services."""
+
+import datetime as dt
+
+from celery import shared_task
+
+from .services import issue_monthly_bulletins
+
+
+@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def issue_monthly_bulletins_task(month: str) -> list[int]:
+    """Issue the month's first bulletins (YYYY-MM) once its roll-up has committed."""
+    year, number = (int(x) for x in month.split("-"))
+    return [b.pk for b in issue_monthly_bulletins(month=dt.date(year, number, 1))]

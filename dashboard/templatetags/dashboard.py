@@ -1,0 +1,28 @@
+"""Number formats of the bulletin page (the same as the dashboard's script)."""
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def amount(value):
+    if value is None:
+        return "—"
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return text
+
+
+@register.filter
+def percent(value):
+    if value is None:
+        return "—"
+    return f"{value * 100:.1f}%"
+
+
+@register.filter
+def shortfall(value):
+    """How far an actual is short of target × time progress (0 when it is not)."""
+    if value is None:
+        return "—"
+    return amount(-value if value < 0 else 0)

@@ -1,0 +1,127 @@
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from skills_portal.entry import parse_month
+from targets.models import OrgUnit, Plan
+
+from . import services
+from .exporting import bulletin_title, bulletin_workbook
+from .models import ISSUING_ROLES, Bulletin
+from .selectors import STATUS_ICONS
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _labels() -> dict:
+    """The words the dashboard's script prints, translated here."""
+    return {
+        "target": _("Target"), "actual": _("Actual"), "rate": _("Completion rate"),
+        "time": _("Time progress"), "status": _("Status"), "rank": _("Rank"),
+        "unit": _("Unit"), "indicator": _("Indicator"), "department": _("Department"),
+        "month": _("Month"), "gap_time": _("Short of time progress"),
+        "gap_target": _("Short of target"), "this_year": _("this year"),
+        "last_year": _("last year"), "none": _("None"), "soft": _("strive for"),
+        "no_own": _("This unit holds no target of this plan itself; open a unit below."),
+        "no_children": _("No unit below holds a target of this plan."),
+        "no_laggards": _("No unit below is behind time progress."),
+        "no_departments": _("No department quota at this unit."),
+        "no_month": _("No progress snapshot yet: the roll-up has not run for this plan."),
+        "drill": _("Open"), "loading": _("Loading…"), "error": _("Could not load the data"),
+        "of": _("of"), "window": _("Target period"), "chart_children": _("Completion rate"),
+        "chart_time": _("Time progress"),
+    }
+
+
+@login_required
+def dashboard_page(request):
+    return render(request, "dashboard/dashboard.html", {
+        "labels": _labels(),
+        "status_icons": {k.value if hasattr(k, "value") else k: v
+                         for k, v in STATUS_ICONS.items()},
+        "can_issue": request.user.is_superuser or request.user.memberships.filter(
+            role__in=ISSUING_ROLES, department__isnull=True).exists(),
+    })
+
+
+@login_required
+def bulletin_list(request):
+    bulletins = Bulletin.objects.for_user(request.user).select_related(
+        "plan", "org_unit", "issued_by")
+    plan, unit, month = request.GET.get("plan"), request.GET.get("unit"), \
+        parse_month(request.GET.get("month"))
+    if plan:
+        bulletins = bulletins.filter(plan__code=plan)
+    if unit and unit.isdigit():
+        bulletins = bulletins.filter(org_unit_id=int(unit))
+    if month:
+        bulletins = bulletins.filter(period=month)
+    return render(request, "dashboard/bulletin_list.html", {
+        "bulletins": bulletins[:200],
+        "filtered": bool(plan or unit or month),
+    })
+
+
+@login_required
+@require_POST
+def bulletin_issue(request):
+    back = reverse("dashboard:index") + "?" + request.POST.get("query", "")[:300]
+    plan = Plan.objects.for_user(request.user).filter(
+        code=request.POST.get("plan", ""), is_reference=False).first()
+    unit_id = request.POST.get("unit", "")
+    unit = OrgUnit.objects.for_user(request.user).filter(pk=int(unit_id)).first() \
+        if unit_id.isdigit() else None
+    month = parse_month(request.POST.get("month"))
+    if plan is None or unit is None or month is None:
+        messages.error(request, _("Choose a plan, a unit and a month to issue a bulletin."))
+        return redirect(back)
+    try:
+        bulletin = services.issue_bulletin(user=request.user, plan=plan, org_unit=unit,
+                                           month=month)
+    except PermissionDenied:
+        messages.error(request, _("Only reviewers and administrators of %(unit)s or a unit "
+                                  "above it may issue its bulletin.") % {"unit": unit.name})
+        return redirect(back)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(back)
+    messages.success(request, _("Bulletin issued: %(title)s (version %(v)s).") % {
+        "title": bulletin_title(bulletin), "v": bulletin.version})
+    return redirect("dashboard:bulletin_detail", pk=bulletin.pk)
+
+
+def _bulletin(request, pk) -> Bulletin:
+    bulletin = Bulletin.objects.for_user(request.user).select_related(
+        "plan", "org_unit", "issued_by").filter(pk=pk).first()
+    if bulletin is None:
+        raise Http404(_("This bulletin does not exist or is outside your scope."))
+    return bulletin
+
+
+@login_required
+def bulletin_detail(request, pk):
+    bulletin = _bulletin(request, pk)
+    return render(request, "dashboard/bulletin_detail.html", {
+        "bulletin": bulletin, "c": bulletin.content, "title": bulletin_title(bulletin),
+        "versions": Bulletin.objects.for_user(request.user).filter(
+            plan=bulletin.plan, org_unit=bulletin.org_unit, period=bulletin.period,
+        ).order_by("version").values("pk", "version", "issued_at"),
+    })
+
+
+@login_required
+def bulletin_xlsx(request, pk):
+    bulletin = _bulletin(request, pk)
+    name = f"{bulletin_title(bulletin)}-{bulletin.org_unit.name}-v{bulletin.version}.xlsx"
+    response = HttpResponse(bulletin_workbook(bulletin), content_type=XLSX)
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"bulletin-{bulletin.pk}.xlsx\"; "
+        f"filename*=UTF-8''{quote(name)}")
+    return response

@@ -1,0 +1,360 @@
+/* The officials' dashboard: reads /api/v1/dashboard/ and draws cards, charts (ECharts, served
+   from static/vendor/echarts) and a table of exact numbers beside each chart. Text is set with
+   textContent only; every number shown carries its raw value in data-value. */
+(function () {
+  "use strict";
+  var root = document.getElementById("dashboard");
+  if (!root) return;
+  var L = JSON.parse(document.getElementById("dash-labels").textContent);
+  var COLORS = {done: "#1f7a3d", ahead: "#0f766e", on_pace: "#1d4ed8", behind: "#b45309",
+                seriously_behind: "#b91c1c", undetermined: "#64748b"};
+  var params = new URLSearchParams(window.location.search);
+  var charts = {};
+  var data = null;
+
+  function el(tag, attrs) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (attrs[k] === null || attrs[k] === undefined) return;
+      if (k === "text") node.textContent = attrs[k];
+      else if (k === "cls") node.className = attrs[k];
+      else node.setAttribute(k, attrs[k]);
+    });
+    for (var i = 2; i < arguments.length; i++) {
+      var child = arguments[i];
+      if (child === null || child === undefined) continue;
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    }
+    return node;
+  }
+  function num(v) {
+    return v === null || v === undefined ? "—" :
+      Number(v).toLocaleString("zh-CN", {maximumFractionDigits: 2});
+  }
+  function pct(v) { return v === null || v === undefined ? "—" : (v * 100).toFixed(1) + "%"; }
+  function short(v) { return v !== null && v !== undefined && v < 0 ? -v : 0; }
+  function cell(value, text, field) {
+    return el("td", {cls: "num", "data-field": field,
+                     "data-value": value === null || value === undefined ? "" : String(value),
+                     text: text});
+  }
+  function status(row) {
+    return el("span", {cls: "status " + row.status, "data-field": "status",
+                       "data-value": row.status, text: row.status_icon + " " + row.status_label},
+              row.is_soft ? el("span", {cls: "soft", text: "（" + L.soft + "）"}) : null);
+  }
+  function query(extra) {
+    var q = new URLSearchParams();
+    var merged = Object.assign({plan: data.plan.code, month: data.month, unit: data.unit.id},
+                               extra || {});
+    Object.keys(merged).forEach(function (k) { if (merged[k]) q.set(k, merged[k]); });
+    return "?" + q.toString();
+  }
+  function table(node, head, rows, caption) {
+    node.textContent = "";
+    if (caption) node.appendChild(el("caption", {text: caption}));
+    var tr = el("tr");
+    head.forEach(function (h) {
+      tr.appendChild(el("th", {scope: "col", cls: h[1] ? "num" : null, text: h[0]}));
+    });
+    node.appendChild(el("thead", {}, tr));
+    var body = el("tbody");
+    rows.forEach(function (r) { body.appendChild(r); });
+    node.appendChild(body);
+  }
+  function empty(node, text) {
+    node.textContent = "";
+    node.appendChild(el("tbody", {}, el("tr", {}, el("td", {cls: "muted", text: text}))));
+  }
+  function chart(id) {
+    if (!charts[id]) charts[id] = echarts.init(document.getElementById(id), null, {renderer: "svg"});
+    return charts[id];
+  }
+
+  // --- header, selectors, breadcrumbs --------------------------------------------------------
+  function renderHead() {
+    document.getElementById("dash-unit").textContent = data.unit.name + " · " + data.plan.short_name;
+    document.getElementById("dash-plan-doc").textContent = data.plan.doc_number || "";
+    document.title = data.unit.name + " · " + document.title;
+    var crumbs = document.getElementById("dash-breadcrumbs");
+    crumbs.textContent = "";
+    data.breadcrumbs.forEach(function (b, i) {
+      if (i) crumbs.appendChild(document.createTextNode(" › "));
+      if (b.id === data.unit.id) crumbs.appendChild(el("strong", {"aria-current": "page", text: b.name}));
+      else crumbs.appendChild(el("a", {href: query({unit: b.id}), "data-unit-id": b.id, text: b.name}));
+    });
+    var plan = document.getElementById("dash-plan");
+    plan.textContent = "";
+    data.plans.forEach(function (p) {
+      var o = el("option", {value: p.code, text: p.short_name});
+      if (p.code === data.plan.code) o.selected = true;
+      plan.appendChild(o);
+    });
+    var month = document.getElementById("dash-month");
+    month.textContent = "";
+    var months = data.months.slice();
+    if (data.month && months.indexOf(data.month) < 0) months.unshift(data.month);
+    months.forEach(function (m) {
+      var o = el("option", {value: m, text: m.replace("-", "年") + "月"});
+      if (m === data.month) o.selected = true;
+      month.appendChild(o);
+    });
+    document.getElementById("dash-unit-id").value = data.unit.id;
+    // A different plan starts from its own latest month.
+    plan.onchange = function () { month.disabled = true; };
+    var bulletins = document.getElementById("dash-bulletins");
+    bulletins.href = root.dataset.bulletins + "?plan=" + encodeURIComponent(data.plan.code) +
+      "&unit=" + data.unit.id;
+    var issue = document.getElementById("dash-issue");
+    if (issue && data.month) {
+      issue.hidden = false;
+      issue.elements.plan.value = data.plan.code;
+      issue.elements.unit.value = data.unit.id;
+      issue.elements.month.value = data.month;
+      issue.elements.query.value = query().slice(1);
+    }
+  }
+
+  // --- cards -----------------------------------------------------------------------------------
+  function renderCards() {
+    var box = document.getElementById("dash-cards");
+    box.textContent = "";
+    if (!data.month) { box.appendChild(el("p", {cls: "muted", text: L.no_month})); return; }
+    if (!data.headline.length) { box.appendChild(el("p", {cls: "muted", text: L.no_own})); return; }
+    data.headline.forEach(function (r) {
+      var rate = r.completion_rate;
+      var fill = rate === null ? 0 : Math.min(rate, 1) * 100;
+      var card = el("article", {cls: "card dash-card st-" + r.status, "data-target": r.target_code},
+        el("h3", {}, r.indicator.name, el("span", {cls: "muted small", text: " " + r.window})),
+        el("div", {cls: "dash-rate"},
+          el("span", {"data-field": "completion_rate", "data-value": rate === null ? "" : String(rate),
+                      text: pct(rate)}),
+          el("span", {cls: "muted small", text: " " + L.rate})),
+        el("div", {cls: "dash-bar", "aria-hidden": "true"},
+          el("span", {cls: "fill", style: "width:" + fill + "%;background:" + COLORS[r.status]}),
+          el("span", {cls: "tick", style: "left:" + (r.time_progress * 100) + "%"})),
+        el("dl", {cls: "dash-facts"},
+          el("dt", {text: L.actual}),
+          el("dd", {"data-field": "actual", "data-value": r.actual === null ? "" : String(r.actual),
+                    text: num(r.actual) + " " + r.indicator.unit}),
+          el("dt", {text: L.target}),
+          el("dd", {"data-field": "target", "data-value": r.target === null ? "" : String(r.target),
+                    text: num(r.target) + " " + r.indicator.unit}),
+          el("dt", {text: L.time}),
+          el("dd", {"data-field": "time_progress", "data-value": String(r.time_progress),
+                    text: pct(r.time_progress)}),
+          r.rank ? el("dt", {text: L.rank}) : null,
+          r.rank ? el("dd", {text: r.rank + " / " + r.rank_of}) : null),
+        status(r));
+      box.appendChild(card);
+    });
+  }
+
+  // --- units below -------------------------------------------------------------------------------
+  function renderChildren() {
+    var nav = document.getElementById("dash-children-nav");
+    nav.textContent = "";
+    var pick = document.getElementById("dash-series");
+    var tableNode = document.getElementById("table-children");
+    var chartNode = document.getElementById("chart-children");
+    var withNumbers = {};
+    data.series.forEach(function (s) { s.rows.forEach(function (r) { withNumbers[r.unit.id] = 1; }); });
+    var others = data.children.filter(function (c) { return !withNumbers[c.id]; });
+    if (others.length) {
+      nav.appendChild(el("span", {cls: "muted small", text: L.drill + "："}));
+      others.forEach(function (c) {
+        nav.appendChild(el("a", {cls: "chip", href: query({unit: c.id}), "data-unit-id": c.id, text: c.name}));
+      });
+    }
+    pick.textContent = "";
+    if (!data.series.length) {
+      document.getElementById("dash-series-pick").hidden = true;
+      chartNode.hidden = true;
+      if (others.length) tableNode.textContent = "";
+      else empty(tableNode, L.no_children);
+      return;
+    }
+    document.getElementById("dash-series-pick").hidden = data.series.length < 2;
+    chartNode.hidden = false;
+    data.series.forEach(function (s, i) {
+      pick.appendChild(el("option", {value: i, text: s.indicator.name + "（" + s.window + "）"}));
+    });
+    pick.onchange = function () { drawSeries(data.series[+pick.value]); };
+    drawSeries(data.series[0]);
+  }
+
+  function drawSeries(s) {
+    var rows = s.rows.map(function (r) {
+      var tr = el("tr", {"data-unit-id": r.unit.id, cls: "st-" + r.status},
+        el("th", {scope: "row"}, el("a", {href: query({unit: r.unit.id}), "data-unit-id": r.unit.id,
+                                          text: r.unit.name})),
+        cell(r.target, num(r.target), "target"),
+        cell(r.actual, num(r.actual), "actual"),
+        cell(r.completion_rate, pct(r.completion_rate), "completion_rate"),
+        el("td", {}, status(r)),
+        cell(r.rank, r.rank ? r.rank + "/" + r.rank_of : "—", "rank"));
+      return tr;
+    });
+    table(document.getElementById("table-children"),
+      [[L.unit], [L.target + "（" + s.indicator.unit + "）", 1], [L.actual, 1], [L.rate, 1],
+       [L.status], [L.rank, 1]], rows,
+      s.indicator.name + " · " + s.window + " · " + L.time + " " + pct(s.time_progress));
+    var ordered = s.rows.slice().reverse();  // best on top
+    var c = chart("chart-children");
+    c.setOption({
+      animation: false,
+      grid: {left: 8, right: 48, top: 24, bottom: 24, containLabel: true},
+      tooltip: {trigger: "axis", axisPointer: {type: "shadow"},
+                valueFormatter: function (v) { return v === null ? "—" : v.toFixed(1) + "%"; }},
+      xAxis: {type: "value", axisLabel: {formatter: "{value}%"}},
+      yAxis: {type: "category", data: ordered.map(function (r) { return r.unit.name; })},
+      series: [{
+        name: L.chart_children, type: "bar", barMaxWidth: 22,
+        data: ordered.map(function (r) {
+          return {value: r.completion_rate === null ? null : +(r.completion_rate * 100).toFixed(1),
+                  unitId: r.unit.id, itemStyle: {color: COLORS[r.status]}};
+        }),
+        label: {show: true, position: "right", formatter: function (p) {
+          var r = ordered[p.dataIndex];
+          return p.value === null ? "—" : p.value.toFixed(1) + "% " + r.status_icon;
+        }},
+        markLine: {symbol: "none", silent: true, lineStyle: {type: "dashed", color: "#111827", width: 2},
+                   label: {formatter: L.chart_time + " " + pct(s.time_progress)},
+                   data: [{xAxis: +(s.time_progress * 100).toFixed(1)}]}
+      }]
+    }, true);
+    c.resize({height: Math.max(220, ordered.length * 30 + 60)});
+    c.off("click");
+    c.on("click", function (p) {
+      if (p.data && p.data.unitId) window.location.search = query({unit: p.data.unitId});
+    });
+  }
+
+  // --- trend ---------------------------------------------------------------------------------------
+  function renderTrend() {
+    var pick = document.getElementById("dash-trend");
+    pick.textContent = "";
+    var node = document.getElementById("chart-trend");
+    if (!data.trend.length) {
+      node.hidden = true;
+      pick.parentNode.hidden = true;
+      empty(document.getElementById("table-trend"), data.month ? L.no_own : L.no_month);
+      return;
+    }
+    node.hidden = false;
+    pick.parentNode.hidden = data.trend.length < 2;
+    data.trend.forEach(function (t, i) {
+      pick.appendChild(el("option", {value: i, text: t.indicator.name + "（" + t.window + "）"}));
+    });
+    pick.onchange = function () { drawTrend(data.trend[+pick.value]); };
+    drawTrend(data.trend[0]);
+  }
+
+  function drawTrend(t) {
+    var months = [];
+    for (var m = 1; m <= 12; m++) months.push(m + "月");
+    function p100(list) { return list.map(function (v) { return v === null ? null : +(v * 100).toFixed(1); }); }
+    var c = chart("chart-trend");
+    c.setOption({
+      animation: false,
+      grid: {left: 8, right: 16, top: 40, bottom: 24, containLabel: true},
+      legend: {top: 0},
+      tooltip: {trigger: "axis", valueFormatter: function (v) { return v === null || v === undefined ? "—" : v.toFixed(1) + "%"; }},
+      xAxis: {type: "category", data: months},
+      yAxis: {type: "value", axisLabel: {formatter: "{value}%"}},
+      series: [
+        {name: t.this_year + "年" + L.rate, type: "line", data: p100(t.this_rate), symbolSize: 7,
+         lineStyle: {width: 3}, itemStyle: {color: "#9b1c1c"}},
+        {name: t.last_year + "年" + L.rate, type: "line", data: p100(t.last_rate), symbol: "rect",
+         itemStyle: {color: "#64748b"}},
+        {name: L.time, type: "line", data: p100(t.time_progress), symbol: "none",
+         lineStyle: {type: "dashed", color: "#111827"}, itemStyle: {color: "#111827"}}
+      ]
+    }, true);
+    var rows = [];
+    for (var i = 0; i < 12; i++) {
+      if (t.this_rate[i] === null && t.last_rate[i] === null) continue;
+      rows.push(el("tr", {"data-month": i + 1},
+        el("th", {scope: "row", text: months[i]}),
+        cell(t.this_actual[i], num(t.this_actual[i]), "this_actual"),
+        cell(t.this_rate[i], pct(t.this_rate[i]), "this_rate"),
+        cell(t.last_actual[i], num(t.last_actual[i]), "last_actual"),
+        cell(t.last_rate[i], pct(t.last_rate[i]), "last_rate"),
+        cell(t.time_progress[i], pct(t.time_progress[i]), "time_progress")));
+    }
+    table(document.getElementById("table-trend"),
+      [[L.month], [t.this_year + "年" + L.actual, 1], [L.rate, 1], [t.last_year + "年" + L.actual, 1],
+       [L.rate, 1], [L.time, 1]], rows, t.indicator.name + "（" + t.indicator.unit + "）");
+  }
+
+  // --- laggards and departments ----------------------------------------------------------------
+  function renderLaggards() {
+    var node = document.getElementById("table-laggards");
+    if (!data.laggards.length) { empty(node, L.no_laggards); return; }
+    table(node, [[L.unit], [L.indicator], [L.rate, 1], [L.time, 1], [L.gap_time, 1],
+                 [L.gap_target, 1], [L.status]],
+      data.laggards.map(function (r) {
+        return el("tr", {"data-unit-id": r.unit.id, "data-target": r.target_code},
+          el("th", {scope: "row"}, el("a", {href: query({unit: r.unit.id}), text: r.unit.name})),
+          el("td", {text: r.indicator.name}),
+          cell(r.completion_rate, pct(r.completion_rate), "completion_rate"),
+          cell(r.time_progress, pct(r.time_progress), "time_progress"),
+          cell(short(r.gap_to_time), num(short(r.gap_to_time)) + " " + r.indicator.unit, "short_of_time"),
+          cell(short(r.gap_to_target), num(short(r.gap_to_target)) + " " + r.indicator.unit, "short_of_target"),
+          el("td", {}, status(r)));
+      }));
+  }
+
+  function renderDepartments() {
+    var node = document.getElementById("table-departments");
+    if (!data.departments.length) { empty(node, L.no_departments); return; }
+    table(node, [[L.department], [L.indicator], [L.target, 1], [L.actual, 1], [L.rate, 1], [L.status]],
+      data.departments.map(function (r) {
+        return el("tr", {"data-target": r.target_code},
+          el("th", {scope: "row", text: r.department.name}),
+          el("td", {text: r.indicator.name + "（" + r.indicator.unit + "）"}),
+          cell(r.target, num(r.target), "target"),
+          cell(r.actual, num(r.actual), "actual"),
+          cell(r.completion_rate, pct(r.completion_rate), "completion_rate"),
+          el("td", {}, status(r)));
+      }));
+  }
+
+  function fail(message) {
+    var box = document.getElementById("dash-error");
+    box.textContent = L.error + "：" + message;
+    box.hidden = false;
+    document.getElementById("dash-loading").hidden = true;
+  }
+
+  var api = new URLSearchParams();
+  ["plan", "unit", "month"].forEach(function (k) { if (params.get(k)) api.set(k, params.get(k)); });
+  fetch(root.dataset.api + "?" + api.toString(), {credentials: "same-origin",
+                                                  headers: {Accept: "application/json"}})
+    .then(function (response) {
+      return response.json().then(function (body) {
+        if (!response.ok) {
+          var detail = body.detail || Object.keys(body).map(function (k) {
+            return [].concat(body[k]).join(" ");
+          }).join(" ");
+          throw new Error(detail);
+        }
+        return body;
+      });
+    })
+    .then(function (body) {
+      data = body;
+      document.getElementById("dash-loading").hidden = true;
+      renderHead();
+      renderCards();
+      renderChildren();
+      renderTrend();
+      renderLaggards();
+      renderDepartments();
+      root.setAttribute("data-loaded", "1");
+    })
+    .catch(function (err) { fail(err.message); });
+  window.addEventListener("resize", function () {
+    Object.keys(charts).forEach(function (k) { charts[k].resize(); });
+  });
+})();
