@@ -171,3 +171,375 @@ def assert_record_open(*, user, obj) -> None:
         if stored is not None:
             cells += record_cells(stored)
     assert_entry_open(user=user, cells=cells)
+
+
+# --------------------------------------------------------------------------------------------
+# The workflow: submit → return (with a comment) → resubmit → approve; withdraw an approval.
+# --------------------------------------------------------------------------------------------
+def _audit(*, actor, action: str, report: MonthlyReport, before: dict | None, note: str = ""):
+    from audit.services import record
+
+    record(actor=actor, action=action, obj=report, before=before,
+           after={"status": report.status, "is_late": report.is_late}, org_unit=report.org_unit_id,
+           period=report.period, note=note)
+
+
+def report_for(*, org_unit, period: dt.date, department=None, lock: bool = False
+               ) -> MonthlyReport:
+    """The report of a unit (or department) and month, created as a draft the first time."""
+    from .schedule import rules_of
+
+    period = _month(period)
+    qs = MonthlyReport.objects.select_related("org_unit", "department")
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    report = qs.filter(org_unit=org_unit, department=department, period=period).first()
+    if report is None:
+        report = MonthlyReport(org_unit=org_unit, department=department, period=period,
+                               deadline=rules_of(org_unit.pk, period).deadline(period))
+        report.full_clean()
+        report.save()
+    return report
+
+
+def _locked(report: MonthlyReport) -> MonthlyReport:
+    """Re-read the report under a row lock, so two reviewers cannot act on it at once."""
+    return (MonthlyReport.objects.select_for_update(of=("self",))
+            .select_related("org_unit", "department").get(pk=report.pk))
+
+
+def may_submit(user, report: MonthlyReport) -> bool:
+    """Data entry (or an administrator) whose scope covers the unit — for a department's
+    report, a member who may report for that department."""
+    from skills_portal.access import Scope, unit_level_writable, writable_departments
+
+    scope = Scope.of(user)
+    if scope.is_global:
+        return True
+    if report.department_id:
+        return writable_departments(user).filter(pk=report.department_id).exists()
+    return unit_level_writable(user, report.org_unit)
+
+
+def reviewer_level(user, report: MonthlyReport) -> int | None:
+    """The highest level (smallest number) at which `user` reviews this report: a reviewer or
+    administrator at a unit above the report's unit (for a department's report, the unit
+    itself also counts). None when the user may not review it."""
+    from skills_portal.access import Scope
+    from targets.choices import Role
+
+    scope = Scope.of(user)
+    if scope.is_global:
+        return -1
+    units = {m.org_unit_id for m in scope.memberships({Role.REVIEWER, Role.ADMIN},
+                                                     department=False)}
+    if not units:
+        return None
+    links = OrgUnitClosure.objects.filter(descendant_id=report.org_unit_id, ancestor_id__in=units)
+    if not report.department_id:
+        links = links.filter(depth__gt=0)  # never one's own unit's report
+    levels = list(links.values_list("ancestor__level", flat=True))
+    return min(levels) if levels else None
+
+
+def submit(*, user, report: MonthlyReport, comment: str = "") -> MonthlyReport:
+    """Submit (or resubmit after a return) the month's report, storing a snapshot of its
+    figures. A first submission after the deadline is flagged late."""
+    from django.core.exceptions import PermissionDenied
+    from django.db import transaction
+
+    from .choices import ReportAction
+    from .models import ReportSubmission
+    from .snapshot import figures_snapshot
+
+    with transaction.atomic():
+        report = _locked(report)
+        if not may_submit(user, report):
+            raise PermissionDenied(_("You may not submit this report: it is outside your scope "
+                                     "or your role does not submit reports."))
+        if report.status not in (ReportStatus.DRAFT, ReportStatus.RETURNED):
+            raise ValidationError(_("This report is %(status)s: only a draft or a returned report "
+                                    "can be submitted.") % {"status": report.get_status_display()})
+        before = {"status": report.status}
+        now = timezone.now()
+        late = timezone.localdate(now) > report.deadline
+        number = report.submissions.count() + 1
+        if number == 1:
+            report.is_late = late
+        previous = report.status
+        report.status, report.submitted_at, report.submitted_by = ReportStatus.SUBMITTED, now, user
+        report.full_clean()
+        report.save()
+        ReportSubmission.objects.create(report=report, number=number, submitted_at=now,
+                                        submitted_by=user, is_late=late,
+                                        snapshot=figures_snapshot(report))
+        _event(report, user, ReportAction.SUBMIT, previous, comment)
+        _audit(actor=user, action="submit" if number == 1 else "resubmit", report=report,
+               before=before, note=comment)
+        _notify_reviewers(report, user)
+    return report
+
+
+def return_report(*, user, report: MonthlyReport, comment: str) -> MonthlyReport:
+    """Send a submitted report back to the unit with a comment saying what to fix."""
+    from django.db import transaction
+
+    from .choices import ReportAction
+
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError({"comment": _("Say what needs fixing: a returned report needs a "
+                                            "comment.")})
+    with transaction.atomic():
+        report = _locked(report)
+        _require_reviewer(user, report)
+        if report.status != ReportStatus.SUBMITTED:
+            raise ValidationError(_("Only a submitted report can be returned (this one is "
+                                    "%(status)s).") % {"status": report.get_status_display()})
+        previous = report.status
+        report.status = ReportStatus.RETURNED
+        report.save()
+        _event(report, user, ReportAction.RETURN, previous, comment)
+        _audit(actor=user, action="return", report=report, before={"status": previous},
+               note=comment)
+        _notify_submitter(report, _("Returned: %(report)s") % {"report": report}, comment)
+    return report
+
+
+def unapproved_children(report: MonthlyReport) -> list:
+    """The units directly below a unit's report whose own report of the month is not approved
+    (only units expected to report)."""
+    from .selectors import expected_units
+
+    if report.department_id:
+        return []
+    children = expected_units().filter(parent_id=report.org_unit_id)
+    approved = MonthlyReport.objects.filter(period=report.period, department__isnull=True,
+                                            status=ReportStatus.APPROVED).values("org_unit_id")
+    return list(children.exclude(pk__in=approved).order_by("code", "name"))
+
+
+def approve(*, user, report: MonthlyReport, override_reason: str = "",
+            comment: str = "") -> MonthlyReport:
+    """Approve a submitted report, which locks its figures. A unit's own report needs the
+    reports of the units below it approved first, or an override with a reason."""
+    from django.db import transaction
+
+    from .choices import ReportAction
+
+    override_reason = (override_reason or "").strip()
+    with transaction.atomic():
+        report = _locked(report)
+        level = _require_reviewer(user, report)
+        if report.status != ReportStatus.SUBMITTED:
+            raise ValidationError(_("Only a submitted report can be approved (this one is "
+                                    "%(status)s).") % {"status": report.get_status_display()})
+        pending = unapproved_children(report)
+        if pending and not override_reason:
+            raise ValidationError({"override_reason": _(
+                "The reports of %(units)s for this month are not approved yet. Approve them "
+                "first, or give a reason to approve this report anyway."
+            ) % {"units": "、".join(u.name for u in pending[:20])
+                 + (" …" if len(pending) > 20 else "")}})
+        previous = report.status
+        report.status, report.approved_at, report.approved_by = (ReportStatus.APPROVED,
+                                                                 timezone.now(), user)
+        report.approved_level = max(level, 0)
+        report.override_reason = override_reason if pending else ""
+        report.save()
+        note = "；".join(x for x in (comment.strip(), override_reason if pending else "") if x)
+        _event(report, user, ReportAction.APPROVE, previous, note)
+        _audit(actor=user, action="approve", report=report, before={"status": previous},
+               note=note)
+        _notify_submitter(report, _("Approved: %(report)s") % {"report": report}, note)
+    return report
+
+
+def unapprove(*, user, report: MonthlyReport, reason: str) -> MonthlyReport:
+    """Withdraw an approval (the figures unlock and the report goes back to the unit as
+    returned). Needs a reason and a reviewer at the approver's level or above, and no approved
+    report above it for the month."""
+    from django.core.exceptions import PermissionDenied
+    from django.db import transaction
+
+    from .choices import ReportAction
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Withdrawing an approval needs a reason.")})
+    with transaction.atomic():
+        report = _locked(report)
+        level = _require_reviewer(user, report)
+        if report.status != ReportStatus.APPROVED:
+            raise ValidationError(_("This report is not approved."))
+        if report.approved_level is not None and level > report.approved_level:
+            raise PermissionDenied(_("This report was approved at a higher level: only a "
+                                     "reviewer at that level or above can withdraw the "
+                                     "approval."))
+        above = (MonthlyReport.objects.filter(
+            period=report.period, department__isnull=True, status=ReportStatus.APPROVED,
+            org_unit__in=OrgUnitClosure.objects.filter(descendant_id=report.org_unit_id,
+                                                       depth__gt=0).values("ancestor_id"))
+            .select_related("org_unit").first())
+        if above is not None:
+            raise ValidationError(_("The report of %(unit)s for this month is approved: withdraw "
+                                    "that approval first.") % {"unit": above.org_unit.name})
+        previous = report.status
+        report.status = ReportStatus.RETURNED
+        report.approved_at = report.approved_by = report.approved_level = None
+        report.save()
+        _event(report, user, ReportAction.UNAPPROVE, previous, reason)
+        _audit(actor=user, action="unapprove", report=report, before={"status": previous},
+               note=reason)
+        _notify_submitter(report, _("Approval withdrawn: %(report)s") % {"report": report},
+                          reason)
+    return report
+
+
+def add_comment(*, user, report: MonthlyReport, text: str):
+    """A comment on the report's page, by anyone who may submit or review it."""
+    from django.core.exceptions import PermissionDenied
+
+    from .choices import ReportAction
+
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"comment": _("The comment is empty.")})
+    if not may_submit(user, report) and reviewer_level(user, report) is None:
+        raise PermissionDenied(_("You may not comment on this report."))
+    return _event(report, user, ReportAction.COMMENT, "", text)
+
+
+def _require_reviewer(user, report: MonthlyReport) -> int:
+    from django.core.exceptions import PermissionDenied
+
+    level = reviewer_level(user, report)
+    if level is None:
+        raise PermissionDenied(_("Only a reviewer or administrator of a unit above %(unit)s can "
+                                 "review its report.") % {"unit": report.org_unit.name})
+    return level
+
+
+def _event(report, user, action, previous, comment):
+    from .models import ReportEvent
+
+    return ReportEvent.objects.create(report=report, action=action, actor=user,
+                                      from_status=previous, to_status=report.status
+                                      if action != "comment" else "", comment=comment or "")
+
+
+# --- notices ----------------------------------------------------------------------------------
+def _report_link(report) -> str:
+    from django.urls import reverse
+
+    url = reverse("reporting:detail", args=[report.org_unit_id, f"{report.period:%Y-%m}"])
+    return url + (f"?department={report.department_id}" if report.department_id else "")
+
+
+def notify(*, users, title: str, body: str = "", link: str = "") -> int:
+    from .models import Notice
+
+    notices = [Notice(user=u, title=title[:200], body=body, link=link) for u in users]
+    Notice.objects.bulk_create(notices)
+    return len(notices)
+
+
+def _notify_submitter(report, title, body):
+    if report.submitted_by_id:
+        notify(users=[report.submitted_by], title=title, body=body, link=_report_link(report))
+
+
+def _notify_reviewers(report, actor):
+    """Tell the reviewers of the unit directly above that a report waits for them."""
+    from django.contrib.auth import get_user_model
+
+    from targets.choices import Role
+
+    if report.org_unit.parent_id is None:
+        return
+    reviewers = get_user_model().objects.filter(
+        is_active=True, memberships__org_unit_id=report.org_unit.parent_id,
+        memberships__department__isnull=True,
+        memberships__role__in=[Role.REVIEWER, Role.ADMIN]).exclude(pk=actor.pk).distinct()
+    notify(users=list(reviewers), title=_("Waiting for review: %(report)s") % {"report": report},
+           link=_report_link(report))
+
+
+# --- reminders ---------------------------------------------------------------------------------
+def _previous_month(today: dt.date) -> dt.date:
+    return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
+def send_reminders(*, today: dt.date | None = None, period: dt.date | None = None) -> dict:
+    """Remind every unit expected to report that has not submitted the month (by default the
+    month just ended) once the reminder window before its deadline has started: an e-mail to
+    its data-entry staff and an in-app notice each. At most once per unit and month — the
+    Reminder row's unique constraint makes a second run (or a second worker) send nothing."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.mail import send_mail
+    from django.db import IntegrityError, transaction
+
+    from targets.choices import Role
+
+    from .choices import REPORTED
+    from .models import Notice, Reminder
+    from .schedule import rules_for
+    from .selectors import expected_units
+
+    today = today or timezone.localdate()
+    period = _month(period) if period else _previous_month(today)
+    reported = MonthlyReport.objects.filter(period=period, department__isnull=True,
+                                            status__in=REPORTED).values("org_unit_id")
+    reminded = Reminder.objects.filter(period=period).values("org_unit_id")
+    units = list(expected_units().exclude(pk__in=reported).exclude(pk__in=reminded)
+                 .order_by("level", "code", "name"))
+    rules = rules_for([(u.pk, period) for u in units])
+    User = get_user_model()
+    sent = {"period": f"{period:%Y-%m}", "units": 0, "notices": 0, "emails": 0}
+    for unit in units:
+        rule = rules[(unit.pk, period)]
+        if today < rule.remind_from(period):
+            continue
+        deadline = rule.deadline(period)
+        users = list(User.objects.filter(
+            is_active=True, memberships__org_unit=unit, memberships__department__isnull=True,
+            memberships__role__in=[Role.DATA_ENTRY, Role.ADMIN]).distinct())
+        late = today > deadline
+        values = {"unit": unit.name, "month": f"{period:%Y-%m}", "deadline": f"{deadline:%Y-%m-%d}"}
+        title = (_("Overdue: %(unit)s has not submitted the %(month)s report (due %(deadline)s)")
+                 if late else
+                 _("Reminder: %(unit)s's %(month)s report is due on %(deadline)s")) % values
+        body = _("The monthly report of %(unit)s for %(month)s has not been submitted yet. "
+                 "Enter the month's figures and submit the report under 月度报送.") % values
+        try:
+            with transaction.atomic():
+                reminder = Reminder.objects.create(org_unit=unit, period=period,
+                                                   recipients=len(users))
+                link = f"/reporting/?month={period:%Y-%m}"
+                Notice.objects.bulk_create([Notice(user=u, title=title[:200], body=body,
+                                                   link=link) for u in users])
+        except IntegrityError:
+            continue  # another run reminded this unit meanwhile
+        addresses = [u.email for u in users if u.email]
+        if addresses:
+            emails = send_mail(title, body, settings.DEFAULT_FROM_EMAIL, addresses,
+                               fail_silently=True)
+            Reminder.objects.filter(pk=reminder.pk).update(emails=len(addresses) if emails else 0)
+            sent["emails"] += len(addresses) if emails else 0
+        sent["units"] += 1
+        sent["notices"] += len(users)
+    return sent
+
+
+# --- entry window exceptions ---------------------------------------------------------------------
+def save_exception(*, user, exception):
+    """An administrator keeps a unit's month open after the window closed (within their
+    subtree; audited through scoped_save)."""
+    from skills_portal.services import scoped_save
+
+    if exception.period:
+        exception.period = _month(exception.period)
+    if exception.pk is None and exception.granted_by_id is None:
+        exception.granted_by = user
+    return scoped_save(user=user, obj=exception)

@@ -29,4 +29,10 @@ app.conf.beat_schedule = {
         "task": "targets.tasks.verify_org_unit_closure",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Deadline reminders of the monthly reports (once per unit and month; the task skips
+    # units already reminded or reported).
+    "reporting-deadline-reminders": {
+        "task": "reporting.tasks.send_deadline_reminders",
+        "schedule": crontab(hour=8, minute=30),
+    },
 }

@@ -17,6 +17,7 @@ urlpatterns = [
     path("entry/", include("certification.urls")),
     path("imports/", include("imports.urls")),
     path("audit/", include("audit.urls")),
+    path("reporting/", include("reporting.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("api/v1/", include("skills_portal.api_urls")),
 ]

@@ -230,3 +230,13 @@ SEEDS_DIR = Path(env_str("SEEDS_DIR") or BASE_DIR.parent / "shared" / "seeds")
 FIXTURES_DIR = BASE_DIR / "fixtures"
 
 ADMIN_SITE_HEADER = _("Skills-action target portal")
+
+# E-mail (deadline reminders of the reporting workflow): printed to the console unless
+# EMAIL_BACKEND is set, e.g. django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "skills-portal@localhost")

@@ -1,0 +1,170 @@
+"""Reads of the reporting workflow, always for a user.
+
+Completeness is computed set-based over the org-unit closure table: for each unit shown, the
+units expected to report in its subtree, how many submitted (submitted or approved) and how
+many on time — one grouped query whatever the size of the tree."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Sum, When
+
+from skills_portal.access import Scope
+from targets.choices import OrgLevel
+from targets.models import OrgUnit, OrgUnitClosure
+
+from .choices import REPORTED, ReportStatus
+from .models import MonthlyReport, Notice
+
+REPORTING_LEVELS = (OrgLevel.PROVINCE, OrgLevel.CITY, OrgLevel.COUNTY)
+
+
+def expected_units():
+    """Units that report every month: every province, city and county-level unit (each
+    level reports its own figures; the nation and townships do not)."""
+    return OrgUnit.objects.filter(level__in=REPORTING_LEVELS)
+
+
+def root_units(user) -> list[OrgUnit]:
+    """The top units of the user's scope (their membership units, highest first)."""
+    scope = Scope.of(user)
+    if scope.is_global:
+        return list(OrgUnit.objects.filter(parent__isnull=True).order_by("name"))
+    ids = {m.org_unit_id for m in scope.memberships()}
+    units = list(OrgUnit.objects.filter(pk__in=ids).order_by("level", "code", "name"))
+    # Drop units inside another member unit's subtree.
+    inside = set(OrgUnitClosure.objects.filter(ancestor_id__in=ids, descendant_id__in=ids,
+                                               depth__gt=0).values_list("descendant_id",
+                                                                        flat=True))
+    return [u for u in units if u.pk not in inside]
+
+
+def visible_units(user):
+    """Units whose reports and completeness the user may see: their subtrees."""
+    scope = Scope.of(user)
+    if scope.is_global:
+        return OrgUnit.objects.all()
+    return OrgUnit.objects.subtree_of([u.pk for u in root_units(user)])
+
+
+def reports(user, *, period: dt.date | None = None, status: str | None = None):
+    qs = MonthlyReport.objects.for_user(user).select_related("org_unit", "department",
+                                                             "submitted_by", "approved_by")
+    if period:
+        qs = qs.filter(period=period)
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+@dataclass
+class Row:
+    unit: OrgUnit
+    report: MonthlyReport | None
+
+    @property
+    def status(self) -> str:
+        return self.report.status if self.report else ReportStatus.DRAFT
+
+    @property
+    def status_label(self) -> str:
+        if self.report is None or (self.report.status == ReportStatus.DRAFT):
+            return "未报送"
+        return self.report.get_status_display()
+
+
+def month_rows(user, *, period: dt.date, root: OrgUnit | None = None) -> list[Row]:
+    """Every unit expected to report in the user's scope (or under `root`), with its report of
+    the month (None when nothing was started)."""
+    units = expected_units().filter(pk__in=visible_units(user).values("pk"))
+    if root is not None:
+        units = units.filter(pk__in=root.subtree().values("pk"))
+    units = list(units.order_by("level", "code", "name"))
+    found = {r.org_unit_id: r for r in MonthlyReport.objects.filter(
+        period=period, department__isnull=True, org_unit__in=[u.pk for u in units])
+        .select_related("submitted_by", "approved_by")}
+    return [Row(unit=u, report=found.get(u.pk)) for u in units]
+
+
+def department_reports(user, *, period: dt.date):
+    return reports(user, period=period).filter(department__isnull=False).order_by(
+        "org_unit__level", "org_unit__code", "department__name")
+
+
+@dataclass
+class Completeness:
+    unit: OrgUnit
+    expected: int
+    submitted: int
+    on_time: int
+    approved: int
+
+    def _rate(self, n: int) -> float | None:
+        return round(100 * n / self.expected, 1) if self.expected else None
+
+    @property
+    def rate(self):
+        return self._rate(self.submitted)
+
+    @property
+    def on_time_rate(self):
+        return self._rate(self.on_time)
+
+    @property
+    def approved_rate(self):
+        return self._rate(self.approved)
+
+    @property
+    def missing(self) -> int:
+        return self.expected - self.submitted
+
+
+def completeness(*, units, period: dt.date) -> list[Completeness]:
+    """Expected / submitted / on-time / approved unit reports of the month in each given
+    unit's subtree (itself included): one grouped query over the closure table."""
+    units = list(units)
+    if not units:
+        return []
+    report = MonthlyReport.objects.filter(org_unit_id=OuterRef("descendant_id"), period=period,
+                                          department__isnull=True)
+
+    def count(condition):
+        return Sum(Case(When(condition, then=1), default=0, output_field=IntegerField()))
+
+    rows = (OrgUnitClosure.objects
+            .filter(ancestor_id__in=[u.pk for u in units],
+                    descendant__level__in=REPORTING_LEVELS)
+            .values("ancestor_id")
+            .annotate(expected=Count("descendant_id"),
+                      submitted=count(Exists(report.filter(status__in=REPORTED))),
+                      on_time=count(Exists(report.filter(status__in=REPORTED, is_late=False))),
+                      approved=count(Exists(report.filter(status=ReportStatus.APPROVED))))
+            .order_by())
+    by_unit = {r["ancestor_id"]: r for r in rows}
+    out = []
+    for u in units:
+        r = by_unit.get(u.pk, {})
+        out.append(Completeness(unit=u, expected=r.get("expected", 0) or 0,
+                                submitted=r.get("submitted", 0) or 0,
+                                on_time=r.get("on_time", 0) or 0,
+                                approved=r.get("approved", 0) or 0))
+    return out
+
+
+def not_reported(*, root: OrgUnit, period: dt.date):
+    """Expected units under `root` (itself included) with no submitted or approved report."""
+    done = MonthlyReport.objects.filter(period=period, department__isnull=True,
+                                        status__in=REPORTED).values("org_unit_id")
+    return (expected_units().filter(pk__in=root.subtree().values("pk"))
+            .exclude(pk__in=done).select_related("parent").order_by("level", "code", "name"))
+
+
+def unread_notices(user):
+    return Notice.objects.for_user(user).filter(read_at__isnull=True)
+
+
+def notices(user):
+    return Notice.objects.for_user(user)
+

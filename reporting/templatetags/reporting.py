@@ -1,0 +1,45 @@
+from django import template
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def unread_notice_count(context) -> int:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return 0
+    cache = getattr(request, "_unread_notices", None)
+    if cache is None:
+        from reporting.selectors import unread_notices
+
+        cache = request._unread_notices = unread_notices(user).count()
+    return cache
+
+
+@register.inclusion_tag("reporting/_entry_status.html", takes_context=True)
+def entry_status(context, unit, period, department=None):
+    """The month's report status and lock, shown on the entry grids."""
+    from reporting.models import MonthlyReport
+    from reporting.schedule import rules_of
+    from reporting.services import entry_problems
+
+    if unit is None or period is None:
+        return {"show": False}
+    report = MonthlyReport.objects.filter(org_unit=unit, department=department,
+                                          period=period.replace(day=1)).first()
+    rules = rules_of(unit.pk, period)
+    return {
+        "show": True, "unit": unit, "period": period, "department": department, "report": report,
+        "deadline": report.deadline if report else rules.deadline(period),
+        "entry_closes": rules.entry_closes(period),
+        "problems": entry_problems([(unit.pk, department.pk if department else None, period)]),
+    }
+
+
+@register.filter
+def person(user) -> str:
+    """A user's full name, else their username, else a dash."""
+    if not user or not hasattr(user, "get_full_name"):
+        return "—"
+    return user.get_full_name() or user.get_username()

@@ -1,0 +1,209 @@
+"""Pages of the reporting workflow: 月度报送 (the month's reports in the user's scope), a
+report's page with its actions and what changed, completeness, notices."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from skills_portal.access import writable_departments
+from skills_portal.entry import parse_month, previous_month
+from targets.models import Department, OrgUnit
+
+from . import selectors, services
+from .choices import ReportStatus
+from .forms import ActionForm
+from .models import MonthlyReport
+from .schedule import rules_of
+from .snapshot import diff
+
+
+def _month(request, default=None):
+    raw = request.GET.get("month")
+    period = parse_month(raw)
+    if raw and period is None:
+        messages.error(request, _("Month must be written as YYYY-MM, e.g. 2025-03."))
+    return period or default or previous_month()
+
+
+def _root(request):
+    """The unit the page is about: ?unit= inside the user's scope, else their top unit."""
+    roots = selectors.root_units(request.user)
+    if not roots:
+        raise PermissionDenied(_("You have no org unit: ask an administrator for a membership."))
+    raw = request.GET.get("unit")
+    if not raw:
+        return roots[0], roots
+    if not raw.isdigit():
+        raise Http404
+    unit = selectors.visible_units(request.user).filter(pk=int(raw)).first()
+    if unit is None:
+        raise Http404
+    return unit, roots
+
+
+@login_required
+def month_list(request):
+    period = _month(request)
+    root, roots = _root(request)
+    rows = selectors.month_rows(request.user, period=period, root=root)
+    counts = {}
+    for row in rows:
+        counts[row.status_label] = counts.get(row.status_label, 0) + 1
+    return render(request, "reporting/month_list.html", {
+        "period": period, "root": root, "roots": roots, "rows": rows,
+        "counts": sorted(counts.items()),
+        "department_reports": selectors.department_reports(request.user, period=period),
+        "deadline": rules_of(root.pk, period).deadline(period),
+    })
+
+
+def _report_page_objects(request, unit_id: int, month: str):
+    period = parse_month(month)
+    if period is None:
+        raise Http404
+    unit = selectors.visible_units(request.user).filter(pk=unit_id).first()
+    department = None
+    raw = request.GET.get("department") or request.POST.get("department")
+    if raw:
+        if not str(raw).isdigit():
+            raise Http404
+        department = Department.objects.for_user(request.user).filter(
+            pk=int(raw), org_unit_id=unit_id).first()
+        if department is None:
+            raise Http404
+        if unit is None and writable_departments(request.user).filter(pk=department.pk).exists():
+            unit = department.org_unit
+    if unit is None:
+        raise Http404
+    report = MonthlyReport.objects.for_user(request.user).filter(
+        org_unit=unit, department=department, period=period).select_related(
+        "org_unit", "department", "submitted_by", "approved_by").first()
+    return unit, department, period, report
+
+
+@login_required
+def report_detail(request, unit_id: int, month: str):
+    unit, department, period, report = _report_page_objects(request, unit_id, month)
+    form = ActionForm(request.POST or None)
+    if request.method == "POST":
+        if not form.is_valid():
+            messages.error(request, _("Unknown action."))
+        else:
+            try:
+                report = _act(request, form.cleaned_data, unit, department, period, report)
+            except (ValidationError, PermissionDenied) as exc:
+                texts = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+                for text in texts:
+                    messages.error(request, text)
+                status = 403 if isinstance(exc, PermissionDenied) else 400
+                return _render_detail(request, unit, department, period, report, form, status)
+            return HttpResponseRedirect(request.get_full_path())
+    return _render_detail(request, unit, department, period, report, form, 200)
+
+
+def _act(request, data, unit, department, period, report):
+    user, action = request.user, data["action"]
+    if report is None:
+        if action != "submit":
+            raise ValidationError(_("This report has not been submitted yet."))
+        probe = MonthlyReport(org_unit=unit, department=department, period=period)
+        if not services.may_submit(user, probe):
+            raise PermissionDenied(_("You may not submit this report: it is outside your scope "
+                                     "or your role does not submit reports."))
+        report = services.report_for(org_unit=unit, department=department, period=period)
+    if action == "submit":
+        services.submit(user=user, report=report, comment=data["comment"])
+        messages.success(request, _("Submitted."))
+    elif action == "return":
+        services.return_report(user=user, report=report, comment=data["comment"])
+        messages.success(request, _("Returned to the unit."))
+    elif action == "approve":
+        services.approve(user=user, report=report, comment=data["comment"],
+                         override_reason=data["override_reason"])
+        messages.success(request, _("Approved: the month's figures are locked."))
+    elif action == "unapprove":
+        services.unapprove(user=user, report=report, reason=data["comment"])
+        messages.success(request, _("Approval withdrawn: the figures can be corrected again."))
+    else:
+        services.add_comment(user=user, report=report, text=data["comment"])
+        messages.success(request, _("Comment added."))
+    return report
+
+
+def _render_detail(request, unit, department, period, report, form, status):
+    from .services import entry_problems, may_submit, reviewer_level, unapproved_children
+    from .snapshot import figures_snapshot
+
+    probe = report or MonthlyReport(org_unit=unit, department=department, period=period)
+    submissions = list(report.submissions.select_related("submitted_by")) if report else []
+    live = figures_snapshot(probe)
+    latest = submissions[-1] if submissions else None
+    previous = submissions[-2] if len(submissions) > 1 else None
+    rules = rules_of(unit.pk, period)
+    can_submit = may_submit(request.user, probe) and probe.status in (ReportStatus.DRAFT,
+                                                                      ReportStatus.RETURNED)
+    level = reviewer_level(request.user, probe) if report else None
+    return render(request, "reporting/report_detail.html", {
+        "unit": unit, "department": department, "period": period, "report": report,
+        "status": probe.status, "status_label": probe.get_status_display() if report
+        else _("not submitted"),
+        "deadline": report.deadline if report else rules.deadline(period),
+        "entry_closes": rules.entry_closes(period),
+        "lock_messages": entry_problems([(unit.pk, department.pk if department else None,
+                                          period)]),
+        "submissions": submissions,
+        "since_previous": diff(previous.snapshot, latest.snapshot) if previous else None,
+        "since_latest": diff(latest.snapshot, live) if latest else None,
+        "live_rows": diff({}, live) if not latest else None,
+        "events": report.events.select_related("actor") if report else [],
+        "can_submit": can_submit,
+        "can_review": level is not None and probe.status == ReportStatus.SUBMITTED,
+        "can_unapprove": level is not None and probe.status == ReportStatus.APPROVED and (
+            probe.approved_level is None or level <= probe.approved_level),
+        "pending_children": unapproved_children(probe) if level is not None and report and
+        probe.status == ReportStatus.SUBMITTED else [],
+        "form": form,
+        "month": f"{period:%Y-%m}",
+    }, status=status)
+
+
+@login_required
+def completeness_page(request):
+    period = _month(request)
+    root, roots = _root(request)
+    children = list(OrgUnit.objects.filter(parent=root).filter(
+        level__in=selectors.REPORTING_LEVELS).order_by("code", "name"))
+    table = selectors.completeness(units=[root, *children], period=period)
+    months = [period]
+    for _i in range(5):
+        months.append((months[-1] - dt.timedelta(days=1)).replace(day=1))
+    trend = [(m, selectors.completeness(units=[root], period=m)[0]) for m in reversed(months)]
+    return render(request, "reporting/completeness.html", {
+        "period": period, "root": root, "roots": roots, "summary": table[0],
+        "rows": table[1:], "trend": trend,
+        "missing": selectors.not_reported(root=root, period=period),
+    })
+
+
+@login_required
+def notice_list(request):
+    if request.method == "POST":
+        qs = selectors.unread_notices(request.user)
+        raw = request.POST.get("notice")
+        if raw and raw.isdigit():
+            qs = qs.filter(pk=int(raw))
+        qs.update(read_at=timezone.now())
+        return HttpResponseRedirect(reverse("reporting:notices"))
+    return render(request, "reporting/notices.html", {
+        "notices": selectors.notices(request.user)[:200],
+    })
+
