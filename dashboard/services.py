@@ -12,11 +12,11 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
 from skills_portal.services import scoped_save
-from targets.models import OrgUnit, Plan, RollupRun, RollupStatus, Target
+from targets.models import OrgUnit, OrgUnitClosure, Plan, RollupRun, RollupStatus, Target
 
 from . import selectors
 from .models import Bulletin, Trigger
@@ -63,13 +63,15 @@ def issue_bulletin(*, user, plan: Plan, org_unit: OrgUnit, month: dt.date) -> Bu
 
 
 def bulletin_units(plan: Plan, month: dt.date) -> list[OrgUnit]:
-    """Units that get a bulletin of `plan` for `month`: the issuing unit and every unit with
-    a child holding a target of the plan in force that month."""
+    """Units that get a bulletin of `plan` for `month`: the issuing unit and every unit below
+    it with a child holding a target of the plan in force that month."""
     in_force = Target.objects.filter(plan=plan, period_start__lte=month, period_end__gte=month)
     parents = in_force.filter(department__isnull=True, org_unit__parent__isnull=False) \
         .values("org_unit__parent_id")
-    return list(OrgUnit.objects.filter(pk__in=parents).union(
-        OrgUnit.objects.filter(pk=plan.issuer_unit_id)).order_by("level", "code"))
+    below_issuer = OrgUnitClosure.objects.filter(ancestor_id=plan.issuer_unit_id) \
+        .values("descendant_id")
+    return list(OrgUnit.objects.filter(Q(pk__in=parents, id__in=below_issuer)
+                                       | Q(pk=plan.issuer_unit_id)).order_by("level", "code"))
 
 
 def issue_monthly_bulletins(*, month: dt.date) -> list[Bulletin]:
