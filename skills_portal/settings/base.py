@@ -206,6 +206,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No badge from the online validator: the docs load nothing from outside.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     # Several models have a field called "level" with different vocabularies: name each.
     "ENUM_NAME_OVERRIDES": {
@@ -213,6 +215,10 @@ SPECTACULAR_SETTINGS = {
         "AdministrativeLevelEnum": "training.choices.CarrierLevel",  # = HonourLevel
         "SkillLevelEnum": "certification.choices.SkillLevel",
         "CompetitionLevelEnum": "competitions.choices.CompetitionLevel",
+        # ... and several called "status".
+        "ProgressStatusEnum": "targets.models.ProgressStatus",
+        "RollupStatusEnum": "targets.models.RollupStatus",
+        "ReportStatusEnum": "reporting.choices.ReportStatus",
     },
 }
 

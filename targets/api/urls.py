@@ -1,6 +1,8 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import views
+from .tokens import TokenView
 
 router = SimpleRouter()
 router.register("org-units", views.OrgUnitViewSet, basename="api-org-unit")
@@ -12,4 +14,7 @@ router.register("data-values", views.DataValueViewSet, basename="api-data-value"
 router.register("progress", views.ProgressViewSet, basename="api-progress")
 router.register("rollup-runs", views.RollupRunViewSet, basename="api-rollup-run")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("token/", TokenView.as_view(), name="api-token"),
+    *router.urls,
+]
