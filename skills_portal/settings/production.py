@@ -25,4 +25,11 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = True
+LANGUAGE_COOKIE_HTTPONLY = True
+# Behind the TLS proxy, login throttling takes the client address the proxy appends to
+# X-Forwarded-For (AXES_PROXY_COUNT proxies in front; 0 when Django is reached directly).
+LOGIN_THROTTLE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 1)
 X_FRAME_OPTIONS = "DENY"
