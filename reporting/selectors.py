@@ -32,7 +32,7 @@ def root_units(user) -> list[OrgUnit]:
     scope = Scope.of(user)
     if scope.is_global:
         return list(OrgUnit.objects.filter(parent__isnull=True).order_by("name"))
-    ids = {m.org_unit_id for m in scope.memberships()}
+    ids = {m.org_unit_id for m in scope.memberships(department=False)}
     units = list(OrgUnit.objects.filter(pk__in=ids).order_by("level", "code", "name"))
     # Drop units inside another member unit's subtree.
     inside = set(OrgUnitClosure.objects.filter(ancestor_id__in=ids, descendant_id__in=ids,
@@ -88,9 +88,22 @@ def month_rows(user, *, period: dt.date, root: OrgUnit | None = None) -> list[Ro
     return [Row(unit=u, report=found.get(u.pk)) for u in units]
 
 
-def department_reports(user, *, period: dt.date):
-    return reports(user, period=period).filter(department__isnull=False).order_by(
-        "org_unit__level", "org_unit__code", "department__name")
+def department_rows(user, *, period: dt.date) -> list[tuple]:
+    """(department, report or None) for the month: the departments a department member
+    reports for, and every department report of the month in the user's scope."""
+    from skills_portal.access import writable_departments
+
+    scope = Scope.of(user)
+    found = {r.department_id: r for r in reports(user, period=period)
+             .filter(department__isnull=False)}
+    departments = {r.department_id: r.department for r in found.values()}
+    if any(True for _ in scope.memberships(department=True)):
+        for d in writable_departments(user):
+            departments.setdefault(d.pk, d)
+    rows = [(d, found.get(pk)) for pk, d in departments.items()]
+    rows.sort(key=lambda row: (row[0].org_unit.level, row[0].org_unit.code or "",
+                               row[0].org_unit.name, row[0].name))
+    return rows
 
 
 @dataclass

@@ -34,10 +34,12 @@ def _month(request, default=None):
     return period or default or previous_month()
 
 
-def _root(request):
+def _root(request, *, allow_none: bool = False):
     """The unit the page is about: ?unit= inside the user's scope, else their top unit."""
     roots = selectors.root_units(request.user)
     if not roots:
+        if allow_none:
+            return None, []
         raise PermissionDenied(_("You have no org unit: ask an administrator for a membership."))
     raw = request.GET.get("unit")
     if not raw:
@@ -53,16 +55,16 @@ def _root(request):
 @login_required
 def month_list(request):
     period = _month(request)
-    root, roots = _root(request)
-    rows = selectors.month_rows(request.user, period=period, root=root)
+    root, roots = _root(request, allow_none=True)  # a department member has only departments
+    rows = selectors.month_rows(request.user, period=period, root=root) if root else []
     counts = {}
     for row in rows:
         counts[row.status_label] = counts.get(row.status_label, 0) + 1
     return render(request, "reporting/month_list.html", {
         "period": period, "root": root, "roots": roots, "rows": rows,
         "counts": sorted(counts.items()),
-        "department_reports": selectors.department_reports(request.user, period=period),
-        "deadline": rules_of(root.pk, period).deadline(period),
+        "department_rows": selectors.department_rows(request.user, period=period),
+        "deadline": rules_of(root.pk if root else 0, period).deadline(period),
     })
 
 

@@ -4,6 +4,7 @@ save or delete goes through `scoped_save` / `scoped_delete`."""
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from targets.models import Department, OrgUnit
@@ -63,6 +64,24 @@ class ScopedAdmin(admin.ModelAdmin):
         if db_field.related_model is Department:
             kwargs["queryset"] = Department.objects.for_user(request.user)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        user = request.user
+
+        class LockCheckedForm(form):
+            def _post_clean(self):
+                # An approved or closed month (reporting app) is an error on the form, not a 500.
+                from reporting.services import assert_record_open
+
+                super()._post_clean()
+                if not self.errors:
+                    try:
+                        assert_record_open(user=user, obj=self.instance)
+                    except ValidationError as exc:
+                        self.add_error(None, exc)
+
+        return LockCheckedForm
 
     def save_model(self, request, obj, form, change):
         scoped_save(user=request.user, obj=obj)

@@ -1,0 +1,69 @@
+from rest_framework import serializers
+
+from targets.api.common import DepartmentBriefSerializer, MonthField, UnitRefSerializer
+
+from ..models import MonthlyReport, Notice, ReportEvent
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+
+    class Meta:
+        model = ReportEvent
+        fields = ["at", "actor", "action", "from_status", "to_status", "comment"]
+
+
+class MonthlyReportSerializer(serializers.ModelSerializer):
+    org_unit = UnitRefSerializer(read_only=True)
+    department = DepartmentBriefSerializer(read_only=True, allow_null=True)
+    period = MonthField(read_only=True)
+    submitted_by = serializers.CharField(source="submitted_by.username", default=None,
+                                         read_only=True)
+    approved_by = serializers.CharField(source="approved_by.username", default=None,
+                                        read_only=True)
+
+    class Meta:
+        model = MonthlyReport
+        fields = ["id", "org_unit", "department", "period", "status", "deadline", "is_late",
+                  "submitted_at", "submitted_by", "approved_at", "approved_by",
+                  "approved_level", "override_reason"]
+        read_only_fields = fields
+
+
+class MonthlyReportDetailSerializer(MonthlyReportSerializer):
+    events = EventSerializer(many=True, read_only=True)
+
+    class Meta(MonthlyReportSerializer.Meta):
+        fields = [*MonthlyReportSerializer.Meta.fields, "events"]
+        read_only_fields = fields
+
+
+class ReportKeySerializer(serializers.Serializer):
+    """Which report to submit: a unit (and optionally a department) and a month."""
+
+    org_unit = serializers.IntegerField()
+    department = serializers.IntegerField(required=False, allow_null=True)
+    period = MonthField()
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class ActionSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    override_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class CompletenessSerializer(serializers.Serializer):
+    unit = UnitRefSerializer(read_only=True)
+    expected = serializers.IntegerField()
+    submitted = serializers.IntegerField()
+    on_time = serializers.IntegerField()
+    approved = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True)
+    on_time_rate = serializers.FloatField(allow_null=True)
+
+
+class NoticeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notice
+        fields = ["id", "title", "body", "link", "created_at", "read_at"]
+        read_only_fields = fields

@@ -1,0 +1,24 @@
+"""FilterSets of the reporting workflow (the API's report list)."""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from skills_portal.filters import SubtreeFilter
+from targets.filters import MonthFilter
+
+from .choices import ReportStatus
+from .models import MonthlyReport
+
+
+class MonthlyReportFilter(django_filters.FilterSet):
+    unit = SubtreeFilter()
+    month = MonthFilter(field_name="period", label=_("Month (YYYY-MM)"))
+    status = django_filters.ChoiceFilter(choices=ReportStatus.choices, label=_("Status"))
+    is_late = django_filters.BooleanFilter(label=_("late"))
+    departments = django_filters.BooleanFilter(
+        field_name="department", lookup_expr="isnull", exclude=True,
+        label=_("Department reports only"))
+
+    class Meta:
+        model = MonthlyReport
+        fields = ["unit", "month", "status", "is_late"]

@@ -1,0 +1,119 @@
+"""The reporting workflow over the API and for a partner department; the lock as a form error
+in the admin and on the award form; reports are invisible outside scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+
+from competitions.models import Award
+from reporting.choices import ReportStatus
+from reporting.models import MonthlyReport, Notice
+from targets.models import Department
+from tests.api_helpers import API, client_for, member, results
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+MAY = dt.date(2024, 5, 1)
+MR = API + "monthly-reports/"
+
+
+def test_submit_return_resubmit_approve_over_the_api(longling):
+    clerk, reviewer = member(longling), member(longling.parent, role="reviewer")
+    api_clerk, api_reviewer = client_for(clerk), client_for(reviewer)
+    response = api_clerk.post(MR + "submit/", {"org_unit": longling.pk, "period": "2024-05"},
+                              format="json")
+    assert response.status_code == 200, response.content
+    report = response.json()
+    assert report["status"] == "submitted" and report["is_late"] and report["period"] == "2024-05"
+    url = f"{MR}{report['id']}/"
+    assert api_clerk.post(url + "approve/", {}, format="json").status_code == 403
+    response = api_reviewer.post(url + "return/", {"comment": ""}, format="json")
+    assert response.status_code == 400 and "comment" in response.json()
+    response = api_reviewer.post(url + "return/", {"comment": "请补充农村妇女数据"}, format="json")
+    assert response.status_code == 200 and response.json()["status"] == "returned"
+    assert response.json()["events"][-1]["comment"] == "请补充农村妇女数据"
+    assert api_clerk.post(MR + "submit/", {"org_unit": longling.pk, "period": "2024-05"},
+                          format="json").json()["status"] == "submitted"
+    response = api_reviewer.post(url + "approve/", {}, format="json")
+    assert response.status_code == 200 and response.json()["status"] == "approved"
+    # Listed in scope, filtered by month and status.
+    rows = results(api_reviewer.get(MR, {"month": "2024-05", "status": "approved"}))
+    assert [r["id"] for r in rows] == [report["id"]]
+    # Completeness over the API.
+    data = api_reviewer.get(API + "reporting-completeness/", {"month": "2024-05"}).json()
+    assert data["rows"][0]["unit"]["name"] == "保山市"
+    longling_row = next(r for r in data["rows"] if r["unit"]["name"] == "龙陵县")
+    assert (longling_row["expected"], longling_row["submitted"], longling_row["approved"]) == \
+        (1, 1, 1)
+    assert "施甸县" in [u["name"] for u in data["not_reported"]]
+    # The clerk's notices over the API.
+    notices = results(api_clerk.get(API + "notices/"))
+    assert any("退回" in n["title"] for n in notices)
+    first = notices[0]["id"]
+    assert api_clerk.post(f"{API}notices/{first}/read/").json()["read_at"]
+
+
+def test_reports_are_not_reachable_outside_scope(longling, lucheng):
+    report = MonthlyReport.objects.create(org_unit=longling, period=MAY, deadline=dt.date(2024, 6, 5),
+                                          status=ReportStatus.SUBMITTED)
+    outsider = client_for(member(lucheng, role="reviewer"))
+    assert outsider.get(f"{MR}{report.pk}/").status_code == 404
+    assert outsider.post(f"{MR}{report.pk}/approve/", {}, format="json").status_code == 404
+    assert results(outsider.get(MR)) == []
+    response = outsider.post(MR + "submit/", {"org_unit": longling.pk, "period": "2024-05"},
+                             format="json")
+    assert response.status_code == 400 and "org_unit" in response.json()
+    assert outsider.get(API + "reporting-completeness/", {"unit": longling.pk}).status_code == 404
+    # Someone else's notices are not listed.
+    Notice.objects.create(user=member(longling), title="龙陵县的通知")
+    assert results(outsider.get(API + "notices/")) == []
+
+
+def test_a_partner_department_submits_its_own_report(wenzhou):
+    emergency = Department.objects.get(org_unit=wenzhou, name="市应急管理局")
+    uploader = member(wenzhou, department=emergency)
+    client = Client()
+    client.force_login(uploader)
+    page = client.get("/reporting/?month=2024-05").content.decode()
+    assert "市应急管理局" in page and 'id="unit-reports"' not in page
+    url = f"/reporting/{wenzhou.pk}/2024-05/?department={emergency.pk}"
+    assert client.post(url, {"action": "submit", "department": emergency.pk}).status_code == 302
+    report = MonthlyReport.objects.get(department=emergency, period=MAY)
+    assert report.status == ReportStatus.SUBMITTED
+    # The department uploader cannot submit the city's own report.
+    assert client.post(f"/reporting/{wenzhou.pk}/2024-05/", {"action": "submit"}).status_code \
+        in (403, 404)
+    # A Wenzhou reviewer approves the department's report (same unit, a department below it).
+    reviewer = member(wenzhou, role="reviewer")
+    reviewer_client = Client()
+    reviewer_client.force_login(reviewer)
+    assert reviewer_client.post(url, {"action": "approve", "department": emergency.pk}) \
+        .status_code == 302
+    report.refresh_from_db()
+    assert report.status == ReportStatus.APPROVED
+
+
+def test_locked_month_is_a_form_error_on_the_award_form_and_in_the_admin(longling):
+    MonthlyReport.objects.create(org_unit=longling, period=MAY, deadline=dt.date(2024, 6, 5),
+                                 status=ReportStatus.APPROVED)
+    clerk = member(longling)
+    client = Client()
+    client.force_login(clerk)
+    response = client.post("/competitions/awards/new/", {
+        "medal": "无", "honour_title": "技术能手", "honour_level": "市级", "recipient_kind": "team",
+        "recipient_name": "龙陵县护理队", "org_unit": longling.pk, "awarded_on": "2024-05-09"})
+    assert response.status_code in (200, 400)
+    assert "已审核通过" in response.content.decode()
+    assert not Award.objects.filter(org_unit=longling).exists()
+    # The admin shows the same refusal on the form, not a server error.
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    response = client.post("/admin/training/trainingfigure/add/", {
+        "org_unit": longling.pk, "period": "2024-05-01", "training_type": "就业技能培训",
+        "target_group": "企业职工", "trained": 5, "persons": 0, "completed": 0, "certified": 0})
+    assert response.status_code == 200 and "已审核通过" in response.content.decode()
+
