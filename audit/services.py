@@ -105,7 +105,8 @@ def diff(before: dict | None, after: dict | None) -> tuple[dict | None, dict | N
     changed = [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
     if not changed:
         return None, None
-    key = {"id": after.get("id", before.get("id"))}
+    key_id = after.get("id", before.get("id"))
+    key = {} if key_id is None else {"id": key_id}
     return ({**key, **{k: before.get(k) for k in changed}},
             {**key, **{k: after.get(k) for k in changed}})
 
@@ -168,6 +169,10 @@ def record(*, actor, action: str, obj=None, before=None, after=None, org_unit=No
     """One audit entry. `obj` (when given) fills in the record type, id, text, unit, department
     and month unless they are passed; `before`/`after` are JSON-able dicts (masked here)."""
     actor_id, actor_name = _actor(actor)
+    if action == "update" and before is not None and after is not None:
+        changed_before, changed_after = diff(mask(_jsonable(before)), mask(_jsonable(after)))
+        if changed_before is not None:  # only what changed, plus the key
+            before, after = changed_before, changed_after
     label = object_id = text = ""
     if obj is not None:
         label, object_id, text = obj._meta.label_lower, str(obj.pk or ""), _repr(obj)
@@ -210,9 +215,18 @@ _FIELDS = ["created_at", "actor", "actor_name", "action", "model_label", "object
            "batch", "note"]
 
 
+_PLAIN = {int, bool, float, type(None)}
+
+
 def _json_text(value):
     if value is None:
         return None
+    if type(value) is dict and all(
+            type(k) is str and "id_number" not in k
+            and (type(v) in _PLAIN or (type(v) is str and len(v) < 18)) for k, v in value.items()):
+        # A flat record of numbers and short codes (every row of a figure import: 100,000 in
+        # a large file) has nothing to convert or mask: the same text, without the walk.
+        return json.dumps(value, ensure_ascii=False)
     return json.dumps(mask(_jsonable(value)), ensure_ascii=False, cls=DjangoJSONEncoder)
 
 

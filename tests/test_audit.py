@@ -233,3 +233,14 @@ def test_an_import_is_audited_row_by_row_with_its_batch(longling):
                              "programme": figure.programme_id, "subsidised": True,
                              "industry": "", "trained": 40}
     assert update.after["trained"] == 45
+
+
+def test_record_of_an_update_keeps_only_what_changed(longling):
+    entry = record(actor=None, action="update", org_unit=longling,
+                   before={"id": 3, "status": "draft", "amount": "10", "id_number": ID_NUMBER},
+                   after={"id": 3, "status": "paid", "amount": "10", "id_number": ID_NUMBER})
+    assert entry.before == {"id": 3, "status": "draft"}
+    assert entry.after == {"id": 3, "status": "paid"}
+    approve = record(actor=None, action="approve", org_unit=longling,
+                     before={"status": "submitted"}, after={"status": "approved", "late": False})
+    assert approve.before == {"status": "submitted"}  # other actions are kept as given
