@@ -211,10 +211,13 @@
       series: [{
         name: L.chart_children, type: "bar", barMaxWidth: 22,
         data: ordered.map(function (r) {
-          return {value: r.completion_rate === null ? null : +(r.completion_rate * 100).toFixed(1),
-                  unitId: r.unit.id, itemStyle: {color: COLORS[r.status]}};
+          var value = r.completion_rate === null ? null : +(r.completion_rate * 100).toFixed(1);
+          return {value: value, unitId: r.unit.id, itemStyle: {color: COLORS[r.status]},
+                  // Inside a long bar, so the label never sits on the time-progress line.
+                  label: value !== null && value >= 25 ? {position: "insideRight", color: "#fff"}
+                                                       : {position: "right"}};
         }),
-        label: {show: true, position: "right", formatter: function (p) {
+        label: {show: true, position: "right", fontWeight: 600, formatter: function (p) {
           var r = ordered[p.dataIndex];
           return p.value === null ? "—" : p.value.toFixed(1) + "% " + r.status_icon;
         }},
