@@ -19,5 +19,6 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("reporting/", include("reporting.urls")),
     path("dashboard/", include("dashboard.urls")),
+    path("subsidies/", include("subsidies.urls")),
     path("api/v1/", include("skills_portal.api_urls")),
 ]

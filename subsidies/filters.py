@@ -1,0 +1,74 @@
+"""One FilterSet per list: the pages use these, and so does the API. Text search never looks
+at ID numbers (a search box would let anyone confirm a number)."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from skills_portal.filters import SubtreeFilter
+
+from .choices import ClaimStatus, RuleKind, VoucherStatus
+from .models import Claim, Scheme, Voucher
+
+YEAR_RANGE = {"min_value": 2000, "max_value": 2100}
+
+
+def _schemes(request):
+    return Scheme.objects.for_user(request.user if request else None).select_related("plan")
+
+
+def _search(queryset, value, fields):
+    value = (value or "").strip()
+    if not value:
+        return queryset
+    q = Q()
+    for name in fields:
+        q |= Q(**{f"{name}__icontains": value})
+    return queryset.filter(q)
+
+
+class SchemeFilter(django_filters.FilterSet):
+    rule_kind = django_filters.ChoiceFilter(choices=RuleKind.choices, label=_("Rule"))
+    q = django_filters.CharFilter(method="filter_text", label=_("Search"))
+
+    class Meta:
+        model = Scheme
+        fields = ["plan", "rule_kind", "is_active"]
+
+    def filter_text(self, queryset, name, value):
+        return _search(queryset, value, ("name", "code", "quote", "plan__short_name"))
+
+
+class ClaimFilter(django_filters.FilterSet):
+    scheme = django_filters.ModelChoiceFilter(queryset=_schemes, label=_("Scheme"))
+    rule_kind = django_filters.ChoiceFilter(field_name="scheme__rule_kind",
+                                            choices=RuleKind.choices, label=_("Rule"))
+    status = django_filters.ChoiceFilter(choices=ClaimStatus.choices, label=_("Status"))
+    year = django_filters.NumberFilter(field_name="submitted_on", lookup_expr="year",
+                                       label=_("Year submitted"), **YEAR_RANGE)
+    unit = SubtreeFilter()
+    q = django_filters.CharFilter(method="filter_text", label=_("Search"))
+
+    class Meta:
+        model = Claim
+        fields = ["scheme", "rule_kind", "status", "year", "unit"]
+
+    def filter_text(self, queryset, name, value):
+        return _search(queryset, value, ("payee_name", "enterprise_name", "enterprise_code",
+                                         "scheme__name", "explanation", "payment_reference"))
+
+
+class VoucherFilter(django_filters.FilterSet):
+    scheme = django_filters.ModelChoiceFilter(queryset=_schemes, label=_("Scheme"))
+    status = django_filters.ChoiceFilter(choices=VoucherStatus.choices, label=_("Status"))
+    year = django_filters.NumberFilter(field_name="issued_on", lookup_expr="year",
+                                       label=_("Year issued"), **YEAR_RANGE)
+    unit = SubtreeFilter()
+    q = django_filters.CharFilter(method="filter_text", label=_("Search"))
+
+    class Meta:
+        model = Voucher
+        fields = ["scheme", "status", "year", "unit"]
+
+    def filter_text(self, queryset, name, value):
+        return _search(queryset, value, ("number", "person_name", "institution", "occupation"))

@@ -1,0 +1,99 @@
+"""Forms of the subsidies pages. Choices are limited to what the user may see or write; the
+services check everything again when saving."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from competitions.models import Award
+from skills_portal.access import CHANGE, writable_units
+
+from . import selectors
+from .choices import RuleKind
+from .models import Hire, PersonCertificate, StartupProject, Voucher
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+MONTH_WIDGET = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
+
+
+class ClaimForm(forms.Form):
+    """A claim entered by hand: the scheme and the one record it pays."""
+
+    scheme = forms.ModelChoiceField(queryset=None, label=_("Scheme"))
+    award = forms.ModelChoiceField(queryset=None, required=False, label=_("Award or honour"))
+    certificate = forms.ModelChoiceField(queryset=None, required=False,
+                                         label=_("Certificate holder record"))
+    hire = forms.ModelChoiceField(queryset=None, required=False,
+                                  label=_("Hire of a certified person"))
+    project = forms.ModelChoiceField(queryset=None, required=False,
+                                     label=_("Start-up project"))
+    period = forms.DateField(required=False, label=_("Month (monthly allowances)"),
+                             input_formats=["%Y-%m", "%Y-%m-%d"], widget=MONTH_WIDGET)
+    amount = forms.DecimalField(required=False, max_digits=14, decimal_places=2, min_value=0,
+                                label=_("Amount decided (range grants only)"))
+    note = forms.CharField(required=False, label=_("Note"),
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    BASIS = ("award", "certificate", "hire", "project")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["scheme"].queryset = selectors.writable_schemes(user).exclude(
+            rule_kind=RuleKind.TRAINING_BY_LEVEL).order_by("plan__code", "code")
+        self.fields["award"].queryset = Award.objects.for_user(user, CHANGE).select_related(
+            "competition").order_by("-awarded_on")
+        self.fields["certificate"].queryset = PersonCertificate.objects.for_user(
+            user, CHANGE).order_by("-issued_on")
+        self.fields["hire"].queryset = Hire.objects.for_user(user, CHANGE).select_related(
+            "certificate").order_by("-hired_on")
+        self.fields["project"].queryset = StartupProject.objects.for_user(
+            user, CHANGE).order_by("-started_on")
+
+    def clean(self):
+        data = super().clean()
+        chosen = [name for name in self.BASIS if data.get(name)]
+        if len(chosen) != 1:
+            raise forms.ValidationError(_("Choose exactly one record for the claim to pay: an "
+                                          "award, a certificate holder, a hire or a project."))
+        if data.get("period"):
+            data["period"] = data["period"].replace(day=1)
+        return data
+
+    def basis(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in self.BASIS
+                if self.cleaned_data.get(name)}
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for rejection"), max_length=500)
+
+
+class PayForm(forms.Form):
+    paid_on = forms.DateField(label=_("Paid on"), widget=DATE_WIDGET)
+    reference = forms.CharField(label=_("Payment voucher number"), max_length=60,
+                                required=False)
+
+
+class VoucherIssueForm(forms.ModelForm):
+    class Meta:
+        model = Voucher
+        fields = ["scheme", "org_unit", "person_name", "id_number", "occupation", "issued_on",
+                  "expires_on"]
+        widgets = {"issued_on": DATE_WIDGET, "expires_on": DATE_WIDGET,
+                   "id_number": forms.TextInput(attrs={"autocomplete": "off",
+                                                       "spellcheck": "false"})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["scheme"].queryset = selectors.writable_schemes(user).filter(
+            rule_kind=RuleKind.TRAINING_BY_LEVEL)
+        self.fields["org_unit"].queryset = writable_units(user).order_by("level", "code", "name")
+
+
+class VoucherStepForm(forms.Form):
+    on = forms.DateField(label=_("Date"), widget=DATE_WIDGET)
+    institution = forms.CharField(label=_("Training institution"), max_length=200,
+                                  required=False)
+    certificate_number = forms.CharField(label=_("Certificate number"), max_length=60,
+                                         required=False)

@@ -1,0 +1,140 @@
+"""Reads of the subsidies app. Every function that serves a user takes the user for scoping."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from skills_portal.access import CHANGE, VIEW, Scope
+
+from . import rules
+from .choices import COMMITTED_STATUSES, ClaimStatus, VoucherStatus
+from .models import DECIDE, Claim, PersonCertificate, Scheme, Voucher
+
+
+def scheme_list(user):
+    return (Scheme.objects.for_user(user).select_related("plan", "org_unit")
+            .prefetch_related("rates", "budgets", "priority_occupations")
+            .order_by("plan__code", "code"))
+
+
+def scheme_for(user, pk: int, action: str = VIEW) -> Scheme:
+    return Scheme.objects.for_user(user, action).select_related("plan", "org_unit").get(pk=pk)
+
+
+def scheme_overview(user, schemes, *, year: int | None = None) -> list[dict]:
+    """Each scheme with its rule summary, this year's budget, what is committed against it
+    (all claims, whoever may see them: a budget is the scheme's) and the user's visible claim
+    counts by status. Two grouped queries whatever the number of schemes."""
+    year = year or timezone.localdate().year
+    schemes = list(schemes)
+    ids = [s.pk for s in schemes]
+    committed = dict(
+        Claim.objects.filter(scheme_id__in=ids, status__in=COMMITTED_STATUSES,
+                             approved_on__year=year)
+        .values_list("scheme_id").annotate(total=Sum("amount")).order_by())
+    visible = Claim.objects.for_user(user).filter(scheme_id__in=ids)
+    counts: dict[int, dict] = {}
+    for row in visible.values("scheme_id", "status").annotate(
+            n=Count("pk"), total=Sum("amount")).order_by():
+        counts.setdefault(row["scheme_id"], {})[row["status"]] = (row["n"], row["total"])
+    out = []
+    for scheme in schemes:
+        budget = next((b.amount for b in scheme.budgets.all() if b.year == year), None)
+        used = committed.get(scheme.pk) or Decimal(0)
+        out.append({
+            "scheme": scheme,
+            "summary": rules.rule_summary(scheme),
+            "year": year,
+            "budget": budget,
+            "committed": used,
+            "remaining": None if budget is None else budget - used,
+            "has_budgets": bool(scheme.budgets.all()),
+            "counts": [(ClaimStatus(s).label, *counts.get(scheme.pk, {}).get(s, (0, None)))
+                       for s in ClaimStatus.values],
+        })
+    return out
+
+
+def claim_list(user):
+    return Claim.objects.for_user(user).select_related(
+        "scheme", "org_unit", "award__competition", "certificate", "hire", "project", "voucher")
+
+
+def claim_for(user, pk: int, action: str = VIEW) -> Claim:
+    return claim_list(user).filter(
+        pk__in=Claim.objects.for_user(user, action).values("pk")).get(pk=pk)
+
+
+def claim_totals(queryset) -> list[tuple[str, int, Decimal]]:
+    """(status label, count, amount) of the filtered claims."""
+    rows = {r["status"]: (r["n"], r["total"] or Decimal(0)) for r in
+            queryset.order_by().values("status").annotate(n=Count("pk"), total=Sum("amount"))}
+    return [(ClaimStatus(s).label, *rows.get(s, (0, Decimal(0)))) for s in ClaimStatus.values]
+
+
+def decidable_ids(user, claims) -> set[int]:
+    ids = [c.pk for c in claims]
+    return set(Claim.objects.for_user(user, DECIDE).filter(pk__in=ids)
+               .values_list("pk", flat=True))
+
+
+def can_decide(user) -> bool:
+    from .models import DECIDE_ROLES
+
+    return Scope.of(user).has_role(DECIDE_ROLES)
+
+
+def with_id_display(user, records):
+    records = list(records)
+    for record in records:
+        record.id_display = record.id_number_for(user)
+    return records
+
+
+def voucher_list(user):
+    return Voucher.objects.for_user(user).select_related("scheme", "org_unit", "certificate")
+
+
+def voucher_for(user, pk: int, action: str = VIEW) -> Voucher:
+    return voucher_list(user).filter(
+        pk__in=Voucher.objects.for_user(user, action).values("pk")).get(pk=pk)
+
+
+def voucher_counts(queryset) -> list[tuple[str, int, Decimal]]:
+    rows = {r["status"]: (r["n"], r["total"] or Decimal(0)) for r in
+            queryset.order_by().values("status").annotate(n=Count("pk"),
+                                                          total=Sum("redeemed_amount"))}
+    return [(VoucherStatus(s).label, *rows.get(s, (0, Decimal(0)))) for s in VoucherStatus.values]
+
+
+def certificate_for_voucher(user, voucher: Voucher, number: str) -> PersonCertificate | None:
+    """The holder's certificate with this number, among certificates the user may read."""
+    number = (number or "").strip()
+    if not number:
+        return None
+    found = PersonCertificate.objects.for_user(user).filter(certificate_number=number)
+    # The holder's own certificate if the number exists under several certificate types;
+    # otherwise whatever has the number, so that the service can say it is someone else's.
+    return found.filter(id_number=voucher.id_number).first() or found.first()
+
+
+def writable_schemes(user):
+    """Schemes a user may claim under: those applying at or above a unit they write for."""
+    scope = Scope.of(user)
+    qs = Scheme.objects.filter(is_active=True).select_related("plan")
+    if scope.is_global:
+        return qs
+    return qs.filter(pk__in=Scheme.objects.for_user(user).values("pk"))
+
+
+def changeable(model, user, ids) -> set[int]:
+    return set(model.objects.for_user(user, CHANGE).filter(pk__in=ids)
+               .values_list("pk", flat=True))
+
+
+def today() -> dt.date:
+    return timezone.localdate()
