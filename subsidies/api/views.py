@@ -1,0 +1,93 @@
+"""Viewsets of the subsidies API: schemes, claims and vouchers read through the selectors
+(scoped with `for_user`); a claim's decisions (approve, reject, pay) go through the same
+services as the pages, with their locks, caps, budgets and audit."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from targets.api.common import ScopedReadOnlyViewSet, service_errors
+
+from .. import selectors, services
+from ..filters import ClaimFilter, SchemeFilter, VoucherFilter
+from .serializers import (
+    ClaimSerializer,
+    PaySerializer,
+    RejectSerializer,
+    SchemeSerializer,
+    VoucherSerializer,
+)
+
+
+class SchemeViewSet(ScopedReadOnlyViewSet):
+    """Subsidy schemes with their rates, budgets and a one-line rule summary."""
+
+    serializer_class = SchemeSerializer
+    filterset_class = SchemeFilter
+    ordering_fields = ["code", "name", "id"]
+    ordering = ["code"]
+
+    def scoped_queryset(self, user):
+        return selectors.scheme_list(user)
+
+
+class ClaimViewSet(ScopedReadOnlyViewSet):
+    """Claims in the caller's scope. Approving, rejecting and paying need a reviewer or
+    administrator of the beneficiary's unit or above; a refusal is a 400 saying why."""
+
+    serializer_class = ClaimSerializer
+    filterset_class = ClaimFilter
+    ordering_fields = ["submitted_on", "amount", "id"]
+    ordering = ["-submitted_on", "-id"]
+
+    def scoped_queryset(self, user):
+        return selectors.claim_list(user)
+
+    def _decided(self, claim):
+        fresh = self.scoped_queryset(self.request.user).get(pk=claim.pk)
+        return Response(self.get_serializer(fresh).data)
+
+    @extend_schema(request=None, responses=ClaimSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        claim = self.get_object()
+        with service_errors():
+            services.approve_claim(user=request.user, claim=claim)
+        return self._decided(claim)
+
+    @extend_schema(request=RejectSerializer, responses=ClaimSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        claim = self.get_object()
+        data = RejectSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        with service_errors():
+            services.reject_claim(user=request.user, claim=claim,
+                                  reason=data.validated_data["reason"])
+        return self._decided(claim)
+
+    @extend_schema(request=PaySerializer, responses=ClaimSerializer)
+    @action(detail=True, methods=["post"])
+    def pay(self, request, pk=None):
+        claim = self.get_object()
+        data = PaySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        with service_errors():
+            services.pay_claim(user=request.user, claim=claim,
+                               paid_on=data.validated_data.get("paid_on"),
+                               reference=data.validated_data["reference"])
+        return self._decided(claim)
+
+
+class VoucherViewSet(ScopedReadOnlyViewSet):
+    """Training vouchers in the caller's scope."""
+
+    serializer_class = VoucherSerializer
+    filterset_class = VoucherFilter
+    ordering_fields = ["issued_on", "number", "id"]
+    ordering = ["-issued_on", "-id"]
+
+    def scoped_queryset(self, user):
+        return selectors.voucher_list(user)
