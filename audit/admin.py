@@ -2,6 +2,8 @@
 pages. Nobody can add, change or delete an entry here."""
 
 from django.contrib import admin
+from django.http import Http404
+from django.utils.translation import gettext as _
 
 from skills_portal.access import Scope
 
@@ -29,6 +31,9 @@ class AuditEntryAdmin(admin.ModelAdmin):
         if obj is None:
             return Scope.of(request.user).is_member
         return AuditEntry.objects.for_user(request.user).filter(pk=obj.pk).exists()
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        raise Http404(_("This record does not exist or is outside your scope."))
 
     def has_add_permission(self, request):
         return False

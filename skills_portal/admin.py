@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from targets.models import Department, OrgUnit
@@ -97,6 +98,11 @@ class ScopedAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for obj in queryset:
             scoped_delete(user=request.user, obj=obj)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # A record outside the user's scope is answered like one that does not exist: 404,
+        # never a redirect that says whether the id is in use.
+        raise Http404(_("This record does not exist or is outside your scope."))
 
 
 
