@@ -172,3 +172,22 @@ def test_anonymous_is_refused():
 
     response = APIClient().get(URL)
     assert response.status_code in (401, 403)
+
+
+def test_fast_rows_equal_the_declared_fields(june, wenzhou):
+    """The progress serializer builds rows directly for speed; they must equal what its
+    declared fields (the OpenAPI schema) give."""
+    import json
+
+    from rest_framework.utils.encoders import JSONEncoder
+
+    from targets.api.serializers import ProgressSnapshotSerializer
+    from targets.api.views import ProgressViewSet
+
+    serializer = ProgressSnapshotSerializer()
+    rows = list(ProgressViewSet().scoped_queryset(member(wenzhou)))
+    assert any(r.target.department_id for r in rows) and any(r.completion_rate for r in rows)
+    for row in rows:
+        fast = serializer.to_representation(row)
+        declared = super(ProgressSnapshotSerializer, serializer).to_representation(row)
+        assert json.dumps(fast, cls=JSONEncoder) == json.dumps(declared, cls=JSONEncoder)

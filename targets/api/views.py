@@ -175,9 +175,23 @@ class ProgressViewSet(ScopedReadOnlyViewSet):
     ordering = ["period", "target__plan__code", "target__indicator__code",
                 "target__org_unit__level", "target__org_unit__code", "id"]
 
+    # Only the columns a row shows: plans and targets carry long texts (summaries, quotes)
+    # that would otherwise be read and instantiated for every snapshot row.
+    COLUMNS = (
+        "id", "period", "actual", "target_value", "completion_rate", "time_progress",
+        "gap_to_target", "gap_to_time", "status", "is_soft", "rank", "rank_of",
+        "completion_change", "target__id", "target__code", "target__window",
+        "target__period_start", "target__period_end", "target__plan__id", "target__plan__code",
+        "target__indicator__id", "target__indicator__code", "target__indicator__name",
+        "target__indicator__unit", "target__org_unit__id", "target__org_unit__code",
+        "target__org_unit__name", "target__department__id", "target__department__name",
+        "target__department__sector",
+    )
+
     def scoped_queryset(self, user):
         return ProgressSnapshot.objects.for_user(user).select_related(
-            "target__plan", "target__indicator", "target__org_unit", "target__department")
+            "target__plan", "target__indicator", "target__org_unit", "target__department",
+        ).only(*self.COLUMNS)
 
 
 class RollupRunViewSet(ScopedReadOnlyViewSet):
