@@ -244,3 +244,21 @@ def test_record_of_an_update_keeps_only_what_changed(longling):
     approve = record(actor=None, action="approve", org_unit=longling,
                      before={"status": "submitted"}, after={"status": "approved", "late": False})
     assert approve.before == {"status": "submitted"}  # other actions are kept as given
+
+
+def test_log_lines_carry_the_request_id(client, longling):
+    import logging
+
+    from audit.logging import RequestIdFilter
+
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "message", None, None)
+    with audit_context(request_id="log-req-000001"):
+        RequestIdFilter().filter(record)
+    assert record.request_id == "log-req-000001"
+    RequestIdFilter().filter(record)
+    assert record.request_id == "-"
+    # A forged or oversized header is not taken: a fresh id is generated instead.
+    client.force_login(member(longling))
+    response = client.get("/audit/", HTTP_X_REQUEST_ID="bad id with spaces")
+    assert response.headers["X-Request-ID"] != "bad id with spaces"
+    assert len(response.headers["X-Request-ID"]) == 32
