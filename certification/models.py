@@ -48,7 +48,12 @@ class CertificateFigure(MonthlyFigure):
                 name="certificatefigure_level_fits_type",
             ),
         ]
-        indexes = [models.Index(fields=["period", "org_unit"], name="certfigure_month_unit")]
+        indexes = [
+            models.Index(fields=["period", "org_unit"], name="certfigure_month_unit"),
+            # Only the figures that have a department (see MonthlyFigure).
+            models.Index(fields=["department"], condition=Q(department__isnull=False),
+                         name="certfigure_department"),
+        ]
 
     def __str__(self):
         return f"{self.org_unit_id} {self.period:%Y-%m} {self.certificate_type}/{self.level}"

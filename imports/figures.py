@@ -375,60 +375,47 @@ def _parse_rows(layout: FigureLayout, sheet: Sheet, ctx: _Context, basis: str,
     letters = {c.field: f"{get_column_letter(positions[c.field] + 1)}（{c.header}）" for c in columns}
     analysis.letters = letters
     dimension_fields = [c.field for c in layout.dimension_columns()]
-    parsed: dict[tuple, tuple[int, dict, bool]] = {}
-    # A column holds few distinct values (units, months, categories, small counts): each is
-    # parsed once. Department and programme names depend on the row's unit.
-    cache: dict[tuple, tuple[bool, object]] = {}
-    by_unit = {"department", "programme"}
     # Columns a file may leave out, with what an absent column means.
     defaults = [(c.field, None if c.kind == "programme" else False if c.kind == "bool" else "")
                 for c in layout.dimension_columns()]
     defaults += [(DEPARTMENT.field, None)] + [(c.field, 0) for c in layout.value_columns()]
-    width = max(positions.values()) + 1
-    for index in range(header_index + 1, len(sheet.rows)):
-        row = sheet.rows[index]
-        if len(row) < width:
-            row = row + [""] * (width - len(row))
-        number = index + 1  # as Excel shows it
-        if all(cell in ("", None) for cell in row):
+    absent = {name: default for name, default in defaults if name not in positions}
+    rows = _data_rows(sheet, header_index + 1, positions[UNIT.field], max(positions.values()) + 1)
+    analysis.rows = len(rows)
+    # Column by column: a column holds few distinct values (units, months, categories, small
+    # counts), so each is parsed once and the rest is a dictionary lookup per cell, not a
+    # Python call per cell (100,000 rows × 10 columns in a large file). Department and
+    # programme names are looked up within the row's unit.
+    values: list[list] = []
+    problems: dict[int, list[tuple[str, str]]] = defaultdict(list)  # row position → errors
+    units = None
+    for column in columns:
+        cells = [row[positions[column.field]] for _number, row in rows]
+        found, failed = _parse_column(column, cells, units, ctx)
+        if column is UNIT:
+            units = found  # None where the unit could not be read
+        for i, message in failed.items():
+            problems[i].append((letters[column.field], message))
+        values.append(found)
+    fields = [c.field for c in columns]
+    parsed: dict[tuple, tuple[int, dict, bool]] = {}
+    default_ytd = basis == ValueBasis.YEAR_TO_DATE
+    for i, ((number, _row), cells) in enumerate(zip(rows, zip(*values, strict=True), strict=True)):
+        if progress and i and i % PROGRESS_EVERY == 0:
+            progress(i)  # the page of a Celery job shows it
+        if i in problems:
+            for letter, message in problems[i]:
+                analysis.error(sheet.name, number, letter, message)
             continue
-        first = text(next((c for c in row if c not in ("", None)), ""))
-        if first.startswith(NOTE_PREFIXES):
-            break  # notes under the table
-        unit_cell = text(row[positions[UNIT.field]])
-        if unit_cell.replace(" ", "") in TOTAL_WORDS:
-            continue  # totals are computed, not imported
-        analysis.rows += 1
-        if progress and analysis.rows % PROGRESS_EVERY == 0:
-            progress(analysis.rows)  # the page of a Celery job shows it
-        record: dict = {}
-        ok = True
-        for column in columns:
-            cell = row[positions[column.field]]
-            key = (column.field, record.get(UNIT.field) if column.kind in by_unit else None, cell)
-            found = cache.get(key)
-            if found is None:
-                try:
-                    found = (True, _parse_cell(column, cell, record, ctx))
-                except CellError as exc:
-                    found = (False, str(exc))
-                cache[key] = found
-            if found[0]:
-                record[column.field] = found[1]
-            else:
-                ok = False
-                analysis.error(sheet.name, number, letters[column.field], found[1])
-        if not ok:
-            continue
-        for name, default in defaults:
-            record.setdefault(name, default)
+        record = dict(zip(fields, cells, strict=True))
+        record.update(absent)
         error = _row_error(layout, record, ctx)
         if error:
             column, message = error
             analysis.error(sheet.name, number, letters.get(column, ""), message)
             continue
         ytd = record.pop(BASIS.field, None)
-        ytd = (basis == ValueBasis.YEAR_TO_DATE) if ytd is None else ytd
+        ytd = default_ytd if ytd is None else ytd
         key = (record[UNIT.field], record[DEPARTMENT.field], record[MONTH.field],
                *(record[f] for f in dimension_fields))
         if key in parsed:
@@ -439,11 +426,65 @@ def _parse_rows(layout: FigureLayout, sheet: Sheet, ctx: _Context, basis: str,
     return parsed
 
 
-def _parse_cell(column: Column, cell, record: dict, ctx: _Context):
+def _data_rows(sheet: Sheet, start: int, unit_position: int, width: int) -> list[tuple[int, list]]:
+    """(row number as Excel shows it, cells padded to `width`) of the table's rows from
+    `start`: empty rows and totals (computed, not imported) are skipped; notes under the table
+    end it."""
+    rows = []
+    notes: dict = {}  # first cell → does it start a note (few distinct first cells)
+    totals: dict = {}  # unit cell → is it a total
+    for index in range(start, len(sheet.rows)):
+        row = sheet.rows[index]
+        if len(row) < width:
+            row = row + [""] * (width - len(row))
+        if not any(row) and all(cell in ("", None) for cell in row):
+            continue  # any() is the quick test; a row of zeros is not empty
+        first = row[0] if row[0] not in ("", None) else next(c for c in row if c not in ("", None))
+        note = notes.get(first)
+        if note is None:
+            note = notes[first] = text(first).startswith(NOTE_PREFIXES)
+        if note:
+            break
+        unit_cell = row[unit_position]
+        total = totals.get(unit_cell)
+        if total is None:
+            total = totals[unit_cell] = text(unit_cell).replace(" ", "") in TOTAL_WORDS
+        if not total:
+            rows.append((index + 1, row))
+    return rows
+
+
+def _parse_column(column: Column, cells: list, units: list | None, ctx: _Context
+                  ) -> tuple[list, dict[int, str]]:
+    """(the value of each cell, {row position: message} for the cells that fail), parsing each
+    distinct cell once — within its row's unit for department and programme columns (`units`:
+    the unit column's values, None where that failed)."""
+    keys: list = cells
+    if bool in set(map(type, cells)):  # True == 1 as a dictionary key: keep 是/否 cells apart
+        keys = list(zip(map(type, cells), cells, strict=True))
+    by_unit = column.kind in ("department", "programme")
+    if by_unit:
+        keys = list(zip(units, keys, strict=True))
+    good, bad = {}, {}
+    for key in set(keys):
+        unit, cell = key if by_unit else (None, key)
+        if type(cell) is tuple:
+            cell = cell[1]
+        try:
+            good[key] = _parse_cell(column, cell, unit, ctx)
+        except CellError as exc:
+            bad[key] = str(exc)
+    if not bad:
+        return list(map(good.__getitem__, keys)), {}
+    return [good.get(key) for key in keys], {i: bad[key] for i, key in enumerate(keys) if key in bad}
+
+
+def _parse_cell(column: Column, cell, unit: int | None, ctx: _Context):
+    """One cell's value; `unit` is the row's unit (None when it could not be read)."""
     if column.kind == "unit":
         return ctx.units.resolve(cell)
     if column.kind == "department":
-        return ctx.departments.resolve(record[UNIT.field], cell) if UNIT.field in record else None
+        return ctx.departments.resolve(unit, cell) if unit is not None else None
     if column.kind == "month":
         return parse_month(cell)
     if column.kind == "basis":
@@ -469,7 +510,7 @@ def _parse_cell(column: Column, cell, record: dict, ctx: _Context):
     if column.kind == "bool":
         return parse_bool(cell)
     if column.kind == "programme":
-        return ctx.programme(record[UNIT.field], cell) if UNIT.field in record else None
+        return ctx.programme(unit, cell) if unit is not None else None
     if column.kind == "text":
         return text(cell)[:100]
     return _choice(column, cell)
@@ -490,9 +531,9 @@ def _row_error(layout: FigureLayout, record: dict, ctx: _Context) -> tuple[str, 
     problem = layout.check(record) if layout.check else None
     if problem:
         return problem
-    labels = layout.labels
     for smaller, larger in layout.ordering:
         if record[smaller] > record[larger]:
+            labels = layout.labels
             return smaller, (f"{labels[smaller]}（{record[smaller]}）不能大于"
                              f"{labels[larger]}（{record[larger]}）")
     return None
@@ -537,34 +578,37 @@ def _analyse_long(layout: FigureLayout, sheets: list[Sheet], *, user, basis: str
     months = [k[2] for k in parsed]
     units = sorted({k[0] for k in parsed})
     first = min(dt.date(m.year, 1, 1) for m in months)
-    existing: dict[tuple, tuple[int, dict]] = {}
+    values = layout.value_fields
+    width = len(fields)
+    # {natural key: (pk, stored values in the order of `values`)}: tuples, not a dictionary
+    # per row, since a large file meets as many stored rows as it has.
+    existing: dict[tuple, tuple[int, tuple]] = {}
     for row in model.objects.filter(org_unit_id__in=units, period__gte=first,
-                                    period__lte=max(months)).values("pk", *fields,
-                                                                    *layout.value_fields):
-        key = tuple(row[f] for f in fields)
-        existing[key] = (row["pk"], {f: row[f] for f in layout.value_fields})
+                                    period__lte=max(months)).values_list("pk", *fields, *values):
+        existing[row[1:width + 1]] = (row[0], row[width + 1:])
     _year_to_date(layout, parsed, existing, sheet.name, analysis)
     if analysis.errors:
         return analysis
     touched = set()  # (unit, department, month) cells this file changes
     for key, (number, record, _ytd) in parsed.items():
-        after = {f: record[f] for f in layout.value_fields}
+        after = tuple(record[f] for f in values)
         analysis.row_of[key] = number
         found = existing.get(key)
-        empty = layout.zero_is_empty and not any(after.values())
+        empty = layout.zero_is_empty and not any(after)
         if found is None:
             if empty:
                 analysis.unchanged += 1
                 continue
-            analysis.create.append({**{f: record[f] for f in ("org_unit", "department", "period")},
-                                    **{d: record[d] for d in dims}, **after, "_row": number})
+            analysis.create.append({**record, "_row": number})  # its key and values
         elif found[1] == after:
             analysis.unchanged += 1
             continue
         elif empty:
-            analysis.delete.append((found[0], found[1] | {"_row": number}))
+            analysis.delete.append((found[0], {**dict(zip(values, found[1], strict=True)),
+                                               "_row": number}))
         else:
-            analysis.update.append((found[0], found[1], after | {"_row": number}))
+            analysis.update.append((found[0], dict(zip(values, found[1], strict=True)),
+                                    {**dict(zip(values, after, strict=True)), "_row": number}))
         analysis.pairs.add((key[0], key[2]))
         touched.add(key[:3])
     from reporting.services import entry_problems  # approved or closed months are locked
@@ -596,7 +640,8 @@ def _year_to_date(layout: FigureLayout, parsed: dict, existing: dict, sheet: str
                     source = parsed[earlier][1]
                     values = source.get("_monthly", source)
                 else:
-                    values = existing.get(earlier, (None, {}))[1]
+                    stored = existing.get(earlier)
+                    values = dict(zip(layout.value_fields, stored[1], strict=True)) if stored else {}
                 for f in layout.value_fields:
                     before[f] += values.get(f, 0) or 0
             monthly = {}
@@ -629,10 +674,9 @@ def apply(layout: FigureLayout, sheets: list[Sheet], *, user, basis: str = Value
                      "department", "period", *dims, *layout.value_fields,
                      *(name for name, _ in layout.fixed)]
             constant = tuple(value for _, value in layout.fixed)
+            given = ["org_unit", "department", "period", *dims, *layout.value_fields]
             insert_rows(model, names, (
-                (now, now, user.pk, False, values["org_unit"], values["department"],
-                 values["period"], *(values[d] for d in dims),
-                 *(values[f] for f in layout.value_fields), *constant)
+                (now, now, user.pk, False, *map(values.__getitem__, given), *constant)
                 for values in analysis.create))
             if analysis.update:
                 objects = []

@@ -82,7 +82,9 @@ def _scan(archive: zipfile.ZipFile, path: str) -> tuple[tuple[int, ...], tuple[s
         xml = archive.read(path)
     except KeyError:
         return (), ()
-    hidden = tuple(int(n) for n in HIDDEN_ROW.findall(xml))
+    # The patterns walk every element of the sheet (a 100,000-row sheet is ~40 MB of XML); a
+    # plain substring search, many times faster, tells whether there is anything to find.
+    hidden = tuple(int(n) for n in HIDDEN_ROW.findall(xml)) if b"hidden=" in xml else ()
     formulas = (tuple(ref.decode() for ref in FORMULA_WITHOUT_VALUE.findall(xml))
                 if b"<f" in xml or b":f" in xml else ())
     return hidden, formulas

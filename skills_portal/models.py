@@ -35,15 +35,20 @@ class MonthlyFigure(TimeStampedModel):
     """One cell of a monthly report: a unit's (or a reporting department's) figures for a
     month. Domain apps add their dimensions and measured fields."""
 
+    # Every index costs each imported row an insert (a 100,000-row import writes each one
+    # 100,000 times), so the figure tables keep only the ones a query needs: the department
+    # is indexed where it is set (a partial index in each subclass; most figures have none),
+    # and nothing looks figures up by who entered them (deleting a user scans instead).
     org_unit = models.ForeignKey("targets.OrgUnit", on_delete=models.PROTECT, related_name="+",
                                  verbose_name=_("org unit"))
     department = models.ForeignKey("targets.Department", on_delete=models.PROTECT, null=True,
-                                   blank=True, related_name="+",
+                                   blank=True, related_name="+", db_index=False,
                                    verbose_name=_("reporting department"))
     period = models.DateField(_("month"))
     is_demo = models.BooleanField(_("demo data"), default=False)
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                   blank=True, related_name="+", verbose_name=_("entered by"))
+                                   blank=True, related_name="+", db_index=False,
+                                   verbose_name=_("entered by"))
 
     objects = FigureQuerySet.as_manager()
 

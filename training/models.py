@@ -58,7 +58,8 @@ class TrainingFigure(MonthlyFigure):
                                      choices=TrainingType.choices)
     target_group = models.CharField(_("target group"), max_length=20, choices=TargetGroup.choices)
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="figures", verbose_name=_("programme"))
+                                  related_name="figures", db_index=False,  # partial index below
+                                  verbose_name=_("programme"))
     subsidised = models.BooleanField(_("subsidised training"), default=False)
     industry = models.CharField(_("industry"), max_length=40, choices=Industry.choices, blank=True)
     trained = models.PositiveIntegerField(_("person-times trained"), default=0)
@@ -93,7 +94,14 @@ class TrainingFigure(MonthlyFigure):
             models.CheckConstraint(condition=Q(persons__lte=F("trained")),
                                    name="trainingfigure_persons_le_trained"),
         ]
-        indexes = [models.Index(fields=["period", "org_unit"], name="trainingfigure_month_unit")]
+        indexes = [
+            models.Index(fields=["period", "org_unit"], name="trainingfigure_month_unit"),
+            # Only the figures that have a department or programme (see MonthlyFigure).
+            models.Index(fields=["department"], condition=Q(department__isnull=False),
+                         name="trainingfigure_department"),
+            models.Index(fields=["programme"], condition=Q(programme__isnull=False),
+                         name="trainingfigure_programme"),
+        ]
 
     def __str__(self):
         return f"{self.org_unit_id} {self.period:%Y-%m} {self.target_group}/{self.training_type}"
