@@ -93,6 +93,13 @@ def test_record_pages_link_to_their_history(client, trail):
     assert f"/audit/record/competitions.award/{trail['ours'].pk}/" in html
 
 
+def test_the_org_unit_tree_links_to_each_units_history(client, trail, lucheng):
+    client.force_login(trail["lucheng_clerk"])
+    html = client.get("/units/").content.decode()
+    assert f"/audit/unit/{lucheng.pk}/" in html
+    assert "鹿城获奖人" in client.get(f"/audit/unit/{lucheng.pk}/").content.decode()
+
+
 def test_a_department_uploader_sees_their_sector_only(client, wenzhou, lucheng):
     emergency = Department.objects.get(org_unit=wenzhou, name="市应急管理局")
     uploader = member(wenzhou, department=emergency)
