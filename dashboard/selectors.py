@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections import defaultdict
+import json
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Max, Min, Q
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -372,27 +375,78 @@ def dashboard(user, *, plan_code: str | None = None, unit_id: int | None = None,
     }
 
 
-def scope_fingerprint(user) -> str:
-    scope = Scope.of(user)
-    if scope.is_global:
-        return "*"
-    return ";".join(sorted(f"{m.org_unit_id}.{m.department_id or ''}.{m.role}"
-                           for m in scope.memberships()))
-
-
 def cached_dashboard(user, *, plan_code: str | None, unit_id: int | None,
-                     month: dt.date | None) -> dict:
-    """`dashboard()` through the Django cache: keyed by the user's scope (memberships, not
-    the user, so colleagues share entries), the request, the language and the latest finished
-    roll-up, so a new snapshot is never hidden behind an old page."""
-    run_periods, stamp = run_months()
-    raw = "|".join([scope_fingerprint(user), plan_code or "", str(unit_id or ""),
-                    month_label(month) or "", translation.get_language() or "",
-                    stamp.isoformat() if stamp else "-"])
+                     month: dt.date | None) -> bytes:
+    """`dashboard()` as JSON bytes through the Django cache: keyed by the user's scope
+    (memberships, not the user, so colleagues share entries), the request, the language and
+    the latest finished roll-up, so a new snapshot is never hidden behind an old page. The
+    rendered bytes are cached, not the values: a hit costs two small queries and one cache
+    read, with nothing to serialise again."""
+    fingerprint, stamp = _key_facts(user)
+    raw = "|".join([fingerprint, plan_code or "", str(unit_id or ""),
+                    month_label(month) or "", translation.get_language() or "", stamp or "-"])
     key = "dashboard:v1:" + hashlib.sha256(raw.encode()).hexdigest()
-    payload = cache.get(key)
+    payload = _recent.get(key)
     if payload is None:
-        payload = dashboard(user, plan_code=plan_code, unit_id=unit_id, month=month,
-                            run_periods=run_periods)
+        payload = cache.get(key)
+    if payload is None:
+        payload = json.dumps(dashboard(user, plan_code=plan_code, unit_id=unit_id, month=month),
+                             ensure_ascii=False, separators=(",", ":")).encode()
         cache.set(key, payload, CACHE_SECONDS)
+    _recent.put(key, payload)
     return payload
+
+
+class _Recent:
+    """The last few answers in this process, in front of the shared cache (the key names the
+    scope and the latest roll-up, so an entry never goes stale; it only ages out)."""
+
+    def __init__(self, size: int):
+        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+
+_recent = _Recent(64)
+
+
+_KEY_SQL = """
+    SELECT 'run', NULL, NULL, NULL, MAX(finished_at) FROM targets_rolluprun WHERE status = %s
+    UNION ALL
+    SELECT 'member', org_unit_id, department_id, role, NULL
+    FROM skills_portal_membership WHERE user_id = %s
+"""
+
+
+def _key_facts(user) -> tuple[str, str | None]:
+    """The user's scope and the latest finished roll-up, in one round trip (the only query a
+    cache hit makes besides authentication)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_KEY_SQL, [RollupStatus.SUCCEEDED, user.pk])
+        rows = cursor.fetchall()
+    stamp = next((str(r[4]) for r in rows if r[0] == "run" and r[4] is not None), None)
+    if user.is_superuser and user.is_active:
+        return "*", stamp
+    members = sorted(f"{r[1]}.{r[2] or ''}.{r[3]}" for r in rows if r[0] == "member")
+    return ";".join(members), stamp
+
+
+def forget_cached_answers() -> None:
+    """Empty this process's memo of answers (tests; the shared cache is cleared apart)."""
+    _recent.clear()

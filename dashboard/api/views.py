@@ -1,3 +1,4 @@
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
@@ -26,7 +27,8 @@ class DashboardView(APIView):
             if exc.status == 400:
                 raise ValidationError({"detail": exc.message}) from exc
             raise NotFound(exc.message) from exc
-        return Response(payload)
+        # Already JSON (cached as rendered bytes): no second serialisation.
+        return HttpResponse(payload, content_type="application/json")
 
 
 class PingView(APIView):
