@@ -35,4 +35,14 @@ app.conf.beat_schedule = {
         "task": "reporting.tasks.send_deadline_reminders",
         "schedule": crontab(hour=8, minute=30),
     },
+    # Subsidies: claims for records that have become eligible (a month ended, a hire kept a
+    # year), then vouchers past their expiry voided. Both idempotent.
+    "subsidies-generate-claims": {
+        "task": "subsidies.tasks.generate_claims_task",
+        "schedule": crontab(hour=3, minute=0),
+    },
+    "subsidies-expire-vouchers": {
+        "task": "subsidies.tasks.expire_vouchers_task",
+        "schedule": crontab(hour=3, minute=20),
+    },
 }

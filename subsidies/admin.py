@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from skills_portal.access import CHANGE, WRITE_ROLES, Scope
 from skills_portal.admin import ScopedAdmin
 from skills_portal.identity import mask_id_number
 
@@ -26,19 +27,40 @@ from .models import (
 )
 
 
-class SchemeRateInline(admin.TabularInline):
+class SchemePartInline(admin.TabularInline):
+    """A scheme's rates, budgets and multipliers are edited with the scheme, by whoever may
+    change the scheme (the scope, not Django's per-model permissions)."""
+
+    extra = 0
+
+    def _may_change(self, request, obj) -> bool:
+        if obj is None or obj.pk is None:
+            return Scope.of(request.user).has_role(WRITE_ROLES["targets"])
+        return Scheme.objects.for_user(request.user, CHANGE).filter(pk=obj.pk).exists()
+
+    def has_view_permission(self, request, obj=None):
+        return Scope.of(request.user).is_member
+
+    def has_add_permission(self, request, obj=None):
+        return self._may_change(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_change(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_change(request, obj)
+
+
+class SchemeRateInline(SchemePartInline):
     model = SchemeRate
-    extra = 0
 
 
-class PriorityOccupationInline(admin.TabularInline):
+class PriorityOccupationInline(SchemePartInline):
     model = PriorityOccupation
-    extra = 0
 
 
-class SchemeBudgetInline(admin.TabularInline):
+class SchemeBudgetInline(SchemePartInline):
     model = SchemeBudget
-    extra = 0
 
 
 @admin.register(Scheme)

@@ -33,6 +33,7 @@ from competitions.models import Award
 from skills_portal.access import CHANGE, Scope
 from skills_portal.identity import normalise_id_number
 from skills_portal.services import scoped_save
+from targets.services import mark_for_rollup
 
 from . import rules
 from .choices import (
@@ -57,6 +58,11 @@ from .models import (
 
 def _today() -> dt.date:
     return timezone.localdate()
+
+
+def _mark(unit_id: int, *days) -> None:
+    """The roll-up counts claims and vouchers (measures.py): mark the months they change."""
+    mark_for_rollup(pairs={(unit_id, day) for day in days if day is not None})
 
 
 def _stored_language():
@@ -144,6 +150,7 @@ def create_claim(*, user, scheme: Scheme, award=None, certificate=None, hire=Non
         try:
             with transaction.atomic():
                 scoped_save(user=user, obj=claim)
+                _mark(claim.org_unit_id, claim.submitted_on)
         except IntegrityError as exc:  # a concurrent claim on the same basis won
             raise ValidationError(_duplicate_message(), code="duplicate") from exc
     return claim
@@ -270,6 +277,7 @@ def generate_claims(*, scheme: Scheme | None = None, user=None,
                         audit.record(actor=user, action="create", obj=claim,
                                      after=audit.snapshot(claim), org_unit=claim.org_unit,
                                      note="generate_claims")
+                        _mark(claim.org_unit_id, claim.submitted_on)
                 except IntegrityError:
                     report.skipped[_duplicate_message()] += 1
                     continue
@@ -311,6 +319,7 @@ def _transition(claim: Claim, user, action: str, changes: dict, note: str = "") 
         setattr(claim, name, value)
     claim.full_clean(validate_constraints=False)
     claim.save(update_fields=[*changes, "updated_at"])
+    _mark(claim.org_unit_id, claim.approved_on, claim.paid_on)
     audit.record(actor=user, action=action, obj=claim, before=before,
                  after=audit.snapshot(claim), org_unit=claim.org_unit, note=note)
     return claim
@@ -409,7 +418,9 @@ def issue_voucher(*, user, scheme: Scheme, org_unit, person_name: str, id_number
                       number=_voucher_number(issued_on), created_by=user)
     with transaction.atomic():
         check_issue(scheme=scheme, org_unit=org_unit, id_number=id_number, issued_on=issued_on)
-        return scoped_save(user=user, obj=voucher)
+        scoped_save(user=user, obj=voucher)
+        _mark(voucher.org_unit_id, voucher.issued_on)
+        return voucher
 
 
 def check_issue(*, scheme: Scheme, org_unit, id_number: str, issued_on: dt.date) -> None:
@@ -488,6 +499,8 @@ def advance_voucher(*, user, voucher: Voucher, to_status: str, on: dt.date | Non
         audit.record(actor=user, action="update", obj=voucher, before=before,
                      after=audit.snapshot(voucher), org_unit=voucher.org_unit,
                      note=str(wanted.label))
+        # Vouchers are counted by status in their issue month; redemptions in their month.
+        _mark(voucher.org_unit_id, voucher.issued_on, voucher.redeemed_on)
         if claim is not None:
             try:
                 with transaction.atomic():
@@ -497,6 +510,7 @@ def advance_voucher(*, user, voucher: Voucher, to_status: str, on: dt.date | Non
                 raise ValidationError(_duplicate_message(), code="duplicate") from exc
             audit.record(actor=user, action="create", obj=claim, after=audit.snapshot(claim),
                          org_unit=claim.org_unit)
+            _mark(claim.org_unit_id, claim.submitted_on)
     return voucher
 
 
@@ -536,5 +550,6 @@ def expire_vouchers(*, today: dt.date | None = None) -> int:
             audit.record(actor=None, action="update", obj=voucher, before=before,
                          after=audit.snapshot(voucher), org_unit=voucher.org_unit,
                          note="expired")
+            _mark(voucher.org_unit_id, voucher.issued_on)
             count += 1
     return count

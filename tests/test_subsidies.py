@@ -488,3 +488,101 @@ def test_rule_summary_and_yuan():
     assert rules.yuan(Decimal("1234.5")) == "1,234.50"
     summary = rules.rule_summary(scheme("longling-competition-medals"))
     assert "世界技能大赛金牌 150,000元" in summary
+
+
+# --------------------------------------------------------------------------------------------
+# Setting up: the admin, fixtures, command, task, roll-up
+# --------------------------------------------------------------------------------------------
+def test_an_officer_configures_a_scheme_in_the_admin_and_claims_follow(client):
+    """Baoshan's own (hypothetical) medal scheme typed into the admin from a plan's text."""
+    from targets.models import Plan
+
+    baoshan = unit("全国/云南省/保山市")
+    user = UserFactory(is_staff=True)
+    Membership.objects.create(user=user, org_unit=baoshan, role="admin")
+    client.force_login(user)
+    plan = Plan.objects.get(code="longling-2022")
+    inline = {f"{prefix}-{key}": value for prefix in ("rates", "budgets", "priority_occupations")
+              for key, value in (("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"),
+                                 ("MIN_NUM_FORMS", "0"), ("MAX_NUM_FORMS", "1000"))}
+    inline.update({"rates-TOTAL_FORMS": "2", "rates-0-competition_level": "市级",
+                   "rates-0-medal": "一等奖", "rates-0-amount": "5000",
+                   "rates-1-competition_level": "市级", "rates-1-medal": "二等奖",
+                   "rates-1-amount": "3000"})
+    response = client.post("/admin/subsidies/scheme/add/", {
+        "plan": plan.pk, "code": "longling-municipal-prizes", "name": "市级竞赛获奖奖励",
+        "rule_kind": "tiered_award", "org_unit": unit(LONGLING).pk, "valid_from": "2023-01-01",
+        "valid_to": "", "is_active": "on", "quote": "（示例）", **inline})
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    created = Scheme.objects.get(code="longling-municipal-prizes")
+    assert created.rates.count() == 2
+    award(unit(LONGLING), level="市级", medal="一等奖", n=3)
+    services.generate_claims(scheme=created, as_of=TODAY)
+    assert Claim.objects.get(scheme=created).amount == Decimal(5000)
+    # A sibling county's administrator reads the published scheme but cannot change it.
+    other = UserFactory(is_staff=True)
+    Membership.objects.create(user=other, org_unit=unit("全国/云南省/保山市/施甸县"), role="admin")
+    client.force_login(other)
+    url = f"/admin/subsidies/scheme/{created.pk}/change/"
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"name": "改名"}).status_code == 403
+    created.refresh_from_db()
+    assert created.name == "市级竞赛获奖奖励"
+
+
+def test_a_bad_scheme_fixture_names_file_and_entry_and_saves_nothing(tmp_path):
+    import shutil
+
+    import yaml
+
+    from targets.seeding import SeedError
+
+    shutil.copytree(settings.FIXTURES_DIR, tmp_path / "fx")
+    path = tmp_path / "fx" / "schemes" / "004_longling.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["schemes"][0]["rates"].append({"competition_level": "世界技能大赛", "medal": "金牌",
+                                        "certificate_level": "二级/技师", "amount": 1})
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    before = SchemeRate.objects.count()
+    with pytest.raises(SeedError, match=r"004_longling\.yaml scheme 1"):
+        load_seed_plans(tmp_path / "fx")
+    assert SchemeRate.objects.count() == before
+
+
+def test_management_command_and_celery_task(capsys):
+    from django.core.management import CommandError, call_command
+
+    from subsidies.tasks import expire_vouchers_task, generate_claims_task
+
+    award(unit(LONGLING))
+    call_command("generate_claims", "--scheme", "longling-competition-medals",
+                 "--as-of", "2026-01-15")
+    assert "150,000" in capsys.readouterr().out
+    assert Claim.objects.count() == 1
+    result = generate_claims_task.apply(args=[scheme("longling-competition-medals").pk]).get()
+    assert result["created"] == 0  # idempotent
+    assert expire_vouchers_task.apply().get() == {"expired": 0}
+    with pytest.raises(CommandError):
+        call_command("generate_claims", "--scheme", "no-such-scheme")
+
+
+def test_paid_amounts_reach_a_target_through_the_roll_up(root):
+    from targets.models import Indicator, Plan, RollupMark, Target
+    from targets.rollup import rollup_month
+
+    longling = unit(LONGLING)
+    target = Target.objects.create(
+        plan=Plan.objects.get(code="longling-2022"), code="subsidies-paid-2025",
+        indicator=Indicator.objects.get(code="subsidy_amount_paid"), org_unit=longling,
+        window="annual", period_start=dt.date(2025, 1, 1), period_end=dt.date(2025, 12, 1),
+        value=Decimal(300000))
+    award(longling, on=dt.date(2024, 11, 2))
+    services.generate_claims(scheme=scheme("longling-competition-medals"), as_of=TODAY)
+    claim = Claim.objects.get()
+    services.approve_claim(user=root, claim=claim, on=dt.date(2025, 3, 1))
+    services.pay_claim(user=root, claim=claim, paid_on=dt.date(2025, 3, 10))
+    assert RollupMark.objects.filter(org_unit=longling, period=dt.date(2025, 3, 1)).exists()
+    rollup_month(dt.date(2025, 3, 1))
+    snapshot = target.snapshots.get(period=dt.date(2025, 3, 1))
+    assert snapshot.actual == Decimal(150000)
+    assert snapshot.completion_rate == Decimal("0.5")
