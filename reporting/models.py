@@ -282,6 +282,8 @@ class Reminder(models.Model):
                                  verbose_name=_("org unit"))
     period = models.DateField(_("month"))
     sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    run = models.UUIDField(_("run"), null=True, blank=True, editable=False,
+                           help_text=_("The reminder run that sent it."))
     recipients = models.PositiveIntegerField(_("recipients"), default=0)
     emails = models.PositiveIntegerField(_("e-mails sent"), default=0)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Sum, When
+from django.db.models import Count, FilteredRelation, Q
 
 from skills_portal.access import Scope
 from targets.choices import OrgLevel
@@ -140,20 +140,22 @@ def completeness(*, units, period: dt.date) -> list[Completeness]:
     units = list(units)
     if not units:
         return []
-    report = MonthlyReport.objects.filter(org_unit_id=OuterRef("descendant_id"), period=period,
-                                          department__isnull=True)
-
-    def count(condition):
-        return Sum(Case(When(condition, then=1), default=0, output_field=IntegerField()))
-
+    # One LEFT JOIN of the month's unit reports onto the closure rows (FilteredRelation puts
+    # the month in the ON clause), then a filtered COUNT per ancestor.
+    reported = Q(report__status__in=REPORTED)
     rows = (OrgUnitClosure.objects
             .filter(ancestor_id__in=[u.pk for u in units],
                     descendant__level__in=REPORTING_LEVELS)
+            .annotate(report=FilteredRelation(
+                "descendant__monthly_reports",
+                condition=Q(descendant__monthly_reports__period=period,
+                            descendant__monthly_reports__department__isnull=True)))
             .values("ancestor_id")
             .annotate(expected=Count("descendant_id"),
-                      submitted=count(Exists(report.filter(status__in=REPORTED))),
-                      on_time=count(Exists(report.filter(status__in=REPORTED, is_late=False))),
-                      approved=count(Exists(report.filter(status=ReportStatus.APPROVED))))
+                      submitted=Count("report__id", filter=reported),
+                      on_time=Count("report__id", filter=reported & Q(report__is_late=False)),
+                      approved=Count("report__id",
+                                     filter=Q(report__status=ReportStatus.APPROVED)))
             .order_by())
     by_unit = {r["ancestor_id"]: r for r in rows}
     out = []

@@ -37,23 +37,30 @@ def _normalise(cells: Iterable) -> set[Cell]:
     for unit, department, period in cells:
         if unit is None or period is None:
             continue
-        unit = unit.pk if hasattr(unit, "pk") else int(unit)
-        if department is not None and hasattr(department, "pk"):
-            department = department.pk
-        out.add((unit, department, _month(period)))
+        if type(unit) is not int:
+            unit = unit.pk if hasattr(unit, "pk") else int(unit)
+        if department is not None and type(department) is not int:
+            department = department.pk if hasattr(department, "pk") else int(department)
+        if type(period) is not dt.date or period.day != 1:
+            period = _month(period)
+        out.add((unit, department, period))
     return out
 
 
 def entry_problems(cells: Iterable, *, today: dt.date | None = None) -> list[str]:
-    """Why figures of these (unit, department, month) cells may not be written, in Chinese;
-    empty when they may. Two queries for the locks, at most two more for the window."""
+    """Why figures of these (unit, department, month) cells may not be written, in Chinese —
+    one message per unit (or department) and reason, naming its months; empty when they may.
+    Two queries for the locks, at most two more for the window, whatever the number of
+    cells (an import of a whole province asks once)."""
     cells = _normalise(cells)
     if not cells:
         return []
     today = today or timezone.localdate()
     units = {u for u, _d, _m in cells}
     months = {m for _u, _d, m in cells}
-    problems: dict[Cell, tuple[str, dict]] = {}
+    # (unit, department, kind, ancestor or closing date) → months
+    problems: dict[tuple, list[dt.date]] = {}
+    blocked: set[Cell] = set()
 
     # 1. Approved reports: the unit's own, a department's, or any unit's above.
     approved = list(
@@ -63,29 +70,32 @@ def entry_problems(cells: Iterable, *, today: dt.date | None = None) -> list[str
         .values_list("org_unit_id", "department_id", "period")
     )
     if approved:
-        above: dict[int, set[int]] = {}
-        for d, a in OrgUnitClosure.objects.filter(
+        above: dict[int, list[int]] = {}
+        for d, a, _depth in OrgUnitClosure.objects.filter(
                 descendant_id__in=units, ancestor_id__in={a for a, _d, _m in approved}
-        ).values_list("descendant_id", "ancestor_id"):
-            above.setdefault(d, set()).add(a)
+        ).values_list("descendant_id", "ancestor_id", "depth").order_by("descendant_id", "depth"):
+            above.setdefault(d, []).append(a)  # nearest first: the unit itself, then upwards
         unit_locks = {(a, m) for a, d, m in approved if d is None}
         dept_locks = {(a, d, m) for a, d, m in approved if d is not None}
         for cell in cells:
             unit, department, month = cell
             if department is not None and (unit, department, month) in dept_locks:
-                problems[cell] = ("approved", {})
+                problems.setdefault((unit, department, "approved", None), []).append(month)
+                blocked.add(cell)
                 continue
-            for ancestor in sorted(above.get(unit, ())):
+            for ancestor in above.get(unit, ()):
                 if (ancestor, month) in unit_locks:
-                    problems[cell] = ("approved" if ancestor == unit else "above",
-                                      {"above": ancestor})
+                    key = (unit, department, "approved", None) if ancestor == unit else \
+                        (unit, department, "above", ancestor)
+                    problems.setdefault(key, []).append(month)
+                    blocked.add(cell)
                     break
 
     # 2. The entry window.
     rules = rules_for({(u, m) for u, _d, m in cells})
     closed = {}
     for cell in cells:
-        if cell in problems:
+        if cell in blocked:
             continue
         closes = rules[(cell[0], cell[2])].entry_closes(cell[2])
         if closes is not None and today > closes:
@@ -96,35 +106,33 @@ def entry_problems(cells: Iterable, *, today: dt.date | None = None) -> list[str
             open_until__gte=today).values_list("org_unit_id", "period"))
         for cell, closes in closed.items():
             if (cell[0], cell[2]) not in exempt:
-                problems[cell] = ("closed", {"closes": closes})
+                problems.setdefault((cell[0], cell[1], "closed", closes), []).append(cell[2])
     if not problems:
         return []
 
     names = dict(OrgUnit.objects.filter(
-        pk__in={c[0] for c in problems} | {p.get("above") for _k, p in problems.values()
-                                           if p.get("above")}).values_list("pk", "name"))
+        pk__in={k[0] for k in problems} | {k[3] for k in problems if k[2] == "above"})
+        .values_list("pk", "name"))
     departments = dict(Department.objects.filter(
-        pk__in={c[1] for c in problems if c[1]}).values_list("pk", "name"))
+        pk__in={k[1] for k in problems if k[1]}).values_list("pk", "name"))
+    texts = {
+        "approved": _("%(who)s %(month)s: the monthly report has been approved, so these "
+                      "figures are locked. A reviewer must withdraw the approval before they "
+                      "can be changed."),
+        "above": _("%(who)s %(month)s: the monthly report of %(above)s has been approved, so "
+                   "these figures are locked."),
+        "closed": _("%(who)s %(month)s: entry closed on %(date)s. Ask an administrator for an "
+                    "exception to change these figures."),
+    }
     messages = []
-    for (unit, department, month), (kind, extra) in sorted(
-            problems.items(), key=lambda item: (item[0][2], names.get(item[0][0], ""))):
+    for (unit, department, kind, extra), when in sorted(
+            problems.items(), key=lambda item: (min(item[1]), names.get(item[0][0], ""),
+                                                item[0][2])):
         who = names.get(unit, "") + (f"·{departments[department]}" if department else "")
-        values = {"who": who, "month": f"{month:%Y-%m}"}
-        if kind == "approved":
-            messages.append(_(
-                "%(who)s %(month)s: the monthly report has been approved, so these figures are "
-                "locked. A reviewer must withdraw the approval before they can be changed."
-            ) % values)
-        elif kind == "above":
-            messages.append(_(
-                "%(who)s %(month)s: the monthly report of %(above)s has been approved, so these "
-                "figures are locked."
-            ) % {**values, "above": names.get(extra["above"], "")})
-        else:
-            messages.append(_(
-                "%(who)s %(month)s: entry closed on %(date)s. Ask an administrator for an "
-                "exception to change these figures."
-            ) % {**values, "date": f"{extra['closes']:%Y-%m-%d}"})
+        values = {"who": who, "month": "、".join(f"{m:%Y-%m}" for m in sorted(when)),
+                  "above": names.get(extra, "") if kind == "above" else "",
+                  "date": f"{extra:%Y-%m-%d}" if kind == "closed" else ""}
+        messages.append(texts[kind] % values)
     return messages
 
 
@@ -473,13 +481,17 @@ def _previous_month(today: dt.date) -> dt.date:
 def send_reminders(*, today: dt.date | None = None, period: dt.date | None = None) -> dict:
     """Remind every unit expected to report that has not submitted the month (by default the
     month just ended) once the reminder window before its deadline has started: an e-mail to
-    its data-entry staff and an in-app notice each. At most once per unit and month — the
-    Reminder row's unique constraint makes a second run (or a second worker) send nothing."""
-    from django.conf import settings
-    from django.contrib.auth import get_user_model
-    from django.core.mail import send_mail
-    from django.db import IntegrityError, transaction
+    its data-entry staff and an in-app notice each. At most once per unit and month: the
+    Reminder rows are inserted with ON CONFLICT DO NOTHING against their unique constraint and
+    only the rows this run inserted (its run id) are sent, so a second run — or a second
+    worker at the same time — sends nothing. A constant number of queries at any scale."""
+    import uuid
 
+    from django.conf import settings
+    from django.core.mail import EmailMessage, get_connection
+    from django.db import transaction
+
+    from skills_portal.models import Membership
     from targets.choices import Role
 
     from .choices import REPORTED
@@ -492,43 +504,55 @@ def send_reminders(*, today: dt.date | None = None, period: dt.date | None = Non
     reported = MonthlyReport.objects.filter(period=period, department__isnull=True,
                                             status__in=REPORTED).values("org_unit_id")
     reminded = Reminder.objects.filter(period=period).values("org_unit_id")
-    units = list(expected_units().exclude(pk__in=reported).exclude(pk__in=reminded)
-                 .order_by("level", "code", "name"))
-    rules = rules_for([(u.pk, period) for u in units])
-    User = get_user_model()
+    units = {u.pk: u for u in expected_units().exclude(pk__in=reported).exclude(pk__in=reminded)}
+    rules = rules_for([(pk, period) for pk in units])
+    due = {pk: rules[(pk, period)] for pk in units
+           if today >= rules[(pk, period)].remind_from(period)}
     sent = {"period": f"{period:%Y-%m}", "units": 0, "notices": 0, "emails": 0}
-    for unit in units:
-        rule = rules[(unit.pk, period)]
-        if today < rule.remind_from(period):
-            continue
-        deadline = rule.deadline(period)
-        users = list(User.objects.filter(
-            is_active=True, memberships__org_unit=unit, memberships__department__isnull=True,
-            memberships__role__in=[Role.DATA_ENTRY, Role.ADMIN]).distinct())
-        late = today > deadline
-        values = {"unit": unit.name, "month": f"{period:%Y-%m}", "deadline": f"{deadline:%Y-%m-%d}"}
-        title = (_("Overdue: %(unit)s has not submitted the %(month)s report (due %(deadline)s)")
-                 if late else
-                 _("Reminder: %(unit)s's %(month)s report is due on %(deadline)s")) % values
-        body = _("The monthly report of %(unit)s for %(month)s has not been submitted yet. "
-                 "Enter the month's figures and submit the report under 月度报送.") % values
-        try:
-            with transaction.atomic():
-                reminder = Reminder.objects.create(org_unit=unit, period=period,
-                                                   recipients=len(users))
-                link = f"/reporting/?month={period:%Y-%m}"
-                Notice.objects.bulk_create([Notice(user=u, title=title[:200], body=body,
-                                                   link=link) for u in users])
-        except IntegrityError:
-            continue  # another run reminded this unit meanwhile
-        addresses = [u.email for u in users if u.email]
-        if addresses:
-            emails = send_mail(title, body, settings.DEFAULT_FROM_EMAIL, addresses,
-                               fail_silently=True)
-            Reminder.objects.filter(pk=reminder.pk).update(emails=len(addresses) if emails else 0)
-            sent["emails"] += len(addresses) if emails else 0
-        sent["units"] += 1
-        sent["notices"] += len(users)
+    if not due:
+        return sent
+    run = uuid.uuid4()
+    recipients: dict[int, list] = {}
+    for m in (Membership.objects.filter(
+            org_unit_id__in=list(due), department__isnull=True, user__is_active=True,
+            role__in=[Role.DATA_ENTRY, Role.ADMIN]).select_related("user")
+            .order_by("org_unit_id", "user_id")):
+        users = recipients.setdefault(m.org_unit_id, [])
+        if all(u.pk != m.user_id for u in users):
+            users.append(m.user)
+    messages, notices = [], []
+    with transaction.atomic():
+        Reminder.objects.bulk_create(
+            [Reminder(org_unit_id=pk, period=period, run=run,
+                      recipients=len(recipients.get(pk, [])),
+                      emails=sum(1 for u in recipients.get(pk, []) if u.email))
+             for pk in sorted(due)], ignore_conflicts=True)
+        mine = set(Reminder.objects.filter(period=period, run=run)
+                   .values_list("org_unit_id", flat=True))
+        for pk in sorted(mine):
+            unit, rule = units[pk], due[pk]
+            deadline = rule.deadline(period)
+            values = {"unit": unit.name, "month": f"{period:%Y-%m}",
+                      "deadline": f"{deadline:%Y-%m-%d}"}
+            title = (_("Overdue: %(unit)s has not submitted the %(month)s report (due "
+                       "%(deadline)s)") if today > deadline else
+                     _("Reminder: %(unit)s's %(month)s report is due on %(deadline)s")) % values
+            body = _("The monthly report of %(unit)s for %(month)s has not been submitted yet. "
+                     "Enter the month's figures and submit the report under 月度报送.") % values
+            users = recipients.get(pk, [])
+            notices += [Notice(user=u, title=title[:200], body=body,
+                               link=f"/reporting/?month={period:%Y-%m}") for u in users]
+            addresses = [u.email for u in users if u.email]
+            if addresses:
+                messages.append(EmailMessage(title, body, settings.DEFAULT_FROM_EMAIL,
+                                             addresses))
+        Notice.objects.bulk_create(notices, batch_size=2000)
+    emails = 0
+    if messages:
+        # After the commit: a mail server outage does not undo the notices; failures are
+        # counted, not raised (the Reminder row records the addresses it was meant for).
+        emails = get_connection(fail_silently=True).send_messages(messages) or 0
+    sent.update(units=len(mine), notices=len(notices), emails=emails)
     return sent
 
 
