@@ -5,10 +5,11 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from certification.choices import SkillLevel
 from skills_portal.filters import SubtreeFilter
 
 from .choices import ClaimStatus, RuleKind, VoucherStatus
-from .models import Claim, Scheme, Voucher
+from .models import Claim, Hire, PersonCertificate, Scheme, StartupProject, Voucher
 
 YEAR_RANGE = {"min_value": 2000, "max_value": 2100}
 
@@ -72,3 +73,46 @@ class VoucherFilter(django_filters.FilterSet):
 
     def filter_text(self, queryset, name, value):
         return _search(queryset, value, ("number", "person_name", "institution", "occupation"))
+
+
+class PersonCertificateFilter(django_filters.FilterSet):
+    level = django_filters.ChoiceFilter(choices=SkillLevel.choices, label=_("Level"))
+    year = django_filters.NumberFilter(field_name="issued_on", lookup_expr="year",
+                                       label=_("Year issued"), **YEAR_RANGE)
+    unit = SubtreeFilter()
+    q = django_filters.CharFilter(method="filter_text", label=_("Search"))
+
+    class Meta:
+        model = PersonCertificate
+        fields = ["level", "year", "unit"]
+
+    def filter_text(self, queryset, name, value):
+        return _search(queryset, value, ("person_name", "occupation", "certificate_number",
+                                         "employer"))
+
+
+class HireFilter(django_filters.FilterSet):
+    year = django_filters.NumberFilter(field_name="hired_on", lookup_expr="year",
+                                       label=_("Year hired"), **YEAR_RANGE)
+    unit = SubtreeFilter()
+    q = django_filters.CharFilter(method="filter_text", label=_("Search"))
+
+    class Meta:
+        model = Hire
+        fields = ["year", "unit"]
+
+    def filter_text(self, queryset, name, value):
+        return _search(queryset, value, ("enterprise_name", "enterprise_code",
+                                         "certificate__person_name"))
+
+
+class StartupProjectFilter(django_filters.FilterSet):
+    unit = SubtreeFilter()
+    q = django_filters.CharFilter(method="filter_text", label=_("Search"))
+
+    class Meta:
+        model = StartupProject
+        fields = ["unit"]
+
+    def filter_text(self, queryset, name, value):
+        return _search(queryset, value, ("name", "founder_name", "enterprise_name"))

@@ -97,3 +97,74 @@ class VoucherStepForm(forms.Form):
                                   required=False)
     certificate_number = forms.CharField(label=_("Certificate number"), max_length=60,
                                          required=False)
+
+
+class PersonalRecordForm(forms.ModelForm):
+    """A record naming a person: someone who may only see the number masked (a unit above the
+    record's own) is never sent it; an empty answer keeps the stored number."""
+
+    id_field = "id_number"
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["org_unit"].queryset = writable_units(user).order_by("level", "code", "name")
+        field = self.fields[self.id_field]
+        field.widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+        instance = self.instance
+        stored = getattr(instance, self.id_field, "")
+        self.keeps_hidden_id = bool(instance.pk and stored and not instance.may_see_full_id(user))
+        if self.keeps_hidden_id:
+            self.initial[self.id_field] = ""
+            field.required = False
+            field.widget.attrs["placeholder"] = instance.masked_id_number
+            field.help_text = _("The number on record is shown masked. Leave this empty to keep "
+                                "it, or type the full number to replace it.")
+
+    def _clean_id(self):
+        value = self.cleaned_data.get(self.id_field, "")
+        if not value and self.keeps_hidden_id:
+            return getattr(self.instance, self.id_field)
+        return value
+
+
+class PersonCertificateForm(PersonalRecordForm):
+    class Meta:
+        model = PersonCertificate
+        fields = ["org_unit", "person_name", "id_number", "certificate_type", "level",
+                  "occupation", "certificate_number", "issued_on", "employer",
+                  "allowance_ends_on"]
+        widgets = {"issued_on": DATE_WIDGET, "allowance_ends_on": DATE_WIDGET}
+
+    def clean_id_number(self):
+        return self._clean_id()
+
+
+class StartupProjectForm(PersonalRecordForm):
+    id_field = "founder_id_number"
+
+    class Meta:
+        model = StartupProject
+        fields = ["org_unit", "name", "founder_name", "founder_id_number", "enterprise_name",
+                  "enterprise_code", "started_on", "note"]
+        widgets = {"started_on": DATE_WIDGET, "note": forms.Textarea(attrs={"rows": 2})}
+
+    def clean_founder_id_number(self):
+        return self._clean_id()
+
+
+class HireForm(forms.ModelForm):
+    class Meta:
+        model = Hire
+        fields = ["org_unit", "enterprise_name", "enterprise_code", "is_sme", "certificate",
+                  "hired_on", "left_on", "insured_months"]
+        widgets = {"hired_on": DATE_WIDGET, "left_on": DATE_WIDGET}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["org_unit"].queryset = writable_units(user).order_by("level", "code", "name")
+        self.fields["certificate"].queryset = PersonCertificate.objects.for_user(
+            user).order_by("person_name", "-issued_on")
+        self.fields["certificate"].label_from_instance = lambda c: (
+            f"{c.person_name} · {c.occupation} {c.level} · {c.certificate_number}")

@@ -12,4 +12,7 @@ urlpatterns = [
     path("vouchers/", views.voucher_list, name="voucher_list"),
     path("vouchers/new/", views.voucher_issue, name="voucher_issue"),
     path("vouchers/<int:pk>/step/", views.voucher_step, name="voucher_step"),
+    path("records/<slug:kind>/", views.record_list, name="record_list"),
+    path("records/<slug:kind>/new/", views.record_edit, name="record_create"),
+    path("records/<slug:kind>/<int:pk>/edit/", views.record_edit, name="record_edit"),
 ]

@@ -17,12 +17,28 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from skills_portal.records import add_errors, can_write, listing, require_writer
+from skills_portal.records import add_errors, can_write, for_change, listing, require_writer
 
 from . import rules, selectors, services
 from .choices import VOUCHER_NEXT, VoucherStatus
-from .filters import ClaimFilter, VoucherFilter
-from .forms import ClaimForm, PayForm, RejectForm, VoucherIssueForm, VoucherStepForm
+from .filters import (
+    ClaimFilter,
+    HireFilter,
+    PersonCertificateFilter,
+    StartupProjectFilter,
+    VoucherFilter,
+)
+from .forms import (
+    ClaimForm,
+    HireForm,
+    PayForm,
+    PersonCertificateForm,
+    RejectForm,
+    StartupProjectForm,
+    VoucherIssueForm,
+    VoucherStepForm,
+)
+from .models import Hire, PersonCertificate, StartupProject
 
 
 def _back(request, default: str):
@@ -221,3 +237,107 @@ def voucher_step(request, pk):
         messages.success(request, _("%(number)s: %(status)s recorded.") % {
             "number": voucher.number, "status": VoucherStatus(to_status).label})
     return _back(request, reverse("subsidies:voucher_list"))
+
+
+# --------------------------------------------------------------------------------------------
+# Records the rules look at: certificate holders, hires, start-up projects
+# --------------------------------------------------------------------------------------------
+def _records():
+    """The three record kinds: model, form, filter and how a row is shown (evaluated per
+    request, so that the labels are in the user's language)."""
+    return {
+        "certificates": {
+            "model": PersonCertificate, "form": PersonCertificateForm,
+            "filter": PersonCertificateFilter, "order": ("-issued_on", "person_name", "pk"),
+            "title": _("Certificate holders"), "new": _("Record a certificate holder"),
+            "related": ("org_unit",),
+            "help": _("Named holders of certificates: the basis of monthly allowances and "
+                      "training subsidies, and the certificate a voucher is redeemed against. "
+                      "When a holder leaves the post or the area, enter the day: allowances "
+                      "stop from that month."),
+            "columns": (_("Name"), _("ID number"), _("Certificate"), _("Issued on"),
+                        _("Org unit"), _("Eligible for allowances until")),
+            "cells": lambda r, user: (
+                r.person_name, r.id_number_for(user),
+                f"{r.get_certificate_type_display()} · {r.occupation} {r.get_level_display()} · "
+                f"{r.certificate_number}", r.issued_on, r.org_unit.name, r.allowance_ends_on),
+        },
+        "hires": {
+            "model": Hire, "form": HireForm, "filter": HireFilter,
+            "order": ("-hired_on", "enterprise_name", "pk"),
+            "title": _("Hires of certified persons"), "new": _("Record a hire"),
+            "related": ("org_unit", "certificate"),
+            "help": _("Certified persons newly hired by an enterprise. A hire kept long enough "
+                      "with social insurance paid becomes a claim of the hiring subsidy; the "
+                      "cap per enterprise is checked when it is approved."),
+            "columns": (_("Enterprise"), _("Unified social credit code"), _("Employee"),
+                        _("Hired on"), _("Left on"), _("Months of social insurance")),
+            "cells": lambda r, user: (
+                r.enterprise_name, r.enterprise_code, r.certificate.person_name, r.hired_on,
+                r.left_on, r.insured_months),
+        },
+        "projects": {
+            "model": StartupProject, "form": StartupProjectForm, "filter": StartupProjectFilter,
+            "order": ("-started_on", "name", "pk"), "title": _("Start-up projects"),
+            "new": _("Record a start-up project"), "related": ("org_unit",),
+            "help": _("Start-up projects applying for a one-off grant. The officers decide the "
+                      "amount within the scheme's range when they enter the claim."),
+            "columns": (_("Project"), _("Founder"), _("ID number"), _("Enterprise"),
+                        _("Started on"), _("Org unit")),
+            "cells": lambda r, user: (
+                r.name, r.founder_name, r.id_number_for(user), r.enterprise_name or "—",
+                r.started_on, r.org_unit.name),
+        },
+    }
+
+
+def _record_kind(kind):
+    spec = _records().get(kind)
+    if spec is None:
+        raise Http404
+    return spec
+
+
+@login_required
+def record_list(request, kind):
+    spec = _record_kind(kind)
+    model = spec["model"]
+    base = model.objects.for_user(request.user).select_related(*spec["related"]).order_by(
+        *spec["order"])
+    filterset = spec["filter"](request.GET or None, queryset=base, request=request)
+    page, querystring = listing(request, filterset, base)
+    records = list(page.object_list)
+    editable = selectors.changeable(model, request.user, [r.pk for r in records])
+    rows = [(r, spec["cells"](r, request.user), r.pk in editable) for r in records]
+    return render(request, "subsidies/record_list.html", {
+        "spec": spec, "kind": kind, "filter": filterset, "page": page, "rows": rows,
+        "total": page.paginator.count, "querystring": querystring,
+        "can_write": can_write(request.user),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_edit(request, kind, pk=None):
+    spec = _record_kind(kind)
+    model = spec["model"]
+    instance = None
+    if pk is None:
+        require_writer(request.user)
+    else:
+        instance = for_change(
+            lambda user, key, action: model.objects.for_user(user, action).get(pk=key),
+            request.user, pk)
+    form = spec["form"](request.POST or None, instance=instance, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_record(user=request.user, obj=form.save(commit=False))
+        except ValidationError as exc:
+            add_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("subsidies:record_list", kind=kind)
+    return render(request, "subsidies/record_form.html", {
+        "spec": spec, "kind": kind, "form": form, "record": instance})

@@ -174,3 +174,45 @@ def test_admin_pages_for_every_model(client):
     medals = Scheme.objects.get(code="longling-competition-medals")
     html = client.get(f"/admin/subsidies/scheme/{medals.pk}/change/").content.decode()
     assert "150,000" in html or "150000" in html
+
+
+def test_record_pages_enter_a_hire_that_becomes_a_claim(client):
+    hitech = unit(HITECH)
+    login(client, hitech, role="data_entry")
+    for kind in ("certificates", "hires", "projects"):
+        assert client.get(f"/subsidies/records/{kind}/").status_code == 200
+        assert client.get(f"/subsidies/records/{kind}/new/").status_code == 200
+    assert client.get("/subsidies/records/nothing/").status_code == 404
+    bad = client.post("/subsidies/records/certificates/new/", {
+        "org_unit": hitech.pk, "person_name": "员工", "id_number": "411301199001011234",
+        "certificate_type": "职业技能等级证书", "level": "四级/中级工", "occupation": "焊工",
+        "certificate_number": "H-1", "issued_on": "2023-01-05"})
+    assert bad.status_code == 200 and "校验码" in bad.content.decode()
+    client.post("/subsidies/records/certificates/new/", {
+        "org_unit": hitech.pk, "person_name": "员工", "id_number": make_id(11),
+        "certificate_type": "职业技能等级证书", "level": "四级/中级工", "occupation": "焊工",
+        "certificate_number": "H-1", "issued_on": "2023-01-05"})
+    cert = PersonCertificate.objects.get(certificate_number="H-1")
+    response = client.post("/subsidies/records/hires/new/", {
+        "org_unit": hitech.pk, "enterprise_name": "南阳某机械有限公司",
+        "enterprise_code": "91411300MA44XXXX0A", "is_sme": "on", "certificate": cert.pk,
+        "hired_on": "2023-03-01", "insured_months": "12"})
+    assert response.status_code == 302
+    services.generate_claims(scheme=Scheme.objects.get(code="nanyang-certified-hire-subsidy"))
+    claim = Claim.objects.get()
+    assert claim.amount == Decimal(1000) and claim.enterprise_name == "南阳某机械有限公司"
+    # The hire is now paid by a claim: its facts are frozen, with a message saying so.
+    from subsidies.models import Hire
+
+    hire = Hire.objects.get()
+    frozen = client.post(f"/subsidies/records/hires/{hire.pk}/edit/", {
+        "org_unit": hitech.pk, "enterprise_name": "南阳某机械有限公司",
+        "enterprise_code": "91411300MA44XXXX0A", "is_sme": "on", "certificate": cert.pk,
+        "hired_on": "2023-04-01", "insured_months": "12"})
+    assert frozen.status_code == 200 and "不能再修改" in frozen.content.decode()
+    # A reviewer above sees the holder's number masked, and the edit page keeps it hidden.
+    login(client, unit("全国/河南省/南阳市"), role="data_entry")
+    html = client.get("/subsidies/records/certificates/").content.decode()
+    assert make_id(11) not in html and make_id(11)[:6] + "********" in html
+    edit = client.get(f"/subsidies/records/certificates/{cert.pk}/edit/").content.decode()
+    assert make_id(11) not in edit
