@@ -17,9 +17,19 @@ def record_figure_import(*, layout, analysis, user, now) -> int:
     key_of = {number: key for key, number in analysis.row_of.items()}
     labels = analysis.labels
 
+    heads: dict[tuple, str] = {}  # (unit, month) → "unit label 2024-05"
+    tails: dict[tuple, str] = {}  # dimensions → " · 企业职工 · …"
+
     def describe(key) -> str:
-        extra = [str(v) for v in key[3:] if v not in ("", None, False)]
-        return " · ".join([f"{labels.get(key[0], key[0])} {key[2]:%Y-%m}", *extra])
+        # An import describes up to 100,000 rows from a few thousand units and months and a
+        # handful of categories: each part is formatted once.
+        head = heads.get((key[0], key[2]))
+        if head is None:
+            head = heads[(key[0], key[2])] = f"{labels.get(key[0], key[0])} {key[2]:%Y-%m}"
+        tail = tails.get(key[3:])
+        if tail is None:
+            tail = tails[key[3:]] = "".join(f" · {v}" for v in key[3:] if v not in ("", None, False))
+        return head + tail
 
     def row(key, object_id, before, after):
         return change_row(object_id=object_id, org_unit_id=key[0], department_id=key[1],
@@ -27,7 +37,7 @@ def record_figure_import(*, layout, analysis, user, now) -> int:
                           before=before, after=after, object_repr=describe(key))
 
     created_ids = {}
-    if analysis.create:
+    if analysis.create and "id" not in analysis.create[0]:  # apply reserved none (not PostgreSQL)
         months = [v["period"] for v in analysis.create]
         created_ids = {
             tuple(r[1:]): r[0] for r in model.objects.filter(
@@ -41,7 +51,7 @@ def record_figure_import(*, layout, analysis, user, now) -> int:
     def rows():
         for v in analysis.create:
             key = (v["org_unit"], v["department"], v["period"], *(v[d] for d in dims))
-            yield row(key, created_ids.get(key, ""), None, {f: v[f] for f in values})
+            yield row(key, v.get("id") or created_ids.get(key, ""), None, {f: v[f] for f in values})
         for pk, before, after in analysis.update:
             key = key_of[after["_row"]]
             r = row(key, pk, {f: before.get(f) for f in values}, {f: after[f] for f in values})

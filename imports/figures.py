@@ -26,7 +26,7 @@ from django.utils import timezone
 from openpyxl.utils import get_column_letter
 
 from skills_portal.access import WRITE_ROLES, Scope, writable_departments, writable_units
-from skills_portal.bulk import insert_rows
+from skills_portal.bulk import insert_rows, reserve_ids
 from skills_portal.grid import MAX_CELL, GridSpec
 
 from .choices import ValueBasis
@@ -670,11 +670,15 @@ def apply(layout: FigureLayout, sheets: list[Sheet], *, user, basis: str = Value
             return analysis
         now = timezone.now()
         try:
-            names = ["created_at", "updated_at", "entered_by", "is_demo", "org_unit",
-                     "department", "period", *dims, *layout.value_fields,
+            given = ["org_unit", "department", "period", *dims, *layout.value_fields]
+            ids = reserve_ids(model, len(analysis.create))
+            if ids is not None:  # the audit entries name the new rows by these ids
+                given.insert(0, "id")
+                for values, pk in zip(analysis.create, ids, strict=True):
+                    values["id"] = pk
+            names = ["created_at", "updated_at", "entered_by", "is_demo", *given,
                      *(name for name, _ in layout.fixed)]
             constant = tuple(value for _, value in layout.fixed)
-            given = ["org_unit", "department", "period", *dims, *layout.value_fields]
             insert_rows(model, names, (
                 (now, now, user.pk, False, *map(values.__getitem__, given), *constant)
                 for values in analysis.create))
