@@ -471,3 +471,38 @@ def test_a_siblings_audit_trail_is_404(client, world):
     assert "龙湾某厂" not in client.get("/api/v1/audit/").content.decode()
     client.force_login(world["uploader"])
     assert client.get(f"/audit/{entry.pk}/").status_code == 404
+
+
+# --- subsidies ----------------------------------------------------------------------------------------
+def test_a_sibling_countys_subsidy_claim_cannot_be_seen_or_decided(client):
+    from subsidies import services
+    from subsidies.models import Claim, Scheme
+    from tests.conftest import unit
+
+    longling = unit("全国/云南省/保山市/龙陵县")
+    shidian = unit("全国/云南省/保山市/施甸县")
+    on = dt.date(2023, 9, 20)
+    contest = Competition.objects.create(name="世界技能大赛", level="世界技能大赛",
+                                         organiser_unit=longling, start_date=on, end_date=on)
+    medal = Award(competition=contest, medal="金牌", recipient_kind="individual",
+                  recipient_name="龙陵选手", recipient_id_number=ID_NUMBER, org_unit=longling,
+                  awarded_on=on)
+    medal.full_clean()
+    medal.save()
+    claim = services.create_claim(user=UserFactory(is_superuser=True),
+                                  scheme=Scheme.objects.get(code="longling-competition-medals"),
+                                  award=medal)
+    intruder = member(shidian, role="admin", is_staff=True)
+    client.force_login(intruder)
+    assert "龙陵选手" not in client.get("/subsidies/claims/").content.decode()
+    for action in ("approve", "reject", "pay"):
+        response = client.post(f"/subsidies/claims/{claim.pk}/{action}/", {"reason": "x"})
+        assert response.status_code == 404, action
+        response = client.post(f"/api/v1/subsidies/claims/{claim.pk}/{action}/",
+                               {"reason": "x", "reference": "x"}, content_type="application/json")
+        assert response.status_code == 404, action
+    response = client.get(f"/api/v1/subsidies/claims/{claim.pk}/")
+    assert response.status_code == 404
+    shows_nothing(response, "龙陵选手")
+    assert client.get(f"/admin/subsidies/claim/{claim.pk}/change/").status_code == 404
+    assert Claim.objects.get(pk=claim.pk).status == claim.status
