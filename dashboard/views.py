@@ -14,6 +14,7 @@ from targets.models import OrgUnit, Plan
 
 from . import services
 from .exporting import bulletin_title, bulletin_workbook
+from .filters import BulletinFilter
 from .models import ISSUING_ROLES, Bulletin
 from .selectors import STATUS_ICONS
 
@@ -55,17 +56,10 @@ def dashboard_page(request):
 def bulletin_list(request):
     bulletins = Bulletin.objects.for_user(request.user).select_related(
         "plan", "org_unit", "issued_by")
-    plan, unit, month = request.GET.get("plan"), request.GET.get("unit"), \
-        parse_month(request.GET.get("month"))
-    if plan:
-        bulletins = bulletins.filter(plan__code=plan)
-    if unit and unit.isdigit():
-        bulletins = bulletins.filter(org_unit_id=int(unit))
-    if month:
-        bulletins = bulletins.filter(period=month)
+    filterset = BulletinFilter(request.GET, queryset=bulletins, request=request)
     return render(request, "dashboard/bulletin_list.html", {
-        "bulletins": bulletins[:200],
-        "filtered": bool(plan or unit or month),
+        "bulletins": filterset.qs[:200],
+        "filtered": any(request.GET.get(k) for k in filterset.filters),
     })
 
 

@@ -153,7 +153,8 @@ def test_nobody_reads_a_bulletin_of_a_unit_outside_their_scope(client):
         client.force_login(user)
         assert client.get(f"/dashboard/bulletins/{bulletin.pk}/").status_code == 404
         assert client.get(f"/dashboard/bulletins/{bulletin.pk}/xlsx/").status_code == 404
-        assert str(bulletin.pk) not in client.get("/dashboard/bulletins/").content.decode()
+        assert f"/dashboard/bulletins/{bulletin.pk}/" not in client.get(
+            "/dashboard/bulletins/").content.decode()
     assert set(Bulletin.objects.for_user(county)) == set()
     client.force_login(member("浙江省", "viewer"))
     assert client.get(f"/dashboard/bulletins/{bulletin.pk}/").status_code == 200
@@ -200,8 +201,35 @@ def test_the_printable_page(client):
     for r in bulletin.content["laggards"][:3]:
         assert r["unit"]["name"] in html
     assert "严重滞后" in html or "滞后" in html
-    listing = client.get("/dashboard/bulletins/?plan=wenzhou-2021").content.decode()
+    listing = client.get("/dashboard/bulletins/?plan=wenzhou-2021&month=2021-09").content.decode()
     assert f"/dashboard/bulletins/{bulletin.pk}/xlsx/" in listing
+    other = client.get("/dashboard/bulletins/?month=2021-08").content.decode()
+    assert f"/dashboard/bulletins/{bulletin.pk}/" not in other
+
+
+def test_the_bulletin_api_and_admin_are_scoped():
+    from rest_framework.test import APIClient
+
+    issue_monthly_bulletins(month=SEPTEMBER)
+    bulletin = city_bulletin()
+    api = APIClient()
+    api.force_authenticate(member("温州市", "viewer"))
+    rows = api.get("/api/v1/bulletins/", {"plan": "wenzhou-2021", "month": "2021-09"}).json()
+    (row,) = [r for r in rows["results"] if r["org_unit"]["name"] == "温州市"]
+    assert row["content"] == bulletin.content and row["xlsx"].endswith(
+        f"/dashboard/bulletins/{bulletin.pk}/xlsx/")
+    api.force_authenticate(member("鹿城区", "admin"))
+    assert api.get("/api/v1/bulletins/").json()["count"] == 0
+    assert api.get(f"/api/v1/bulletins/{bulletin.pk}/").status_code == 404
+
+
+def test_the_admin_lists_bulletins_read_only(client):
+    issue_monthly_bulletins(month=SEPTEMBER)
+    bulletin = city_bulletin()
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    assert "温州市" in client.get("/admin/dashboard/bulletin/").content.decode()
+    page = client.get(f"/admin/dashboard/bulletin/{bulletin.pk}/change/")
+    assert page.status_code == 200 and b'name="_save"' not in page.content
 
 
 def test_bulletin_units_are_the_issuer_and_the_units_below_it_with_children_to_rank(wenzhou_plan):

@@ -103,3 +103,24 @@ class DashboardSerializer(serializers.Serializer):
 class PingSerializer(serializers.Serializer):
     ok = serializers.BooleanField()
     user = serializers.CharField()
+
+
+class BulletinSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    plan = serializers.CharField(source="plan.code")
+    org_unit = RefSerializer()
+    month = MonthField(source="period")
+    version = serializers.IntegerField()
+    trigger = serializers.CharField()
+    issued_at = serializers.DateTimeField()
+    issued_by = serializers.CharField(source="issued_by.username", allow_null=True, default=None)
+    xlsx = serializers.SerializerMethodField()
+    content = serializers.JSONField(help_text=_("The bulletin as issued: headline, series "
+                                                "(ranked units), laggards, departments."))
+
+    def get_xlsx(self, obj) -> str:
+        from django.urls import reverse
+
+        request = self.context.get("request")
+        url = reverse("dashboard:bulletin_xlsx", args=[obj.pk])
+        return request.build_absolute_uri(url) if request else url

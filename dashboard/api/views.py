@@ -1,11 +1,19 @@
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
+from rest_framework import viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ..filters import BulletinFilter
+from ..models import Bulletin
 from ..selectors import DashboardError, cached_dashboard
-from .serializers import DashboardQuerySerializer, DashboardSerializer, PingSerializer
+from .serializers import (
+    BulletinSerializer,
+    DashboardQuerySerializer,
+    DashboardSerializer,
+    PingSerializer,
+)
 
 
 class DashboardView(APIView):
@@ -38,3 +46,16 @@ class PingView(APIView):
     @extend_schema(responses=PingSerializer)
     def get(self, request):
         return Response({"ok": True, "user": request.user.get_username()})
+
+
+class BulletinViewSet(viewsets.ReadOnlyModelViewSet):
+    """Monthly bulletins as issued, for the units in your scope (newest first)."""
+
+    serializer_class = BulletinSerializer
+    filterset_class = BulletinFilter
+    ordering_fields = ["period", "issued_at", "version"]
+    ordering = ["-period", "-issued_at"]
+
+    def get_queryset(self):
+        return Bulletin.objects.for_user(self.request.user).select_related(
+            "plan", "org_unit", "issued_by")

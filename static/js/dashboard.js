@@ -104,7 +104,7 @@
     plan.onchange = function () { month.disabled = true; };
     var bulletins = document.getElementById("dash-bulletins");
     bulletins.href = root.dataset.bulletins + "?plan=" + encodeURIComponent(data.plan.code) +
-      "&unit=" + data.unit.id;
+      "&org_unit=" + data.unit.id;
     var issue = document.getElementById("dash-issue");
     if (issue && data.month) {
       issue.hidden = false;

@@ -1,0 +1,39 @@
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from skills_portal.admin import ScopedAdmin
+
+from .models import Bulletin
+
+
+@admin.register(Bulletin)
+class BulletinAdmin(ScopedAdmin):
+    """Bulletins are kept as issued: browsable here, never edited (issue a new version from
+    the dashboard instead)."""
+
+    list_display = ("period", "plan", "org_unit", "version", "trigger", "issued_at", "issued_by",
+                    "links")
+    list_filter = ("period", "trigger", "plan")
+    list_select_related = ("plan", "org_unit", "issued_by")
+    search_fields = ("org_unit__name", "plan__short_name")
+    exclude = ("content",)
+    readonly_fields = ("plan", "org_unit", "period", "version", "trigger", "run", "issued_at",
+                       "issued_by", "links")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("Download"))
+    def links(self, obj):
+        return format_html('<a href="{}">.xlsx</a> · <a href="{}">{}</a>',
+                           reverse("dashboard:bulletin_xlsx", args=[obj.pk]),
+                           reverse("dashboard:bulletin_detail", args=[obj.pk]),
+                           _("printable page"))
