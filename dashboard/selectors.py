@@ -277,7 +277,9 @@ def report(user, *, plan_id: int, unit: OrgUnit, month: dt.date | None) -> dict:
                                          -(r["completion_rate"] or 0), r["unit"]["code"] or ""))
     # Series on the indicators of the headline cards first, in their order.
     order = {_series_key(s): i for i, s in enumerate(headline)}
-    ordered = sorted(series.values(), key=lambda x: (order.get(x["key"], len(order)), x["key"]))
+    # The others in the plan's own order (its targets' order).
+    ordered = sorted(series.values(), key=lambda x: (
+        order.get(x["key"], len(order)), min(r["target_id"] for r in x["rows"])))
     laggards = sorted(
         (r for x in ordered for r in x["rows"] if r["status"] in LAGGING),
         key=lambda r: (_lag(r), r["unit"]["code"] or ""))

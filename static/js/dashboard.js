@@ -206,7 +206,10 @@
       grid: {left: 8, right: 48, top: 24, bottom: 24, containLabel: true},
       tooltip: {trigger: "axis", axisPointer: {type: "shadow"},
                 valueFormatter: function (v) { return v === null ? "—" : v.toFixed(1) + "%"; }},
-      xAxis: {type: "value", axisLabel: {formatter: "{value}%"}},
+      // Always up to 100% at least, so the time-progress line is on the chart even when
+      // every unit is at zero.
+      xAxis: {type: "value", min: 0, axisLabel: {formatter: "{value}%"},
+              max: function (v) { return Math.max(100, Math.ceil(v.max / 20) * 20); }},
       yAxis: {type: "category", data: ordered.map(function (r) { return r.unit.name; })},
       series: [{
         name: L.chart_children, type: "bar", barMaxWidth: 22,
