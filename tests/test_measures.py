@@ -66,10 +66,36 @@ def data():
                          honour_level="县级", recipient_kind="individual", recipient_name="张三",
                          recipient_id_number="11010519491231002X", org_unit=longling,
                          awarded_on=dt.date(2024, 5, 9))
-    Award.objects.create(competition=county, medal="银牌", recipient_kind="individual",
-                         recipient_name="李四", recipient_id_number="11010519491231002X",
-                         org_unit=longling, awarded_on=dt.date(2024, 5, 9))
+    silver = Award.objects.create(competition=county, medal="银牌", recipient_kind="individual",
+                                  recipient_name="李四", recipient_id_number="11010519491231002X",
+                                  org_unit=longling, awarded_on=dt.date(2024, 5, 9))
+    _subsidies(longling, silver)
     return longling, shidian
+
+
+def _subsidies(longling, award):
+    """Claims and a voucher in May: one claim approved and paid, one still pending; one
+    voucher issued and redeemed against its holder's certificate."""
+    from subsidies.models import Claim, PersonCertificate, Scheme, Voucher
+
+    medals = Scheme.objects.get(code="longling-competition-medals")
+    common = {"scheme": medals, "org_unit": longling, "payee_name": "李四", "explanation": "—",
+              "submitted_on": dt.date(2024, 5, 12)}
+    Claim.objects.create(award=award, amount=20000, status="paid", approved_on=dt.date(2024, 5, 15),
+                         paid_on=dt.date(2024, 5, 30), **common)
+    cert = PersonCertificate.objects.create(
+        org_unit=longling, person_name="王五", id_number="11010519491231002X",
+        certificate_type="职业技能等级证书", level="四级/中级工", occupation="养老护理员",
+        certificate_number="M-1", issued_on=dt.date(2024, 5, 20))
+    Claim.objects.create(certificate=cert, amount=1500, **common)
+    training = Scheme.objects.create(
+        plan=medals.plan, code="longling-training-test", name="培训补贴（测试）",
+        rule_kind="training_by_level", org_unit=longling, valid_from=dt.date(2024, 1, 1))
+    Voucher.objects.create(scheme=training, number="PXQ-1", org_unit=longling,
+                           person_name="王五", id_number="11010519491231002X", status="redeemed",
+                           issued_on=dt.date(2024, 5, 2), expires_on=dt.date(2024, 12, 31),
+                           certificate=cert, redeemed_on=dt.date(2024, 5, 25),
+                           redeemed_amount=1200)
 
 
 # indicator code → (month, value for 龙陵县's own figures)
@@ -101,6 +127,12 @@ EXPECTED = {
     "county_competitions": (MAY, 1),
     "competition_participants": (MAY, 200),
     "technical_experts_awarded": (MAY, 1),
+    "subsidy_amount_approved": (MAY, 20000),
+    "subsidy_amount_paid": (MAY, 20000),
+    "subsidy_claims": (MAY, 2),
+    "training_vouchers_issued": (MAY, 1),
+    "training_vouchers_redeemed": (MAY, 1),
+    "training_voucher_amount_redeemed": (MAY, 1200),
 }
 
 
@@ -174,7 +206,10 @@ def test_measure_totals_sums_every_flow_indicator_in_one_scan_per_table(
     flows = {i.code: i for i in Indicator.objects.filter(code__in=EXPECTED, kind="flow")
              if not registry.get(i.measure).is_stock}
     requests = {code: (i.measure, i.filters) for code, i in flows.items()}
-    tables = {registry.get(i.measure).source.model for i in flows.values()}
+    # One scan per figure table and date field (claims are counted by the month submitted,
+    # approved or paid: three scans of the claims table).
+    tables = {(registry.get(i.measure).source.model, registry.get(i.measure).source.date_field)
+              for i in flows.values()}
     year = {"start": dt.date(2024, 1, 1), "end": dt.date(2024, 12, 1)}
     with django_assert_num_queries(len(tables)):
         own = measure_totals(requests, units=[longling.pk], **year)
