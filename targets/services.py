@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from skills_portal.services import scoped_save
+from skills_portal.services import scoped_delete, scoped_save
 
 from .measures import measure_totals, measure_values, registry
 from .models import DataValue, Department, Indicator, OrgUnit, RollupMark, Target, ValidationRule
@@ -86,6 +86,15 @@ def record_data_value(
         scoped_save(user=user, obj=obj)
         mark_for_rollup(pairs=[(org_unit.pk, period)])
         return obj
+
+
+def delete_data_value(*, user, data_value: DataValue) -> None:
+    """Remove a manual value (scope, reporting lock and audit through scoped_delete) and mark
+    its month for the roll-up."""
+    with transaction.atomic():
+        pair = (data_value.org_unit_id, data_value.period)
+        scoped_delete(user=user, obj=data_value)
+        mark_for_rollup(pairs=[pair])
 
 
 def save_target(*, user, target: Target) -> Target:

@@ -235,3 +235,24 @@ def test_data_values_record_update_and_refuse(lucheng, longwan, manual):
     assert DataValue.objects.get(indicator=manual).value == Decimal(14)
     rows = everything(client, DV, {"indicator": manual.code, "period": "2021-06"})
     assert [r["value"] for r in rows] == [14]
+
+
+def test_data_values_are_deleted_through_the_service(lucheng, longwan, wenzhou, manual):
+    clerk = client_for(member(lucheng))
+    own = clerk.post(DV, {"indicator": manual.code, "org_unit": lucheng.pk, "period": "2021-05",
+                          "value": 3}, format="json").json()
+    RollupMark.objects.all().delete()
+    theirs = DataValue.objects.create(indicator=manual, org_unit=longwan,
+                                      period=dt.date(2021, 5, 1), value=4)
+    assert clerk.delete(f"{DV}{theirs.pk}/").status_code == 404
+    viewer = client_for(member(wenzhou, role="viewer"))
+    assert viewer.delete(f"{DV}{own['id']}/").status_code == 403
+    MonthlyReport.objects.create(org_unit=lucheng, period=dt.date(2021, 5, 1),
+                                 status=ReportStatus.APPROVED, deadline=dt.date(2021, 6, 5))
+    locked = clerk.delete(f"{DV}{own['id']}/")
+    assert locked.status_code == 400 and "2021-05" in " ".join(locked.json()["non_field_errors"])
+    MonthlyReport.objects.all().delete()
+    assert clerk.delete(f"{DV}{own['id']}/").status_code == 204
+    assert not DataValue.objects.filter(pk=own["id"]).exists()
+    assert DataValue.objects.filter(pk=theirs.pk).exists()
+    assert RollupMark.objects.filter(org_unit=lucheng, period=dt.date(2021, 5, 1)).exists()

@@ -2,6 +2,7 @@
 every write endpoint is a 4xx, never a 500."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -104,3 +105,16 @@ def test_junk_input_is_never_a_500(lucheng, name):
     for params in ({"page": "999"}, {"page": "x"}, {"ordering": "nonexistent"},
                    {"period": "x"}, {"subtree_of": "abc"}, {"page_size": "-1"}):
         assert client.get(f"{API}{name}/", params).status_code < 500, params
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_the_browsable_api_renders_every_list(lucheng, name):
+    """A browser (session auth) gets DRF's HTML pages, with the entry forms, from local
+    static files."""
+    response = client_for(member(lucheng)).get(f"{API}{name}/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/static/rest_framework/" in html
+    loaded = re.findall(r"""\ssrc=["']([^"']+)""", html)
+    loaded += re.findall(r"""<link[^>]*\shref=["']([^"']+)""", html)
+    assert loaded and all(u.startswith("/static/") for u in loaded), loaded

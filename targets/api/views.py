@@ -110,11 +110,13 @@ class TargetViewSet(ScopedReadOnlyViewSet):
 
 
 class DataValueViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                       mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+                       mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
+                       viewsets.GenericViewSet):
     """Manual monthly values (就业人员数, 技能人才总量 …). POST records a value for an
     (indicator, unit, department, month), updating the stored one if there is one; PUT/PATCH
-    change a stored value's number and comment. Both go through the service the import and the
-    admin use: scope, validation, roll-up marks and the reporting lock apply."""
+    change a stored value's number and comment; DELETE removes it. All go through the targets
+    services the import and the admin use: scope, validation, roll-up marks, audit and the
+    reporting lock apply."""
 
     serializer_class = s.DataValueSerializer
     filterset_class = DataValueFilter
@@ -158,6 +160,10 @@ class DataValueViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelM
         serializer.is_valid(raise_exception=True)
         obj = self._record(serializer, instance)
         return Response(self.get_serializer(self.scoped_queryset(request.user).get(pk=obj.pk)).data)
+
+    def perform_destroy(self, instance):
+        with service_errors():
+            services.delete_data_value(user=self.request.user, data_value=instance)
 
 
 @extend_schema_view(
