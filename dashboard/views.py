@@ -16,7 +16,6 @@ from . import services
 from .exporting import bulletin_title, bulletin_workbook
 from .filters import BulletinFilter
 from .models import ISSUING_ROLES, Bulletin
-from .selectors import STATUS_ICONS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -45,8 +44,6 @@ def _labels() -> dict:
 def dashboard_page(request):
     return render(request, "dashboard/dashboard.html", {
         "labels": _labels(),
-        "status_icons": {k.value if hasattr(k, "value") else k: v
-                         for k, v in STATUS_ICONS.items()},
         "can_issue": request.user.is_superuser or request.user.memberships.filter(
             role__in=ISSUING_ROLES, department__isnull=True).exists(),
     })
