@@ -163,6 +163,10 @@ def _repr(obj) -> str:
     return mask_text(str(obj))[:REPR_MAX]
 
 
+def _short_repr(text: str) -> str:
+    return (mask_text(text) if len(text) >= 18 else text)[:REPR_MAX]
+
+
 # --- writing -----------------------------------------------------------------------------------
 def record(*, actor, action: str, obj=None, before=None, after=None, org_unit=None, period=None,
            batch=None, note: str = "", department=None) -> AuditEntry:
@@ -215,19 +219,23 @@ _FIELDS = ["created_at", "actor", "actor_name", "action", "model_label", "object
            "batch", "note"]
 
 
-_PLAIN = {int, bool, float, type(None)}
+# A JSON text that may hold an ID number: a field named for one, or 17 digits in a row.
+_MAY_HOLD_ID = re.compile(r"id_number|[0-9]{17}")
 
 
 def _json_text(value):
+    """JSON text for COPY. Plain values (every row of a figure import: 100,000 in a large
+    file) go through the C encoder and one search for anything like an ID number; only the
+    values that need it are converted (dates, decimals) and masked."""
     if value is None:
         return None
-    if type(value) is dict and all(
-            type(k) is str and "id_number" not in k
-            and (type(v) in _PLAIN or (type(v) is str and len(v) < 18)) for k, v in value.items()):
-        # A flat record of numbers and short codes (every row of a figure import: 100,000 in
-        # a large file) has nothing to convert or mask: the same text, without the walk.
-        return json.dumps(value, ensure_ascii=False)
-    return json.dumps(mask(_jsonable(value)), ensure_ascii=False, cls=DjangoJSONEncoder)
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except TypeError:
+        text = None
+    if text is None or _MAY_HOLD_ID.search(text):
+        text = json.dumps(mask(_jsonable(value)), ensure_ascii=False, cls=DjangoJSONEncoder)
+    return text
 
 
 def record_many(*, actor, action: str, model, rows: Iterable[dict], batch=None) -> int:
@@ -246,7 +254,7 @@ def record_many(*, actor, action: str, model, rows: Iterable[dict], batch=None) 
     def tuples():
         for row in rows:
             yield (now, actor_id, actor_name, row.get("action") or action, label,
-                   str(row.get("object_id") or ""), mask_text(row.get("object_repr") or "")[:REPR_MAX],
+                   str(row.get("object_id") or ""), _short_repr(row.get("object_repr") or ""),
                    row.get("org_unit_id"), row.get("department_id"), _month(row.get("period")),
                    _json_text(row.get("before")), _json_text(row.get("after")), request_id,
                    batch_id, row.get("note") or "")
