@@ -270,6 +270,9 @@ def submit(*, user, report: MonthlyReport, comment: str = "") -> MonthlyReport:
                                     "can be submitted.") % {"status": report.get_status_display()})
         before = {"status": report.status}
         now = timezone.now()
+        if report.period > timezone.localdate(now).replace(day=1):
+            raise ValidationError(_("%(month)s has not started yet: a month is reported once it "
+                                    "has begun.") % {"month": f"{report.period:%Y-%m}"})
         late = timezone.localdate(now) > report.deadline
         number = report.submissions.count() + 1
         if number == 1:

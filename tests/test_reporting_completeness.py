@@ -77,3 +77,19 @@ def test_only_one_default_schedule():
     ReportingSchedule.objects.create(plan=None)
     with pytest.raises(ValidationError):
         ReportingSchedule(plan=None, deadline_day=3).full_clean()
+
+
+def test_a_month_that_has_not_started_cannot_be_submitted(longling):
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from reporting.services import submit
+    from tests.factories import UserFactory
+
+    today = timezone.localdate()
+    future = dt.date(today.year + 1, today.month, 1)
+    clerk = UserFactory()
+    clerk.memberships.create(org_unit=longling, role="data_entry")
+    with pytest.raises(ValidationError) as exc:
+        submit(user=clerk, report=report_for(org_unit=longling, period=future))
+    assert "尚未开始" in exc.value.messages[0]
