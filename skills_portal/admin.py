@@ -92,6 +92,19 @@ class ScopedAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         scoped_save(user=request.user, obj=form.instance)
 
+    def get_deleted_objects(self, objs, request):
+        # Records of an approved or closed month (reporting app) are shown as protected, so
+        # the delete page explains why instead of failing.
+        from reporting.services import assert_record_open
+
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for obj in objs:
+            try:
+                assert_record_open(user=request.user, obj=obj)
+            except ValidationError as exc:
+                protected = [*protected, *exc.messages]
+        return deleted, counts, perms_needed, protected
+
     def delete_model(self, request, obj):
         scoped_delete(user=request.user, obj=obj)
 

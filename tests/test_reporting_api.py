@@ -117,3 +117,36 @@ def test_locked_month_is_a_form_error_on_the_award_form_and_in_the_admin(longlin
         "target_group": "企业职工", "trained": 5, "persons": 0, "completed": 0, "certified": 0})
     assert response.status_code == 200 and "已审核通过" in response.content.decode()
 
+
+
+def test_admin_delete_of_a_locked_figure_is_refused_with_the_reason(longling):
+    from training.models import TrainingFigure
+
+    figure = TrainingFigure.objects.create(org_unit=longling, period=MAY, target_group="企业职工",
+                                           training_type="就业技能培训", trained=5)
+    MonthlyReport.objects.create(org_unit=longling, period=MAY, deadline=dt.date(2024, 6, 5),
+                                 status=ReportStatus.APPROVED)
+    client = Client()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    url = f"/admin/training/trainingfigure/{figure.pk}/delete/"
+    page = client.get(url)
+    assert page.status_code == 200 and "已审核通过" in page.content.decode()
+    client.post(url, {"post": "yes"})
+    assert TrainingFigure.objects.filter(pk=figure.pk).exists()
+
+
+def test_administrators_grant_entry_exceptions_in_their_subtree_only(longling, lucheng, wenzhou):
+    from django.core.exceptions import PermissionDenied
+
+    from reporting.models import EntryWindowException
+    from reporting.services import save_exception
+
+    admin = member(wenzhou, role="admin")
+    granted = save_exception(user=admin, exception=EntryWindowException(
+        org_unit=lucheng, period=dt.date(2024, 5, 20), open_until=dt.date(2024, 8, 31),
+        reason="系统故障，延期补报"))
+    assert granted.period == MAY and granted.granted_by == admin
+    with pytest.raises(PermissionDenied):
+        save_exception(user=admin, exception=EntryWindowException(
+            org_unit=longling, period=MAY, open_until=dt.date(2024, 8, 31), reason="越权"))
+    assert not EntryWindowException.objects.filter(org_unit=longling).exists()
