@@ -93,3 +93,16 @@ def test_a_month_that_has_not_started_cannot_be_submitted(longling):
     with pytest.raises(ValidationError) as exc:
         submit(user=clerk, report=report_for(org_unit=longling, period=future))
     assert "尚未开始" in exc.value.messages[0]
+
+
+def test_send_reminders_command(longling, capsys):
+    from django.core.management import call_command
+
+    from reporting.models import Reminder
+
+    call_command("send_reminders", "--month", "2024-05", "--today", "2024-06-04")
+    out = capsys.readouterr().out
+    assert out.startswith("2024-05:") and "units reminded" in out
+    assert Reminder.objects.filter(org_unit=longling, period=MAY).exists()
+    call_command("send_reminders", "--month", "2024-05", "--today", "2024-06-04")
+    assert "0 units reminded" in capsys.readouterr().out
