@@ -24,7 +24,8 @@ class AppendOnlyError(Exception):
 class AuditEntryQuerySet(models.QuerySet):
     def for_user(self, user, action: str = VIEW):
         """Entries of the units in the user's subtrees (any role), of their department and its
-        same-sector departments below, and the user's own actions. Nobody may change any."""
+        same-sector departments below, and the user's own actions that belong to no unit.
+        Nobody may change any."""
         if action != VIEW or user is None or not user.is_authenticated:
             return self.none()
         scope = Scope.of(user)
@@ -32,7 +33,9 @@ class AuditEntryQuerySet(models.QuerySet):
             return self
         q = unit_filter("org_unit", scope.unit_subtree())
         q |= scope.department_q("department")
-        q |= models.Q(actor_id=user.pk)
+        # The user's own entries that belong to no unit (an import's summary, a plan-wide
+        # change); those with a unit follow the unit's scope.
+        q |= models.Q(actor_id=user.pk, org_unit__isnull=True)
         return self.filter(q)
 
     def update(self, **kwargs):
@@ -53,7 +56,7 @@ def _loose_fk(model, name, **kwargs):
 
 class AuditEntry(models.Model):
     created_at = models.DateTimeField(_("when"), db_index=True)
-    actor = _loose_fk(settings.AUTH_USER_MODEL, _("user"), db_index=True)
+    actor = _loose_fk(settings.AUTH_USER_MODEL, _("user"))
     actor_name = models.CharField(_("username"), max_length=150, blank=True)
     action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)
     model_label = models.CharField(_("record type"), max_length=100, blank=True)
@@ -76,9 +79,9 @@ class AuditEntry(models.Model):
         ordering = ["-created_at", "-pk"]
         default_permissions = ("view",)
         # Few indexes, because a 100,000-row import writes 100,000 entries: a record's history,
-        # a unit's entries, the newest first, a user's own; an import's and a department's
-        # entries through partial indexes that rows without one do not enter. Filtering by
-        # request id is rare and scans within the user's scope.
+        # a unit's entries, the newest first; an import's, a department's and a user's own
+        # entries without a unit through partial indexes that other rows do not enter.
+        # Filtering by request id is rare and scans within the user's scope.
         indexes = [
             models.Index(fields=["model_label", "object_id", "created_at"],
                          name="audit_record_history"),
@@ -87,6 +90,8 @@ class AuditEntry(models.Model):
                          condition=models.Q(batch__isnull=False)),
             models.Index(fields=["department"], name="audit_department",
                          condition=models.Q(department__isnull=False)),
+            models.Index(fields=["actor"], name="audit_actor_no_unit",
+                         condition=models.Q(org_unit__isnull=True)),
         ]
 
     def __str__(self):
