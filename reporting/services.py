@@ -203,10 +203,16 @@ def report_for(*, org_unit, period: dt.date, department=None, lock: bool = False
         qs = qs.select_for_update(of=("self",))
     report = qs.filter(org_unit=org_unit, department=department, period=period).first()
     if report is None:
+        from django.db import IntegrityError, transaction
+
         report = MonthlyReport(org_unit=org_unit, department=department, period=period,
                                deadline=rules_of(org_unit.pk, period).deadline(period))
-        report.full_clean()
-        report.save()
+        report.full_clean(validate_constraints=False)
+        try:
+            with transaction.atomic():
+                report.save()
+        except IntegrityError:  # created meanwhile by a concurrent request: use that one
+            report = qs.get(org_unit=org_unit, department=department, period=period)
     return report
 
 

@@ -150,3 +150,14 @@ def test_administrators_grant_entry_exceptions_in_their_subtree_only(longling, l
         save_exception(user=admin, exception=EntryWindowException(
             org_unit=longling, period=MAY, open_until=dt.date(2024, 8, 31), reason="越权"))
     assert not EntryWindowException.objects.filter(org_unit=longling).exists()
+
+
+@pytest.mark.parametrize("model", ["monthlyreport", "reportingschedule", "entrywindowexception",
+                                   "reminder", "notice"])
+def test_reporting_admin_pages_open(longling, model):
+    MonthlyReport.objects.create(org_unit=longling, period=MAY, deadline=dt.date(2024, 6, 5))
+    client = Client()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    assert client.get(f"/admin/reporting/{model}/").status_code == 200
+    add = client.get(f"/admin/reporting/{model}/add/").status_code
+    assert add == (200 if model in ("reportingschedule", "entrywindowexception") else 403)
