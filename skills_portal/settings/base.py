@@ -263,9 +263,11 @@ FIXTURES_DIR = BASE_DIR / "fixtures"
 
 ADMIN_SITE_HEADER = _("Skills-action target portal")
 
-# E-mail (deadline reminders of the reporting workflow): printed to the console unless
-# EMAIL_BACKEND is set, e.g. django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST.
-EMAIL_BACKEND = env_str("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"
+# E-mail (deadline reminders of the reporting workflow): printed to the console in development
+# and the demo; SMTP through EMAIL_HOST when DEBUG is off (or whatever EMAIL_BACKEND names).
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend" if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
