@@ -5,7 +5,6 @@ row for bulk_create costs more than the database's own work (measured in bench/)
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
@@ -59,6 +58,35 @@ def _copy_lines(rows: Iterable[Sequence]) -> Iterator[str]:
         yield "\t".join(out) + "\n"
 
 
+_CHUNK = 1 << 16  # characters handed to the database per read
+
+
+class _CopyStream:
+    """What COPY reads from: the lines made as the database asks for them, so a 100,000-row
+    write never holds its whole text (tens of MB for the audit entries of an import)."""
+
+    def __init__(self, lines: Iterator[str]):
+        self._lines = lines
+        self._rest = ""
+        self.lines = 0
+
+    def read(self, size: int = -1) -> str:
+        parts, length = [self._rest], len(self._rest)
+        while size < 0 or length < size:
+            line = next(self._lines, None)
+            if line is None:
+                break
+            parts.append(line)
+            length += len(line)
+            self.lines += 1
+        text = "".join(parts)
+        if size < 0 or length <= size:
+            self._rest = ""
+            return text
+        self._rest = text[size:]
+        return text[:size]
+
+
 def insert_rows(model, fields: Sequence[str], rows: Iterable[Sequence]) -> int:
     """Insert `rows` (tuples in the order of `fields`, model field names; foreign keys take
     ids) into `model`'s table, inside the caller's transaction. Values are not validated:
@@ -71,14 +99,10 @@ def insert_rows(model, fields: Sequence[str], rows: Iterable[Sequence]) -> int:
     count = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            text = io.StringIO()
-            for line in _copy_lines(rows):
-                text.write(line)
-                count += 1
-            text.seek(0)
+            stream = _CopyStream(_copy_lines(rows))
             with connection.wrap_database_errors:  # a raw psycopg2 call: give Django's errors
-                cursor.cursor.copy_expert(f"COPY {table} FROM STDIN", text)
-            return count
+                cursor.cursor.copy_expert(f"COPY {table} FROM STDIN", stream, size=_CHUNK)
+            return stream.lines
         ops = connection.ops
 
         def adapt(value):
@@ -97,6 +121,40 @@ def insert_rows(model, fields: Sequence[str], rows: Iterable[Sequence]) -> int:
                            [v for row in chunk for v in row])
             count += len(chunk)
     return count
+
+
+def update_rows(model, fields: Sequence[str], rows: Iterable[Sequence]) -> int:
+    """Set `fields` (model field names; foreign keys take ids) of existing rows: each row is
+    (pk, *values in the order of `fields`), inside the caller's transaction. On PostgreSQL the
+    rows go by COPY into a temporary table and one UPDATE … FROM joins it on the key (a
+    re-imported file may change every row it has); elsewhere bulk_update."""
+    meta = model._meta
+    columns = [meta.get_field(name) for name in fields]
+    if connection.vendor != "postgresql":
+        objects = []
+        for pk, *values in rows:
+            obj = model(pk=pk)
+            for column, value in zip(columns, values, strict=True):
+                setattr(obj, column.attname, value)
+            objects.append(obj)
+        model._default_manager.bulk_update(objects, list(fields), batch_size=500)
+        return len(objects)
+    quote = connection.ops.quote_name
+    names = [quote(meta.pk.column), *(quote(c.column) for c in columns)]
+    stage = quote(f"stage_{meta.db_table}")
+    stream = _CopyStream(_copy_lines(rows))
+    # Names come from the model's metadata; values never enter the SQL text.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        cursor.execute(f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS "  # noqa: S608
+                       f"SELECT {', '.join(names)} FROM {quote(meta.db_table)} WITH NO DATA")
+        cursor.cursor.copy_expert(f"COPY {stage} ({', '.join(names)}) FROM STDIN", stream,
+                                  size=_CHUNK)
+        cursor.execute(
+            f"UPDATE {quote(meta.db_table)} AS t SET "  # noqa: S608
+            + ", ".join(f"{name} = s.{name}" for name in names[1:])
+            + f" FROM {stage} AS s WHERE t.{names[0]} = s.{names[0]}")
+        cursor.execute(f"DROP TABLE {stage}")
+    return stream.lines
 
 
 def reserve_ids(model, count: int) -> list[int] | None:
