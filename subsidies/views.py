@@ -171,14 +171,17 @@ def voucher_list(request):
     vouchers = selectors.with_id_display(request.user, page.object_list)
     changeable = selectors.changeable(type(base.model()), request.user,
                                       [v.pk for v in vouchers])
+    today = selectors.today()
     for voucher in vouchers:
         step = VOUCHER_NEXT.get(VoucherStatus(voucher.status))
-        voucher.next_step = step if voucher.pk in changeable else None
+        # Past its expiry date a voucher cannot move on; the nightly task voids it.
+        voucher.overdue = step is not None and voucher.expires_on < today
+        voucher.next_step = step if voucher.pk in changeable and not voucher.overdue else None
     filtered = filterset.qs if filterset.is_bound and filterset.is_valid() else base
     return render(request, "subsidies/voucher_list.html", {
         "filter": filterset, "page": page, "vouchers": vouchers, "total": page.paginator.count,
         "querystring": querystring, "counts": selectors.voucher_counts(filtered),
-        "can_write": can_write(request.user), "today": selectors.today(),
+        "can_write": can_write(request.user), "today": today,
         "ENROLLED": VoucherStatus.ENROLLED, "CERTIFIED": VoucherStatus.CERTIFIED,
     })
 

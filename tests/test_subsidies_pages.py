@@ -163,6 +163,12 @@ def test_voucher_pages_issue_and_step(client):
     assert voucher.status == VoucherStatus.ENROLLED
     html = client.get("/subsidies/vouchers/").content.decode()
     assert "已报名入训" in html and make_id(8) in html  # the holder's own unit sees the number
+    assert "已过有效期" not in html and 'name="to_status" value="trained"' in html
+    voucher.expires_on = voucher.issued_on = today - dt.timedelta(days=1)
+    voucher.enrolled_on = voucher.issued_on
+    voucher.save()
+    html = client.get("/subsidies/vouchers/").content.decode()
+    assert "已过有效期" in html and 'name="to_status"' not in html
 
 
 def test_admin_pages_for_every_model(client):
@@ -216,3 +222,25 @@ def test_record_pages_enter_a_hire_that_becomes_a_claim(client):
     assert make_id(11) not in html and make_id(11)[:6] + "********" in html
     edit = client.get(f"/subsidies/records/certificates/{cert.pk}/edit/").content.decode()
     assert make_id(11) not in edit
+
+
+def test_admin_actions_approve_and_pay_through_the_services(client):
+    longling = unit(LONGLING)
+    gold(longling, 1)
+    medals = Scheme.objects.get(code="longling-competition-medals")
+    SchemeBudget.objects.create(scheme=medals, year=dt.date.today().year, amount=Decimal(100000))
+    services.generate_claims(scheme=medals)
+    claim = Claim.objects.get()
+    login(client, is_superuser=True, is_staff=True)
+    page = client.post("/admin/subsidies/claim/", {"action": "approve_selected",
+                                                   "_selected_action": [claim.pk]}, follow=True)
+    assert "剩余 100,000 元" in page.content.decode()  # over the budget: refused, and why
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.PENDING
+    SchemeBudget.objects.filter(scheme=medals).update(amount=Decimal(150000))
+    client.post("/admin/subsidies/claim/", {"action": "approve_selected",
+                                            "_selected_action": [claim.pk]})
+    client.post("/admin/subsidies/claim/", {"action": "pay_selected",
+                                            "_selected_action": [claim.pk]})
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.PAID
