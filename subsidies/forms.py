@@ -133,8 +133,9 @@ class PersonCertificateForm(PersonalRecordForm):
         model = PersonCertificate
         fields = ["org_unit", "person_name", "id_number", "certificate_type", "level",
                   "occupation", "certificate_number", "issued_on", "employer",
-                  "allowance_ends_on"]
-        widgets = {"issued_on": DATE_WIDGET, "allowance_ends_on": DATE_WIDGET}
+                  "allowance_starts_on", "allowance_ends_on"]
+        widgets = {"issued_on": DATE_WIDGET, "allowance_starts_on": DATE_WIDGET,
+                   "allowance_ends_on": DATE_WIDGET}
 
     def clean_id_number(self):
         return self._clean_id()

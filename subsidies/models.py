@@ -375,6 +375,11 @@ class PersonCertificate(PersonalRecord):
     certificate_number = models.CharField(_("certificate number"), max_length=60)
     issued_on = models.DateField(_("issued on"))
     employer = models.CharField(_("employer"), max_length=200, blank=True)
+    allowance_starts_on = models.DateField(
+        _("eligible for allowances from"), null=True, blank=True,
+        help_text=_("For a holder recruited from elsewhere: the day they took up the "
+                    "post here. Empty: from the day the certificate was issued."),
+    )
     allowance_ends_on = models.DateField(
         _("eligible for allowances until"), null=True, blank=True,
         help_text=_("The day the holder left the post or the area (no allowance from then); "
@@ -417,6 +422,9 @@ class PersonCertificate(PersonalRecord):
         if self.issued_on and self.allowance_ends_on and self.allowance_ends_on < self.issued_on:
             errors["allowance_ends_on"] = _("Eligibility cannot end before the certificate "
                                             "was issued.")
+        if self.allowance_starts_on and self.allowance_ends_on and \
+                self.allowance_ends_on < self.allowance_starts_on:
+            errors["allowance_ends_on"] = _("Eligibility cannot end before it starts.")
         if errors:
             raise ValidationError(errors)
 
@@ -604,6 +612,9 @@ def _exactly_one_basis() -> Q:
     return q
 
 
+LIVE = ~Q(status=ClaimStatus.REJECTED)
+
+
 class ClaimQuerySet(models.QuerySet):
     def for_user(self, user, action: str = VIEW):
         """view: any member, claims of their subtree; change (enter by hand, edit while
@@ -672,22 +683,25 @@ class Claim(TimeStampedModel):
                                    violation_error_message=_(
                                        "A claim pays exactly one record: an award, a "
                                        "certificate, a hire, a project or a voucher.")),
+            # One live claim per (scheme, basis record): a rejected claim does not count, so
+            # that a claim rejected for a fixable reason can be entered again.
             models.UniqueConstraint(fields=["scheme", "award"],
-                                    condition=Q(award__isnull=False),
+                                    condition=Q(award__isnull=False) & LIVE,
                                     name="claim_once_per_award"),
             models.UniqueConstraint(fields=["scheme", "certificate"],
-                                    condition=Q(certificate__isnull=False, period__isnull=True),
-                                    name="claim_once_per_certificate"),
+                                    condition=Q(certificate__isnull=False, period__isnull=True)
+                                    & LIVE, name="claim_once_per_certificate"),
             models.UniqueConstraint(fields=["scheme", "certificate", "period"],
-                                    condition=Q(certificate__isnull=False, period__isnull=False),
-                                    name="claim_once_per_certificate_month"),
-            models.UniqueConstraint(fields=["scheme", "hire"], condition=Q(hire__isnull=False),
+                                    condition=Q(certificate__isnull=False, period__isnull=False)
+                                    & LIVE, name="claim_once_per_certificate_month"),
+            models.UniqueConstraint(fields=["scheme", "hire"],
+                                    condition=Q(hire__isnull=False) & LIVE,
                                     name="claim_once_per_hire"),
             models.UniqueConstraint(fields=["scheme", "project"],
-                                    condition=Q(project__isnull=False),
+                                    condition=Q(project__isnull=False) & LIVE,
                                     name="claim_once_per_project"),
             models.UniqueConstraint(fields=["scheme", "voucher"],
-                                    condition=Q(voucher__isnull=False),
+                                    condition=Q(voucher__isnull=False) & LIVE,
                                     name="claim_once_per_voucher"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="claim_amount_positive"),
             models.CheckConstraint(

@@ -2,7 +2,8 @@
 as data (the scheme's fields, rates, multipliers). Pure reads; `services.py` writes.
 
 Proration of monthly allowances: **whole months only**. A month is paid when the holder is
-eligible on every day of it — the certificate was issued on or before the 1st, and eligibility
+eligible on every day of it — the certificate was issued (and, for a holder recruited from
+elsewhere, the post taken up: `allowance_starts_on`) on or before the 1st, and eligibility
 (`allowance_ends_on`, the day the holder left) ends after the month's last day — and the month
 is within the scheme's months in force. A month started or ended part-way is not paid: a holder
 certified on 15 March is paid from April; one who left on 20 October is paid up to September.
@@ -110,8 +111,8 @@ def _check_unit_and_date(scheme, unit_id: int, day: dt.date, what: str) -> None:
 def allowance_months(scheme, certificate, *, until: dt.date) -> list[dt.date]:
     """Whole months in force for which `certificate`'s holder is paid, up to the last month
     that has ended before `until` (see the module docstring)."""
-    first = certificate.issued_on if certificate.issued_on.day == 1 else \
-        next_month(certificate.issued_on)
+    starts = max(certificate.issued_on, certificate.allowance_starts_on or certificate.issued_on)
+    first = starts if starts.day == 1 else next_month(starts)
     first = max(first.replace(day=1), scheme.valid_from)
     last = (until.replace(day=1) - dt.timedelta(days=1)).replace(day=1)  # the last month ended
     if scheme.valid_to is not None:
@@ -217,6 +218,9 @@ def _allowance(scheme, certificate, *, period, as_of, **_kw) -> Computed:
         "level": certificate.get_level_display(), "occupation": certificate.occupation,
         "month": f"{period:%Y-%m}", "rate": yuan(rate.amount), "amount": yuan(rate.amount),
         "issued": certificate.issued_on.isoformat()}
+    if certificate.allowance_starts_on and certificate.allowance_starts_on > certificate.issued_on:
+        text += " " + _("Eligible from %(day)s (took up the post here).") % {
+            "day": certificate.allowance_starts_on.isoformat()}
     return Computed(rate.amount, text, certificate.org_unit_id, certificate.person_name,
                     certificate.id_number, certificate.employer)
 

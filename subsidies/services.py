@@ -87,7 +87,7 @@ def save_record(*, user, obj):
             stored = type(obj).objects.get(pk=obj.pk)
             frozen = [f.name for f in obj._meta.concrete_fields
                       if f.name not in ("note", "updated_at", "created_by", "allowance_ends_on",
-                                        "left_on", "insured_months")]
+                                        "allowance_starts_on", "left_on", "insured_months")]
             changed = [f for f in frozen if getattr(stored, f) != getattr(obj, f)]
             if changed:
                 raise ValidationError(_("Claims have been made on this record: its %(fields)s "
@@ -157,6 +157,7 @@ def create_claim(*, user, scheme: Scheme, award=None, certificate=None, hire=Non
 
 
 def _already_claimed(claim: Claim) -> bool:
+    """A live (not rejected) claim on the same basis exists."""
     lookup = {"scheme_id": claim.scheme_id}
     for name in ("award", "certificate", "hire", "project", "voucher"):
         value = getattr(claim, f"{name}_id")
@@ -164,7 +165,8 @@ def _already_claimed(claim: Claim) -> bool:
             lookup[f"{name}_id"] = value
     if claim.certificate_id:
         lookup["period"] = claim.period
-    return Claim.objects.filter(**lookup).exclude(pk=claim.pk).exists()
+    return Claim.objects.filter(**lookup).exclude(pk=claim.pk).exclude(
+        status=ClaimStatus.REJECTED).exists()
 
 
 @dataclass

@@ -586,3 +586,34 @@ def test_paid_amounts_reach_a_target_through_the_roll_up(root):
     snapshot = target.snapshots.get(period=dt.date(2025, 3, 1))
     assert snapshot.actual == Decimal(150000)
     assert snapshot.completion_rate == Decimal("0.5")
+
+
+def test_a_rejected_claim_can_be_entered_again_but_never_two_live_ones(root):
+    longling = unit(LONGLING)
+    medals = scheme("longling-competition-medals")
+    gold = award(longling)
+    services.generate_claims(scheme=medals, as_of=TODAY)
+    first = Claim.objects.get()
+    services.reject_claim(user=root, claim=first, reason="选派证明未附")
+    # Generation does not bring a rejected claim back by itself …
+    assert services.generate_claims(scheme=medals, as_of=TODAY).created == 0
+    # … an officer enters it again once the problem is fixed; a third is refused.
+    second = services.create_claim(user=root, scheme=medals, award=gold)
+    assert second.status == ClaimStatus.PENDING and second.amount == Decimal(150000)
+    with pytest.raises(ValidationError, match="不得重复申领"):
+        services.create_claim(user=root, scheme=medals, award=gold)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Claim.objects.create(scheme=medals, award=gold, org_unit=longling, payee_name="x",
+                             amount=1, explanation="x", submitted_on=TODAY)
+
+
+def test_wenzhou_allowance_for_a_recruited_technician_starts_when_the_post_is_taken():
+    lucheng = unit("全国/浙江省/温州市/鹿城区")
+    allowance = scheme("wenzhou-shortage-technician-allowance")
+    recruited = certificate(lucheng, level="一级/高级技师", issued_on=dt.date(2018, 4, 2), n=9)
+    recruited.allowance_starts_on = dt.date(2021, 6, 10)
+    recruited.save()
+    services.generate_claims(scheme=allowance, as_of=dt.date(2022, 1, 5))
+    months = sorted(c.period.month for c in Claim.objects.filter(certificate=recruited))
+    assert months == [7, 8, 9, 10, 11, 12]
+    assert "2021-06-10" in Claim.objects.filter(certificate=recruited).first().explanation
