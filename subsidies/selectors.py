@@ -138,3 +138,46 @@ def changeable(model, user, ids) -> set[int]:
 
 def today() -> dt.date:
     return timezone.localdate()
+
+
+def totals(user, *, unit, year: int) -> dict:
+    """Money and counts of one unit's subtree for a year, as the user may see them: per scheme,
+    the amount approved (by approval date) and paid (by payment date), and the claims pending;
+    vouchers issued that year by current status, and the amount redeemed. For the dashboard
+    and the API; four grouped queries."""
+    from targets.models import OrgUnitClosure
+
+    subtree = OrgUnitClosure.objects.filter(ancestor=unit).values("descendant_id")
+    claims = Claim.objects.for_user(user).filter(org_unit__in=subtree)
+    per_scheme: dict[int, dict] = {}
+
+    def row(scheme_id):
+        return per_scheme.setdefault(scheme_id, {
+            "approved_amount": Decimal(0), "paid_amount": Decimal(0), "pending_count": 0,
+            "pending_amount": Decimal(0)})
+
+    for r in claims.filter(status__in=COMMITTED_STATUSES, approved_on__year=year).values(
+            "scheme_id").annotate(total=Sum("amount")).order_by():
+        row(r["scheme_id"])["approved_amount"] = r["total"]
+    for r in claims.filter(status=ClaimStatus.PAID, paid_on__year=year).values(
+            "scheme_id").annotate(total=Sum("amount")).order_by():
+        row(r["scheme_id"])["paid_amount"] = r["total"]
+    for r in claims.filter(status=ClaimStatus.PENDING).values("scheme_id").annotate(
+            n=Count("pk"), total=Sum("amount")).order_by():
+        row(r["scheme_id"]).update(pending_count=r["n"], pending_amount=r["total"])
+    schemes = {s.pk: s for s in Scheme.objects.filter(pk__in=list(per_scheme))}
+    vouchers = Voucher.objects.for_user(user).filter(org_unit__in=subtree, issued_on__year=year)
+    by_status = dict(vouchers.values_list("status").annotate(n=Count("pk")).order_by())
+    redeemed = Voucher.objects.for_user(user).filter(
+        org_unit__in=subtree, status=VoucherStatus.REDEEMED, redeemed_on__year=year,
+    ).aggregate(total=Sum("redeemed_amount"))["total"] or Decimal(0)
+    return {
+        "year": year,
+        "schemes": [{"code": schemes[k].code, "name": schemes[k].name,
+                     "rule_kind": schemes[k].rule_kind, **v}
+                    for k, v in sorted(per_scheme.items(), key=lambda kv: schemes[kv[0]].code)],
+        "approved_amount": sum((v["approved_amount"] for v in per_scheme.values()), Decimal(0)),
+        "paid_amount": sum((v["paid_amount"] for v in per_scheme.values()), Decimal(0)),
+        "vouchers_by_status": {s: by_status.get(s, 0) for s in VoucherStatus.values},
+        "voucher_amount_redeemed": redeemed,
+    }

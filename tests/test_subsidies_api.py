@@ -12,6 +12,7 @@ from subsidies import services
 from subsidies.models import Claim, Scheme, SchemeBudget
 from tests.api_helpers import API, client_for, everything, member
 from tests.conftest import unit
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +82,20 @@ def test_claim_decisions_over_the_api(claims):
 def test_vouchers_endpoint_is_scoped():
     client = client_for(member(unit("全国/云南省/保山市/施甸县"), role="admin"))
     assert everything(client, f"{API}subsidies/vouchers/") == []
+
+
+def test_totals_of_a_subtree_for_the_dashboard(claims):
+    services.approve_claim(user=UserFactory(is_superuser=True), claim=claims[0])
+    viewer = client_for(member(unit("全国/云南省/保山市"), role="viewer"))
+    year = dt.date.today().year
+    data = viewer.get(f"{API}subsidies/totals/", {"unit": unit("全国/云南省/保山市").pk,
+                                                  "year": year}).json()
+    assert data["approved_amount"] == 150000.0 and data["paid_amount"] == 0.0
+    medals = data["schemes"][0]
+    assert medals["code"] == "longling-competition-medals"
+    assert medals["pending_count"] == 1 and medals["pending_amount"] == 100000.0
+    assert data["vouchers_by_status"]["issued"] == 0
+    sibling = client_for(member(unit("全国/云南省/保山市/施甸县"), role="viewer"))
+    assert sibling.get(f"{API}subsidies/totals/",
+                       {"unit": unit(LONGLING).pk}).status_code == 404
+    assert viewer.get(f"{API}subsidies/totals/", {"unit": "x"}).status_code == 400

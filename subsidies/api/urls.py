@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import views
@@ -7,4 +8,7 @@ router.register("subsidies/schemes", views.SchemeViewSet, basename="api-subsidy-
 router.register("subsidies/claims", views.ClaimViewSet, basename="api-subsidy-claim")
 router.register("subsidies/vouchers", views.VoucherViewSet, basename="api-subsidy-voucher")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("subsidies/totals/", views.TotalsView.as_view(), name="api-subsidy-totals"),
+    *router.urls,
+]

@@ -4,11 +4,16 @@ services as the pages, with their locks, caps, budgets and audit."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from targets.api.common import ScopedReadOnlyViewSet, service_errors
+from targets.models import OrgUnit
 
 from .. import selectors, services
 from ..filters import ClaimFilter, SchemeFilter, VoucherFilter
@@ -91,3 +96,34 @@ class VoucherViewSet(ScopedReadOnlyViewSet):
 
     def scoped_queryset(self, user):
         return selectors.voucher_list(user)
+
+
+class TotalsQuerySerializer(serializers.Serializer):
+    unit = serializers.IntegerField(help_text="Org unit id: totals cover its whole subtree.")
+    year = serializers.IntegerField(min_value=2000, max_value=2100, required=False)
+
+
+class TotalsView(APIView):
+    """Subsidy money and voucher counts of a unit's subtree for a year, limited to what the
+    caller may see: per scheme approved (by approval date), paid (by payment date) and pending;
+    vouchers issued that year by status; amount redeemed. For the dashboard."""
+
+    @extend_schema(parameters=[OpenApiParameter("unit", int, required=True),
+                               OpenApiParameter("year", int)],
+                   responses={200: dict})
+    def get(self, request):
+        query = TotalsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        unit = OrgUnit.objects.for_user(request.user).filter(
+            pk=query.validated_data["unit"]).first()
+        if unit is None:
+            raise NotFound()
+        year = query.validated_data.get("year") or timezone.localdate().year
+        data = selectors.totals(request.user, unit=unit, year=year)
+        money = ("approved_amount", "paid_amount", "pending_amount")
+        for row in data["schemes"]:
+            for key in money:
+                row[key] = float(row[key])
+        for key in ("approved_amount", "paid_amount", "voucher_amount_redeemed"):
+            data[key] = float(data[key])
+        return Response({"unit": {"id": unit.pk, "code": unit.code, "name": unit.name}, **data})
