@@ -459,16 +459,15 @@ def _parse_column(column: Column, cells: list, units: list | None, ctx: _Context
     """(the value of each cell, {row position: message} for the cells that fail), parsing each
     distinct cell once — within its row's unit for department and programme columns (`units`:
     the unit column's values, None where that failed)."""
-    keys: list = cells
-    if bool in set(map(type, cells)):  # True == 1 as a dictionary key: keep 是/否 cells apart
-        keys = list(zip(map(type, cells), cells, strict=True))
+    typed = bool in set(map(type, cells))  # True == 1 as a dictionary key: keep 是/否 apart
+    keys: list = list(zip(map(type, cells), cells, strict=True)) if typed else cells
     by_unit = column.kind in ("department", "programme")
     if by_unit:
         keys = list(zip(units, keys, strict=True))
     good, bad = {}, {}
     for key in set(keys):
         unit, cell = key if by_unit else (None, key)
-        if type(cell) is tuple:
+        if typed:
             cell = cell[1]
         try:
             good[key] = _parse_cell(column, cell, unit, ctx)
