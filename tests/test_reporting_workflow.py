@@ -131,6 +131,11 @@ def test_clerk_submits_reviewer_returns_clerk_resubmits_reviewer_approves_and_lo
     assert steps == ["submit", "return", "resubmit", "approve"]
     assert AuditEntry.objects.filter(object_id=str(report.pk), action="return",
                                      note__contains="请核实").exists()
+    page = reviewer.get(report_url(longling)).content.decode()
+    history_url = f"/audit/record/reporting.monthlyreport/{report.pk}/"
+    assert history_url in page
+    history = reviewer.get(history_url)
+    assert history.status_code == 200 and "企业职工培训人次偏低" in history.content.decode()
 
     # 7. Completeness shows who has not reported (施甸县 …) and not 龙陵县.
     page = reviewer.get("/reporting/completeness/?month=2024-05").content.decode()
