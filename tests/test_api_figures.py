@@ -256,3 +256,14 @@ def test_data_values_are_deleted_through_the_service(lucheng, longwan, wenzhou, 
     assert not DataValue.objects.filter(pk=own["id"]).exists()
     assert DataValue.objects.filter(pk=theirs.pk).exists()
     assert RollupMark.objects.filter(org_unit=lucheng, period=dt.date(2021, 5, 1)).exists()
+
+
+def test_programmes_available_at_a_unit(longling, lucheng):
+    client = client_for(member(longling))
+    at_longling = everything(client, API + "training-programmes/", {"available_at": longling.pk})
+    assert at_longling and all(r["plan"] for r in at_longling)
+    names = {r["name"] for r in at_longling}
+    assert Programme.objects.filter(plan__code__startswith="longling", name__in=names).exists()
+    admin = client_for(member(lucheng, role="admin"))
+    at_lucheng = everything(admin, API + "training-programmes/", {"available_at": lucheng.pk})
+    assert not names & {r["name"] for r in at_lucheng if r["plan"].startswith("longling")}

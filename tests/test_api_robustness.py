@@ -18,7 +18,7 @@ from training.models import TrainingCarrier, TrainingFigure
 pytestmark = pytest.mark.django_db
 
 LISTS = ["org-units", "departments", "indicators", "plans", "targets", "data-values",
-         "progress", "rollup-runs", "training-figures", "training-carriers",
+         "progress", "rollup-runs", "training-figures", "training-carriers", "training-programmes",
          "certificate-figures", "competitions", "awards"]
 
 

@@ -16,6 +16,14 @@ from ..forms import TRAINING_GRID
 from ..models import Programme, TrainingCarrier, TrainingFigure
 
 
+class ProgrammeSerializer(serializers.ModelSerializer):
+    plan = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Programme
+        fields = ["id", "plan", "name", "description", "is_active"]
+
+
 class TrainingFigureSerializer(FigureSerializer):
     """A cell of the monthly training report. The key is (org_unit, department, period,
     programme, subsidised, industry, target_group, training_type); POSTing the same key again

@@ -3,15 +3,45 @@ carriers through `save_carrier` / `delete_carrier`, as the pages do."""
 
 from __future__ import annotations
 
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from targets.api.common import ScopedReadOnlyViewSet
 from targets.api.figures import FigureViewSet
 from targets.api.records import RecordViewSet
 
 from .. import selectors
 from ..filters import TrainingCarrierFilter, TrainingFigureFilter
 from ..forms import TRAINING_GRID
-from ..models import TrainingFigure
+from ..models import Programme, TrainingFigure
 from ..services import TrainingSlice, delete_carrier, save_carrier, save_training_month
-from .serializers import TrainingCarrierSerializer, TrainingFigureSerializer
+from .serializers import ProgrammeSerializer, TrainingCarrierSerializer, TrainingFigureSerializer
+
+
+class ProgrammeFilter(django_filters.FilterSet):
+    plan = django_filters.CharFilter(field_name="plan__code", label=_("Plan"))
+    # The programmes a unit's figures may name: those of plans issued at it or above it.
+    available_at = django_filters.NumberFilter(method="filter_available_at",
+                                               label=_("Available at org unit"))
+
+    class Meta:
+        model = Programme
+        fields = ["plan", "is_active"]
+
+    def filter_available_at(self, queryset, name, value: int):
+        return queryset.filter(pk__in=Programme.objects.available_at(int(value)).values("pk"))
+
+
+class ProgrammeViewSet(ScopedReadOnlyViewSet):
+    """Training programmes (康养云师傅 …): the ids a training figure's `programme` takes."""
+
+    serializer_class = ProgrammeSerializer
+    filterset_class = ProgrammeFilter
+    ordering_fields = ["name", "id"]
+    ordering = ["plan__code", "name", "id"]
+
+    def scoped_queryset(self, user):
+        return Programme.objects.for_user(user).select_related("plan")
 
 
 class TrainingFigureViewSet(FigureViewSet):
