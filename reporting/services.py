@@ -348,6 +348,11 @@ def approve(*, user, report: MonthlyReport, override_reason: str = "",
     with transaction.atomic():
         report = _locked(report)
         level = _require_reviewer(user, report)
+        if report.submitted_by_id == user.pk and not user.is_superuser:
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied(_("You submitted this report yourself: another reviewer must "
+                                     "approve it."))
         if report.status != ReportStatus.SUBMITTED:
             raise ValidationError(_("Only a submitted report can be approved (this one is "
                                     "%(status)s).") % {"status": report.get_status_display()})

@@ -106,3 +106,19 @@ def test_send_reminders_command(longling, capsys):
     assert Reminder.objects.filter(org_unit=longling, period=MAY).exists()
     call_command("send_reminders", "--month", "2024-05", "--today", "2024-06-04")
     assert "0 units reminded" in capsys.readouterr().out
+
+
+def test_nobody_approves_a_report_they_submitted(longling):
+    from django.core.exceptions import PermissionDenied
+
+    from reporting.services import approve, submit
+    from tests.factories import UserFactory
+
+    city_admin = UserFactory()
+    city_admin.memberships.create(org_unit=longling.parent, role="admin")
+    report = submit(user=city_admin, report=report_for(org_unit=longling, period=MAY))
+    with pytest.raises(PermissionDenied):
+        approve(user=city_admin, report=report)
+    other = UserFactory()
+    other.memberships.create(org_unit=longling.parent, role="reviewer")
+    assert approve(user=other, report=report).status == ReportStatus.APPROVED
