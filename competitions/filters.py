@@ -74,3 +74,12 @@ class AwardFilter(django_filters.FilterSet):
     def filter_text(self, queryset, name, value):
         return _search(queryset, value, ("recipient_name", "employer", "note", "competition__name",
                                          "org_unit__name", "department__name"))
+
+
+# The API's common names beside the list pages' (the pages' forms show only the above).
+class CompetitionApiFilter(CompetitionFilter):
+    subtree_of = SubtreeFilter("organiser_unit")
+
+
+class AwardApiFilter(AwardFilter):
+    subtree_of = SubtreeFilter()

@@ -108,6 +108,15 @@ class TargetFilter(django_filters.FilterSet):
         )
 
 
+class TargetApiFilter(TargetFilter):
+    """The target list page's filters plus the API's common names (the page's form shows only
+    TargetFilter's)."""
+
+    org_unit = django_filters.ModelChoiceFilter(queryset=visible_units, label=_("Org unit (only)"))
+    subtree_of = SubtreeFilter()
+    department = django_filters.ModelChoiceFilter(queryset=_departments, label=_("Department"))
+
+
 class ProgressFilter(django_filters.FilterSet):
     plan = django_filters.ModelChoiceFilter(queryset=_plans, field_name="target__plan",
                                             label=_("Plan"), to_field_name="code")

@@ -141,3 +141,6 @@ def test_lists_filter_and_keep_their_query_count(lucheng, wenzhou, contest,
         assert len(results(viewer.get(CU, {"page_size": 1000}))) == 31
     assert len(everything(viewer, AU, {"medal": "银牌"})) == 1
     assert len(everything(viewer, CU, {"year": 2021, "unit": lucheng.pk})) == 31
+    assert len(everything(viewer, CU, {"subtree_of": lucheng.pk})) == 31
+    assert len(everything(viewer, AU, {"subtree_of": lucheng.pk})) == 31
+    assert everything(viewer, AU, {"subtree_of": wenzhou.pk, "medal": "金牌"}) == []

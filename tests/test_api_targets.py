@@ -124,6 +124,15 @@ def test_targets_with_decomposition_coverage(wenzhou, lucheng):
     assert region["coverage_pct"] is None and region["difference"] is None
     share = annex_target("龙湾区")
     assert clerk.get(f"{API}targets/{share.pk}/").status_code == 404
+    # The API's common filter names.
+    below = everything(admin, API + "targets/", {"plan": "wenzhou-2021",
+                                                 "subtree_of": lucheng.pk})
+    assert below and {r["org_unit"]["id"] for r in below} == {lucheng.pk}
+    emergency = wenzhou_department("市应急管理局")
+    quotas = everything(admin, API + "targets/", {"department": emergency.pk})
+    assert quotas and {r["department"]["id"] for r in quotas} == {emergency.pk}
+    own = everything(admin, API + "targets/", {"org_unit": wenzhou.pk, "plan": "wenzhou-2021"})
+    assert own and {r["org_unit"]["id"] for r in own} == {wenzhou.pk}
 
 
 def test_target_list_query_count_is_bounded(django_assert_max_num_queries):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from targets.api.records import RecordViewSet
 
 from .. import selectors, services
-from ..filters import AwardFilter, CompetitionFilter
+from ..filters import AwardApiFilter, CompetitionApiFilter
 from .serializers import AwardSerializer, CompetitionSerializer
 
 
@@ -14,7 +14,7 @@ class CompetitionViewSet(RecordViewSet):
     """Competitions the caller may see, with the number of their awards the caller may see."""
 
     serializer_class = CompetitionSerializer
-    filterset_class = CompetitionFilter
+    filterset_class = CompetitionApiFilter
     ordering_fields = ["start_date", "name", "participants", "id"]
     ordering = ["-start_date", "name", "id"]
 
@@ -33,7 +33,7 @@ class AwardViewSet(RecordViewSet):
     (and system administrators), masked for everyone else; it is never searchable."""
 
     serializer_class = AwardSerializer
-    filterset_class = AwardFilter
+    filterset_class = AwardApiFilter
     ordering_fields = ["awarded_on", "recipient_name", "id"]
     ordering = ["-awarded_on", "recipient_name", "id"]
 

@@ -18,7 +18,7 @@ from ..filters import (
     PlanFilter,
     ProgressFilter,
     RollupRunFilter,
-    TargetFilter,
+    TargetApiFilter,
 )
 from ..models import (
     DataValue,
@@ -89,7 +89,7 @@ class TargetViewSet(ScopedReadOnlyViewSet):
     the caller's scope, in the same query as the targets)."""
 
     serializer_class = s.TargetSerializer
-    filterset_class = TargetFilter
+    filterset_class = TargetApiFilter
     ordering_fields = ["code", "value", "period_start", "id"]
     ordering = ["plan__code", "period_start", "indicator__code", "org_unit__level",
                 "org_unit__code", "id"]
