@@ -68,8 +68,14 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 def in_unit(scheme, unit_id: int) -> bool:
-    return OrgUnitClosure.objects.filter(ancestor_id=scheme.org_unit_id,
-                                         descendant_id=unit_id).exists()
+    """Is the unit at or below the scheme's unit? The subtree is read once per scheme object
+    (generation checks thousands of records against it)."""
+    subtree = getattr(scheme, "_subtree_ids", None)
+    if subtree is None or scheme.__dict__.get("_subtree_of") != scheme.org_unit_id:
+        subtree = set(OrgUnitClosure.objects.filter(ancestor_id=scheme.org_unit_id)
+                      .values_list("descendant_id", flat=True))
+        scheme._subtree_ids, scheme._subtree_of = subtree, scheme.org_unit_id
+    return unit_id in subtree
 
 
 def _rates(scheme) -> list[SchemeRate]:

@@ -133,6 +133,7 @@ def create_claim(*, user, scheme: Scheme, award=None, certificate=None, hire=Non
     basis = {"award": award, "certificate": certificate, "hire": hire, "project": project,
              "voucher": voucher}
     with transaction.atomic(), _stored_language():
+        _lock_scheme(scheme.pk)
         for record in basis.values():
             if record is not None and not type(record).objects.for_user(user, CHANGE).filter(
                     pk=record.pk).exists():
@@ -251,7 +252,12 @@ def generate_claims(*, scheme: Scheme | None = None, user=None,
     """Create the pending claims that active schemes' rules give for records not yet claimed.
     Run by a user, only records in their change scope and schemes they may read; run by the
     system (Celery, management command) with `user=None`, everything. Idempotent: a second run
-    creates nothing; a claim created concurrently by another run is skipped."""
+    creates nothing.
+
+    Each scheme is generated in one transaction holding its row lock (the lock approvals and
+    hand entries of that scheme take too), so two runs cannot both create a claim; its new
+    claims are written in bulk, audited with one `record_many` and marked for the roll-up with
+    one statement."""
     as_of = as_of or _today()
     report = GenerationReport()
     schemes = Scheme.objects.filter(is_active=True).select_related("org_unit", "plan")
@@ -264,28 +270,47 @@ def generate_claims(*, scheme: Scheme | None = None, user=None,
     with _stored_language():
         for current in schemes.prefetch_related("rates", "priority_occupations"):
             report.schemes += 1
-            for basis, period in _candidates(current, as_of=as_of, user=user):
-                try:
-                    computed = rules.compute(current, period=period, as_of=as_of, **basis)
-                except rules.NotEligible as exc:
-                    report.skipped[exc.reason] += 1
-                    continue
-                claim = _new_claim(current, computed, basis=basis, period=period, user=user,
-                                   manual=False)
-                try:
-                    with transaction.atomic():
-                        claim.full_clean(validate_constraints=False)
-                        claim.save()
-                        audit.record(actor=user, action="create", obj=claim,
-                                     after=audit.snapshot(claim), org_unit=claim.org_unit,
-                                     note="generate_claims")
-                        _mark(claim.org_unit_id, claim.submitted_on)
-                except IntegrityError:
-                    report.skipped[_duplicate_message()] += 1
-                    continue
-                report.created += 1
-                report.amount += claim.amount
+            with transaction.atomic():
+                _lock_scheme(current.pk)
+                claims = []
+                for basis, period in _candidates(current, as_of=as_of, user=user):
+                    try:
+                        computed = rules.compute(current, period=period, as_of=as_of, **basis)
+                    except rules.NotEligible as exc:
+                        report.skipped[exc.reason] += 1
+                        continue
+                    claims.append(_new_claim(current, computed, basis=basis, period=period,
+                                             user=user, manual=False))
+                _insert_claims(claims, user=user)
+            report.created += len(claims)
+            report.amount += sum((c.amount for c in claims), Decimal(0))
     return report
+
+
+def _lock_scheme(scheme_id: int) -> Scheme:
+    """SELECT … FOR UPDATE on the scheme row: approvals, hand entries and generation of one
+    scheme run one at a time (a no-op on SQLite, which writes one transaction at a time)."""
+    return Scheme.objects.select_for_update().get(pk=scheme_id)
+
+
+_CLAIM_RELATIONS = ["scheme", "award", "certificate", "hire", "project", "voucher", "org_unit",
+                    "created_by", "approved_by", "paid_by", "rejected_by"]
+
+
+def _insert_claims(claims: list[Claim], *, user) -> None:
+    """Validate (field formats and the model's rules; the related rows come from the database),
+    insert in bulk, audit in one statement, mark the roll-up in one statement."""
+    if not claims:
+        return
+    for claim in claims:
+        claim.clean_fields(exclude=_CLAIM_RELATIONS)
+        claim.clean()
+    Claim.objects.bulk_create(claims, batch_size=1000)
+    audit.record_many(actor=user, action="create", model=Claim, rows=[
+        {"object_id": c.pk, "org_unit_id": c.org_unit_id, "period": c.period,
+         "before": None, "after": audit.snapshot(c), "object_repr": str(c),
+         "note": "generate_claims"} for c in claims])
+    mark_for_rollup(pairs={(c.org_unit_id, c.submitted_on) for c in claims})
 
 
 # --- decisions -------------------------------------------------------------------------------
@@ -295,7 +320,7 @@ def _locked_claim(user, claim_id: int) -> tuple[Scheme, Claim]:
     scheme_id = Claim.objects.filter(pk=claim_id).values_list("scheme_id", flat=True).first()
     if scheme_id is None:
         raise ValidationError(_("This claim no longer exists."))
-    scheme = Scheme.objects.select_for_update().get(pk=scheme_id)
+    scheme = _lock_scheme(scheme_id)
     claim = Claim.objects.select_for_update().get(pk=claim_id)
     if not Claim.objects.for_user(user, DECIDE).filter(pk=claim.pk).exists():
         raise PermissionDenied(_("Only reviewers and administrators of the beneficiary's unit "
