@@ -239,6 +239,10 @@ class DomainDemo:
 
         counts = {}
         with transaction.atomic():
+            from subsidies.models import Claim
+
+            # Claims computed from earlier demo awards go with them (a claim protects its basis).
+            Claim.objects.filter(award__is_demo=True).delete()
             for model in (TrainingFigure, CertificateFigure, TrainingCarrier, Award, Competition):
                 model.objects.filter(is_demo=True).delete()
             counts["training"] = len(TrainingFigure.objects.bulk_create([
@@ -257,7 +261,58 @@ class DomainDemo:
                 [Competition(is_demo=True, **c) for c in self.competitions], batch_size=2000))
             counts["awards"] = len(Award.objects.bulk_create(
                 [Award(is_demo=True, **a) for a in self.awards], batch_size=2000))
+            counts["awards"] += self.subsidy_showcase()
         return counts
+
+    def subsidy_showcase(self) -> int:
+        """A few medals and titles of the kinds the seed schemes pay (Longling's provincial
+        competition medals with a coaching team, Ningxia's 自治区技术能手), so the demo's
+        subsidy pages have claims to show. The calibrated figures above are county-level
+        titles, which no seed scheme pays."""
+        from competitions.models import Award, Competition
+
+        from .models import OrgUnit
+
+        def unit(path: str):
+            node = None
+            for name in path.split("/"):
+                node = OrgUnit.objects.filter(parent=node, name=name).first()
+                if node is None:
+                    return None
+            return node
+
+        yunnan, longling = unit("全国/云南省"), unit("全国/云南省/保山市/龙陵县")
+        ningxia = unit("全国/宁夏回族自治区")
+        created = []
+        if yunnan and longling and self.base.as_of >= dt.date(2024, 9, 1):
+            day = dt.date(2024, 8, 20)
+            contest = Competition.objects.create(
+                is_demo=True, name="演示云南省第二届职业技能大赛", level="全省综合性",
+                organiser_unit=yunnan, start_date=day - dt.timedelta(days=2), end_date=day,
+                participants=860, occupations="电工、焊工、中式烹调师")
+            for i, (medal, kind) in enumerate([("金牌", "individual"), ("金牌", "coach_team"),
+                                               ("银牌", "individual"), ("铜牌", "individual")]):
+                created.append(self._showcase_award(
+                    longling, i, competition=contest, medal=medal, recipient_kind=kind,
+                    honour_title="", honour_level="", awarded_on=day))
+        if ningxia and self.base.as_of >= dt.date(2023, 12, 1):
+            for i in range(5):
+                created.append(self._showcase_award(
+                    ningxia, i, competition=None, medal="无", recipient_kind="individual",
+                    honour_title="技术能手", honour_level="省级", awarded_on=dt.date(2023, 11, 28)))
+        for award in created:
+            award.full_clean()
+        return len(Award.objects.bulk_create(created))
+
+    def _showcase_award(self, unit, i: int, **fields):
+        from competitions.models import Award
+
+        team = fields["recipient_kind"] != "individual"
+        first17 = f"{unit.code}19{85 + i:02d}0{1 + i}1{i}{100 + i:03d}"
+        return Award(
+            is_demo=True, org_unit=unit, employer="演示企业",
+            recipient_name=f"演示{'教练团队' if team else '选手'}{unit.short_name or unit.name}{i + 1}",
+            recipient_id_number="" if team else first17 + id_number_check_char(first17), **fields)
 
 
 def generate_domain_demo(*, as_of: dt.date) -> dict:
