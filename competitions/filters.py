@@ -2,10 +2,9 @@
 Text search never looks at ID numbers (a search box would let anyone confirm a number)."""
 
 import django_filters
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from skills_portal.filters import SubtreeFilter
+from skills_portal.filters import SubtreeFilter, search_any
 
 from .choices import CompetitionLevel, HonourLevel, HonourTitle, Medal, RecipientKind
 from .models import Award, Competition
@@ -21,16 +20,6 @@ def _competitions(request):
     return Competition.objects.linkable_for(_user(request)).select_related("organiser_unit")
 
 
-def _search(queryset, value, fields):
-    value = (value or "").strip()
-    if not value:
-        return queryset
-    q = Q()
-    for name in fields:
-        q |= Q(**{f"{name}__icontains": value})
-    return queryset.filter(q)
-
-
 class CompetitionFilter(django_filters.FilterSet):
     level = django_filters.ChoiceFilter(choices=CompetitionLevel.choices,
                                         label=_("Competition level"))
@@ -44,7 +33,7 @@ class CompetitionFilter(django_filters.FilterSet):
         fields = ["level", "year", "unit"]
 
     def filter_text(self, queryset, name, value):
-        return _search(queryset, value, ("name", "occupations", "note", "organiser_unit__name",
+        return search_any(queryset, value, ("name", "occupations", "note", "organiser_unit__name",
                                          "organiser_department__name"))
 
 
@@ -72,7 +61,7 @@ class AwardFilter(django_filters.FilterSet):
                   "recipient_kind", "year", "unit"]
 
     def filter_text(self, queryset, name, value):
-        return _search(queryset, value, ("recipient_name", "employer", "note", "competition__name",
+        return search_any(queryset, value, ("recipient_name", "employer", "note", "competition__name",
                                          "org_unit__name", "department__name"))
 
 

@@ -1,9 +1,21 @@
 """Filters shared by every app's FilterSets (list pages, API and exports)."""
 
 import django_filters
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from targets.models import OrgUnit, OrgUnitClosure
+
+
+def search_any(queryset, value, fields):
+    """Rows where any of `fields` contains `value` (a list page's free-text search box)."""
+    value = (value or "").strip()
+    if not value:
+        return queryset
+    q = Q()
+    for name in fields:
+        q |= Q(**{f"{name}__icontains": value})
+    return queryset.filter(q)
 
 
 def visible_units(request):

@@ -2,11 +2,10 @@
 at ID numbers (a search box would let anyone confirm a number)."""
 
 import django_filters
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from certification.choices import SkillLevel
-from skills_portal.filters import SubtreeFilter
+from skills_portal.filters import SubtreeFilter, search_any
 
 from .choices import ClaimStatus, RuleKind, VoucherStatus
 from .models import Claim, Hire, PersonCertificate, Scheme, StartupProject, Voucher
@@ -18,16 +17,6 @@ def _schemes(request):
     return Scheme.objects.for_user(request.user if request else None).select_related("plan")
 
 
-def _search(queryset, value, fields):
-    value = (value or "").strip()
-    if not value:
-        return queryset
-    q = Q()
-    for name in fields:
-        q |= Q(**{f"{name}__icontains": value})
-    return queryset.filter(q)
-
-
 class SchemeFilter(django_filters.FilterSet):
     rule_kind = django_filters.ChoiceFilter(choices=RuleKind.choices, label=_("Rule"))
     q = django_filters.CharFilter(method="filter_text", label=_("Search"))
@@ -37,7 +26,7 @@ class SchemeFilter(django_filters.FilterSet):
         fields = ["plan", "rule_kind", "is_active"]
 
     def filter_text(self, queryset, name, value):
-        return _search(queryset, value, ("name", "code", "quote", "plan__short_name"))
+        return search_any(queryset, value, ("name", "code", "quote", "plan__short_name"))
 
 
 class ClaimFilter(django_filters.FilterSet):
@@ -55,7 +44,7 @@ class ClaimFilter(django_filters.FilterSet):
         fields = ["scheme", "rule_kind", "status", "year", "unit"]
 
     def filter_text(self, queryset, name, value):
-        return _search(queryset, value, ("payee_name", "enterprise_name", "enterprise_code",
+        return search_any(queryset, value, ("payee_name", "enterprise_name", "enterprise_code",
                                          "scheme__name", "explanation", "payment_reference"))
 
 
@@ -72,7 +61,7 @@ class VoucherFilter(django_filters.FilterSet):
         fields = ["scheme", "status", "year", "unit"]
 
     def filter_text(self, queryset, name, value):
-        return _search(queryset, value, ("number", "person_name", "institution", "occupation"))
+        return search_any(queryset, value, ("number", "person_name", "institution", "occupation"))
 
 
 class PersonCertificateFilter(django_filters.FilterSet):
@@ -87,7 +76,7 @@ class PersonCertificateFilter(django_filters.FilterSet):
         fields = ["level", "year", "unit"]
 
     def filter_text(self, queryset, name, value):
-        return _search(queryset, value, ("person_name", "occupation", "certificate_number",
+        return search_any(queryset, value, ("person_name", "occupation", "certificate_number",
                                          "employer"))
 
 
@@ -102,7 +91,7 @@ class HireFilter(django_filters.FilterSet):
         fields = ["year", "unit"]
 
     def filter_text(self, queryset, name, value):
-        return _search(queryset, value, ("enterprise_name", "enterprise_code",
+        return search_any(queryset, value, ("enterprise_name", "enterprise_code",
                                          "certificate__person_name"))
 
 
@@ -115,4 +104,4 @@ class StartupProjectFilter(django_filters.FilterSet):
         fields = ["unit"]
 
     def filter_text(self, queryset, name, value):
-        return _search(queryset, value, ("name", "founder_name", "enterprise_name"))
+        return search_any(queryset, value, ("name", "founder_name", "enterprise_name"))
