@@ -20,10 +20,11 @@ from openpyxl.utils import get_column_letter
 
 from skills_portal.grid import GridSpec
 
+from .figures import NOTE_PREFIXES, TOTAL_WORDS, Issue
 from .reader import CellError, Sheet, header_key, parse_count, text
 
 META_ROWS = 12  # the unit, month and slice are written in the first rows
-TOTAL_KEYS = {header_key(w) for w in ("合计", "总计", "小计", "合 计")}
+TOTAL_KEYS = {header_key(w) for w in TOTAL_WORDS}
 LABEL_SPLIT = re.compile(r"[:：]")
 SYNTHETIC = "（表格式）"
 BLANKS = ("", "-", "—", "/")  # suffix of the long sheet built from grid sheets
@@ -118,30 +119,27 @@ def _read_tables(sheet: Sheet, start: int, grid: GridSpec, block_keys: dict[str,
     header: dict[int, str] | None = None  # position → column category, or "" for 合计
     # (block, row category or None, column category or None, stated total, place)
     totals: list[tuple] = []
-    index = start
-    while index < len(sheet.rows):
-        row = sheet.rows[index]
-        number = index + 1
-        index += 1
+    for number, row in enumerate(sheet.rows[start:], start=start + 1):  # as Excel numbers rows
         filled = [(p, c) for p, c in enumerate(row) if c not in ("", None)]
         if not filled:
             header = None  # a blank row ends a table
             continue
         first_position, first = filled[0]
-        first_key = header_key(LABEL_SPLIT.split(text(first))[0])
+        # A cell naming a measured field: "培训人次", "培训人次：" or "培训人次（人次）".
+        named = block_keys.get(header_key(first)) or \
+            block_keys.get(header_key(LABEL_SPLIT.split(text(first))[0]))
         categories = {p: cols_keys[header_key(c)] for p, c in filled if header_key(c) in cols_keys}
         if len(categories) >= 2:  # a table header: its corner cell may name the block
-            corner = block_keys.get(header_key(first)) or block_keys.get(first_key)
-            if corner:
-                block = corner
+            if named:
+                block = named
             header = dict(categories)
             header.update({p: "" for p, c in filled if header_key(c) in TOTAL_KEYS})
             if block is None:
                 out.problems.append((_Place(sheet.name, number, ""),
                                      "表头上方没有写明是哪一项数据（如“培训人次”）"))
             continue
-        if len(filled) == 1 and (block_keys.get(header_key(first)) or block_keys.get(first_key)):
-            block, header = block_keys.get(header_key(first)) or block_keys[first_key], None
+        if len(filled) == 1 and named:
+            block, header = named, None
             continue
         if header is None or block is None:
             continue  # title rows, notes and anything outside a table
@@ -156,7 +154,7 @@ def _read_tables(sheet: Sheet, start: int, grid: GridSpec, block_keys: dict[str,
                                    + (f" / {col_labels[category]}" if category else ""))
                     totals.append((block, None, category or None, row[position], place))
             continue
-        if text(first).startswith(("注", "说明", "备注", "填表说明")):
+        if text(first).startswith(NOTE_PREFIXES):
             header = None
             continue
         category = rows_keys.get(label)
@@ -262,8 +260,6 @@ ROW_REFERENCE = re.compile(r"第 (\d+) 行")
 
 def map_back(grid_sheets: GridSheets, analysis) -> None:
     """Point every error and warning of the long analysis at the grid cell it came from."""
-    from .figures import Issue
-
     synthetic = grid_sheets.sheet.name
 
     def where(issue):
