@@ -14,7 +14,6 @@ def record_figure_import(*, layout, analysis, user, now) -> int:
     model = layout.model
     dims = [c.field for c in layout.dimension_columns()]
     fields = [model._meta.get_field(f).attname for f in ("org_unit", "department", "period", *dims)]
-    key_of = {number: key for key, number in analysis.row_of.items()}
     labels = analysis.labels
 
     heads: dict[tuple, str] = {}  # (unit, month) → "unit label 2024-05"
@@ -53,11 +52,11 @@ def record_figure_import(*, layout, analysis, user, now) -> int:
             key = (v["org_unit"], v["department"], v["period"], *(v[d] for d in dims))
             yield row(key, v.get("id") or created_ids.get(key, ""), None, {f: v[f] for f in values})
         for pk, before, after in analysis.update:
-            key = key_of[after["_row"]]
+            key = after["_key"]
             r = row(key, pk, {f: before.get(f) for f in values}, {f: after[f] for f in values})
             if r is not None:
                 yield r
         for pk, before in analysis.delete:
-            yield row(key_of[before["_row"]], pk, {f: before.get(f) for f in values}, None)
+            yield row(before["_key"], pk, {f: before.get(f) for f in values}, None)
 
     return record_many(actor=user, action="import", model=model, rows=rows())

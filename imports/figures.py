@@ -90,7 +90,6 @@ class FigureLayout:
     zero_is_empty: bool = True  # a row of zeros clears the figure (a stock's 0 is a value)
     fixed: tuple[tuple[str, object], ...] = ()  # other columns written on new rows
     grid: GridSpec | None = None  # the entry grid: files may also come in its layout
-    aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()  # other names of the grid's fields
 
     @classmethod
     def from_grid(cls, *, kind: str, title: str, grid: GridSpec, extra: tuple[Column, ...] = (),
@@ -109,7 +108,7 @@ class FigureLayout:
                              for a in (rows, cols)) + extra,
             values=tuple(Column(b.label, b.field, "count", aliases=aliases.get(b.field, ()),
                                 required=False) for b in grid.blocks),
-            ordering=grid.ordering, check=check, grid=grid, aliases=tuple(aliases.items()),
+            ordering=grid.ordering, check=check, grid=grid,
         )
 
     def dimension_columns(self) -> tuple[Column, ...]:
@@ -152,7 +151,6 @@ class Analysis:
     update: list[tuple[int, dict, dict]] = field(default_factory=list)  # (pk, before, after)
     delete: list[tuple[int, dict]] = field(default_factory=list)  # all-zero rows that existed
     unchanged: int = 0
-    row_of: dict[tuple, int] = field(default_factory=dict)  # natural key → sheet row
     pairs: set[tuple[int, dt.date]] = field(default_factory=set)  # (unit, month) touched
     labels: dict[int, str] = field(default_factory=dict)  # unit id → name
     letters: dict[str, str] = field(default_factory=dict)  # field → "G（培训人次）"
@@ -546,7 +544,7 @@ def analyse(layout: FigureLayout, sheets: list[Sheet], *, user, basis: str = Val
     if layout.grid is not None:
         from .grid_layout import map_back, to_long
 
-        grid_sheets = to_long(layout, layout.grid, sheets, dict(layout.aliases))
+        grid_sheets = to_long(layout, sheets)
         if grid_sheets is not None:
             analysis = _analyse_long(layout, [grid_sheets.sheet], user=user, basis=basis,
                                      progress=progress)
@@ -591,7 +589,6 @@ def _analyse_long(layout: FigureLayout, sheets: list[Sheet], *, user, basis: str
     touched = set()  # (unit, department, month) cells this file changes
     for key, (number, record, _ytd) in parsed.items():
         after = tuple(record[f] for f in values)
-        analysis.row_of[key] = number
         found = existing.get(key)
         empty = layout.zero_is_empty and not any(after)
         if found is None:
@@ -605,10 +602,11 @@ def _analyse_long(layout: FigureLayout, sheets: list[Sheet], *, user, basis: str
             continue
         elif empty:
             analysis.delete.append((found[0], {**dict(zip(values, found[1], strict=True)),
-                                               "_row": number}))
+                                               "_row": number, "_key": key}))
         else:
             analysis.update.append((found[0], dict(zip(values, found[1], strict=True)),
-                                    {**dict(zip(values, after, strict=True)), "_row": number}))
+                                    {**dict(zip(values, after, strict=True)), "_row": number,
+                                     "_key": key}))
         analysis.pairs.add((key[0], key[2]))
         touched.add(key[:3])
     from reporting.services import entry_problems  # approved or closed months are locked

@@ -26,8 +26,8 @@ from .reader import CellError, Sheet, header_key, parse_count, text
 META_ROWS = 12  # the unit, month and slice are written in the first rows
 TOTAL_KEYS = {header_key(w) for w in TOTAL_WORDS}
 LABEL_SPLIT = re.compile(r"[:：]")
-SYNTHETIC = "（表格式）"
-BLANKS = ("", "-", "—", "/")  # suffix of the long sheet built from grid sheets
+SYNTHETIC = "（表格式）"  # suffix of the long sheet built from grid sheets
+BLANKS = ("", "-", "—", "/")  # what a clerk writes in a grid cell that has nothing
 
 
 @dataclass
@@ -87,23 +87,27 @@ def _meta(sheet: Sheet, columns) -> tuple[dict[str, tuple[object, _Place]], int]
     return found, last + 1
 
 
-def looks_like_grid(sheet: Sheet, grid: GridSpec, columns) -> bool:
-    """A sheet is in the grid layout when its first rows say which unit and month it is for
-    and a table header lists the grid's column categories."""
-    meta, _ = _meta(sheet, columns)
+def _grid_meta(sheet: Sheet, grid: GridSpec, columns):
+    """(meta, first row after it) when the sheet is in the grid layout — its first rows say
+    which unit and month it is for and a table header lists the grid's column categories —
+    else None."""
+    meta, start = _meta(sheet, columns)
     if "org_unit" not in meta or "period" not in meta:
-        return False
+        return None
     cols = _labels(grid.cols)
-    return any(sum(1 for cell in row if header_key(cell) in cols) >= 2 for row in sheet.rows[:80])
+    if any(sum(1 for cell in row if header_key(cell) in cols) >= 2 for row in sheet.rows[:80]):
+        return meta, start
+    return None
 
 
-def _blocks(grid: GridSpec, aliases: dict[str, tuple[str, ...]]) -> dict[str, str]:
+def _blocks(layout) -> dict[str, str]:
+    """{header key: value field} for the names a table of each measured field may carry."""
     keys = {}
-    for block in grid.blocks:
-        for name in (block.label, block.field, *aliases.get(block.field, ())):
-            keys[header_key(name)] = block.field
+    for column in layout.value_columns():
+        for name in (column.header, column.field, *column.aliases):
+            keys[header_key(name)] = column.field
             # "其中：新入训人数" is also written without its prefix.
-            keys[header_key(LABEL_SPLIT.split(name)[-1])] = block.field
+            keys[header_key(LABEL_SPLIT.split(name)[-1])] = column.field
     return keys
 
 
@@ -203,23 +207,23 @@ def _check_totals(cells, totals, out: GridSheets) -> None:
                 out.problems.append((place, f"合计 {stated:,} 与各项之和 {total:,} 不符"))
 
 
-def to_long(layout, grid: GridSpec, sheets: list[Sheet], aliases: dict | None = None
-            ) -> GridSheets | None:
+def to_long(layout, sheets: list[Sheet]) -> GridSheets | None:
     """The long sheet for every visible grid sheet, or None when no sheet is a grid."""
+    grid = layout.grid
     meta_columns = [c for c in layout.columns()
                     if c.field not in {b.field for b in grid.blocks}
                     and c.field not in (grid.rows.field, grid.cols.field)]
-    grids = [s for s in sheets if not s.hidden and looks_like_grid(s, grid, meta_columns)]
+    grids = [(s, found) for s in sheets
+             if not s.hidden and (found := _grid_meta(s, grid, meta_columns))]
     if not grids:
         return None
-    block_keys = _blocks(grid, aliases or {})
+    block_keys = _blocks(layout)
     header = [c.header for c in meta_columns] + [grid.rows.label, grid.cols.label] + \
         [b.label for b in grid.blocks]
     rows: list[list] = [header]
-    name = "、".join(s.name for s in grids) + SYNTHETIC
+    name = "、".join(s.name for s, _found in grids) + SYNTHETIC
     out = GridSheets(sheet=Sheet(name=name, rows=rows, hidden=False))
-    for sheet in grids:
-        meta, start = _meta(sheet, meta_columns)
+    for sheet, (meta, start) in grids:
         cells = _read_tables(sheet, start, grid, block_keys, out)
         if not cells:
             out.problems.append((_Place(sheet.name, start + 1, ""), "没有找到任何数据表"))
@@ -249,7 +253,7 @@ def to_long(layout, grid: GridSpec, sheets: list[Sheet], aliases: dict | None = 
             rows.append(line)
     # The download writes 合计 as formulas: one without a saved result is simply not checked
     # (the file was not opened in Excel or WPS since); any other formula must have its result.
-    unsaved = tuple(f"{s.name}!{ref}" for s in grids for ref in s.formulas_without_value
+    unsaved = tuple(f"{s.name}!{ref}" for s, _found in grids for ref in s.formulas_without_value
                     if (s.name, ref) not in out.total_cells)
     out.sheet = Sheet(name=name, rows=rows, hidden=False, formulas_without_value=unsaved)
     return out
@@ -281,6 +285,9 @@ def map_back(grid_sheets: GridSheets, analysis) -> None:
                                  for p, m in grid_sheets.problems]
                                 + [where(e) for e in analysis.errors])
     analysis.warnings[:] = unique([where(w) for w in analysis.warnings])
-    for values in analysis.create:
+    # The preview names the grid row of each change (the audit keys changes by "_key").
+    changed = [*analysis.create, *(after for _pk, _before, after in analysis.update),
+               *(before for _pk, before in analysis.delete)]
+    for values in changed:
         place = grid_sheets.rows.get(values["_row"])
         values["_row"] = place.row if place else values["_row"]

@@ -121,8 +121,9 @@ def grid_workbook(layout: FigureLayout, *, fixed: dict, values: dict[tuple[str, 
     unit, department = fixed["org_unit"], fixed.get("department")
     sheet.append([f"{layout.title}（{unit.name} {fixed['period']:%Y年%m月}）"])
     sheet["A1"].font = Font(bold=True, size=14)
-    meta = [f"单位：{unit.name}", f"月份：{fixed['period']:%Y-%m}",
-            f"部门：{department.name if department else ''}", "口径：本月"]
+    # Written with the importer's own column names, so the upload reads them back.
+    meta = [f"{UNIT.header}：{unit.name}", f"{MONTH.header}：{fixed['period']:%Y-%m}",
+            f"{DEPARTMENT.header}：{department.name if department else ''}", f"{BASIS.header}：本月"]
     for column in layout.dimension_columns():
         if column.field in (grid.rows.field, grid.cols.field) or column.field not in fixed:
             continue
@@ -159,7 +160,7 @@ def grid_workbook(layout: FigureLayout, *, fixed: dict, values: dict[tuple[str, 
         sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
     sheet.append([])
     sheet.append(["注：空白格视为 0；“—”格不适用；合计行和合计列可以不填，填了须与各格之和相等。"
-                  "上传时选择“培训月报/取证月报”，系统自动识别这种表格式。"])
+                  f"上传时选择“{layout.title}”，系统自动识别这种表格式。"])
     sheet.column_dimensions["A"].width = 18
     for index in range(2, len(grid.cols.choices) + 3):
         sheet.column_dimensions[get_column_letter(index)].width = 14

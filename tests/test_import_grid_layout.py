@@ -82,6 +82,8 @@ def test_a_blank_cell_clears_the_figure_as_on_the_entry_page(clerk, longling):
     batch = upload(clerk, corpus.xlsx(training_grid(blocks=fewer)))
     assert batch.error_count == 0, batch.errors
     assert (batch.created, batch.updated) == (0, 2)  # two cells cleared
+    # The preview names rows of the grid sheet (12 rows), not of the long rows built from it.
+    assert {c["row"] for c in batch.changes} <= set(range(1, 13)), batch.changes
     services.confirm(batch, user=clerk)
     assert TrainingFigure.objects.filter(org_unit=longling, period=MAY).count() == 1
 
