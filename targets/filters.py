@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from skills_portal.entry import parse_month
-from skills_portal.filters import SubtreeFilter, visible_units
+from skills_portal.filters import SubtreeFilter, search_any, visible_units
 
 from .choices import IndicatorKind, IndicatorSource, IndicatorUnit, OrgLevel, Sector, WindowKind
 from .models import (
@@ -96,16 +96,8 @@ class TargetFilter(django_filters.FilterSet):
         return queryset.filter(has_children) if value else queryset.exclude(has_children)
 
     def filter_text(self, queryset, name, value):
-        from django.db.models import Q
-
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(code__icontains=value) | Q(indicator__name__icontains=value)
-            | Q(org_unit__name__icontains=value) | Q(department__name__icontains=value)
-            | Q(quote__icontains=value)
-        )
+        return search_any(queryset, value, ("code", "indicator__name", "org_unit__name",
+                                            "department__name", "quote"))
 
 
 class TargetApiFilter(TargetFilter):

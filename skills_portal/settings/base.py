@@ -128,10 +128,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "audit.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "audit.security.client_ip"
 LOGIN_THROTTLE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SAMESITE = "Lax"
-CSRF_COOKIE_SAMESITE = "Lax"
-LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE = "Lax"  # Django leaves it unset; session and CSRF cookies are Lax
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
