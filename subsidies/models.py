@@ -613,6 +613,10 @@ def _exactly_one_basis() -> Q:
 
 
 LIVE = ~Q(status=ClaimStatus.REJECTED)
+DUPLICATE_CLAIM = _("A claim has already been made on this record under this scheme: nothing "
+                    "is paid twice.")
+# What `full_clean` (so `scoped_save`) says when a live claim on the same basis exists.
+ONCE = {"violation_error_code": "duplicate", "violation_error_message": DUPLICATE_CLAIM}
 
 
 class ClaimQuerySet(models.QuerySet):
@@ -687,22 +691,22 @@ class Claim(TimeStampedModel):
             # that a claim rejected for a fixable reason can be entered again.
             models.UniqueConstraint(fields=["scheme", "award"],
                                     condition=Q(award__isnull=False) & LIVE,
-                                    name="claim_once_per_award"),
+                                    name="claim_once_per_award", **ONCE),
             models.UniqueConstraint(fields=["scheme", "certificate"],
                                     condition=Q(certificate__isnull=False, period__isnull=True)
-                                    & LIVE, name="claim_once_per_certificate"),
+                                    & LIVE, name="claim_once_per_certificate", **ONCE),
             models.UniqueConstraint(fields=["scheme", "certificate", "period"],
                                     condition=Q(certificate__isnull=False, period__isnull=False)
-                                    & LIVE, name="claim_once_per_certificate_month"),
+                                    & LIVE, name="claim_once_per_certificate_month", **ONCE),
             models.UniqueConstraint(fields=["scheme", "hire"],
                                     condition=Q(hire__isnull=False) & LIVE,
-                                    name="claim_once_per_hire"),
+                                    name="claim_once_per_hire", **ONCE),
             models.UniqueConstraint(fields=["scheme", "project"],
                                     condition=Q(project__isnull=False) & LIVE,
-                                    name="claim_once_per_project"),
+                                    name="claim_once_per_project", **ONCE),
             models.UniqueConstraint(fields=["scheme", "voucher"],
                                     condition=Q(voucher__isnull=False) & LIVE,
-                                    name="claim_once_per_voucher"),
+                                    name="claim_once_per_voucher", **ONCE),
             models.CheckConstraint(condition=Q(amount__gte=0), name="claim_amount_positive"),
             models.CheckConstraint(
                 condition=~Q(status=ClaimStatus.REJECTED) | ~Q(rejection_reason=""),

@@ -47,6 +47,7 @@ from .choices import (
 )
 from .models import (
     DECIDE,
+    DUPLICATE_CLAIM,
     Claim,
     Hire,
     PersonCertificate,
@@ -121,8 +122,8 @@ def _new_claim(scheme, computed: rules.Computed, *, basis: dict, period, user, m
 
 
 def _duplicate_message() -> str:
-    return _("A claim has already been made on this record under this scheme: nothing is "
-             "paid twice.")
+    """A concurrent claim on the same basis won the race past `full_clean`'s check."""
+    return str(DUPLICATE_CLAIM)
 
 
 def create_claim(*, user, scheme: Scheme, award=None, certificate=None, hire=None,
@@ -146,28 +147,13 @@ def create_claim(*, user, scheme: Scheme, award=None, certificate=None, hire=Non
             raise ValidationError(exc.reason, code="not_eligible") from exc
         claim = _new_claim(scheme, computed, basis=basis, period=period, user=user, manual=True,
                            note=note)
-        if _already_claimed(claim):
-            raise ValidationError(_duplicate_message(), code="duplicate")
-        try:
+        try:  # full_clean refuses a second live claim on the same basis (Claim's constraints)
             with transaction.atomic():
                 scoped_save(user=user, obj=claim)
                 _mark(claim.org_unit_id, claim.submitted_on)
         except IntegrityError as exc:  # a concurrent claim on the same basis won
             raise ValidationError(_duplicate_message(), code="duplicate") from exc
     return claim
-
-
-def _already_claimed(claim: Claim) -> bool:
-    """A live (not rejected) claim on the same basis exists."""
-    lookup = {"scheme_id": claim.scheme_id}
-    for name in ("award", "certificate", "hire", "project", "voucher"):
-        value = getattr(claim, f"{name}_id")
-        if value:
-            lookup[f"{name}_id"] = value
-    if claim.certificate_id:
-        lookup["period"] = claim.period
-    return Claim.objects.filter(**lookup).exclude(pk=claim.pk).exclude(
-        status=ClaimStatus.REJECTED).exists()
 
 
 @dataclass
