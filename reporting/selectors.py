@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, FilteredRelation, Q
 
-from skills_portal.access import Scope
+from skills_portal.access import Scope, unit_filter
 from targets.choices import OrgLevel
 from targets.models import OrgUnit, OrgUnitClosure
 
@@ -46,16 +46,14 @@ def visible_units(user):
     scope = Scope.of(user)
     if scope.is_global:
         return OrgUnit.objects.all()
-    return OrgUnit.objects.subtree_of([u.pk for u in root_units(user)])
+    return OrgUnit.objects.filter(unit_filter("pk", scope.unit_subtree()))
 
 
-def reports(user, *, period: dt.date | None = None, status: str | None = None):
+def reports(user, *, period: dt.date | None = None):
     qs = MonthlyReport.objects.for_user(user).select_related("org_unit", "department",
                                                              "submitted_by", "approved_by")
     if period:
         qs = qs.filter(period=period)
-    if status:
-        qs = qs.filter(status=status)
     return qs
 
 
@@ -124,10 +122,6 @@ class Completeness:
     @property
     def on_time_rate(self):
         return self._rate(self.on_time)
-
-    @property
-    def approved_rate(self):
-        return self._rate(self.approved)
 
     @property
     def missing(self) -> int:
