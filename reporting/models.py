@@ -126,10 +126,6 @@ class MonthlyReport(models.Model):
         who = self.org_unit.name + (f"·{self.department.name}" if self.department_id else "")
         return f"{who} {self.period:%Y-%m}"
 
-    @property
-    def label(self) -> str:
-        return str(self)
-
     def clean(self):
         errors = {}
         if self.period and self.period.day != 1:
