@@ -154,18 +154,20 @@ def run_apply(batch_id: int) -> ImportBatch:
     else:
         batch.status, batch.applied_at = ImportStatus.APPLIED, timezone.now()
         batch.message = "已导入"
-        _audit_applied(batch)
+        _audit_applied(batch, analysis)
         batch.content = None  # the figures are in the database; the record keeps the checksum
     batch.save()
     return batch
 
 
-def _audit_applied(batch: ImportBatch) -> None:
+def _audit_applied(batch: ImportBatch, analysis) -> None:
     from audit.services import record
 
     user = batch.uploaded_by
-    unit = user.memberships.values_list("org_unit_id", flat=True).order_by("pk").first()
-    record(actor=user, action="import", obj=batch, batch=batch, org_unit=unit,
+    # The summary belongs to the unit the import wrote for, when there is only one.
+    units = {unit for unit, _month in getattr(analysis, "pairs", ())}
+    record(actor=user, action="import", obj=batch, batch=batch,
+           org_unit=units.pop() if len(units) == 1 else None,
            note=f"{batch.file_name}：新增 {batch.created}，修改 {batch.updated}，"
                 f"未变 {batch.unchanged}（共 {batch.rows} 行）")
 
