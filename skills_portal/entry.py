@@ -4,13 +4,13 @@ the shared GET/POST cycle (save all or nothing, keep what was typed on failure).
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from .access import unit_level_writable, writable_departments, writable_units
@@ -74,7 +74,7 @@ def _grid_download(spec: GridSpec, fixed: dict) -> HttpResponse:
     data = grid_workbook(layout, fixed=fixed, values=current_values(spec, fixed))
     response = HttpResponse(data, content_type=CONTENT_TYPES["xlsx"])
     name = f"{layout.title}-{fixed['org_unit'].name}-{fixed['period']:%Y-%m}.xlsx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    response["Content-Disposition"] = content_disposition_header(True, name)
     return response
 
 
