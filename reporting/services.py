@@ -336,6 +336,55 @@ def unapproved_children(report: MonthlyReport) -> list:
     return list(children.exclude(pk__in=approved).order_by("code", "name"))
 
 
+_UNSET = object()
+
+
+def _approve_refusal(user, report: MonthlyReport, level: int | None):
+    """Why the user may not approve the report (the exception to raise), or None."""
+    from django.core.exceptions import PermissionDenied
+
+    if level is None:
+        return None  # _require_reviewer raises
+    if report.submitted_by_id == user.pk and not user.is_superuser:
+        return PermissionDenied(_("You submitted this report yourself: another reviewer must "
+                                  "approve it."))
+    if report.status != ReportStatus.SUBMITTED:
+        return ValidationError(_("Only a submitted report can be approved (this one is "
+                                 "%(status)s).") % {"status": report.get_status_display()})
+    return None
+
+
+def may_approve(user, report: MonthlyReport, *, level=_UNSET) -> bool:
+    """May the user approve the report now (`level`: their reviewer level, when known)?"""
+    if level is _UNSET:
+        level = reviewer_level(user, report)
+    return level is not None and _approve_refusal(user, report, level) is None
+
+
+def _unapprove_refusal(user, report: MonthlyReport, level: int | None):
+    """Why the user may not withdraw the report's approval (the exception to raise), or None
+    (the approved report above it is checked by `unapprove` itself)."""
+    from django.core.exceptions import PermissionDenied
+
+    if level is None:
+        return None  # _require_reviewer raises
+    if report.status != ReportStatus.APPROVED:
+        return ValidationError(_("This report is not approved."))
+    if report.approved_level is not None and level > report.approved_level:
+        return PermissionDenied(_("This report was approved at a higher level: only a "
+                                  "reviewer at that level or above can withdraw the "
+                                  "approval."))
+    return None
+
+
+def may_unapprove(user, report: MonthlyReport, *, level=_UNSET) -> bool:
+    """May the user withdraw the report's approval (`level`: their reviewer level, when
+    known)?"""
+    if level is _UNSET:
+        level = reviewer_level(user, report)
+    return level is not None and _unapprove_refusal(user, report, level) is None
+
+
 def approve(*, user, report: MonthlyReport, override_reason: str = "",
             comment: str = "") -> MonthlyReport:
     """Approve a submitted report, which locks its figures. A unit's own report needs the
@@ -348,14 +397,9 @@ def approve(*, user, report: MonthlyReport, override_reason: str = "",
     with transaction.atomic():
         report = _locked(report)
         level = _require_reviewer(user, report)
-        if report.submitted_by_id == user.pk and not user.is_superuser:
-            from django.core.exceptions import PermissionDenied
-
-            raise PermissionDenied(_("You submitted this report yourself: another reviewer must "
-                                     "approve it."))
-        if report.status != ReportStatus.SUBMITTED:
-            raise ValidationError(_("Only a submitted report can be approved (this one is "
-                                    "%(status)s).") % {"status": report.get_status_display()})
+        refusal = _approve_refusal(user, report, level)
+        if refusal is not None:
+            raise refusal
         pending = unapproved_children(report)
         if pending and not override_reason:
             raise ValidationError({"override_reason": _(
@@ -381,7 +425,6 @@ def unapprove(*, user, report: MonthlyReport, reason: str) -> MonthlyReport:
     """Withdraw an approval (the figures unlock and the report goes back to the unit as
     returned). Needs a reason and a reviewer at the approver's level or above, and no approved
     report above it for the month."""
-    from django.core.exceptions import PermissionDenied
     from django.db import transaction
 
     from .choices import ReportAction
@@ -392,12 +435,9 @@ def unapprove(*, user, report: MonthlyReport, reason: str) -> MonthlyReport:
     with transaction.atomic():
         report = _locked(report)
         level = _require_reviewer(user, report)
-        if report.status != ReportStatus.APPROVED:
-            raise ValidationError(_("This report is not approved."))
-        if report.approved_level is not None and level > report.approved_level:
-            raise PermissionDenied(_("This report was approved at a higher level: only a "
-                                     "reviewer at that level or above can withdraw the "
-                                     "approval."))
+        refusal = _unapprove_refusal(user, report, level)
+        if refusal is not None:
+            raise refusal
         above = (MonthlyReport.objects.filter(
             period=report.period, department__isnull=True, status=ReportStatus.APPROVED,
             org_unit__in=OrgUnitClosure.objects.filter(descendant_id=report.org_unit_id,

@@ -169,10 +169,8 @@ def _render_detail(request, unit, department, period, report, form, status):
         "events": report.events.select_related("actor") if report else [],
         "can_submit": can_submit,
         "can_review": level is not None and probe.status == ReportStatus.SUBMITTED,
-        "can_approve": level is not None and probe.status == ReportStatus.SUBMITTED and (
-            probe.submitted_by_id != request.user.pk or request.user.is_superuser),
-        "can_unapprove": level is not None and probe.status == ReportStatus.APPROVED and (
-            probe.approved_level is None or level <= probe.approved_level),
+        "can_approve": services.may_approve(request.user, probe, level=level),
+        "can_unapprove": services.may_unapprove(request.user, probe, level=level),
         "pending_children": unapproved_children(probe) if level is not None and report and
         probe.status == ReportStatus.SUBMITTED else [],
         "form": form,
