@@ -25,9 +25,9 @@ DEMO_USERS = [
 
 
 def _unit(path: str) -> OrgUnit:
-    node = None
-    for name in path.split("/"):
-        node = OrgUnit.objects.get(parent=node, name=name)
+    node, missing = OrgUnit.objects.at_path(path)
+    if node is None:
+        raise OrgUnit.DoesNotExist(f"no org unit {missing!r} on the path {path!r}")
     return node
 
 

@@ -274,12 +274,7 @@ class DomainDemo:
         from .models import OrgUnit
 
         def unit(path: str):
-            node = None
-            for name in path.split("/"):
-                node = OrgUnit.objects.filter(parent=node, name=name).first()
-                if node is None:
-                    return None
-            return node
+            return OrgUnit.objects.at_path(path)[0]
 
         yunnan, longling = unit("全国/云南省"), unit("全国/云南省/保山市/龙陵县")
         ningxia = unit("全国/宁夏回族自治区")

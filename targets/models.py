@@ -40,6 +40,16 @@ def first_of_month(value: dt.date) -> bool:
 # Org units
 # --------------------------------------------------------------------------------------------
 class OrgUnitQuerySet(models.QuerySet):
+    def at_path(self, path: str):
+        """The unit named by a path of names from the root ("全国/云南省/保山市/龙陵县"), or None;
+        with the name at which the path left the tree."""
+        node = None
+        for name in path.split("/"):
+            node = self.filter(parent=node, name=name).first()
+            if node is None:
+                return None, name
+        return node, None
+
     def subtree_of(self, units, include_self: bool = True):
         ids = _ids(units)
         closure = OrgUnitClosure.objects.filter(ancestor_id__in=ids)

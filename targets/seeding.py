@@ -123,11 +123,9 @@ class SeedLoader:
     def unit(self, path: str, where: str) -> OrgUnit:
         if path in self.units:
             return self.units[path]
-        node = None
-        for name in path.split("/"):
-            node = OrgUnit.objects.filter(parent=node, name=name).first()
-            if node is None:
-                raise SeedError(f"{where}: unknown org unit {path!r} (at {name!r})")
+        node, missing = OrgUnit.objects.at_path(path)
+        if node is None:
+            raise SeedError(f"{where}: unknown org unit {path!r} (at {missing!r})")
         self.units[path] = node
         return node
 
