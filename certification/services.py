@@ -22,6 +22,7 @@ class CertificateSlice:
 
 
 def save_certificate_month(*, user, org_unit, period: dt.date, slice_: CertificateSlice,
-                           data: GridData) -> SaveOutcome:
+                           data: GridData, only: set[tuple[str, str]] | None = None
+                           ) -> SaveOutcome:
     return save_grid(user=user, spec=CERTIFICATE_GRID, fixed=slice_.fixed(org_unit, period),
-                     data=data, extra={"entered_by": user, "is_demo": False})
+                     data=data, extra={"entered_by": user, "is_demo": False}, only=only)

@@ -132,10 +132,15 @@ def current_values(spec: GridSpec, fixed: dict) -> dict[tuple[str, str, str], in
     return values
 
 
-def save_grid(*, user, spec: GridSpec, fixed: dict, data: GridData, extra: dict | None = None
-              ) -> SaveOutcome:
+def save_grid(*, user, spec: GridSpec, fixed: dict, data: GridData, extra: dict | None = None,
+              only: set[tuple[str, str]] | None = None) -> SaveOutcome:
     """Replace the figures selected by `fixed` (unit, department, month and the other slice
-    dimensions) with the grid's cells. All or nothing."""
+    dimensions) with the grid's cells. All or nothing.
+
+    `only` (a set of (row, col)) changes just those cells: every other cell keeps the value
+    stored when the page's rows are locked, so two writers of different cells of one page do
+    not undo each other (the API writes one cell at a time). Without it the whole page is
+    replaced, as the grid page does."""
     from targets.services import evaluate_rules, mark_for_rollup
 
     if not data.ok:
@@ -167,6 +172,12 @@ def save_grid(*, user, spec: GridSpec, fixed: dict, data: GridData, extra: dict 
                 pk__in=[o.pk for o in existing.values()]).count() != len(existing):
             raise PermissionDenied(_("You may not change these figures: they are outside your "
                                      "scope."))
+        if only is not None:  # the other cells keep their locked, stored numbers
+            for row, col in spec.cells():
+                if (row, col) not in only:
+                    obj = existing.get((row, col))
+                    for b in spec.blocks:
+                        data.values[(b.field, row, col)] = getattr(obj, b.field) if obj else 0
         for row, col in spec.cells():
             numbers = {b.field: data.values.get((b.field, row, col), 0) for b in spec.blocks}
             obj = existing.get((row, col))

@@ -59,6 +59,33 @@ def test_clerk_records_a_cell_and_the_same_key_replaces_it(lucheng):
     assert TrainingFigure.objects.filter(org_unit=lucheng).count() == 1
 
 
+def test_two_writers_of_different_cells_of_one_page_both_stay(lucheng, monkeypatch):
+    """Two API writes to different cells of one page, the second landing while the first is
+    on its way to the save (after the request was read, before the page is locked): the
+    first must not put back the page as it was when its request came in."""
+    from skills_portal import grid
+
+    client = client_for(member(lucheng))
+    assert client.post(TF, cell(lucheng), format="json").status_code == 201
+    real_assert_open, interleaved = grid._assert_open, []
+
+    def assert_open_with_a_second_writer(user, fixed, data):
+        if not interleaved:
+            interleaved.append(True)
+            second = client.post(TF, cell(lucheng, target_group="农村转移劳动者", trained=5,
+                                          persons=5, completed=0, certified=0), format="json")
+            assert second.status_code == 201, second.content
+        real_assert_open(user, fixed, data)
+
+    monkeypatch.setattr(grid, "_assert_open", assert_open_with_a_second_writer)
+    first = client.patch(f"{TF}{TrainingFigure.objects.get(org_unit=lucheng).pk}/",
+                         {"trained": 40}, format="json")
+    assert first.status_code == 200, first.content
+    assert interleaved
+    stored = {f.target_group: f.trained for f in TrainingFigure.objects.filter(org_unit=lucheng)}
+    assert stored == {"企业职工": 40, "农村转移劳动者": 5}
+
+
 @pytest.mark.parametrize(("payload", "field", "words"), [
     ({"completed": 31}, "completed", "不能大于"),
     ({"persons": 31}, "persons", "不能大于"),

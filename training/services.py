@@ -31,10 +31,11 @@ class TrainingSlice:
 
 
 def save_training_month(*, user, org_unit, period: dt.date, slice_: TrainingSlice,
-                        data: GridData) -> SaveOutcome:
+                        data: GridData, only: set[tuple[str, str]] | None = None
+                        ) -> SaveOutcome:
     """Replace one page of a unit's monthly training figures. All or nothing."""
     return save_grid(user=user, spec=TRAINING_GRID, fixed=slice_.fixed(org_unit, period),
-                     data=data, extra={"entered_by": user, "is_demo": False})
+                     data=data, extra={"entered_by": user, "is_demo": False}, only=only)
 
 
 def _carrier_months(carrier) -> list[tuple[int, dt.date]]:

@@ -33,6 +33,7 @@ class CertificateFigureViewSet(FigureViewSet):
                                 occupation=(key["occupation"] or "").strip(),
                                 industry=key["industry"])
 
-    def save_page(self, *, key, slice_, data):
+    def save_page(self, *, key, slice_, data, only):
         return save_certificate_month(user=self.request.user, org_unit=key["org_unit"],
-                                      period=key["period"], slice_=slice_, data=data)
+                                      period=key["period"], slice_=slice_, data=data,
+                                      only=only)

@@ -3,11 +3,11 @@ service.
 
 A figure row is one cell of a monthly report page (unit, department, month and the page's
 slice dimensions; a row and a column of the grid; the measured numbers). The API writes one
-cell at a time: it reads the page's stored cells, puts the new numbers in that cell and saves
-the whole page through the app's grid service (`save_training_month`,
-`save_certificate_month`), exactly as if the clerk had typed the number into the grid. So the
-per-cell checks, model validation, validation rules, scope, reporting lock, audit and roll-up
-marks are the grid's. Setting every number of a cell to 0 removes it, as on the grid.
+cell at a time: it saves just that cell through the app's grid service (`save_training_month`,
+`save_certificate_month`, with `only=` that cell; the page's other cells keep the numbers
+stored when the service locks the page), as if the clerk had typed the number into the
+grid. So the per-cell checks, model validation, validation rules, scope, reporting lock, audit
+and roll-up marks are the grid's. Setting every number of a cell to 0 removes it, as on the grid.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from skills_portal.access import writable_departments, writable_units
-from skills_portal.grid import GridRejected, GridSpec, current_values, parse_grid, raw_from_values
+from skills_portal.grid import GridRejected, GridSpec, parse_grid
 from targets.models import Department, OrgUnit
 
 from .common import MonthField, ScopedMixin, UnitRefSerializer, drf_error
@@ -92,7 +92,7 @@ class FigureViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
         """The app's slice object for the grid service."""
         raise NotImplementedError  # pragma: no cover
 
-    def save_page(self, *, key: dict, slice_, data):
+    def save_page(self, *, key: dict, slice_, data, only: set[tuple[str, str]]):
         raise NotImplementedError  # pragma: no cover
 
     # --- the one write path ------------------------------------------------------------
@@ -101,12 +101,12 @@ class FigureViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
         slice_ = self.slice_of(key)
         fixed = slice_.fixed(key["org_unit"], key["period"])
         row, col = key[spec.rows.field], key[spec.cols.field]
-        post = raw_from_values(spec, current_values(spec, fixed))
-        for block in spec.blocks:
-            post[spec.name(block.field, row, col)] = str(numbers.get(block.field, 0))
-        data = parse_grid(spec, post)
+        # Only this cell's inputs: the grid's per-cell checks apply to it, and the service
+        # changes only this cell (the others are read under its lock, not here).
+        data = parse_grid(spec, {spec.name(block.field, row, col): str(numbers.get(block.field, 0))
+                                 for block in spec.blocks})
         try:
-            outcome = self.save_page(key=key, slice_=slice_, data=data)
+            outcome = self.save_page(key=key, slice_=slice_, data=data, only={(row, col)})
         except GridRejected as rejected:
             raise self._rejection(rejected.data, row, col) from rejected
         except DjangoValidationError as exc:

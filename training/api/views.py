@@ -65,9 +65,10 @@ class TrainingFigureViewSet(FigureViewSet):
         return TrainingSlice(department=key["department"], programme=key["programme"],
                              subsidised=key["subsidised"], industry=key["industry"])
 
-    def save_page(self, *, key, slice_, data):
+    def save_page(self, *, key, slice_, data, only):
         return save_training_month(user=self.request.user, org_unit=key["org_unit"],
-                                   period=key["period"], slice_=slice_, data=data)
+                                   period=key["period"], slice_=slice_, data=data,
+                                   only=only)
 
 
 class TrainingCarrierViewSet(RecordViewSet):
