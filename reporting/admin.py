@@ -1,7 +1,6 @@
 from django.contrib import admin
 
 from skills_portal.admin import ScopedAdmin
-from skills_portal.services import scoped_delete
 
 from .models import (
     EntryWindowException,
@@ -52,10 +51,8 @@ class MonthlyReportAdmin(ReadOnlyMixin, ScopedAdmin):
 
 
 class GlobalAdmin(ScopedAdmin):
-    """Schedules are set by superusers (they apply across the tree)."""
-
-    def get_queryset(self, request):
-        return self.model.objects.all()
+    """Schedules are set by superusers (they apply across the tree; the model's for_user
+    shows them to superusers only, and saves go through scoped_save, so they are audited)."""
 
     def has_module_permission(self, request):
         return request.user.is_superuser
@@ -65,13 +62,6 @@ class GlobalAdmin(ScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
-
-    def save_model(self, request, obj, form, change):
-        obj.full_clean()
-        obj.save()
-
-    def delete_model(self, request, obj):
-        obj.delete()
 
 
 @admin.register(ReportingSchedule)
@@ -91,14 +81,9 @@ class EntryWindowExceptionAdmin(ScopedAdmin):
     readonly_fields = ("granted_by",)
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.granted_by = request.user
         from reporting.services import save_exception
 
-        save_exception(user=request.user, exception=obj)
-
-    def delete_model(self, request, obj):
-        scoped_delete(user=request.user, obj=obj)
+        save_exception(user=request.user, exception=obj)  # sets granted_by on a new one
 
 
 @admin.register(Reminder)

@@ -20,6 +20,12 @@ DEFAULT_DEADLINE_DAY = 5
 DEFAULT_REMINDER_DAYS = 3
 
 
+class ReportingScheduleQuerySet(models.QuerySet):
+    def for_user(self, user, action: str = VIEW):
+        """Schedules apply across the tree: superusers only."""
+        return self if Scope.of(user).is_global else self.none()
+
+
 class ReportingSchedule(models.Model):
     """When reports are due and when entry closes. One row without a plan is the default for
     every unit; a row for a plan applies to the units under the plan's issuer while the plan is
@@ -47,6 +53,8 @@ class ReportingSchedule(models.Model):
         _("remind days before the deadline"), default=DEFAULT_REMINDER_DAYS,
         validators=[MaxValueValidator(28)],
     )
+
+    objects = ReportingScheduleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("reporting schedule")
