@@ -551,18 +551,20 @@ def _check_certificate(voucher: Voucher, certificate, on: dt.date) -> None:
 def expire_vouchers(*, today: dt.date | None = None) -> int:
     """Void vouchers not redeemed by their expiry date. Returns how many."""
     today = today or _today()
-    count = 0
     with transaction.atomic():
-        expiring = Voucher.objects.select_for_update().filter(
+        expiring = list(Voucher.objects.select_for_update().filter(
             status__in=OPEN_VOUCHER_STATUSES, expires_on__lt=today)
-        for voucher in expiring:
-            before = audit.snapshot(voucher)
-            voucher.status = VoucherStatus.EXPIRED
-            voucher.expired_on = today
-            voucher.save(update_fields=["status", "expired_on", "updated_at"])
-            audit.record(actor=None, action="update", obj=voucher, before=before,
-                         after=audit.snapshot(voucher), org_unit=voucher.org_unit,
-                         note="expired")
-            _mark(voucher.org_unit_id, voucher.issued_on)
-            count += 1
-    return count
+            .values_list("pk", "number", "org_unit_id", "issued_on", "status"))
+        if not expiring:
+            return 0
+        Voucher.objects.filter(pk__in=[row[0] for row in expiring]).update(
+            status=VoucherStatus.EXPIRED, expired_on=today, updated_at=timezone.now())
+        audit.record_many(actor=None, action="update", model=Voucher, rows=[
+            {"object_id": pk, "object_repr": number, "org_unit_id": unit_id, "period": None,
+             "before": {"id": pk, "status": status, "expired_on": None},
+             "after": {"id": pk, "status": VoucherStatus.EXPIRED.value,
+                       "expired_on": today.isoformat()},
+             "note": "expired"} for pk, number, unit_id, _issued, status in expiring])
+        # Vouchers are counted by status in their issue month.
+        mark_for_rollup(pairs={(unit_id, issued) for _pk, _n, unit_id, issued, _s in expiring})
+    return len(expiring)
