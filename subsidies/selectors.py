@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from skills_portal.access import CHANGE, VIEW, Scope
+from skills_portal.access import VIEW, Scope
 
 from . import rules
 from .choices import COMMITTED_STATUSES, ClaimStatus, VoucherStatus
@@ -129,11 +129,6 @@ def writable_schemes(user):
     if scope.is_global:
         return qs
     return qs.filter(pk__in=Scheme.objects.for_user(user).values("pk"))
-
-
-def changeable(model, user, ids) -> set[int]:
-    return set(model.objects.for_user(user, CHANGE).filter(pk__in=ids)
-               .values_list("pk", flat=True))
 
 
 def today() -> dt.date:

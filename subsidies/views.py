@@ -17,7 +17,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from skills_portal.records import add_errors, can_write, for_change, listing, require_writer
+from skills_portal.records import (
+    add_errors,
+    can_write,
+    changeable_ids,
+    for_change,
+    listing,
+    require_writer,
+)
 
 from . import rules, selectors, services
 from .choices import VOUCHER_NEXT, VoucherStatus
@@ -169,8 +176,7 @@ def voucher_list(request):
     filterset = VoucherFilter(request.GET or None, queryset=base, request=request)
     page, querystring = listing(request, filterset, base)
     vouchers = selectors.with_id_display(request.user, page.object_list)
-    changeable = selectors.changeable(type(base.model()), request.user,
-                                      [v.pk for v in vouchers])
+    changeable = changeable_ids(base.model, request.user, vouchers)
     today = selectors.today()
     for voucher in vouchers:
         step = VOUCHER_NEXT.get(VoucherStatus(voucher.status))
@@ -310,7 +316,7 @@ def record_list(request, kind):
     filterset = spec["filter"](request.GET or None, queryset=base, request=request)
     page, querystring = listing(request, filterset, base)
     records = list(page.object_list)
-    editable = selectors.changeable(model, request.user, [r.pk for r in records])
+    editable = changeable_ids(model, request.user, records)
     rows = [(r, spec["cells"](r, request.user), r.pk in editable) for r in records]
     return render(request, "subsidies/record_list.html", {
         "spec": spec, "kind": kind, "filter": filterset, "page": page, "rows": rows,
