@@ -36,6 +36,7 @@ from skills_portal.access import VIEW, WRITE_ROLES, Scope, unit_filter
 from skills_portal.identity import mask_id_number, normalise_id_number, validate_id_number
 from skills_portal.models import TimeStampedModel
 from targets.choices import Role
+from targets.models import first_of_month
 
 from .choices import (
     VOUCHER_DATE_FIELD,
@@ -54,10 +55,6 @@ validate_credit_code = RegexValidator(
       "letters except I, O, Z, S and V."),
     code="credit_code",
 )
-
-
-def first_of_month(value: dt.date | None) -> bool:
-    return value is None or value.day == 1
 
 
 def _unit_scoped(queryset, user, action, unit_field="org_unit"):
@@ -188,7 +185,8 @@ class Scheme(TimeStampedModel):
     def clean(self):
         errors = {}
         for name in ("valid_from", "valid_to"):
-            if not first_of_month(getattr(self, name)):
+            value = getattr(self, name)
+            if value and not first_of_month(value):
                 errors[name] = _("Use the first day of the month.")
         if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
             errors["valid_to"] = _("A scheme cannot end before it starts.")

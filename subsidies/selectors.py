@@ -123,12 +123,9 @@ def certificate_for_voucher(user, voucher: Voucher, number: str) -> PersonCertif
 
 
 def writable_schemes(user):
-    """Schemes a user may claim under: those applying at or above a unit they write for."""
-    scope = Scope.of(user)
-    qs = Scheme.objects.filter(is_active=True).select_related("plan")
-    if scope.is_global:
-        return qs
-    return qs.filter(pk__in=Scheme.objects.for_user(user).values("pk"))
+    """Active schemes, offered for hand entry and vouchers to every member (schemes are
+    published policy); the services check the record's scope and the scheme's unit."""
+    return Scheme.objects.for_user(user).filter(is_active=True).select_related("plan")
 
 
 def today() -> dt.date:

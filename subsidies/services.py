@@ -97,18 +97,9 @@ def save_record(*, user, obj):
         return scoped_save(user=user, obj=obj)
 
 
-def save_scheme(*, user, scheme: Scheme) -> Scheme:
-    return scoped_save(user=user, obj=scheme)
-
-
 # --------------------------------------------------------------------------------------------
 # Claims
 # --------------------------------------------------------------------------------------------
-def _basis_kwargs(claim_or_kwargs) -> dict:
-    return {name: claim_or_kwargs.get(name) for name in
-            ("award", "certificate", "hire", "project", "voucher")}
-
-
 def _new_claim(scheme, computed: rules.Computed, *, basis: dict, period, user, manual: bool,
                note: str = "") -> Claim:
     return Claim(
@@ -247,10 +238,8 @@ def generate_claims(*, scheme: Scheme | None = None, user=None,
     as_of = as_of or _today()
     report = GenerationReport()
     schemes = Scheme.objects.filter(is_active=True).select_related("org_unit", "plan")
-    if user is not None:
-        if not Scope.of(user).is_member:
-            raise PermissionDenied(_("You do not have permission to do this."))
-        schemes = schemes.filter(pk__in=Scheme.objects.for_user(user).values("pk"))
+    if user is not None and not Scope.of(user).is_member:  # members read every scheme
+        raise PermissionDenied(_("You do not have permission to do this."))
     if scheme is not None:
         schemes = schemes.filter(pk=scheme.pk)
     with _stored_language():
@@ -362,12 +351,14 @@ def approve_claim(*, user, claim: Claim, on: dt.date | None = None) -> Claim:
                     "amount": rules.yuan(claim.amount),
                     "cap": rules.yuan(scheme.cap_per_enterprise),
                     "left": rules.yuan(scheme.cap_per_enterprise - used)}, code="cap")
-        if scheme.budgets.exists():
-            budget, used = budget_position(scheme, on.year)
+        budgets = {b.year: b.amount for b in scheme.budgets.all()}  # one read
+        if budgets:
+            budget = budgets.get(on.year)
             if budget is None:
                 raise ValidationError(_("The scheme has no budget for %(year)s: add the year's "
                                         "budget before approving.") % {"year": on.year},
                                       code="budget")
+            used = committed_total(scheme, approved_on__year=on.year)
             if used + claim.amount > budget:
                 raise ValidationError(_(
                     "Refused: %(used)s yuan of the %(year)s budget of %(budget)s yuan is "
