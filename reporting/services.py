@@ -498,6 +498,16 @@ def _report_link(report) -> str:
     return url + (f"?department={report.department_id}" if report.department_id else "")
 
 
+def mark_notices_read(*, user, notice_id: int | None = None) -> int:
+    """Mark the user's unread notices read (only `notice_id`, when given); returns how many."""
+    from .models import Notice
+
+    unread = Notice.objects.for_user(user).filter(read_at__isnull=True)
+    if notice_id is not None:
+        unread = unread.filter(pk=notice_id)
+    return unread.update(read_at=timezone.now())
+
+
 def notify(*, users, title: str, body: str = "", link: str = "") -> int:
     from .models import Notice
 

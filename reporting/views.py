@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from skills_portal.access import writable_departments
@@ -199,11 +198,9 @@ def completeness_page(request):
 @login_required
 def notice_list(request):
     if request.method == "POST":
-        qs = selectors.unread_notices(request.user)
         raw = request.POST.get("notice")
-        if raw and raw.isdigit():
-            qs = qs.filter(pk=int(raw))
-        qs.update(read_at=timezone.now())
+        services.mark_notices_read(user=request.user,
+                                   notice_id=int(raw) if raw and raw.isdigit() else None)
         return HttpResponseRedirect(reverse("reporting:notices"))
     return render(request, "reporting/notices.html", {
         "notices": selectors.notices(request.user)[:200],

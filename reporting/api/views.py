@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -162,7 +161,7 @@ class NoticeViewSet(ScopedMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
         notice = self.get_object()
-        if notice.read_at is None:
-            notice.read_at = timezone.now()
-            notice.save(update_fields=["read_at"])
+        if notice.read_at is None and services.mark_notices_read(user=request.user,
+                                                                 notice_id=notice.pk):
+            notice.refresh_from_db(fields=["read_at"])
         return Response(NoticeSerializer(notice).data, status=status.HTTP_200_OK)
