@@ -68,6 +68,21 @@ def test_clerk_saves_a_whole_month_with_programmes(client, clerk, longling):
     assert 'value="1200"' in html and "1,240" in html
 
 
+def test_the_service_refuses_a_programme_of_a_plan_not_covering_the_unit(longling, lucheng):
+    from django.core.exceptions import ValidationError
+
+    from skills_portal.grid import parse_grid
+    from training.services import TrainingSlice, save_training_month
+
+    kang = Programme.objects.get(plan__code="longling-2022", name="康养云师傅")
+    data = parse_grid(TRAINING_GRID, {cell("trained", "脱贫人口", "就业技能培训"): "4"})
+    with pytest.raises(ValidationError) as refused:
+        save_training_month(user=member(lucheng), org_unit=lucheng, period=MAY,
+                            slice_=TrainingSlice(programme=kang), data=data)
+    assert "programme" in refused.value.message_dict
+    assert not TrainingFigure.objects.filter(org_unit=lucheng).exists()
+
+
 def test_a_bad_cell_saves_nothing_and_keeps_what_was_typed(client, clerk, longling):
     client.post(training_url(longling), {cell("trained", "企业职工", "就业技能培训"): "10"})
     assert TrainingFigure.objects.filter(org_unit=longling).count() == 1

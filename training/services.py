@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from skills_portal.grid import GridData, SaveOutcome, save_grid
 from skills_portal.services import scoped_delete, scoped_save
@@ -33,7 +35,14 @@ class TrainingSlice:
 def save_training_month(*, user, org_unit, period: dt.date, slice_: TrainingSlice,
                         data: GridData, only: set[tuple[str, str]] | None = None
                         ) -> SaveOutcome:
-    """Replace one page of a unit's monthly training figures. All or nothing."""
+    """Replace one page of a unit's monthly training figures. All or nothing. A programme
+    must be one of a plan covering the unit (issued at it or above it)."""
+    programme = slice_.programme
+    if programme is not None and \
+            not Programme.objects.available_at(org_unit).filter(pk=programme.pk).exists():
+        raise ValidationError({"programme": _(
+            "%(programme)s is not a programme of a plan covering %(unit)s.")
+            % {"programme": programme.name, "unit": org_unit.name}})
     return save_grid(user=user, spec=TRAINING_GRID, fixed=slice_.fixed(org_unit, period),
                      data=data, extra={"entered_by": user, "is_demo": False}, only=only)
 

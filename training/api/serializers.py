@@ -3,7 +3,6 @@ training carriers."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from skills_portal.access import writable_departments, writable_units
@@ -55,16 +54,6 @@ class TrainingFigureSerializer(FigureSerializer):
         request = self.context.get("request")
         if request is not None:
             self.fields["programme"].queryset = Programme.objects.for_user(request.user)
-
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        programme, unit = attrs.get("programme"), attrs.get("org_unit")
-        if self.instance is None and programme is not None and unit is not None and \
-                not Programme.objects.available_at(unit).filter(pk=programme.pk).exists():
-            raise serializers.ValidationError({"programme": _(
-                "%(programme)s is not a programme of a plan covering %(unit)s.")
-                % {"programme": programme.name, "unit": unit.name}})
-        return attrs
 
 
 class TrainingCarrierSerializer(serializers.ModelSerializer):
