@@ -9,9 +9,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from skills_portal.services import scoped_delete, scoped_save
 
@@ -173,3 +176,23 @@ def evaluate_rules(*, org_unit: OrgUnit, period: dt.date, apps: set[str] | None 
                    ) -> list[RuleResult]:
     """The rules on one unit's own figures for one month (the entry grid's check)."""
     return [r for _u, _m, r in evaluate_rules_for(pairs=[(org_unit.pk, period)], apps=apps)]
+
+
+def issue_token(*, user, actor=None, rotate: bool = False) -> tuple[Token, bool]:
+    """The user's API token (`Authorization: Token <key>`), created if absent; `rotate`
+    replaces an existing one (the old key stops working at once). Returns (token, changed).
+    Issuing and rotating are audited; the key itself is never written to the audit trail."""
+    from audit.services import record
+
+    if not user.is_active:
+        raise PermissionDenied(_("This account is inactive: it gets no API token."))
+    with transaction.atomic():
+        token = Token.objects.select_for_update().filter(user=user).first()
+        changed = token is None or rotate
+        if token is not None and rotate:
+            token.delete()
+        if changed:
+            token = Token.objects.create(user=user)
+            record(actor=actor or user, action="api_token",
+                   note=f"API token {'rotated' if rotate else 'issued'} for {user.get_username()}")
+    return token, changed

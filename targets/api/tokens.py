@@ -1,36 +1,16 @@
 """API tokens for scripts (`Authorization: Token <key>`): one per user, issued or rotated by
-`manage.py api_token <username>` or by the signed-in user at /api/v1/token/. Issuing and
-rotating are audited; the key itself is never written to the audit trail or the log."""
+`manage.py api_token <username>` or by the signed-in user at /api/v1/token/, both through
+`targets.services.issue_token`. Issuing and rotating are audited; the key itself is never
+written to the audit trail or the log."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-
-def issue_token(*, user, actor=None, rotate: bool = False) -> tuple[Token, bool]:
-    """The user's token, created if absent; `rotate` replaces an existing one (the old key stops
-    working at once). Returns (token, changed)."""
-    from audit.services import record
-
-    if not user.is_active:
-        raise PermissionDenied(_("This account is inactive: it gets no API token."))
-    with transaction.atomic():
-        token = Token.objects.select_for_update().filter(user=user).first()
-        changed = token is None or rotate
-        if token is not None and rotate:
-            token.delete()
-        if changed:
-            token = Token.objects.create(user=user)
-            record(actor=actor or user, action="api_token",
-                   note=f"API token {'rotated' if rotate else 'issued'} for {user.get_username()}")
-    return token, changed
+from targets.services import issue_token
 
 
 class TokenSerializer(serializers.Serializer):

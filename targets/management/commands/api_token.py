@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from targets.api.tokens import issue_token
+from targets.services import issue_token
 
 
 class Command(BaseCommand):
