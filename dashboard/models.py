@@ -13,6 +13,13 @@ from targets.models import OrgUnit, Plan, RollupRun, first_of_month
 ISSUING_ROLES = {Role.REVIEWER, Role.ADMIN}
 
 
+def may_issue_bulletins(user) -> bool:
+    """Whether `user` may issue some bulletin: the rule of `Bulletin.objects.for_user(user,
+    CHANGE)` (global, or a whole-unit reviewer or administrator somewhere)."""
+    scope = Scope.of(user)
+    return scope.is_global or scope.unit_subtree(ISSUING_ROLES) is not None
+
+
 class BulletinQuerySet(models.QuerySet):
     def for_user(self, user, action: str = VIEW):
         """A bulletin ranks every unit below its own: only whole-unit members of that unit or

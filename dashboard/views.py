@@ -15,7 +15,7 @@ from targets.models import OrgUnit, Plan
 from . import services
 from .exporting import bulletin_title, bulletin_workbook
 from .filters import BulletinFilter
-from .models import ISSUING_ROLES, Bulletin
+from .models import Bulletin, may_issue_bulletins
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -44,8 +44,7 @@ def _labels() -> dict:
 def dashboard_page(request):
     return render(request, "dashboard/dashboard.html", {
         "labels": _labels(),
-        "can_issue": request.user.is_superuser or request.user.memberships.filter(
-            role__in=ISSUING_ROLES, department__isnull=True).exists(),
+        "can_issue": may_issue_bulletins(request.user),
     })
 
 
