@@ -97,16 +97,18 @@ def stored_snapshot(obj) -> dict | None:
     return snapshot(stored) if stored is not None else None
 
 
-def diff(before: dict | None, after: dict | None) -> tuple[dict | None, dict | None]:
-    """Only the fields that changed, plus the key ("id"), on both sides. Both None when
-    nothing changed."""
+def diff(before: dict | None, after: dict | None, *,
+         key: dict | None = None) -> tuple[dict | None, dict | None]:
+    """Only the fields that changed, plus the key (`key`, by default the record's "id"), on
+    both sides. Both None when nothing changed."""
     if before is None or after is None:
         return before, after
     changed = [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
     if not changed:
         return None, None
-    key_id = after.get("id", before.get("id"))
-    key = {} if key_id is None else {"id": key_id}
+    if key is None:
+        key_id = after.get("id", before.get("id"))
+        key = {} if key_id is None else {"id": key_id}
     return ({**key, **{k: before.get(k) for k in changed}},
             {**key, **{k: after.get(k) for k in changed}})
 
@@ -206,11 +208,10 @@ def record_change(*, actor, obj, before: dict | None, after: dict | None, note: 
         action = "create"
     elif after is None:
         action = "delete"
+    elif before == after:  # two snapshots of the record: same fields
+        return None
     else:
-        action = "update"
-        before, after = diff(before, after)
-        if before is None:
-            return None
+        action = "update"  # record() keeps only what changed
     return record(actor=actor, action=action, obj=obj, before=before, after=after, note=note)
 
 
@@ -268,15 +269,14 @@ def change_row(*, object_id, org_unit_id, period, key: dict, before: dict | None
     after) or updated (only the changed fields, plus `key` on both sides); None when nothing
     changed."""
     if before is not None and after is not None:
-        changed = [k for k in after if before.get(k) != after.get(k)]
-        if not changed:
+        before, after = diff(before, after, key=key)
+        if before is None:
             return None
-        before = {k: before.get(k) for k in changed}
-        after = {k: after.get(k) for k in changed}
         action = "update"
     else:
         action = "create" if before is None else "delete"
+        before = None if before is None else {**key, **before}
+        after = None if after is None else {**key, **after}
     return {"action": action, "object_id": object_id, "org_unit_id": org_unit_id,
             "department_id": department_id, "period": period, "object_repr": object_repr,
-            "before": None if before is None else {**key, **before},
-            "after": None if after is None else {**key, **after}}
+            "before": before, "after": after}
