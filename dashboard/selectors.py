@@ -40,6 +40,8 @@ from targets.models import (
     Target,
 )
 
+from .models import Bulletin
+
 CACHE_SECONDS = 600
 LAGGING = (ProgressStatus.SERIOUSLY_BEHIND, ProgressStatus.BEHIND)
 STATUS_ICONS = {
@@ -452,3 +454,9 @@ def _key_facts(user) -> tuple[str, str | None]:
 def forget_cached_answers() -> None:
     """Empty this process's memo of answers (tests; the shared cache is cleared apart)."""
     _recent.clear()
+
+
+# --- bulletins --------------------------------------------------------------------------------
+def bulletin_list(user):
+    """The bulletins `user` may read, with what a list or a bulletin page shows of them."""
+    return Bulletin.objects.for_user(user).select_related("plan", "org_unit", "issued_by")

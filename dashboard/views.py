@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from skills_portal.entry import parse_month
 from targets.models import OrgUnit, Plan
 
-from . import services
+from . import selectors, services
 from .exporting import bulletin_title, bulletin_workbook
 from .filters import BulletinFilter
 from .models import Bulletin, may_issue_bulletins
@@ -50,8 +50,7 @@ def dashboard_page(request):
 
 @login_required
 def bulletin_list(request):
-    bulletins = Bulletin.objects.for_user(request.user).select_related(
-        "plan", "org_unit", "issued_by")
+    bulletins = selectors.bulletin_list(request.user)
     filterset = BulletinFilter(request.GET, queryset=bulletins, request=request)
     return render(request, "dashboard/bulletin_list.html", {
         "bulletins": filterset.qs[:200],
@@ -88,8 +87,7 @@ def bulletin_issue(request):
 
 
 def _bulletin(request, pk) -> Bulletin:
-    bulletin = Bulletin.objects.for_user(request.user).select_related(
-        "plan", "org_unit", "issued_by").filter(pk=pk).first()
+    bulletin = selectors.bulletin_list(request.user).filter(pk=pk).first()
     if bulletin is None:
         raise Http404(_("This bulletin does not exist or is outside your scope."))
     return bulletin

@@ -6,8 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..filters import BulletinFilter
-from ..models import Bulletin
-from ..selectors import DashboardError, cached_dashboard
+from ..selectors import DashboardError, bulletin_list, cached_dashboard
 from .serializers import (
     BulletinSerializer,
     DashboardQuerySerializer,
@@ -57,5 +56,4 @@ class BulletinViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ["-period", "-issued_at"]
 
     def get_queryset(self):
-        return Bulletin.objects.for_user(self.request.user).select_related(
-            "plan", "org_unit", "issued_by")
+        return bulletin_list(self.request.user)
