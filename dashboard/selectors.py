@@ -28,7 +28,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from skills_portal.access import Scope
-from targets.choices import OrgLevel, WindowKind
+from targets.choices import OrgLevel
 from targets.models import (
     OrgUnit,
     OrgUnitClosure,
@@ -38,6 +38,7 @@ from targets.models import (
     RollupRun,
     RollupStatus,
     Target,
+    window_label,
 )
 
 from .models import Bulletin
@@ -55,8 +56,8 @@ STATUS_ICONS = {
 
 
 class DashboardError(Exception):
-    """A request the dashboard cannot answer: `status` 400 (bad input) or 404 (nothing there
-    for this user). The message is shown to the user."""
+    """A request the dashboard cannot answer: `status` 403 (no unit assigned) or 404 (nothing
+    there for this user). The message is shown to the user."""
 
     def __init__(self, message: str, status: int = 404):
         super().__init__(message)
@@ -74,14 +75,6 @@ def _num(value: Decimal | None) -> float | int | None:
 
 def month_label(month: dt.date | None) -> str | None:
     return f"{month:%Y-%m}" if month else None
-
-
-def window_label(window: str, start: dt.date, end: dt.date) -> str:
-    if window == WindowKind.ANNUAL:
-        return f"{start.year}年"
-    if window == WindowKind.LEVEL:
-        return f"至{end.year}年{end.month}月"
-    return f"{start.year}年{start.month}月—{end.year}年{end.month}月累计"
 
 
 def _visible_units(user):
@@ -130,8 +123,8 @@ def _plans(user) -> list[dict]:
     return list(rows)
 
 
-def resolve(user, *, plan_code: str | None, unit_id: int | None, month: dt.date | None,
-            run_periods: dict | None = None) -> Resolved:
+def resolve(user, *, plan_code: str | None, unit_id: int | None, month: dt.date | None
+            ) -> Resolved:
     """The plan, unit and month a request means, defaulting to the user's own unit (their
     first membership; a superuser: the plan's issuing unit), the current plan there and the
     latest month with snapshots."""
@@ -141,8 +134,7 @@ def resolve(user, *, plan_code: str | None, unit_id: int | None, month: dt.date 
     plans = _plans(user)
     if not plans:
         raise DashboardError(_("There is no plan with targets you may see."))
-    if run_periods is None:
-        run_periods, _stamp = run_months()
+    run_periods, _stamp = run_months()
     latest_run = max(run_periods, default=None)
 
     unit = None
@@ -358,9 +350,8 @@ def child_units(user, *, plan_id: int, unit: OrgUnit) -> list[dict]:
 
 
 def dashboard(user, *, plan_code: str | None = None, unit_id: int | None = None,
-              month: dt.date | None = None, run_periods: dict | None = None) -> dict:
-    r = resolve(user, plan_code=plan_code, unit_id=unit_id, month=month,
-                run_periods=run_periods)
+              month: dt.date | None = None) -> dict:
+    r = resolve(user, plan_code=plan_code, unit_id=unit_id, month=month)
     body = report(user, plan_id=r.plan["pk"], unit=r.unit, month=r.month)
     unit = r.unit
     return {

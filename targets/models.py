@@ -591,6 +591,16 @@ class TargetQuerySet(models.QuerySet):
         return self.annotate(**annotations)
 
 
+def window_label(window: str, start: dt.date, end: dt.date) -> str:
+    """'2021年', '至2025年12月', '2021年1月—2025年12月累计': a target window as the plans word it
+    (the target pages and the dashboard)."""
+    if window == WindowKind.ANNUAL:
+        return f"{start.year}年"
+    if window == WindowKind.LEVEL:
+        return f"至{end.year}年{end.month}月"
+    return f"{start.year}年{start.month}月—{end.year}年{end.month}月累计"
+
+
 class Target(TimeStampedModel):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="targets",
                              verbose_name=_("plan"))
@@ -672,12 +682,7 @@ class Target(TimeStampedModel):
 
     @property
     def window_label(self) -> str:
-        s, e = self.period_start, self.period_end
-        if self.window == WindowKind.ANNUAL:
-            return f"{s.year}年"
-        if self.window == WindowKind.LEVEL:
-            return f"至{e.year}年{e.month}月"
-        return f"{s.year}年{s.month}月—{e.year}年{e.month}月累计"
+        return window_label(self.window, self.period_start, self.period_end)
 
     @property
     def months(self) -> int:

@@ -1,7 +1,7 @@
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -31,8 +31,6 @@ class DashboardView(APIView):
         except DashboardError as exc:
             if exc.status == 403:
                 raise PermissionDenied(exc.message) from exc
-            if exc.status == 400:
-                raise ValidationError({"detail": exc.message}) from exc
             raise NotFound(exc.message) from exc
         # Already JSON (cached as rendered bytes): no second serialisation.
         return HttpResponse(payload, content_type="application/json")
