@@ -22,17 +22,22 @@ from . import selectors
 from .models import Bulletin, Trigger
 
 
-def bulletin_content(*, plan: Plan, org_unit: OrgUnit, month: dt.date) -> dict:
+def month_run(month: dt.date) -> dict | None:
+    """The month's latest succeeded roll-up ({"pk", "finished_at"}), which a bulletin names."""
+    return (RollupRun.objects.filter(period=month, status=RollupStatus.SUCCEEDED)
+            .order_by("-finished_at").values("pk", "finished_at").first())
+
+
+def bulletin_content(*, plan: Plan, org_unit: OrgUnit, month: dt.date, run: dict | None
+                     ) -> dict:
     """What the bulletin says, from the month's snapshots (unscoped: the scope is checked on
-    the bulletin itself)."""
+    the bulletin itself); `run` is the month's roll-up (`month_run`)."""
     body = selectors.report(None, plan_id=plan.pk, unit=org_unit, month=month)
     if not body["headline"] and not body["series"] and not body["departments"]:
         raise ValidationError(_(
             "%(unit)s has no progress snapshot of %(plan)s for %(month)s: roll the month up "
             "first.") % {"unit": org_unit.name, "plan": plan.short_name,
                          "month": f"{month:%Y年%m月}"})
-    run = (RollupRun.objects.filter(period=month, status=RollupStatus.SUCCEEDED)
-           .order_by("-finished_at").values("pk", "finished_at").first())
     return {
         "plan": {"code": plan.code, "short_name": plan.short_name, "title": plan.title,
                  "doc_number": plan.doc_number, "issuer": plan.issuer},
@@ -55,7 +60,8 @@ def issue_bulletin(*, user, plan: Plan, org_unit: OrgUnit, month: dt.date) -> Bu
     the unit or above may; earlier versions stay as they were issued."""
     month = month.replace(day=1)
     with transaction.atomic():
-        content = bulletin_content(plan=plan, org_unit=org_unit, month=month)
+        content = bulletin_content(plan=plan, org_unit=org_unit, month=month,
+                                   run=month_run(month))
         bulletin = Bulletin(plan=plan, org_unit=org_unit, period=month, trigger=Trigger.MANUAL,
                             version=_next_version(plan, org_unit, month), issued_by=user,
                             run_id=(content["run"] or {}).get("id"), content=content)
@@ -82,6 +88,7 @@ def issue_monthly_bulletins(*, month: dt.date) -> list[Bulletin]:
 
     month = month.replace(day=1)
     issued = []
+    run = month_run(month)  # one lookup for every plan and unit of the month
     plans = Plan.objects.filter(is_reference=False, targets__period_start__lte=month,
                                 targets__period_end__gte=month).distinct().order_by("code")
     for plan in plans:
@@ -91,7 +98,7 @@ def issue_monthly_bulletins(*, month: dt.date) -> list[Bulletin]:
             if unit.pk in done:
                 continue
             try:
-                content = bulletin_content(plan=plan, org_unit=unit, month=month)
+                content = bulletin_content(plan=plan, org_unit=unit, month=month, run=run)
             except ValidationError:
                 continue  # nothing rolled up for this unit yet
             with transaction.atomic():
