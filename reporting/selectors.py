@@ -49,6 +49,31 @@ def visible_units(user):
     return OrgUnit.objects.filter(unit_filter("pk", scope.unit_subtree()))
 
 
+def report_unit_and_department(user, *, unit_id: int, department_id: int | None = None):
+    """(unit, department) of a report the user may open or submit: the unit when it is in the
+    user's visible units, or — for a department member — the department's unit when the
+    department is one they may report for. The department (None without `department_id`)
+    must be in scope and belong to the unit. Either is None when not found or out of scope."""
+    from skills_portal.access import writable_departments
+    from targets.models import Department
+
+    unit = visible_units(user).filter(pk=unit_id).first()
+    department = None
+    if department_id:
+        department = Department.objects.for_user(user).filter(
+            pk=department_id, org_unit_id=unit_id).select_related("org_unit").first()
+        if department is not None and unit is None and \
+                writable_departments(user).filter(pk=department.pk).exists():
+            unit = department.org_unit
+    return unit, department
+
+
+def completeness_units(root: OrgUnit) -> list[OrgUnit]:
+    """`root` and the units directly below it that report: the rows of a completeness table."""
+    return [root, *OrgUnit.objects.filter(parent=root, level__in=REPORTING_LEVELS)
+            .order_by("code", "name")]
+
+
 def reports(user, *, period: dt.date | None = None):
     qs = MonthlyReport.objects.for_user(user).select_related("org_unit", "department",
                                                              "submitted_by", "approved_by")

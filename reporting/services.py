@@ -297,6 +297,20 @@ def submit(*, user, report: MonthlyReport, comment: str = "") -> MonthlyReport:
     return report
 
 
+def submit_for(*, user, org_unit, department=None, period: dt.date,
+               comment: str = "") -> MonthlyReport:
+    """Submit the report of a unit (or department) and month, creating its draft the first
+    time — only when the user may submit it (no draft is left behind otherwise)."""
+    from django.core.exceptions import PermissionDenied
+
+    probe = MonthlyReport(org_unit=org_unit, department=department, period=period)
+    if not may_submit(user, probe):
+        raise PermissionDenied(_("You may not submit this report: it is outside your scope "
+                                 "or your role does not submit reports."))
+    report = report_for(org_unit=org_unit, department=department, period=period)
+    return submit(user=user, report=report, comment=comment)
+
+
 def return_report(*, user, report: MonthlyReport, comment: str) -> MonthlyReport:
     """Send a submitted report back to the unit with a comment saying what to fix."""
     from django.db import transaction

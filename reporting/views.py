@@ -13,9 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from skills_portal.access import writable_departments
 from skills_portal.entry import parse_month, previous_month
-from targets.models import Department, OrgUnit
 
 from . import selectors, services
 from .choices import ReportStatus
@@ -71,19 +69,12 @@ def _report_page_objects(request, unit_id: int, month: str):
     period = parse_month(month)
     if period is None:
         raise Http404
-    unit = selectors.visible_units(request.user).filter(pk=unit_id).first()
-    department = None
     raw = request.GET.get("department") or request.POST.get("department")
-    if raw:
-        if not str(raw).isdigit():
-            raise Http404
-        department = Department.objects.for_user(request.user).filter(
-            pk=int(raw), org_unit_id=unit_id).first()
-        if department is None:
-            raise Http404
-        if unit is None and writable_departments(request.user).filter(pk=department.pk).exists():
-            unit = department.org_unit
-    if unit is None:
+    if raw and not str(raw).isdigit():
+        raise Http404
+    unit, department = selectors.report_unit_and_department(
+        request.user, unit_id=unit_id, department_id=int(raw) if raw else None)
+    if unit is None or (raw and department is None):
         raise Http404
     report = MonthlyReport.objects.for_user(request.user).filter(
         org_unit=unit, department=department, period=period).select_related(
@@ -113,16 +104,11 @@ def report_detail(request, unit_id: int, month: str):
 
 def _act(request, data, unit, department, period, report):
     user, action = request.user, data["action"]
-    if report is None:
-        if action != "submit":
-            raise ValidationError(_("This report has not been submitted yet."))
-        probe = MonthlyReport(org_unit=unit, department=department, period=period)
-        if not services.may_submit(user, probe):
-            raise PermissionDenied(_("You may not submit this report: it is outside your scope "
-                                     "or your role does not submit reports."))
-        report = services.report_for(org_unit=unit, department=department, period=period)
+    if report is None and action != "submit":
+        raise ValidationError(_("This report has not been submitted yet."))
     if action == "submit":
-        services.submit(user=user, report=report, comment=data["comment"])
+        report = services.submit_for(user=user, org_unit=unit, department=department,
+                                     period=period, comment=data["comment"])
         messages.success(request, _("Submitted."))
     elif action == "return":
         services.return_report(user=user, report=report, comment=data["comment"])
@@ -181,9 +167,7 @@ def _render_detail(request, unit, department, period, report, form, status):
 def completeness_page(request):
     period = _month(request)
     root, roots = _root(request)
-    children = list(OrgUnit.objects.filter(parent=root).filter(
-        level__in=selectors.REPORTING_LEVELS).order_by("code", "name"))
-    table = selectors.completeness(units=[root, *children], period=period)
+    table = selectors.completeness(units=selectors.completeness_units(root), period=period)
     months = [period]
     for _i in range(5):
         months.append((months[-1] - dt.timedelta(days=1)).replace(day=1))

@@ -14,11 +14,9 @@ from rest_framework.views import APIView
 
 from skills_portal.entry import parse_month, previous_month
 from targets.api.common import ScopedMixin, ScopedReadOnlyViewSet, service_errors
-from targets.models import Department
 
 from .. import selectors, services
 from ..filters import MonthlyReportFilter
-from ..models import MonthlyReport
 from .serializers import (
     ActionSerializer,
     CompletenessSerializer,
@@ -59,25 +57,16 @@ class MonthlyReportViewSet(ScopedReadOnlyViewSet):
         key = ReportKeySerializer(data=request.data)
         key.is_valid(raise_exception=True)
         data = key.validated_data
-        unit = selectors.visible_units(request.user).filter(pk=data["org_unit"]).first()
-        department = None
-        if data.get("department"):
-            department = Department.objects.for_user(request.user).filter(
-                pk=data["department"], org_unit_id=data["org_unit"]).select_related(
-                "org_unit").first()
-            if department is None:
-                raise ValidationError({"department": ["没有这个部门，或不在您的权限范围内"]})
-            unit = unit or department.org_unit
+        unit, department = selectors.report_unit_and_department(
+            request.user, unit_id=data["org_unit"], department_id=data.get("department"))
+        if data.get("department") and department is None:
+            raise ValidationError({"department": ["没有这个部门，或不在您的权限范围内"]})
         if unit is None:
             raise ValidationError({"org_unit": ["没有这个单位，或不在您的权限范围内"]})
-        probe = MonthlyReport(org_unit=unit, department=department, period=data["period"])
-        if not services.may_submit(request.user, probe):
-            raise PermissionDenied("您不能报送这份报表：它不在您的权限范围内，或您的角色不负责报送。")
         with service_errors():
-            report = services.report_for(org_unit=unit, department=department,
-                                         period=data["period"])
-            report = services.submit(user=request.user, report=report,
-                                     comment=data.get("comment", ""))
+            report = services.submit_for(user=request.user, org_unit=unit,
+                                         department=department, period=data["period"],
+                                         comment=data.get("comment", ""))
         return self._answer(report)
 
     def _act(self, request, run):
@@ -139,9 +128,7 @@ class CompletenessView(APIView):
             root = roots[0]
         else:
             raise PermissionDenied("您还没有所属单位：请联系管理员分配。")
-        units = [root, *root.children.filter(level__in=selectors.REPORTING_LEVELS)
-                 .order_by("code", "name")]
-        rows = selectors.completeness(units=units, period=period)
+        rows = selectors.completeness(units=selectors.completeness_units(root), period=period)
         return Response({"month": f"{period:%Y-%m}",
                          "rows": CompletenessSerializer(rows, many=True).data,
                          "not_reported": [{"id": u.pk, "code": u.code, "name": u.name}
