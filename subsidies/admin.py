@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 
 from skills_portal.access import CHANGE, WRITE_ROLES, Scope
 from skills_portal.admin import ScopedAdmin
-from skills_portal.identity import mask_id_number
 
 from . import rules, services
 from .models import (
@@ -149,11 +148,7 @@ class ClaimAdmin(ScopedAdmin):
     actions = ["approve_selected", "pay_selected"]
     exclude = ("payee_id_number",)
     readonly_fields = [f.name for f in Claim._meta.concrete_fields
-                       if f.name not in ("id", "payee_id_number")] + ["masked_payee_id"]
-
-    @admin.display(description=_("payee's ID number"))
-    def masked_payee_id(self, obj):
-        return mask_id_number(obj.payee_id_number)
+                       if f.name not in ("id", "payee_id_number")] + ["masked_id_number"]
 
     def has_add_permission(self, request):
         return False  # claims are generated from records or entered on the claims page

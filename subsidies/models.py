@@ -22,6 +22,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -91,6 +92,7 @@ class PersonalRecord(TimeStampedModel):
         return number if self.may_see_full_id(user) else mask_id_number(number)
 
     @property
+    @admin.display(description=_("ID number"))
     def masked_id_number(self) -> str:
         return mask_id_number(getattr(self, self.ID_FIELD))
 
@@ -625,7 +627,9 @@ class ClaimQuerySet(models.QuerySet):
         return _unit_scoped(self, user, action)
 
 
-class Claim(TimeStampedModel):
+class Claim(PersonalRecord):
+    ID_FIELD = "payee_id_number"
+
     scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="claims",
                                verbose_name=_("scheme"))
     status = models.CharField(_("status"), max_length=10, choices=ClaimStatus.choices,
@@ -740,16 +744,6 @@ class Claim(TimeStampedModel):
             if getattr(self, f"{name}_id"):
                 return str(self._meta.get_field(name).verbose_name)
         return ""
-
-    def may_see_full_id(self, user) -> bool:
-        scope = Scope.of(user)
-        return scope.is_global or any(m.org_unit_id == self.org_unit_id
-                                      for m in scope.memberships())
-
-    def id_number_for(self, user) -> str:
-        if self.may_see_full_id(user):
-            return self.payee_id_number
-        return mask_id_number(self.payee_id_number)
 
     def clean(self):
         errors = {}
