@@ -146,6 +146,9 @@ def assert_entry_open(*, user, cells: Iterable) -> None:
         raise ValidationError(problems, code="entry_locked")
 
 
+_UNSET = object()  # an argument not given (None is a value)
+
+
 # Records that hold figures, and the (unit, department, date) fields that place them.
 _RECORD_CELLS = {
     "targets.datavalue": (("org_unit_id", "department_id", "period"),),
@@ -168,14 +171,16 @@ def record_cells(obj) -> list[Cell]:
             if getattr(obj, u, None) is not None and getattr(obj, p, None) is not None]
 
 
-def assert_record_open(*, user, obj) -> None:
+def assert_record_open(*, user, obj, stored=_UNSET) -> None:
     """For single-record writes (scoped_save / scoped_delete): the cells the record counts in
-    now and the ones it counted in as stored must both be open."""
+    now and the ones it counted in as stored must both be open. `stored`: the row as the
+    database holds it (None: not stored), when the caller already read it."""
     if obj._meta.label_lower not in _RECORD_CELLS:
         return
     cells = record_cells(obj)
     if obj.pk is not None:
-        stored = type(obj)._default_manager.filter(pk=obj.pk).first()
+        if stored is _UNSET:
+            stored = type(obj)._default_manager.filter(pk=obj.pk).first()
         if stored is not None:
             cells += record_cells(stored)
     assert_entry_open(user=user, cells=cells)
@@ -348,9 +353,6 @@ def unapproved_children(report: MonthlyReport) -> list:
     approved = MonthlyReport.objects.filter(period=report.period, department__isnull=True,
                                             status=ReportStatus.APPROVED).values("org_unit_id")
     return list(children.exclude(pk__in=approved).order_by("code", "name"))
-
-
-_UNSET = object()
 
 
 def _approve_refusal(user, report: MonthlyReport, level: int | None):

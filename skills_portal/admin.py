@@ -95,14 +95,12 @@ class ScopedAdmin(admin.ModelAdmin):
     def get_deleted_objects(self, objs, request):
         # Records of an approved or closed month (reporting app) are shown as protected, so
         # the delete page explains why instead of failing.
-        from reporting.services import assert_record_open
+        from reporting.services import entry_problems, record_cells
 
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
-        for obj in objs:
-            try:
-                assert_record_open(user=request.user, obj=obj)
-            except ValidationError as exc:
-                protected = [*protected, *exc.messages]
+        problems = entry_problems([cell for obj in objs for cell in record_cells(obj)])
+        if problems:
+            protected = [*protected, *problems]
         return deleted, counts, perms_needed, protected
 
     def delete_model(self, request, obj):

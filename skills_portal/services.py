@@ -23,15 +23,21 @@ def _in_scope(user, obj) -> bool:
 def scoped_save(*, user, obj, after_save=None, audit_note: str = ""):
     """Validate and save `obj` for `user`; `after_save(obj)` runs inside the same transaction
     (for many-to-many fields) before the scope is checked again. The change is audited."""
-    from audit.services import record_change, snapshot, stored_snapshot
+    from audit.services import record_change, snapshot
     from reporting.services import assert_record_open
 
     with transaction.atomic():
         updating = obj.pk is not None and not obj._state.adding
         if updating and not _in_scope(user, obj):
             raise PermissionDenied(_("You may not change this record: it is outside your scope."))
-        before = stored_snapshot(obj) if updating else None
-        assert_record_open(user=user, obj=obj)  # approved or closed months are locked
+        if updating:
+            stored = type(obj)._base_manager.filter(pk=obj.pk).first()
+            before = snapshot(stored) if stored is not None else None
+            # approved or closed months are locked (as stored and as changed)
+            assert_record_open(user=user, obj=obj, stored=stored)
+        else:
+            before = None
+            assert_record_open(user=user, obj=obj)
         obj.full_clean()
         obj.save()
         if after_save is not None:
@@ -51,7 +57,7 @@ def scoped_delete(*, user, obj, audit_note: str = "") -> None:
     with transaction.atomic():
         if not _in_scope(user, obj):
             raise PermissionDenied(_("You may not delete this record: it is outside your scope."))
-        assert_record_open(user=user, obj=obj)
+        assert_record_open(user=user, obj=obj, stored=obj)  # obj is the row to delete
         before = stored_snapshot(obj)
         pk = obj.pk
         obj.delete()
