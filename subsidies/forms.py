@@ -9,7 +9,7 @@ from skills_portal.access import CHANGE, writable_units
 
 from . import selectors
 from .choices import RuleKind
-from .models import Hire, PersonCertificate, StartupProject, Voucher
+from .models import BASIS_FIELDS, Hire, PersonCertificate, StartupProject, Voucher
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONTH_WIDGET = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
@@ -33,7 +33,8 @@ class ClaimForm(forms.Form):
     note = forms.CharField(required=False, label=_("Note"),
                            widget=forms.Textarea(attrs={"rows": 2}))
 
-    BASIS = ("award", "certificate", "hire", "project")
+    # Vouchers are claimed when redeemed, never by hand.
+    BASIS = tuple(name for name in BASIS_FIELDS if name != "voucher")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

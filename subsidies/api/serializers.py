@@ -9,7 +9,7 @@ from rest_framework import serializers
 from targets.api.common import MonthField, UnitRefSerializer, number
 
 from .. import rules
-from ..models import Claim, Scheme, SchemeBudget, SchemeRate, Voucher
+from ..models import BASIS_FIELDS, Claim, Scheme, SchemeBudget, SchemeRate, Voucher
 
 
 def _user(serializer):
@@ -83,7 +83,7 @@ class ClaimSerializer(serializers.ModelSerializer):
         return obj.id_number_for(_user(self))
 
     def get_basis(self, obj) -> dict:
-        for name in ("award", "certificate", "hire", "project", "voucher"):
+        for name in BASIS_FIELDS:
             value = getattr(obj, f"{name}_id")
             if value:
                 return {"kind": name, "id": value}
