@@ -39,6 +39,9 @@ class MonthlyFigure(TimeStampedModel):
     # 100,000 times), so the figure tables keep only the ones a query needs: the department
     # is indexed where it is set (a partial index in each subclass; most figures have none),
     # and nothing looks figures up by who entered them (deleting a user scans instead).
+    # Who entered a figure is a stamp, as the audit trail's actor is (the trail is the record
+    # of who changed what): it carries no database constraint, which would cost every
+    # imported row a key check at commit. Deleting a user still clears it (Django's SET_NULL).
     org_unit = models.ForeignKey("targets.OrgUnit", on_delete=models.PROTECT, related_name="+",
                                  verbose_name=_("org unit"))
     department = models.ForeignKey("targets.Department", on_delete=models.PROTECT, null=True,
@@ -48,7 +51,7 @@ class MonthlyFigure(TimeStampedModel):
     is_demo = models.BooleanField(_("demo data"), default=False)
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                    blank=True, related_name="+", db_index=False,
-                                   verbose_name=_("entered by"))
+                                   db_constraint=False, verbose_name=_("entered by"))
 
     objects = FigureQuerySet.as_manager()
 
