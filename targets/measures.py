@@ -224,7 +224,7 @@ def measure_totals(
                                         else Count("pk", filter=condition))
         groups = {"unit": F(unit_key)}
         if by_month:
-            groups["month"] = TruncMonth(date_field, output_field=DateField())
+            groups["month"] = _month_of(apps.get_model(model), date_field)
         for row in qs.values(**groups).annotate(**aggregates).order_by():
             where = (row["unit"], _as_date(row["month"])) if by_month else row["unit"]
             for key, alias in aliases.items():
@@ -263,8 +263,7 @@ def measure_values(
 
     def grouped(queryset, date_field):
         return (
-            queryset.values(unit=F(unit_key),
-                            month=TruncMonth(date_field, output_field=DateField()))
+            queryset.values(unit=F(unit_key), month=_month_of(queryset.model, date_field))
             .annotate(total=aggregate if date_field == source.date_field else Count("pk"))
             .order_by()
         )
@@ -289,6 +288,16 @@ def measure_values(
             level += by_month.get(month, 0)
             result[(unit, month)] = Decimal(level)
     return result
+
+
+def _month_of(model, date_field: str):
+    """The month of a record: a monthly figure's period is the month (stored on its first day,
+    so no truncation per row: an import checks 100,000 of them); other dates are truncated."""
+    from skills_portal.models import MonthlyFigure
+
+    if issubclass(model, MonthlyFigure) and date_field == "period":
+        return F(date_field)
+    return TruncMonth(date_field, output_field=DateField())
 
 
 def _as_date(value) -> dt.date:

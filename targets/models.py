@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from decimal import Decimal
 
 from django.conf import settings
@@ -888,6 +889,11 @@ class RuleImportance(models.TextChoices):
     WARNING = "warning", _("warning (shown, does not block)")
 
 
+# A rule's operator as a comparison of its two sides.
+OPERATORS = {"lte": operator.le, "lt": operator.lt, "gte": operator.ge, "gt": operator.gt,
+             "eq": operator.eq, "ne": operator.ne}
+
+
 class ValidationRuleQuerySet(models.QuerySet):
     def for_user(self, user, action: str = VIEW):
         # Rules belong to the indicator catalogue and are curated by the same people.
@@ -943,10 +949,7 @@ class ValidationRule(TimeStampedModel):
             raise ValidationError(errors)
 
     def holds(self, left: Decimal, right: Decimal) -> bool:
-        return {
-            "lte": left <= right, "lt": left < right, "gte": left >= right,
-            "gt": left > right, "eq": left == right, "ne": left != right,
-        }[self.operator]
+        return OPERATORS[self.operator](left, right)
 
     def measure_apps(self) -> set[str]:
         sides = [self.left] + ([self.right] if self.right_id else [])

@@ -19,7 +19,16 @@ from rest_framework.authtoken.models import Token
 from skills_portal.services import scoped_delete, scoped_save
 
 from .measures import measure_totals, measure_values, registry
-from .models import DataValue, Department, Indicator, OrgUnit, RollupMark, Target, ValidationRule
+from .models import (
+    OPERATORS,
+    DataValue,
+    Department,
+    Indicator,
+    OrgUnit,
+    RollupMark,
+    Target,
+    ValidationRule,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +37,8 @@ def mark_for_rollup(*, pairs: Iterable[tuple[int, dt.date]]) -> int:
     """Mark (org unit id, month) pairs as needing a roll-up. Call inside the transaction that
     changes the figures; one statement whatever the number of pairs."""
     now = timezone.now()
-    months = sorted({(u, m.replace(day=1)) for u, m in pairs})
+    # Figures are stored on the first of the month already: only other dates are moved.
+    months = sorted({(u, m if m.day == 1 else m.replace(day=1)) for u, m in pairs})
     if not months:
         return 0
     if connection.vendor == "postgresql":
@@ -136,12 +146,13 @@ def _indicator_values(indicator: Indicator, units: list[int], start: dt.date, en
     return {(r["org_unit"], r["period"]): r["total"] or Decimal(0) for r in rows}
 
 
-def evaluate_rules_for(*, pairs, apps: set[str] | None = None
+def evaluate_rules_for(*, pairs, apps: set[str] | None = None, failing: bool = False
                        ) -> list[tuple[int, dt.date, RuleResult]]:
     """Check the active validation rules that read the given apps' measures on each (unit id,
     month)'s own figures: two grouped queries per rule, whatever the number of pairs (an
     import touches thousands). A rule whose two sides are both zero is skipped (nothing was
-    reported)."""
+    reported). With `failing`, only the rules that fail are returned (an import checks tens
+    of thousands of months and reports only those)."""
     pairs = sorted(set(pairs))
     if not pairs:
         return []
@@ -159,16 +170,19 @@ def evaluate_rules_for(*, pairs, apps: set[str] | None = None
     for pk, indicator in sides.items():
         if pk not in values:
             values[pk] = _indicator_values(indicator, units, start, end)
+    zero = Decimal(0)
     for rule in rules:
         left = values[rule.left_id]
         right = values[rule.right_id] if rule.right_id else None
-        for unit, month in pairs:
-            lhs = left.get((unit, month), Decimal(0))
-            rhs = right.get((unit, month), Decimal(0)) if right is not None else rule.right_constant
+        holds = OPERATORS[rule.operator]
+        for pair in pairs:
+            lhs = left.get(pair, zero)
+            rhs = right.get(pair, zero) if right is not None else rule.right_constant
             if not lhs and not rhs:
                 continue
-            results.append((unit, month, RuleResult(rule=rule, left=lhs, right=rhs,
-                                                    passed=rule.holds(lhs, rhs))))
+            passed = holds(lhs, rhs)
+            if not (passed and failing):
+                results.append((*pair, RuleResult(rule=rule, left=lhs, right=rhs, passed=passed)))
     return results
 
 
