@@ -1,62 +1,134 @@
 """Audit rows for the bulk write paths that do not go through `scoped_save`: a monthly-figure
 import writes its new rows with COPY and its changes with one bulk UPDATE, so it is audited
-here with one `record_many` statement per import (model signals would miss all of it)."""
+here with two statements per import (model signals would miss all of it):
+
+- the created figures by the database itself, from the rows just written, in one
+  INSERT … SELECT: a 100,000-row import's entries never pass through Python, and each entry
+  says what was stored;
+- the changed and cleared figures with one `record_many` (their values before are known only
+  to the analysis), keeping only the fields that changed."""
 
 from __future__ import annotations
 
-from .services import change_row, record_many
+from django.db import connection, models
+from django.db.models import Case, F, Func, Q, Value, When
+from django.db.models.functions import Cast, JSONObject, Substr
+from django.utils import timezone
+
+from .context import current_batch_id, current_request_id
+from .models import AuditEntry
+from .services import _actor, change_row, record_many
 
 
-def record_figure_import(*, layout, analysis, user, now) -> int:
-    """Entries for what `imports.figures.apply` wrote at `now`: each created, changed and
-    cleared figure row, with its key (the dimensions) and the values before and after. The ids
-    of the rows COPY created are read back in one query."""
+class _JSONBool(Func):
+    """A boolean column as JSON true/false (SQLite stores 0/1, which JSON_OBJECT would keep)."""
+
+    template = "%(expressions)s"
+    output_field = models.BooleanField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, **extra_context,
+                           template="json(CASE WHEN %(expressions)s THEN 'true' ELSE 'false' END)")
+
+
+class _Text(Func):
+    """Text pieces joined (none is NULL): one CONCAT on PostgreSQL, where Django's Concat
+    nests a COALESCE per piece, which costs a 100,000-row import's entries a third of a
+    second."""
+
+    function = "CONCAT"
+    output_field = models.CharField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, **extra_context,
+                           template="(%(expressions)s)", arg_joiner=" || ")
+
+
+def _describe(model, dims: list[str]):
+    """The entry's text: the figure's dimensions that are set, "企业职工 · 就业技能培训" (empty
+    text, no programme and false left out; the unit and month have their own columns), as
+    `_key_text` writes it for changed rows."""
+    text = models.CharField()
+    parts = []
+    for name in dims:
+        field = model._meta.get_field(name)
+        if isinstance(field, models.BooleanField):
+            part = Case(When(**{name: True}, then=Value(" · True")), default=Value(""))
+        elif field.is_relation:
+            part = Case(When(**{f"{name}__isnull": False}, then=_Text(
+                Value(" · "), Cast(F(field.attname), text))), default=Value(""))
+        else:
+            part = Case(When(~Q(**{name: ""}), then=_Text(Value(" · "), F(name))),
+                        default=Value(""), output_field=text)
+        parts.append(part)
+    # " · " starts every part: drop the first one.
+    return Substr(_Text(*parts), 4) if parts else Value("")
+
+
+def _key_text(values) -> str:
+    return " · ".join(str(v) for v in values if v not in ("", None, False))
+
+
+def record_created(*, rows: models.QuerySet, dims: list[str], values: list[str], actor,
+                   action: str = "create") -> int:
+    """Entries for the figure rows of `rows` (just created), built by the database in one
+    INSERT … SELECT: each entry names its row, unit, department and month, and its after holds
+    the row's dimensions and values (figure tables hold no ID numbers, so nothing to mask)."""
+    model = rows.model
+    actor_id, actor_name = _actor(actor)
+    after = {}
+    for name in (*dims, *values):
+        field = model._meta.get_field(name)
+        after[name] = _JSONBool(name) if isinstance(field, models.BooleanField) else F(field.attname)
+    selected = rows.order_by().annotate(
+        a_created_at=Value(timezone.now(), models.DateTimeField()),
+        a_actor=Value(actor_id, models.IntegerField()),
+        a_actor_name=Value(actor_name), a_action=Value(action),
+        a_label=Value(model._meta.label_lower),
+        a_object_id=Cast("pk", models.CharField()),
+        a_repr=_describe(model, dims),
+        a_after=JSONObject(**after),
+        a_request=Value(current_request_id()),
+        a_batch=Value(current_batch_id(), models.IntegerField()),
+        a_note=Value(""),
+    ).values_list("a_created_at", "a_actor", "a_actor_name", "a_action", "a_label", "a_object_id",
+                  "a_repr", "org_unit_id", "department_id", "period", "a_after", "a_request",
+                  "a_batch", "a_note")
+    sql, params = selected.query.sql_with_params()
+    meta, quote = AuditEntry._meta, connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name in (
+        "created_at", "actor", "actor_name", "action", "model_label", "object_id", "object_repr",
+        "org_unit", "department", "period", "after", "request_id", "batch", "note"))
+    with connection.cursor() as cursor:
+        # Names come from the models' metadata; values are parameters.
+        cursor.execute(f"INSERT INTO {quote(meta.db_table)} ({columns}) {sql}", params)
+        return cursor.rowcount
+
+
+def record_figure_import(*, layout, analysis, user, created: models.QuerySet) -> int:
+    """Entries for what `imports.figures.apply` wrote: each created (`created`: the new rows),
+    changed and cleared figure row, with its key (the dimensions) and the values before and
+    after."""
     model = layout.model
     dims = [c.field for c in layout.dimension_columns()]
-    fields = [model._meta.get_field(f).attname for f in ("org_unit", "department", "period", *dims)]
-    labels = analysis.labels
-
-    heads: dict[tuple, str] = {}  # (unit, month) → "unit label 2024-05"
-    tails: dict[tuple, str] = {}  # dimensions → " · 企业职工 · …"
-
-    def describe(key) -> str:
-        # An import describes up to 100,000 rows from a few thousand units and months and a
-        # handful of categories: each part is formatted once.
-        head = heads.get((key[0], key[2]))
-        if head is None:
-            head = heads[(key[0], key[2])] = f"{labels.get(key[0], key[0])} {key[2]:%Y-%m}"
-        tail = tails.get(key[3:])
-        if tail is None:
-            tail = tails[key[3:]] = "".join(f" · {v}" for v in key[3:] if v not in ("", None, False))
-        return head + tail
+    values = layout.value_fields
+    written = record_created(rows=created, dims=dims, values=list(values), actor=user) \
+        if analysis.create else 0
 
     def row(key, object_id, before, after):
         return change_row(object_id=object_id, org_unit_id=key[0], department_id=key[1],
                           period=key[2], key=dict(zip(dims, key[3:], strict=True)),
-                          before=before, after=after, object_repr=describe(key))
-
-    created_ids = {}
-    if analysis.create and "id" not in analysis.create[0]:  # apply reserved none (not PostgreSQL)
-        months = [v["period"] for v in analysis.create]
-        created_ids = {
-            tuple(r[1:]): r[0] for r in model.objects.filter(
-                created_at=now, entered_by_id=user.pk,
-                org_unit_id__in=sorted({v["org_unit"] for v in analysis.create}),
-                period__gte=min(months), period__lte=max(months),
-            ).values_list("pk", *fields)
-        }
-    values = layout.value_fields
+                          before=before, after=after, object_repr=_key_text(key[3:]))
 
     def rows():
-        for v in analysis.create:
-            key = (v["org_unit"], v["department"], v["period"], *(v[d] for d in dims))
-            yield row(key, v.get("id") or created_ids.get(key, ""), None, {f: v[f] for f in values})
         for pk, before, after in analysis.update:
-            key = after["_key"]
-            r = row(key, pk, {f: before.get(f) for f in values}, {f: after[f] for f in values})
+            r = row(after["_key"], pk, {f: before.get(f) for f in values},
+                    {f: after[f] for f in values})
             if r is not None:
                 yield r
         for pk, before in analysis.delete:
             yield row(before["_key"], pk, {f: before.get(f) for f in values}, None)
 
-    return record_many(actor=user, action="import", model=model, rows=rows())
+    if analysis.update or analysis.delete:
+        written += record_many(actor=user, action="import", model=model, rows=rows())
+    return written

@@ -215,9 +215,8 @@ def record_change(*, actor, obj, before: dict | None, after: dict | None, note: 
     return record(actor=actor, action=action, obj=obj, before=before, after=after, note=note)
 
 
-_FIELDS = ["created_at", "actor", "actor_name", "action", "model_label", "object_id",
-           "object_repr", "org_unit", "department", "period", "before", "after", "request_id",
-           "batch", "note"]
+_FIELDS = ["action", "object_id", "object_repr", "org_unit", "department", "period", "before",
+           "after", "note"]
 
 
 # A JSON text that may hold an ID number: a field named for one, or 17 digits in a row.
@@ -254,13 +253,15 @@ def record_many(*, actor, action: str, model, rows: Iterable[dict], batch=None) 
 
     def tuples():
         for row in rows:
-            yield (now, actor_id, actor_name, row.get("action") or action, label,
-                   str(row.get("object_id") or ""), _short_repr(row.get("object_repr") or ""),
-                   row.get("org_unit_id"), row.get("department_id"), _month(row.get("period")),
-                   _json_text(row.get("before")), _json_text(row.get("after")), request_id,
-                   batch_id, row.get("note") or "")
+            yield (row.get("action") or action, str(row.get("object_id") or ""),
+                   _short_repr(row.get("object_repr") or ""), row.get("org_unit_id"),
+                   row.get("department_id"), _month(row.get("period")),
+                   _json_text(row.get("before")), _json_text(row.get("after")),
+                   row.get("note") or "")
 
-    return insert_rows(AuditEntry, _FIELDS, tuples())
+    return insert_rows(AuditEntry, _FIELDS, tuples(), constant={
+        "created_at": now, "actor": actor_id, "actor_name": actor_name, "model_label": label,
+        "request_id": request_id, "batch": batch_id})
 
 
 def change_row(*, object_id, org_unit_id, period, key: dict, before: dict | None,

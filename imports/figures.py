@@ -19,14 +19,16 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 from openpyxl.utils import get_column_letter
 
 from skills_portal.access import WRITE_ROLES, Scope, writable_departments, writable_units
-from skills_portal.bulk import insert_rows, reserve_ids, update_rows
+from skills_portal.bulk import insert_rows, update_rows
 from skills_portal.grid import MAX_CELL, GridSpec
 
 from .choices import ValueBasis
@@ -302,6 +304,16 @@ class _Context:
                 if header_key(name) != header_key(code):
                     self.indicators[header_key(name)].append(pk)
 
+    def month(self, value) -> dt.date:
+        """The month a cell names, within the months any plan runs and not in the future."""
+        month = parse_month(value)
+        if month > self.last_month:
+            raise CellError(f"{month:%Y-%m} 是未来的月份，不能填报")
+        if month < self.first_month:
+            raise CellError(f"{month:%Y-%m} 早于所有方案的起始月份（{self.first_month:%Y-%m}），"
+                            "不在任何方案期内")
+        return month
+
     def indicator(self, value) -> int:
         found = self.indicators.get(header_key(value), [])
         if len(found) == 1:
@@ -387,8 +399,10 @@ def _parse_rows(layout: FigureLayout, sheet: Sheet, ctx: _Context, basis: str,
     values: list[list] = []
     problems: dict[int, list[tuple[str, str]]] = defaultdict(list)  # row position → errors
     units = None
+    # Rows are padded to the table's width; cells beyond it (unnamed columns) are dropped.
+    by_column = list(zip(*(row for _number, row in rows), strict=False)) if rows else []
     for column in columns:
-        cells = [row[positions[column.field]] for _number, row in rows]
+        cells = by_column[positions[column.field]] if rows else []
         found, failed = _parse_column(column, cells, units, ctx)
         if column is UNIT:
             units = found  # None where the unit could not be read
@@ -483,7 +497,7 @@ def _parse_cell(column: Column, cell, unit: int | None, ctx: _Context):
     if column.kind == "department":
         return ctx.departments.resolve(unit, cell) if unit is not None else None
     if column.kind == "month":
-        return parse_month(cell)
+        return ctx.month(cell)
     if column.kind == "basis":
         word = text(cell)
         if word in ("", "本月", "当月", "月度"):
@@ -514,12 +528,7 @@ def _parse_cell(column: Column, cell, unit: int | None, ctx: _Context):
 
 
 def _row_error(layout: FigureLayout, record: dict, ctx: _Context) -> tuple[str, str] | None:
-    unit, department, month = record[UNIT.field], record[DEPARTMENT.field], record[MONTH.field]
-    if month > ctx.last_month:
-        return MONTH.field, f"{month:%Y-%m} 是未来的月份，不能填报"
-    if month < ctx.first_month:
-        return MONTH.field, (f"{month:%Y-%m} 早于所有方案的起始月份（{ctx.first_month:%Y-%m}），"
-                             "不在任何方案期内")
+    unit, department = record[UNIT.field], record[DEPARTMENT.field]
     if department is not None:
         if department not in ctx.writable_departments:
             return DEPARTMENT.field, "您无权填报该部门的数据"
@@ -668,18 +677,14 @@ def apply(layout: FigureLayout, sheets: list[Sheet], *, user, basis: str = Value
             return analysis
         now = timezone.now()
         try:
+            # The new rows are those after the newest id now visible, stamped with `now`: the
+            # audit entries are built from them.
+            floor = model._base_manager.aggregate(newest=Max("pk"))["newest"] or 0
             given = ["org_unit", "department", "period", *dims, *layout.value_fields]
-            ids = reserve_ids(model, len(analysis.create))
-            if ids is not None:  # the audit entries name the new rows by these ids
-                given.insert(0, "id")
-                for values, pk in zip(analysis.create, ids, strict=True):
-                    values["id"] = pk
-            names = ["created_at", "updated_at", "entered_by", "is_demo", *given,
-                     *(name for name, _ in layout.fixed)]
-            constant = tuple(value for _, value in layout.fixed)
-            insert_rows(model, names, (
-                (now, now, user.pk, False, *map(values.__getitem__, given), *constant)
-                for values in analysis.create))
+            pick = itemgetter(*given)
+            insert_rows(model, given, map(pick, analysis.create), constant={
+                "created_at": now, "updated_at": now, "entered_by": user.pk, "is_demo": False,
+                **dict(layout.fixed)})
             if analysis.update:
                 values = layout.value_fields
                 update_rows(model, [*values, "updated_at", "entered_by"], (
@@ -694,9 +699,7 @@ def apply(layout: FigureLayout, sheets: list[Sheet], *, user, basis: str = Value
             return analysis
         listed, unlisted = settings.IMPORT_MAX_LISTED_ERRORS, 0
         for unit_id, month, result in evaluate_rules_for(
-                pairs=analysis.pairs, apps={layout.app} if layout.app else set()):
-            if result.passed:
-                continue
+                pairs=analysis.pairs, apps={layout.app} if layout.app else set(), failing=True):
             error = result.rule.importance == "error"
             if not error and len(analysis.warnings) >= listed:
                 unlisted += 1  # counted, not spelled out: thousands of months may trip a warning
@@ -710,5 +713,7 @@ def apply(layout: FigureLayout, sheets: list[Sheet], *, user, basis: str = Value
             transaction.set_rollback(True)
             return analysis
         mark_for_rollup(pairs=analysis.pairs)
-        record_figure_import(layout=layout, analysis=analysis, user=user, now=now)  # one statement
+        record_figure_import(layout=layout, analysis=analysis, user=user,
+                             created=model._base_manager.filter(pk__gt=floor, created_at=now,
+                                                                entered_by=user))
     return analysis

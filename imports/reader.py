@@ -165,7 +165,7 @@ def read_workbook(data: bytes, file_name: str = "") -> list[Sheet]:
             if sheet.total_height > max_rows + 1:
                 raise ImportRefused(f"工作表「{meta.name}」有 {sheet.total_height:,} 行，超过单个文件上限"
                                     f" {max_rows:,} 行。请拆分后分别上传。")
-            rows = [list(r) for r in sheet.iter_rows()]
+            rows = list(sheet.iter_rows())  # each row a new list (merged cells are filled in)
             _fill_merged(rows, sheet.merged_cell_ranges or [], sheet.start)
             hidden_rows, formulas = _scan(archive, parts[meta.name]) if meta.name in parts \
                 else ((), ())

@@ -12,6 +12,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from skills_portal.bulk import gc_paused
+
 from .choices import ImportStatus, ValueBasis
 from .kinds import QUOTA, TARGETS
 from .kinds import layout as layout_of
@@ -77,6 +79,11 @@ def _record(batch: ImportBatch, analysis) -> None:
 
 def _analyse(batch: ImportBatch, *, write: bool):
     """Read the stored file and analyse it (or apply it, when `write`)."""
+    with gc_paused():
+        return _read_and_run(batch, write=write)
+
+
+def _read_and_run(batch: ImportBatch, *, write: bool):
     from . import figures, plan_targets, quotas
 
     sheets = read_workbook(bytes(batch.content), batch.file_name)

@@ -5,8 +5,10 @@ row for bulk_create costs more than the database's own work (measured in bench/)
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 
 from django.db import connection
@@ -32,13 +34,14 @@ _NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
 _REPEATED = {type(None), bool, dt.date, dt.datetime, Decimal}
 
 
-def _copy_lines(rows: Iterable[Sequence]) -> Iterator[str]:
+def _copy_lines(rows: Iterable[Sequence], tail: Sequence = ()) -> Iterator[str]:
     """COPY text lines. This loop runs once per value of every row an import writes (a
     100,000-row file is over a million values), so the usual cells take the shortest path:
     text without a tab, newline or backslash as it is, integers through str(), and any other
     value (timestamps, months, decimals: few distinct ones per write) converted once."""
     needs_escape = _NEEDS_ESCAPE.search
     converted: dict[tuple[type, object], str] = {}
+    end = "".join("\t" + _copy_text(v) for v in tail) + "\n"  # the values every row shares
     for row in rows:
         out = []
         for value in row:
@@ -55,7 +58,7 @@ def _copy_lines(rows: Iterable[Sequence]) -> Iterator[str]:
                 out.append(found)
             else:
                 out.append(_copy_text(value))
-        yield "\t".join(out) + "\n"
+        yield "\t".join(out) + end
 
 
 _CHUNK = 1 << 16  # characters handed to the database per read
@@ -87,19 +90,22 @@ class _CopyStream:
         return text[:size]
 
 
-def insert_rows(model, fields: Sequence[str], rows: Iterable[Sequence]) -> int:
+def insert_rows(model, fields: Sequence[str], rows: Iterable[Sequence], *,
+                constant: dict | None = None) -> int:
     """Insert `rows` (tuples in the order of `fields`, model field names; foreign keys take
-    ids) into `model`'s table, inside the caller's transaction. Values are not validated:
-    callers insert what they have checked, and the database's constraints still apply."""
+    ids) into `model`'s table, inside the caller's transaction; `constant` gives the fields
+    every row has the same value of (converted once). Values are not validated: callers
+    insert what they have checked, and the database's constraints still apply."""
     meta = model._meta
-    columns = [meta.get_field(name) for name in fields]
+    constant = constant or {}
+    columns = [meta.get_field(name) for name in (*fields, *constant)]
     quote = connection.ops.quote_name
     # Table and column names come from the model's metadata; values never enter the SQL text.
     table = f"{quote(meta.db_table)} ({', '.join(quote(c.column) for c in columns)})"
     count = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            stream = _CopyStream(_copy_lines(rows))
+            stream = _CopyStream(_copy_lines(rows, tail=tuple(constant.values())))
             with connection.wrap_database_errors:  # a raw psycopg2 call: give Django's errors
                 cursor.cursor.copy_expert(f"COPY {table} FROM STDIN", stream, size=_CHUNK)
             return stream.lines
@@ -112,7 +118,8 @@ def insert_rows(model, fields: Sequence[str], rows: Iterable[Sequence]) -> int:
                 return ops.adapt_datefield_value(value)
             return value
 
-        rows = [tuple(adapt(v) for v in row) for row in rows]
+        shared = tuple(constant.values())
+        rows = [tuple(adapt(v) for v in (*row, *shared)) for row in rows]
         one_row = "(" + ", ".join(["%s"] * len(columns)) + ")"
         batch = max(1, min(1000, ops.bulk_batch_size(columns, rows)))
         for first in range(0, len(rows), batch):
@@ -168,3 +175,18 @@ def reserve_ids(model, count: int) -> list[int] | None:
         cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
                        [connection.ops.quote_name(meta.db_table), meta.pk.column, count])
         return [row[0] for row in cursor.fetchall()]
+
+
+@contextmanager
+def gc_paused():
+    """Python's cyclic garbage collector paused for one bulk step. Reading and checking a
+    100,000-row file creates millions of objects that form no cycles, and the collections
+    their numbers set off cost about a third of the check (bench/import_bench.py); reference
+    counting still frees everything, and the collector resumes afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
