@@ -216,6 +216,11 @@ def test_an_import_is_audited_row_by_row_with_its_batch(longling):
     row = entries.get(model_label="training.trainingfigure", object_id=str(figure.pk))
     assert row.action == "create" and row.after["trained"] == 40
     assert row.after["programme"] == figure.programme_id and row.org_unit_id == longling.pk
+    # Built by the database from the stored row: a JSON true (not SQLite's 1), and the text
+    # names the dimensions that are set (the unit and month have their own columns).
+    assert row.after["subsidised"] is True and row.after["industry"] == ""
+    assert row.object_repr == f"脱贫人口 · 就业技能培训 · {figure.programme_id} · True"
+    assert row.period == dt.date(2024, 5, 1) and row.actor_id == clerk.pk
     summary = entries.get(action="import", model_label="imports.importbatch")
     assert summary.object_id == str(batch.pk) and "新增 2" in summary.note
     assert summary.actor_name == "ll_importer" and summary.org_unit_id == longling.pk
