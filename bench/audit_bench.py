@@ -113,7 +113,8 @@ def main() -> None:
     print(f"audit cost: +{extra:.2f} s CPU "
           f"({extra / (best_plain.cpu + best_plain.db) * 100:+.0f}% of the import's CPU)")
     print(f"audit rows per import: {added:,}; statements on the audit table in the query log: "
-          f"{statements} (plus the one COPY)")
+          f"{statements} (the entries of created figures and the batch's summary; changed "
+          "figures add one COPY)")
 
     rows_ = [{"action": "create", "object_id": i, "org_unit_id": 1, "period": "2024-05-01",
               "before": None, "after": {"target_group": "企业职工", "training_type": "岗位技能提升培训",

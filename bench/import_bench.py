@@ -5,9 +5,10 @@
 
 Writes bench/results/training-100k.xlsx (deterministic), then measures in one run:
 - the bare read: python-calamine turning every row of the sheet into Python values;
-- the portal's import of the same file (read + check + save: what "confirm" does), with its
-  parts timed, its peak Python memory and the process's peak RSS; the same file again
-  (nothing to save); a corrected file with every value changed (100,000 updates);
+- the portal's import of the same file (read + check + save + audit: what *确认导入* runs,
+  `imports.services.run_apply`, on a stored batch), with its parts timed, its peak Python
+  memory and the process's peak RSS; the same file again (nothing to save); a corrected file
+  with every value changed (100,000 updates);
 - django-import-export with its default settings (row by row, the usual peer path) on the same
   layout. It is slow enough that, by default, it imports the first --peer-rows rows and its
   time is scaled to the whole file (printed as such).
@@ -77,22 +78,31 @@ def bare_read() -> int:
 
 
 def portal_import(user, path: Path = FILE) -> int:
-    from imports import figures
-    from imports.reader import read_workbook
-    from training.resources import TRAINING_IMPORT
+    """What *确认导入* runs for a previewed batch (`imports.services.run_apply`): read the
+    stored file, check it again, write it in one transaction, audit it. Returns the figures
+    created or changed."""
+    import hashlib
 
-    sheets = read_workbook(path.read_bytes(), path.name)
-    analysis = figures.apply(TRAINING_IMPORT, sheets, user=user)
-    if analysis.errors:
-        raise SystemExit(f"import refused: {[e.as_dict() for e in analysis.errors[:5]]}")
-    return len(analysis.create) + len(analysis.update)
+    from imports import services
+    from imports.choices import ImportStatus
+    from imports.models import ImportBatch
+
+    data = path.read_bytes()
+    batch = ImportBatch.objects.create(
+        kind="training", basis="month", uploaded_by=user, file_name=path.name,
+        file_size=len(data), sha256=hashlib.sha256(data).hexdigest(), content=data,
+        status=ImportStatus.RUNNING)
+    batch = services.run_apply(batch.pk)
+    if batch.status != ImportStatus.APPLIED and batch.created + batch.updated:
+        raise SystemExit(f"import refused: {batch.status} {batch.message} {batch.errors[:5]}")
+    return batch.created + batch.updated
 
 
 # The parts of an import, timed by wrapping the functions that do them (the code under test is
 # unchanged). "checking rows" is the rest of the analysis: the row check and the comparison
 # with the stored figures.
 PHASES = (
-    ("reading (bare read + zip checks + XML scans)", "imports.reader", "read_workbook"),
+    ("reading (bare read + zip checks + XML scans)", "imports.services", "read_workbook"),
     ("  of which zip checks", "imports.reader", "check_container"),
     ("  of which formula/hidden-row scans", "imports.reader", "_scan"),
     ("checking rows and comparing with stored", "imports.figures", "analyse"),
@@ -101,7 +111,7 @@ PHASES = (
     ("writing changed figures (staging UPDATE)", "imports.figures", "update_rows"),
     ("validation rules", "targets.services", "evaluate_rules_for"),
     ("roll-up marks", "targets.services", "mark_for_rollup"),
-    ("audit entries (one COPY)", "audit.bulk", "record_figure_import"),
+    ("audit entries (built in the database)", "audit.bulk", "record_figure_import"),
     ("commit (deferred foreign-key checks)", "django.db.backends.base.base", "commit"),
 )
 
