@@ -7,8 +7,7 @@ import datetime as dt
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.expected_conditions import staleness_of
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from certification.forms import CERTIFICATE_GRID
 from competitions.models import Award, Competition
@@ -16,6 +15,7 @@ from skills_portal.identity import id_number_check_char
 from skills_portal.models import Membership
 from targets.measures import measure_values
 from targets.models import OrgUnit
+from tests.e2e.waits import click_and_leave
 from tests.factories import UserFactory
 from training.forms import TRAINING_GRID
 from training.models import Programme
@@ -38,11 +38,7 @@ def set_value(browser, element_id, value):
 
 
 def submit(browser, selector):
-    """Clicks a submit button and waits until the browser has left the page, so that the next
-    `get` never races a POST that is still in flight."""
-    page = browser.find_element(By.TAG_NAME, "html")
-    browser.find_element(By.CSS_SELECTOR, selector).click()
-    WebDriverWait(browser, 15).until(staleness_of(page))
+    click_and_leave(browser, selector)
 
 
 def success_text(browser):

@@ -7,12 +7,11 @@ import datetime as dt
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.expected_conditions import staleness_of
-from selenium.webdriver.support.ui import WebDriverWait
 
 from reporting.models import MonthlyReport
 from skills_portal.models import Membership
 from targets.models import OrgUnit
+from tests.e2e.waits import click_and_leave
 from tests.factories import UserFactory
 from training.forms import TRAINING_GRID
 from training.models import TrainingFigure
@@ -32,9 +31,7 @@ def login(browser, live_server, username):
 
 
 def click(browser, selector):
-    page = browser.find_element(By.TAG_NAME, "html")
-    browser.find_element(By.CSS_SELECTOR, selector).click()
-    WebDriverWait(browser, 15).until(staleness_of(page))
+    click_and_leave(browser, selector)
 
 
 def save_cell(browser, live_server, value):
