@@ -205,9 +205,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 2**20
 # --- REST API (/api/v1/): session auth for the browser, token auth for scripts; every view
 # scopes its queryset with for_user. The schema and its UIs are served locally (sidecar).
 REST_FRAMEWORK = {
+    # Token first: DRF answers an unauthenticated request with the first class's challenge,
+    # so a missing or wrong token gets 401 with "WWW-Authenticate: Token" (session first
+    # would give 403, which tells a script nothing about what to send).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
