@@ -11,7 +11,7 @@ here with two statements per import (model signals would miss all of it):
 from __future__ import annotations
 
 from django.db import connection, models
-from django.db.models import Case, F, Func, Q, Value, When
+from django.db.models import Case, F, Func, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Cast, JSONObject, Substr
 from django.utils import timezone
 
@@ -44,19 +44,30 @@ class _Text(Func):
                            template="(%(expressions)s)", arg_joiner=" || ")
 
 
+def _named(field) -> bool:
+    """A relation whose records are known by a name (a programme): the text shows the name."""
+    return field.is_relation and any(f.name == "name" for f in field.related_model._meta.fields)
+
+
 def _describe(model, dims: list[str]):
-    """The entry's text: the figure's dimensions that are set, "企业职工 · 就业技能培训" (empty
-    text, no programme and false left out; the unit and month have their own columns), as
-    `_key_text` writes it for changed rows."""
+    """The entry's text: the figure's dimensions that are set, "脱贫人口 · 就业技能培训 · 康养云师傅
+    · 补贴性培训" (empty text, no programme and false left out; a true flag by its field's name;
+    the unit and month have their own columns), as `_key_text` writes it for changed rows."""
     text = models.CharField()
     parts = []
     for name in dims:
         field = model._meta.get_field(name)
         if isinstance(field, models.BooleanField):
-            part = Case(When(**{name: True}, then=Value(" · True")), default=Value(""))
+            part = Case(When(**{name: True}, then=Value(f" · {field.verbose_name}")),
+                        default=Value(""))
         elif field.is_relation:
-            part = Case(When(**{f"{name}__isnull": False}, then=_Text(
-                Value(" · "), Cast(F(field.attname), text))), default=Value(""))
+            # A lookup by key per row (not a join: right after the COPY the planner does not
+            # know the new rows and would pick a nested loop over the whole table).
+            label = (Subquery(field.related_model._base_manager.filter(
+                pk=OuterRef(field.attname)).values("name")[:1]) if _named(field)
+                else Cast(F(field.attname), text))
+            part = Case(When(**{f"{name}__isnull": False}, then=_Text(Value(" · "), label)),
+                        default=Value(""))
         else:
             part = Case(When(~Q(**{name: ""}), then=_Text(Value(" · "), F(name))),
                         default=Value(""), output_field=text)
@@ -65,8 +76,31 @@ def _describe(model, dims: list[str]):
     return Substr(_Text(*parts), 4) if parts else Value("")
 
 
-def _key_text(values) -> str:
-    return " · ".join(str(v) for v in values if v not in ("", None, False))
+def _key_texts(model, dims: list[str], keys: list[tuple]):
+    """`_describe` for keys known in Python (dimension values in the order of `dims`): a
+    function from a key to its text, with the names of related records read in one query per
+    relation."""
+    labels: list = []
+    for position, name in enumerate(dims):
+        field = model._meta.get_field(name)
+        if isinstance(field, models.BooleanField):
+            labels.append({True: str(field.verbose_name)})
+        elif _named(field):
+            ids = {key[position] for key in keys} - {None}
+            labels.append(dict(field.related_model._base_manager.filter(pk__in=ids)
+                               .values_list("pk", "name")) if ids else {})
+        else:
+            labels.append(None)
+
+    def text(key) -> str:
+        shown = []
+        for value, label in zip(key, labels, strict=True):
+            if value in ("", None, False):
+                continue
+            shown.append(str(value) if label is None else str(label.get(value, value)))
+        return " · ".join(shown)
+
+    return text
 
 
 def record_created(*, rows: models.QuerySet, dims: list[str], values: list[str], actor,
@@ -115,10 +149,13 @@ def record_figure_import(*, layout, analysis, user, created: models.QuerySet) ->
     written = record_created(rows=created, dims=dims, values=list(values), actor=user) \
         if analysis.create else 0
 
+    describe = _key_texts(model, dims, [after["_key"][3:] for _pk, _before, after in analysis.update]
+                          + [before["_key"][3:] for _pk, before in analysis.delete])
+
     def row(key, object_id, before, after):
         return change_row(object_id=object_id, org_unit_id=key[0], department_id=key[1],
                           period=key[2], key=dict(zip(dims, key[3:], strict=True)),
-                          before=before, after=after, object_repr=_key_text(key[3:]))
+                          before=before, after=after, object_repr=describe(key[3:]))
 
     def rows():
         for pk, before, after in analysis.update:

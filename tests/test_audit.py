@@ -219,7 +219,7 @@ def test_an_import_is_audited_row_by_row_with_its_batch(longling):
     # Built by the database from the stored row: a JSON true (not SQLite's 1), and the text
     # names the dimensions that are set (the unit and month have their own columns).
     assert row.after["subsidised"] is True and row.after["industry"] == ""
-    assert row.object_repr == f"脱贫人口 · 就业技能培训 · {figure.programme_id} · True"
+    assert row.object_repr == "脱贫人口 · 就业技能培训 · 康养云师傅 · 补贴性培训"
     assert row.period == dt.date(2024, 5, 1) and row.actor_id == clerk.pk
     summary = entries.get(action="import", model_label="imports.importbatch")
     assert summary.object_id == str(batch.pk) and "新增 2" in summary.note
@@ -234,6 +234,7 @@ def test_an_import_is_audited_row_by_row_with_its_batch(longling):
     assert {e.action for e in changed} == {"update", "delete"}
     update = changed.get(action="update")
     assert update.object_id == str(figure.pk)
+    assert update.object_repr == row.object_repr  # the same text from Python for a change
     assert update.before == {"target_group": "脱贫人口", "training_type": "就业技能培训",
                              "programme": figure.programme_id, "subsidised": True,
                              "industry": "", "trained": 40}
