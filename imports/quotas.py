@@ -128,6 +128,11 @@ def analyse(sheets: list[Sheet], *, user, plan, indicator=None, year: int | None
     issuer = plan.issuer_unit
     parents = {}
     for position, (ind, _scale, _heading) in columns.items():
+        if axis == "department" and not ind.has_department_figures():
+            analysis.error(sheet.name, header_index + 1, get_column_letter(position + 1),
+                           f"“{ind.name}”的数据不记录部门（补贴申领和培训券都不记录部门），"
+                           "不能按部门分解，请按地区分解")
+            continue
         candidates = Target.objects.filter(plan=plan, indicator=ind, org_unit=issuer,
                                            department=None, parent=None)
         if year:

@@ -166,8 +166,14 @@ def _condition(measure: Measure, filters: dict | None) -> Q:
     return condition
 
 
+def _no_department(measure: Measure) -> ValueError:
+    return ValueError(f"Measure {measure.code}'s figures record no department.")
+
+
 def _filtered(measure: Measure, filters: dict | None, *, department_sector=None, department=None):
     source = measure.source
+    if (department is not None or department_sector is not None) and not source.department_field:
+        raise _no_department(measure)
     qs = source.model_class()._default_manager.filter(_condition(measure, filters))
     if department is not None:
         qs = qs.filter(**{source.department_field: department})
@@ -212,6 +218,8 @@ def measure_totals(
         if all(conditions.values()):  # every measure filters: scan only rows some measure counts
             qs = qs.filter(reduce(operator.or_, conditions.values()))
         if department_sector is not None:
+            if not department_field:
+                raise _no_department(next(iter(members.values()))[0])
             qs = qs.filter(**{f"{department_field}__sector": department_sector})
         if units is not None:
             qs = qs.filter(**{f"{unit_key}__in": units})

@@ -373,6 +373,21 @@ class Indicator(TimeStampedModel):
     def __str__(self):
         return f"{self.name}（{self.unit}）"
 
+    def has_department_figures(self) -> bool:
+        """Whether a department's share of this indicator can be measured: manual values and
+        most domain figures name their reporting department; subsidy claims and vouchers do
+        not. A ratio needs both its parts to."""
+        if self.kind == IndicatorKind.RATIO:
+            return all(part is None or part.has_department_figures()
+                       for part in (self.numerator, self.denominator))
+        if self.source != IndicatorSource.MEASURE:
+            return True
+        from .measures import registry
+
+        measure = registry.get(self.measure)
+        return measure is None or measure.source is None or \
+            measure.source.department_field is not None
+
     def clean(self):
         from .measures import registry
 
@@ -717,6 +732,11 @@ class Target(TimeStampedModel):
         if self.department_id and self.org_unit_id and \
                 self.department.org_unit_id != self.org_unit_id:
             add("department", _("The department must belong to the target's org unit."))
+        if self.department_id and self.indicator_id and \
+                not self.indicator.has_department_figures():
+            add("department", _("This indicator's figures do not record a department (subsidy "
+                                "claims and vouchers do not), so it cannot be assigned to a "
+                                "department: set the target for the org unit."))
         if self.value is not None and self.value < 0 and not self.is_increment:
             add("value", _("A target value cannot be negative."))
         if self.is_increment and self.indicator_id and \

@@ -84,14 +84,19 @@ Leaf = tuple[int, dt.date, dt.date, str | None]
 
 
 def _leaf_totals(leaves: dict[Leaf, Indicator], units: dict[Leaf, set[int]]
-                 ) -> dict[Leaf, dict[int, Decimal]]:
+                 ) -> dict[Leaf, dict[int, Decimal] | None]:
     """{leaf: {unit: value over the unit's subtree}}. Flow indicators read from domain
     measures are batched per (window, sector) into `measure_totals` (one scan per figure
-    table); stock and manual indicators take one grouped query each."""
+    table); stock and manual indicators take one grouped query each. None for a department
+    sector's share of figures that record no department (a target that slipped past
+    `Target.clean`): its status is undetermined, and the rest of the month rolls up."""
     batches: dict[tuple, list[Leaf]] = defaultdict(list)
-    result: dict[Leaf, dict[int, Decimal]] = {}
+    result: dict[Leaf, dict[int, Decimal] | None] = {}
     for leaf, indicator in leaves.items():
         _, start, end, sector = leaf
+        if sector is not None and not indicator.has_department_figures():
+            result[leaf] = None  # a department's share cannot be told: undetermined
+            continue
         if indicator.source == IndicatorSource.MEASURE and indicator.kind == IndicatorKind.FLOW:
             batches[(start, end, sector)].append(leaf)
         else:
@@ -149,11 +154,13 @@ def actuals(targets: list[TargetFacts], month: dt.date) -> dict[int, Decimal | N
         need(members[0].indicator, key, {t.org_unit_id for t in members})
     totals = _leaf_totals(leaves, units)
 
-    def value_of(indicator: Indicator, key: Leaf) -> dict[int, Decimal]:
+    def value_of(indicator: Indicator, key: Leaf) -> dict[int, Decimal] | None:
         if indicator.kind != IndicatorKind.RATIO:
             return totals[key]
         num = value_of(indicator.numerator, (indicator.numerator_id, *key[1:]))
         den = value_of(indicator.denominator, (indicator.denominator_id, *key[1:]))
+        if num is None or den is None:
+            return None
         return {u: num.get(u, Decimal(0)) / d * 100 for u, d in den.items() if d}
 
     result: dict[int, Decimal | None] = {}
@@ -161,6 +168,9 @@ def actuals(targets: list[TargetFacts], month: dt.date) -> dict[int, Decimal | N
         indicator = members[0].indicator
         values = value_of(indicator, key)
         for t in members:
+            if values is None:
+                result[t.pk] = None
+                continue
             value = values.get(t.org_unit_id)
             if value is None and indicator.kind != IndicatorKind.RATIO:
                 value = Decimal(0)

@@ -178,3 +178,16 @@ def test_a_quota_table_through_the_upload_page(client, plan, officer):
     assert response.status_code == 302
     detail = client.get(response["Location"]).content.decode()
     assert "指标分解表" in detail and "新增 42 条" in detail and "鹿城 · 职业技能培训人次" in detail
+
+
+def test_an_indicator_whose_figures_record_no_department_is_not_split_by_department(plan,
+                                                                                   officer):
+    Indicator.objects.create(code="paid_q", name="拨付补贴金额q", unit="元", kind="flow",
+                             source="measure", measure="subsidies.amount_paid")
+    data = corpus.xlsx([["部门", "拨付补贴金额q"], ["市残联", 1000]])
+    batch = services.upload(user=officer, kind="quota", basis="month", file_name="x.xlsx",
+                            data=data, options={"plan": plan.pk})
+    assert [(e["column"], e["message"]) for e in batch.errors] == [
+        ("B", "“拨付补贴金额q”的数据不记录部门（补贴申领和培训券都不记录部门），"
+              "不能按部门分解，请按地区分解")]
+    assert not Target.objects.filter(plan=plan, parent__isnull=False).exists()

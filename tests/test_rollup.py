@@ -356,3 +356,25 @@ def test_every_seed_target_has_a_snapshot_on_demo_data():
     relative = ProgressSnapshot.objects.filter(target__plan__code="nanyang-hitech-2022",
                                                target__value__isnull=True, period=month(12, 2023))
     assert relative.exists() and {s.status for s in relative} == {"undetermined"}
+
+
+def test_a_department_target_on_figures_that_carry_no_department_is_refused(tree):
+    """Subsidy claims record no department, so a target decomposed to a department cannot be
+    measured from them: it is refused when it is set, and one that got in anyway (written
+    around the checks) is reported as undetermined instead of stopping the roll-up."""
+    from django.core.exceptions import ValidationError
+
+    province, city, _a, _b = tree
+    dept = Department.objects.create(org_unit=city, name="市财政局", sector="finance")
+    paid = Indicator.objects.create(code="paid_t", name="拨付金额t", unit="元", kind="flow",
+                                    source="measure", measure="subsidies.amount_paid")
+    plan = PlanFactory(issuer_unit=province)
+    target = TargetFactory.build(plan=plan, indicator=paid, org_unit=city, department=dept,
+                                 value=100)
+    with pytest.raises(ValidationError) as refused:
+        target.full_clean()
+    assert "部门" in str(refused.value.message_dict["department"])
+    target.save()  # around the checks
+    TargetFactory(plan=plan, indicator=paid, org_unit=city, value=100, code="whole-city")
+    rollup_month(month(2))
+    assert snap(target, month(2)).status == "undetermined"
