@@ -164,19 +164,6 @@ def update_rows(model, fields: Sequence[str], rows: Iterable[Sequence]) -> int:
     return stream.lines
 
 
-def reserve_ids(model, count: int) -> list[int] | None:
-    """`count` new primary keys from the table's identity sequence, in one query, so that
-    rows written with COPY are known by id without reading them back (PostgreSQL; None
-    elsewhere, where callers read the ids back)."""
-    if connection.vendor != "postgresql" or count <= 0:
-        return None
-    meta = model._meta
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                       [connection.ops.quote_name(meta.db_table), meta.pk.column, count])
-        return [row[0] for row in cursor.fetchall()]
-
-
 @contextmanager
 def gc_paused():
     """Python's cyclic garbage collector paused for one bulk step. Reading and checking a

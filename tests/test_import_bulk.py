@@ -8,11 +8,11 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from imports import services
-from skills_portal.bulk import _copy_lines, insert_rows, reserve_ids, update_rows
+from skills_portal.bulk import _copy_lines, insert_rows, update_rows
 from skills_portal.models import Membership
 from tests import xlsx_corpus as corpus
 from tests.factories import UserFactory
@@ -69,22 +69,21 @@ def test_update_rows_leaves_the_database_constraints_in_charge(longling):
 
 
 @pytest.mark.django_db
-def test_reserved_ids_are_new_and_usable_for_copy(longling):
+def test_insert_rows_writes_the_constant_fields_on_every_row(longling):
+    user = UserFactory(username="bulk_inserter")
+    now = timezone.now()
+    variable = ["org_unit", "period", "training_type", "target_group", "subsidised", "industry",
+                "trained", "persons", "completed", "certified"]
     with transaction.atomic():
-        insert_rows(TrainingFigure, FIELDS, _figure_rows(longling, ["企业职工"]))
-        ids = reserve_ids(TrainingFigure, 2)
-        if connection.vendor != "postgresql":
-            assert ids is None  # callers read the ids back instead
-            return
-        existing = TrainingFigure.objects.get().pk
-        assert len(set(ids)) == 2 and min(ids) > existing
-        insert_rows(TrainingFigure, ["id", *FIELDS], [
-            (pk, *row) for pk, row in zip(ids, _figure_rows(longling, ["脱贫人口", "退役军人"]),
-                                          strict=True)])
-    assert set(TrainingFigure.objects.values_list("pk", flat=True)) == {existing, *ids}
-    with transaction.atomic():  # the sequence moved past them: the next row takes a new id
-        insert_rows(TrainingFigure, FIELDS, _figure_rows(longling, ["残疾人"]))
-    assert TrainingFigure.objects.count() == 4
+        written = insert_rows(TrainingFigure, variable, [
+            (longling.pk, MAY, "岗位技能提升培训", group, False, "", 10, 5, 8, 2)
+            for group in ("企业职工", "脱贫人口")],
+            constant={"created_at": now, "updated_at": now, "is_demo": False,
+                      "entered_by": user.pk})
+    assert written == 2
+    stored = TrainingFigure.objects.filter(org_unit=longling)
+    assert {(f.target_group, f.entered_by_id, f.created_at, f.is_demo) for f in stored} == {
+        ("企业职工", user.pk, now, False), ("脱贫人口", user.pk, now, False)}
 
 
 @pytest.mark.django_db
