@@ -52,7 +52,7 @@ def _named(field) -> bool:
 def _describe(model, dims: list[str]):
     """The entry's text: the figure's dimensions that are set, "脱贫人口 · 就业技能培训 · 康养云师傅
     · 补贴性培训" (empty text, no programme and false left out; a true flag by its field's name;
-    the unit and month have their own columns), as `_key_text` writes it for changed rows."""
+    the unit and month have their own columns), as `_key_texts` writes it for changed rows."""
     text = models.CharField()
     parts = []
     for name in dims:
