@@ -52,7 +52,7 @@ def _named(field) -> bool:
 def _describe(model, dims: list[str]):
     """The entry's text: the figure's dimensions that are set, "脱贫人口 · 就业技能培训 · 康养云师傅
     · 补贴性培训" (empty text, no programme and false left out; a true flag by its field's name;
-    the unit and month have their own columns), as `_key_texts` writes it for changed rows."""
+    the unit and month have their own columns), as `key_texts` writes it for changed rows and grid saves."""
     text = models.CharField()
     parts = []
     for name in dims:
@@ -76,7 +76,7 @@ def _describe(model, dims: list[str]):
     return Substr(_Text(*parts), 4) if parts else Value("")
 
 
-def _key_texts(model, dims: list[str], keys: list[tuple]):
+def key_texts(model, dims: list[str], keys: list[tuple]):
     """`_describe` for keys known in Python (dimension values in the order of `dims`): a
     function from a key to its text, with the names of related records read in one query per
     relation."""
@@ -149,7 +149,7 @@ def record_figure_import(*, layout, analysis, user, created: models.QuerySet) ->
     written = record_created(rows=created, dims=dims, values=list(values), actor=user) \
         if analysis.create else 0
 
-    describe = _key_texts(model, dims, [after["_key"][3:] for _pk, _before, after in analysis.update]
+    describe = key_texts(model, dims, [after["_key"][3:] for _pk, _before, after in analysis.update]
                           + [before["_key"][3:] for _pk, before in analysis.delete])
 
     def row(key, object_id, before, after):

@@ -145,22 +145,20 @@ def save_grid(*, user, spec: GridSpec, fixed: dict, data: GridData, extra: dict 
 
     if not data.ok:
         raise GridRejected(data)
+    from audit.bulk import key_texts
     from audit.services import change_row, record_many
 
     model = spec.model
     written = deleted = 0
-    audit_rows = []  # one audit statement for the whole save
+    changes = []  # one audit statement for the whole save
+    dims = [spec.rows.field, spec.cols.field,
+            *(k for k in fixed if k not in ("org_unit", "department", "period"))]
 
-    def audited(obj, before, after):
-        key = {spec.rows.field: getattr(obj, spec.rows.field),
-               spec.cols.field: getattr(obj, spec.cols.field),
-               **{k: getattr(v, "pk", v) for k, v in fixed.items()
-                  if k not in ("org_unit", "department", "period")}}
-        row = change_row(object_id=obj.pk, org_unit_id=obj.org_unit_id,
-                         department_id=obj.department_id, period=obj.period, key=key,
-                         before=before, after=after, object_repr=str(obj))
-        if row is not None:
-            audit_rows.append(row)
+    def audited(obj, before, after):  # before a delete clears obj.pk
+        key = {name: getattr(obj, model._meta.get_field(name).attname) for name in dims}
+        changes.append(({"object_id": obj.pk, "org_unit_id": obj.org_unit_id,
+                         "department_id": obj.department_id, "period": obj.period},
+                        key, before, after))
 
     with transaction.atomic():
         _assert_open(user, fixed, data)
@@ -221,6 +219,12 @@ def save_grid(*, user, spec: GridSpec, fixed: dict, data: GridData, extra: dict 
             data.messages.extend(errors)
             raise GridRejected(data)
         mark_for_rollup(pairs=[(unit.pk, period)])
+        # Described as an import describes its rows: "脱贫人口 · 就业技能培训 · 康养云师傅".
+        describe = key_texts(model, dims, [tuple(key.values()) for _o, key, _b, _a in changes])
+        audit_rows = [row for row in (
+            change_row(**where, key=key, before=before, after=after,
+                       object_repr=describe(tuple(key.values())))
+            for where, key, before, after in changes) if row is not None]
         if audit_rows:
             record_many(actor=user, action="update", model=model, rows=audit_rows)
     warnings += outlier_warnings(spec, fixed, data)

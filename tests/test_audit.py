@@ -197,6 +197,8 @@ def test_a_grid_save_is_audited_in_one_statement_per_save(client, longling):
     assert updated.after["trained"] == 12 and "persons" not in updated.after
     deleted = AuditEntry.objects.get(model_label="training.trainingfigure", action="delete")
     assert deleted.before["trained"] == 5 and deleted.after is None
+    assert deleted.object_id and deleted.object_repr == "失业人员 · 创业培训"
+    assert entry.object_repr == updated.object_repr == "企业职工 · 就业技能培训"
 
 
 def test_an_import_is_audited_row_by_row_with_its_batch(longling):
