@@ -3,13 +3,13 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from skills_portal.admin import ScopedAdmin
+from skills_portal.admin import ReadOnly, ScopedAdmin
 
 from .models import Bulletin
 
 
 @admin.register(Bulletin)
-class BulletinAdmin(ScopedAdmin):
+class BulletinAdmin(ReadOnly, ScopedAdmin):
     """Bulletins are kept as issued: browsable here, never edited (issue a new version from
     the dashboard instead)."""
 
@@ -21,15 +21,6 @@ class BulletinAdmin(ScopedAdmin):
     exclude = ("content",)
     readonly_fields = ("plan", "org_unit", "period", "version", "trigger", "run", "issued_at",
                        "issued_by", "links")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("Download"))
     def links(self, obj):

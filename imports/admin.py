@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from targets.admin import ReadOnlyAdmin
+from skills_portal.admin import ReadOnlyAdmin
 
 from .models import ImportBatch
 

@@ -117,6 +117,25 @@ class ScopedAdmin(admin.ModelAdmin):
 
 
 
+class ReadOnly:
+    """A record only the system writes (roll-up runs and snapshots, bulletins, import batches,
+    the audit trail): browsable, never added, changed or deleted by hand. Put it before the
+    admin class it restricts."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
+    pass
+
+
 class MembershipAdmin(ScopedAdmin):
     list_display = ("user", "org_unit", "department", "role")
     list_filter = ("role", "org_unit__level")

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from skills_portal.admin import ScopedAdmin
+from skills_portal.admin import ReadOnlyAdmin, ScopedAdmin
 
 from .models import (
     DataValue,
@@ -130,19 +130,6 @@ class ValidationRuleAdmin(ScopedAdmin):
     list_filter = ("importance", "is_active")
     search_fields = ("code", "name", "message")
     autocomplete_fields = ("left", "right")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Written by the roll-up only: browsable, never edited by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RollupRun)
