@@ -12,3 +12,38 @@ def setup() -> None:
     import django
 
     django.setup()
+
+
+def require_postgresql() -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        import sys
+
+        sys.exit("The benchmark needs PostgreSQL: set DATABASE_URL to a scratch database.")
+
+
+def fresh_database() -> None:
+    """The scratch database emptied, migrated and loaded with the five seed plans."""
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    from targets.seeding import load_seed_plans
+
+    call_command("flush", interactive=False, verbosity=0)
+    call_command("migrate", verbosity=0)
+    load_seed_plans(Path(__file__).resolve().parent.parent / "fixtures")
+
+
+def median_time(fn, repeat: int) -> float:
+    """The median wall time of `repeat` calls of `fn`, in seconds."""
+    import statistics
+    import time
+
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)

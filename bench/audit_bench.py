@@ -29,16 +29,13 @@ import bench  # noqa: E402
 bench.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from audit import bulk  # noqa: E402
 from audit.models import AuditEntry  # noqa: E402
 from audit.services import record_many  # noqa: E402
-from bench import import_bench, national  # noqa: E402
-from targets.models import OrgUnit  # noqa: E402
-from targets.seeding import load_seed_plans  # noqa: E402
+from bench import import_bench  # noqa: E402
 from training.models import TrainingFigure  # noqa: E402
 
 
@@ -89,15 +86,8 @@ def timed_import(user, *, audited: bool) -> tuple[Clock, int, int]:
 
 
 def main() -> None:
-    if connection.vendor != "postgresql":
-        sys.exit("The benchmark needs PostgreSQL: set DATABASE_URL to a scratch database.")
-    call_command("flush", interactive=False, verbosity=0)
-    call_command("migrate", verbosity=0)
-    load_seed_plans(ROOT / "fixtures")
-    national.build_tree()
-    counties = list(OrgUnit.objects.filter(level=3, name__startswith="合成")
-                    .order_by("code").values_list("name", flat=True))
-    rows = import_bench.build_file(counties)
+    bench.require_postgresql()
+    _counties, rows = import_bench.prepare()
     user = get_user_model().objects.create_superuser("audit_bench", password=None)
     print(f"file: {rows:,} rows", flush=True)
     plain, audited = [], []

@@ -36,7 +36,6 @@ import bench  # noqa: E402
 bench.setup()
 
 from django.core.cache import cache  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
@@ -46,7 +45,6 @@ from dashboard.selectors import dashboard  # noqa: E402
 from skills_portal.models import Membership  # noqa: E402
 from targets.models import OrgUnit  # noqa: E402
 from targets.rollup import rollup_month  # noqa: E402
-from targets.seeding import load_seed_plans  # noqa: E402
 
 CLIENTS = 8
 REQUESTS = 600  # per endpoint and round, spread over the clients
@@ -62,9 +60,7 @@ def free_port() -> int:
 
 
 def build() -> tuple[str, int]:
-    call_command("flush", interactive=False, verbosity=0)
-    call_command("migrate", verbosity=0)
-    load_seed_plans(ROOT / "fixtures")
+    bench.fresh_database()
     provinces = national.build_tree()
     targets = national.build_targets()
     figures = national.build_figures(provinces)
@@ -157,8 +153,7 @@ def load(port: int, path: str, token: str, total: int) -> tuple[float, list[floa
 
 
 def main() -> None:
-    if connection.vendor != "postgresql":
-        sys.exit("The benchmark needs PostgreSQL: set DATABASE_URL to a scratch database.")
+    bench.require_postgresql()
     if "--reuse" in sys.argv and Token.objects.filter(user__username="bench_province").exists():
         # Iterating on the code: keep the data of the previous run.
         token = Token.objects.get(user__username="bench_province")

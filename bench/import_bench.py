@@ -32,13 +32,10 @@ import bench  # noqa: E402
 bench.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 
 from bench import national  # noqa: E402
 from targets.models import OrgUnit  # noqa: E402
-from targets.seeding import load_seed_plans  # noqa: E402
 from training.models import TrainingFigure  # noqa: E402
 
 ROWS = 100_000
@@ -67,6 +64,16 @@ def build_file(counties: list[str], path: Path = FILE, more: int = 0) -> int:
                 rows += 1
     book.save(path)
     return rows
+
+
+def prepare() -> tuple[list[str], int]:
+    """A fresh database with the synthetic country, and the report of its counties written
+    to FILE: (county names, rows)."""
+    bench.fresh_database()
+    national.build_tree()
+    counties = list(OrgUnit.objects.filter(level=3, name__startswith="合成")
+                    .order_by("code").values_list("name", flat=True))
+    return counties, build_file(counties)
 
 
 def bare_read() -> int:
@@ -196,15 +203,8 @@ def main() -> None:
     parser.add_argument("--peer-rows", type=int, default=10_000,
                         help="rows django-import-export imports (its time is scaled to the file)")
     args = parser.parse_args()
-    if connection.vendor != "postgresql":
-        sys.exit("The benchmark needs PostgreSQL: set DATABASE_URL to a scratch database.")
-    call_command("flush", interactive=False, verbosity=0)
-    call_command("migrate", verbosity=0)
-    load_seed_plans(ROOT / "fixtures")
-    national.build_tree()
-    counties = list(OrgUnit.objects.filter(level=3, name__startswith="合成")
-                    .order_by("code").values_list("name", flat=True))
-    rows = build_file(counties)
+    bench.require_postgresql()
+    counties, rows = prepare()
     user = get_user_model().objects.create_superuser("bench", password=None)
     print(f"file: {FILE.relative_to(ROOT)}  {FILE.stat().st_size / 2**20:.1f} MB, {rows:,} rows, "
           f"{-(-rows // (MONTHS * len(COMBOS))):,} counties × "

@@ -14,7 +14,6 @@ of the year (what an import of the whole country would ask), and a national remi
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -26,7 +25,6 @@ import bench  # noqa: E402
 bench.setup()
 
 from django.core import mail  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection, reset_queries  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
@@ -35,7 +33,6 @@ from reporting.models import MonthlyReport  # noqa: E402
 from reporting.selectors import REPORTING_LEVELS, completeness  # noqa: E402
 from reporting.services import entry_problems, send_reminders  # noqa: E402
 from targets.models import OrgUnit  # noqa: E402
-from targets.seeding import load_seed_plans  # noqa: E402
 
 YEAR = national.YEAR
 MONTHS = [dt.date(YEAR, m, 1) for m in range(1, 13)]
@@ -55,13 +52,8 @@ GROUP BY c.ancestor_id
 """
 
 
-def timed(fn) -> float:
-    times = []
-    for _ in range(REPEAT):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def timed(fn, repeat=REPEAT) -> float:
+    return bench.median_time(fn, repeat)
 
 
 def write_reports() -> int:
@@ -81,11 +73,8 @@ def write_reports() -> int:
 
 
 def main() -> None:
-    if connection.vendor != "postgresql":
-        sys.exit("The benchmark needs PostgreSQL: set DATABASE_URL to a scratch database.")
-    call_command("flush", interactive=False, verbosity=0)
-    call_command("migrate", verbosity=0)
-    load_seed_plans(ROOT / "fixtures")
+    bench.require_postgresql()
+    bench.fresh_database()
     national.build_tree()
     reports = write_reports()
     with connection.cursor() as cursor:

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import resource
-import statistics
 import sys
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -26,12 +24,10 @@ import bench  # noqa: E402
 
 bench.setup()
 
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from bench import national  # noqa: E402
 from targets.rollup import rollup_month  # noqa: E402
-from targets.seeding import load_seed_plans  # noqa: E402
 
 MONTH = dt.date(national.YEAR, 12, 1)  # year-to-date over all twelve months
 REPEAT = 3
@@ -53,12 +49,7 @@ BARE_SQL = [
 
 
 def timed(fn, repeat=REPEAT) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return bench.median_time(fn, repeat)
 
 
 def bare() -> None:
@@ -91,11 +82,8 @@ def measure(label: str) -> dict:
 
 
 def main() -> None:
-    if connection.vendor != "postgresql":
-        sys.exit("The benchmark needs PostgreSQL: set DATABASE_URL to a scratch database.")
-    call_command("flush", interactive=False, verbosity=0)
-    call_command("migrate", verbosity=0)
-    load_seed_plans(ROOT / "fixtures")
+    bench.require_postgresql()
+    bench.fresh_database()
     provinces = national.build_tree()
     targets = national.build_targets()
     counties = sum(national.counties_in(p, c)
