@@ -103,8 +103,7 @@ def key_texts(model, dims: list[str], keys: list[tuple]):
     return text
 
 
-def record_created(*, rows: models.QuerySet, dims: list[str], values: list[str], actor,
-                   action: str = "create") -> int:
+def record_created(*, rows: models.QuerySet, dims: list[str], values: list[str], actor) -> int:
     """Entries for the figure rows of `rows` (just created), built by the database in one
     INSERT … SELECT: each entry names its row, unit, department and month, and its after holds
     the row's dimensions and values (figure tables hold no ID numbers, so nothing to mask)."""
@@ -117,7 +116,7 @@ def record_created(*, rows: models.QuerySet, dims: list[str], values: list[str],
     selected = rows.order_by().annotate(
         a_created_at=Value(timezone.now(), models.DateTimeField()),
         a_actor=Value(actor_id, models.IntegerField()),
-        a_actor_name=Value(actor_name), a_action=Value(action),
+        a_actor_name=Value(actor_name), a_action=Value("create"),
         a_label=Value(model._meta.label_lower),
         a_object_id=Cast("pk", models.CharField()),
         a_repr=_describe(model, dims),
