@@ -18,6 +18,7 @@ import unicodedata
 import zipfile
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -79,15 +80,32 @@ def _scan(archive: zipfile.ZipFile, path: str) -> tuple[tuple[int, ...], tuple[s
     """Hidden rows and formula cells without a cached value, from the sheet's XML text (the
     reader gives neither)."""
     try:
-        xml = archive.read(path)
+        found = _contains(archive, path, (b"hidden=", b"<f", b":f"))
     except KeyError:
         return (), ()
-    # The patterns walk every element of the sheet (a 100,000-row sheet is ~40 MB of XML); a
-    # plain substring search, many times faster, tells whether there is anything to find.
-    hidden = tuple(int(n) for n in HIDDEN_ROW.findall(xml)) if b"hidden=" in xml else ()
+    if not found:
+        return (), ()
+    # The patterns walk every element of the sheet (a 100,000-row sheet is ~40 MB of XML), so
+    # they run only on a sheet where a plain substring search found something.
+    xml = archive.read(path)
+    hidden = tuple(int(n) for n in HIDDEN_ROW.findall(xml)) if b"hidden=" in found else ()
     formulas = (tuple(ref.decode() for ref in FORMULA_WITHOUT_VALUE.findall(xml))
-                if b"<f" in xml or b":f" in xml else ())
+                if {b"<f", b":f"} & found else ())
     return hidden, formulas
+
+
+def _contains(archive: zipfile.ZipFile, path: str, needles: tuple[bytes, ...]) -> set[bytes]:
+    """The needles found in a part, read a megabyte at a time (never the whole part at once:
+    the scan runs while python-calamine holds the sheet)."""
+    found: set[bytes] = set()
+    keep = max(map(len, needles)) - 1  # a needle may straddle two chunks
+    tail = b""
+    with archive.open(path) as stream:
+        while chunk := stream.read(2**20):
+            window = tail + chunk
+            found.update(n for n in needles if n in window)
+            tail = window[-keep:]
+    return found
 
 
 def _limit(name: str) -> int:
@@ -157,26 +175,29 @@ def read_workbook(data: bytes, file_name: str = "") -> list[Sheet]:
     archive = check_container(data, file_name)
     parts = _sheet_parts(archive)
     max_rows = _limit("IMPORT_MAX_ROWS")
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheets = []
-        for meta in workbook.sheets_metadata:
-            sheet = workbook.get_sheet_by_name(meta.name)
-            if sheet.total_height > max_rows + 1:
-                raise ImportRefused(f"工作表「{meta.name}」有 {sheet.total_height:,} 行，超过单个文件上限"
-                                    f" {max_rows:,} 行。请拆分后分别上传。")
-            rows = list(sheet.iter_rows())  # each row a new list (merged cells are filled in)
-            _fill_merged(rows, sheet.merged_cell_ranges or [], sheet.start)
-            hidden_rows, formulas = _scan(archive, parts[meta.name]) if meta.name in parts \
-                else ((), ())
-            sheets.append(Sheet(name=meta.name, rows=rows,
-                                hidden=meta.visible != SheetVisibleEnum.Visible,
-                                hidden_rows=hidden_rows, formulas_without_value=formulas))
-    except ImportRefused:
-        raise
-    except (CalamineError, ValueError, OSError) as exc:
-        raise ImportRefused("文件已损坏或格式无法识别，无法读取工作表内容。请用 Excel 或 WPS 重新保存"
-                            "为 .xlsx 后上传。") from exc
+    # The XML scans run beside python-calamine, which parses a sheet without holding the GIL
+    # (and so does zlib): a large sheet's scan then costs next to nothing.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        scans = pool.submit(lambda: {name: _scan(archive, path) for name, path in parts.items()})
+        try:
+            workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+            sheets = []
+            for meta in workbook.sheets_metadata:
+                sheet = workbook.get_sheet_by_name(meta.name)
+                if sheet.total_height > max_rows + 1:
+                    raise ImportRefused(f"工作表「{meta.name}」有 {sheet.total_height:,} 行，超过单个文件"
+                                        f"上限 {max_rows:,} 行。请拆分后分别上传。")
+                rows = list(sheet.iter_rows())  # each row a new list (merged cells are filled in)
+                _fill_merged(rows, sheet.merged_cell_ranges or [], sheet.start)
+                hidden_rows, formulas = scans.result().get(meta.name, ((), ()))
+                sheets.append(Sheet(name=meta.name, rows=rows,
+                                    hidden=meta.visible != SheetVisibleEnum.Visible,
+                                    hidden_rows=hidden_rows, formulas_without_value=formulas))
+        except ImportRefused:
+            raise
+        except (CalamineError, ValueError, OSError, zipfile.BadZipFile, zlib.error) as exc:
+            raise ImportRefused("文件已损坏或格式无法识别，无法读取工作表内容。请用 Excel 或 WPS 重新保存"
+                                "为 .xlsx 后上传。") from exc
     if not sheets:
         raise ImportRefused("工作簿中没有工作表。")
     return sheets

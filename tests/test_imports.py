@@ -405,6 +405,22 @@ def test_hidden_rows_are_imported_and_pointed_out_in_the_preview(clerk):
     assert any("隐藏行（第 3 行）" in w["message"] for w in batch.warnings)
 
 
+@pytest.mark.parametrize("offset", [-6, -3, 0])
+def test_the_sheet_scan_finds_a_mark_that_straddles_two_chunks(offset):
+    """The scan reads a sheet a megabyte at a time: a hidden row whose attribute is cut by a
+    chunk boundary is still found."""
+    from imports.reader import _scan
+
+    head = b'<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
+    mark = b'<row r="2" hidden="1"></row>'
+    padding = b" " * (2**20 - len(head) + offset - mark.index(b"hidden="))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("sheet.xml", head + padding + mark + b"</sheetData></worksheet>")
+    with zipfile.ZipFile(buffer) as archive:
+        assert _scan(archive, "sheet.xml") == ((2,), ())
+
+
 def test_a_partner_departments_monthly_report_through_preview_and_confirm(client):
     """Issue #5, done when: 温州市应急管理局 uploads its sector's training figures — its own
     and the county 应急管理局s' — through the pages; rows for a unit itself or for another
