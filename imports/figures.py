@@ -411,6 +411,7 @@ def _parse_rows(layout: FigureLayout, sheet: Sheet, ctx: _Context, basis: str,
         values.append(found)
     fields = [c.field for c in columns]
     parsed: dict[tuple, tuple[int, dict, bool]] = {}
+    places: dict[tuple, tuple[str, str] | None] = {}  # (unit, department, dimensions) → error
     default_ytd = basis == ValueBasis.YEAR_TO_DATE
     for i, ((number, _row), cells) in enumerate(zip(rows, zip(*values, strict=True), strict=True)):
         if progress and i and i % PROGRESS_EVERY == 0:
@@ -421,15 +422,21 @@ def _parse_rows(layout: FigureLayout, sheet: Sheet, ctx: _Context, basis: str,
             continue
         record = dict(zip(fields, cells, strict=True))
         record.update(absent)
-        error = _row_error(layout, record, ctx)
+        # A file repeats a few thousand places (unit, department, categories) over its months:
+        # each place's scope and combination are checked once.
+        place = (record[UNIT.field], record[DEPARTMENT.field], *(record[f] for f in dimension_fields))
+        error = places.get(place, _UNCHECKED)
+        if error is _UNCHECKED:
+            error = places[place] = _place_error(layout, record, ctx)
+        if error is None:
+            error = _order_error(layout, record)
         if error:
             column, message = error
             analysis.error(sheet.name, number, letters.get(column, ""), message)
             continue
         ytd = record.pop(BASIS.field, None)
         ytd = default_ytd if ytd is None else ytd
-        key = (record[UNIT.field], record[DEPARTMENT.field], record[MONTH.field],
-               *(record[f] for f in dimension_fields))
+        key = (place[0], place[1], record[MONTH.field], *place[2:])
         if key in parsed:
             analysis.error(sheet.name, number, "",
                            f"与第 {parsed[key][0]} 行重复（同一单位、部门、月份和分类出现两次）")
@@ -527,16 +534,23 @@ def _parse_cell(column: Column, cell, unit: int | None, ctx: _Context):
     return _choice(column, cell)
 
 
-def _row_error(layout: FigureLayout, record: dict, ctx: _Context) -> tuple[str, str] | None:
+_UNCHECKED = object()
+
+
+def _place_error(layout: FigureLayout, record: dict, ctx: _Context) -> tuple[str, str] | None:
+    """(field, message) if the user may not write the row's unit or department, or its
+    dimensions do not go together; None if they may and do."""
     unit, department = record[UNIT.field], record[DEPARTMENT.field]
     if department is not None:
         if department not in ctx.writable_departments:
             return DEPARTMENT.field, "您无权填报该部门的数据"
     elif unit not in ctx.unit_level:
         return UNIT.field, "您无权填报该单位的数据（超出您的管辖范围）"
-    problem = layout.check(record) if layout.check else None
-    if problem:
-        return problem
+    return layout.check(record) if layout.check else None
+
+
+def _order_error(layout: FigureLayout, record: dict) -> tuple[str, str] | None:
+    """(field, message) if a value exceeds the one it is part of (结业人次 > 培训人次)."""
     for smaller, larger in layout.ordering:
         if record[smaller] > record[larger]:
             labels = layout.labels
