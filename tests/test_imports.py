@@ -286,6 +286,79 @@ def test_a_sheet_that_claims_a_million_rows_is_refused(clerk):
     assert "1,048,576 行" in refused(clerk, data)
 
 
+def _with_sheet_data(data: bytes, rows: bytes, *, root: bytes | None = None) -> bytes:
+    """The workbook with `rows` added at the end of its sheet's data (and the dimension the
+    writer declared left out, as some programs do); `root` replaces the sheet's root tag."""
+    def change(name, content):
+        if name == "xl/worksheets/sheet1.xml":
+            content = re.sub(rb"<dimension [^>]*/>", b"", content)
+            content = content.replace(b"</sheetData>", rows + b"</sheetData>")
+            if root is not None:
+                content = re.sub(rb"<worksheet [^>]*>", root, content, count=1)
+        return None if name == "+" else content
+    return corpus.rewrite(corpus.training(*ROWS), change)
+
+
+def test_one_cell_far_out_is_refused_before_the_sheet_is_read(clerk):
+    # A 6 KB file whose one cell at XFD1048576 would make the reader build a grid of 17
+    # billion cells and abort the process.
+    data = _with_sheet_data(corpus.training(*ROWS),
+                            b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
+    assert len(data) < 10_000
+    message = refused(clerk, data)
+    assert "数据区域过大" in message and "XFD1048576" in message
+
+
+def test_a_far_cell_spelled_with_a_character_reference_is_found(clerk):
+    # &#88; is X: an XML reader decodes it, so a plain text search would miss the cell.
+    data = _with_sheet_data(corpus.training(*ROWS),
+                            b'<row r="900000"><c r="&#88;FD900000"><v>1</v></c></row>')
+    assert "数据区域过大" in refused(clerk, data)
+
+
+def test_far_cells_placed_without_references_are_found(clerk):
+    # Cells may leave out their place: they then follow the one before in the row.
+    data = _with_sheet_data(corpus.training(*ROWS),
+                            b'<row r="300000">' + b"<c><v>1</v></c>" * 30 + b"</row>")
+    assert "第 300,000 行、第 30 列" in refused(clerk, data)
+
+
+def test_far_cells_with_a_namespace_prefix_are_found(clerk):
+    main = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    data = _with_sheet_data(
+        corpus.training(*ROWS), b'<x:row r="500000"><x:c r="ZZ500000"><x:v>1</x:v></x:c></x:row>',
+        root=b'<worksheet xmlns="' + main + b'" xmlns:x="' + main + b'">')
+    assert "数据区域过大" in refused(clerk, data)
+
+
+def test_a_sheet_with_a_dtd_is_refused(clerk):
+    def change(name, content):
+        if name == "xl/worksheets/sheet1.xml":
+            return content.replace(b"<worksheet", b'<!DOCTYPE w [<!ENTITY a "aaaa">]><worksheet', 1)
+        return None if name == "+" else content
+    assert "DTD" in refused(clerk, corpus.rewrite(corpus.training(*ROWS), change))
+
+
+@pytest.mark.parametrize("cells", [
+    [(1, "A"), (1, "H"), (2, "A"), (3, "B")],  # the usual table
+    [(1, "A"), (2, "AB"), (3, "C")],  # the widest row in the middle
+    [(1, "A"), (7, "B"), (3, "C"), (4, "D")],  # rows out of order
+    [(1, "Z"), (2, "AZ"), (3, "BA"), (9, "AAB")],  # two and three letters
+    [(99_999, "A"), (100_000, "B"), (5, "ZZ")],
+])
+def test_the_quick_sheet_measure_agrees_with_parsing(cells):
+    from imports.reader import _parsed_extent, sheet_extent
+
+    rows = {}
+    for row, column in cells:
+        rows.setdefault(row, []).append(f'<c r="{column}{row}"><v>1</v></c>')
+    xml = ("<worksheet><sheetData>" + "".join(
+        f'<row r="{row}">{"".join(parts)}</row>' for row, parts in rows.items())
+        + "</sheetData></worksheet>").encode()
+    assert sheet_extent(xml) == _parsed_extent(xml)
+    assert sheet_extent(xml)[0] == max(row for row, _ in cells)
+
+
 def test_a_file_over_the_size_limit_is_refused(clerk, settings):
     settings.IMPORT_MAX_BYTES = 4000
     assert "超过上限" in refused(clerk, corpus.training(*ROWS * 30))
