@@ -338,16 +338,26 @@ def read_workbook(data: bytes, file_name: str = "") -> list[Sheet]:
 
 
 def _fill_merged(rows: list[list], ranges, start) -> None:
+    """Fill merged areas from their top-left cell. The areas (within the sheet's cells) may
+    add up to at most IMPORT_MAX_CELLS: a file can list a million merges of the whole sheet,
+    which would keep this loop busy for hours."""
     top, left = start or (0, 0)
+    budget = _limit("IMPORT_MAX_CELLS")
     for (r0, c0), (r1, c1) in ranges:
         r0, r1, c0, c1 = r0 - top, r1 - top, c0 - left, c1 - left
         if r0 < 0 or c0 < 0 or r0 >= len(rows) or c0 >= len(rows[r0]):
             continue
+        r1, c1 = min(r1, len(rows) - 1), min(c1, len(rows[r0]) - 1)
+        budget -= (r1 - r0 + 1) * (c1 - c0 + 1)
+        if budget < 0:
+            raise ImportRefused("工作表中合并单元格的范围合计过大（合并区域反复覆盖整张表），不予处理。"
+                                "请取消不必要的合并后再上传。")
         value = rows[r0][c0]
-        for r in range(r0, min(r1, len(rows) - 1) + 1):
-            for c in range(c0, min(c1, len(rows[r]) - 1) + 1):
-                if rows[r][c] in ("", None):
-                    rows[r][c] = value
+        for r in range(r0, r1 + 1):
+            row = rows[r]
+            for c in range(c0, min(c1, len(row) - 1) + 1):
+                if row[c] in ("", None):
+                    row[c] = value
 
 
 def visible_sheets(sheets: list[Sheet]) -> Iterator[Sheet]:

@@ -331,6 +331,18 @@ def test_far_cells_with_a_namespace_prefix_are_found(clerk):
     assert "数据区域过大" in refused(clerk, data)
 
 
+def test_merges_that_cover_the_sheet_again_and_again_are_refused(clerk, settings):
+    settings.IMPORT_MAX_CELLS = 1_000
+    merges = b"".join(b'<mergeCell ref="A%d:J30"/>' % (n % 3 + 1) for n in range(200))
+
+    def change(name, content):
+        if name == "xl/worksheets/sheet1.xml":
+            return content.replace(b"</sheetData>", b"</sheetData><mergeCells count=\"200\">"
+                                   + merges + b"</mergeCells>")
+        return None if name == "+" else content
+    assert "合并单元格" in refused(clerk, corpus.rewrite(corpus.training(*ROWS), change))
+
+
 def test_a_sheet_with_a_dtd_is_refused(clerk):
     def change(name, content):
         if name == "xl/worksheets/sheet1.xml":
