@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from itertools import zip_longest
 
 from django.conf import settings
 from openpyxl.utils import get_column_letter
@@ -157,10 +158,15 @@ def _check_entries(archive: zipfile.ZipFile) -> None:
                             "或压缩比异常，疑似“压缩炸弹”，不予处理。")
     sheets = {n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")}
     sheets |= set(_sheet_parts(archive).values()) & names
+    try:
+        strings = _shared_string_sizes(archive, names)
+    except zipfile.BadZipFile as exc:
+        raise ImportRefused("文件已损坏（校验和错误）。请重新保存后上传。") from exc
     for entry in entries:
         try:
             if entry.filename in sheets:
-                _check_sheet(archive.read(entry))  # the checksum is verified as it is read
+                # The checksum is verified as the part is read.
+                _check_sheet(archive.read(entry), strings)
             else:
                 with archive.open(entry) as stream:
                     while stream.read(2**20):  # the checksum is verified at the end
@@ -169,13 +175,100 @@ def _check_entries(archive: zipfile.ZipFile) -> None:
             raise ImportRefused("文件已损坏（校验和错误）。请重新保存后上传。") from exc
 
 
-def _check_sheet(xml: bytes) -> None:
+def _refuse_dtd(xml: bytes) -> None:
+    if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
+        raise ImportRefused("工作表中含有 Excel 文件不会有的 XML 声明（DTD），不予处理。")
+
+
+STRING_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s/>]")
+SHARED_STRINGS_TYPE = re.compile(
+    rb'<Relationship\b[^>]*?\bType="[^"]*/sharedStrings"[^>]*?\bTarget="([^"]*)"')
+
+
+def _shared_string_sizes(archive: zipfile.ZipFile, names: set[str]) -> list[int]:
+    """An upper bound of each shared string's size in bytes, by index: the distance from its
+    <si> to the next (its XML is never shorter than its text). The reader copies a shared
+    string into every cell that uses it, so these sizes say how much text a sheet makes."""
+    parts = {"xl/sharedStrings.xml"}
+    if "xl/_rels/workbook.xml.rels" in names:
+        for target in SHARED_STRINGS_TYPE.findall(archive.read("xl/_rels/workbook.xml.rels")):
+            target = target.decode()
+            parts.add(target.lstrip("/") if target.startswith("/") else f"xl/{target}")
+    sizes: list[int] = []
+    for part in sorted(parts & names):
+        xml = archive.read(part)
+        _refuse_dtd(xml)
+        starts = [m.start() for m in STRING_START.finditer(xml)]
+        found = [end - start for start, end in zip(starts, [*starts[1:], len(xml)], strict=True)]
+        sizes = [max(a, b) for a, b in zip_longest(sizes, found, fillvalue=0)]
+    return sizes
+
+
+SHARED_CELL_VALUE = re.compile(rb'\bt="s"(?:\s[^>]*)?>\s*<v>([0-9]{1,9})</v>')
+
+
+def _check_text(xml: bytes, sizes: list[int]) -> None:
+    """Refuse a sheet whose cells would copy more shared-string text than IMPORT_MAX_TEXT_BYTES:
+    a 650 KB file whose one 1 MB string fills 3,000 cells asks the reader for 6 GB."""
+    cells = xml.count(b't="s"')
+    budget = _limit("IMPORT_MAX_TEXT_BYTES")
+    if not cells or not sizes or cells * max(sizes) <= budget:
+        return
+    values = SHARED_CELL_VALUE.findall(xml)
+    if len(values) != cells:  # another spelling than Excel's: parsed
+        values = _parsed_shared_cells(xml)
+    total = sum(sizes[i] for i in map(int, values) if i < len(sizes))
+    if total > budget:
+        raise ImportRefused(f"工作表的文字合计过大：单元格引用的文字展开后约 {total / 2**20:,.0f} MB，"
+                            f"超过上限 {budget / 2**20:,.0f} MB（疑似“字符串炸弹”），不予处理。")
+
+
+def _parsed_shared_cells(xml: bytes) -> list[bytes]:
+    """The values (string indexes) of the shared-string cells, by parsing the XML."""
+    import xml.parsers.expat as expat
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    values: list[bytes] = []
+    state = {"cell": False, "value": None}
+
+    def start(name, attributes):
+        local = name.rpartition(" ")[2]
+        if local == "c":
+            state["cell"] = attributes.get("t") == "s"
+        elif local == "v" and state["cell"]:
+            state["value"] = []
+
+    def text(data):
+        if state["value"] is not None:
+            state["value"].append(data)
+
+    def end(name):
+        local = name.rpartition(" ")[2]
+        if local == "v" and state["value"] is not None:
+            digits = "".join(state["value"]).strip()
+            if digits.isdigit():
+                values.append(digits.encode())
+            state["value"] = None
+        elif local == "c":
+            state["cell"] = False
+
+    parser.StartElementHandler, parser.CharacterDataHandler = start, text
+    parser.EndElementHandler = end
+    try:
+        parser.Parse(xml, True)
+    except expat.ExpatError as exc:
+        raise ImportRefused("文件已损坏：工作表的 XML 无法解析。请用 Excel 或 WPS 重新保存后上传。") from exc
+    return values
+
+
+def _check_sheet(xml: bytes, strings: list[int]) -> None:
     """Refuse a sheet whose declared size is over the row limit, or whose cells span an area
     python-calamine could not hold: it keeps a sheet as a dense grid from the first to the
     last cell, so one cell at XFD1048576 in a 5 KB file would ask for 17 billion cells and
-    abort the process. Checked before anything parses the sheet."""
-    if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
-        raise ImportRefused("工作表中含有 Excel 文件不会有的 XML 声明（DTD），不予处理。")
+    abort the process; or whose cells would copy too much shared text (`_check_text`).
+    Checked before anything parses the sheet."""
+    _refuse_dtd(xml)
+    _check_text(xml, strings)
     max_rows = _limit("IMPORT_MAX_ROWS")
     match = DIMENSION.search(xml, 0, 8192)
     if match and (match.group(4) or match.group(2)):

@@ -11,6 +11,7 @@ import zipfile
 import pytest
 from django.core.exceptions import ValidationError
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from certification.models import CertificateFigure
 from imports import services
@@ -341,6 +342,52 @@ def test_merges_that_cover_the_sheet_again_and_again_are_refused(clerk, settings
                                    + merges + b"</mergeCells>")
         return None if name == "+" else content
     assert "合并单元格" in refused(clerk, corpus.rewrite(corpus.training(*ROWS), change))
+
+
+def _with_shared_strings(strings: list[bytes], cells: bytes) -> bytes:
+    """The workbook with a shared-string table (as Excel writes text) and a row of `cells`."""
+    table = b"".join(b"<si><t>" + text + b"</t></si>" for text in strings)
+
+    def change(name, content):
+        if name == "+":
+            return {"xl/sharedStrings.xml": b'<sst xmlns="http://schemas.openxmlformats.org/'
+                    b'spreadsheetml/2006/main">' + table + b"</sst>"}
+        if name == "xl/_rels/workbook.xml.rels":
+            return content.replace(b"</Relationships>", (
+                b'<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/officeDocument/'
+                b'2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>'))
+        if name == "[Content_Types].xml":
+            return content.replace(b"</Types>", (
+                b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.'
+                b'openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'))
+        if name == "xl/worksheets/sheet1.xml":
+            return content.replace(b"</sheetData>", b'<row r="40">' + cells + b"</row></sheetData>")
+        return content
+    return corpus.rewrite(corpus.training(*ROWS), change)
+
+
+def test_one_long_string_copied_into_many_cells_is_refused(clerk, settings):
+    # The reader copies a shared string into every cell that uses it: 60 cells × 20 KB.
+    settings.IMPORT_MAX_TEXT_BYTES = 1_000_000
+    cells = b"".join(b'<c r="%s40" t="s"><v>0</v></c>' % get_column_letter(n).encode()
+                     for n in range(1, 61))
+    data = _with_shared_strings([b"x" * 20_000, b"short"], cells)
+    assert "字符串炸弹" in refused(clerk, data)
+
+
+def test_the_string_check_reads_cells_written_another_way(clerk, settings):
+    settings.IMPORT_MAX_TEXT_BYTES = 1_000_000
+    cells = b"".join(b'<c t="s" r="%s40">\n<v> 0 </v></c>' % get_column_letter(n).encode()
+                     for n in range(1, 61))
+    data = _with_shared_strings([b"x" * 20_000], cells)
+    assert "字符串炸弹" in refused(clerk, data)
+
+
+def test_short_shared_strings_in_many_cells_are_read(clerk):
+    cells = b"".join(b'<c r="%s40" t="s"><v>%d</v></c>' % (get_column_letter(n).encode(), n % 2)
+                     for n in range(1, 61))
+    batch = upload(clerk, _with_shared_strings([b"a", b"b"], cells))
+    assert batch.status != ImportStatus.REFUSED, batch.message
 
 
 def test_a_sheet_with_a_dtd_is_refused(clerk):

@@ -199,6 +199,9 @@ IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
 # Cells from the first to the last cell of a sheet (the grid the reader builds): 200,000 rows
 # of 25 columns, about 160 MB.
 IMPORT_MAX_CELLS = env_int("IMPORT_MAX_CELLS", 5_000_000)
+# Text the cells of a sheet copy from its shared strings (a string is copied into each cell
+# that uses it).
+IMPORT_MAX_TEXT_BYTES = env_int("IMPORT_MAX_TEXT_BYTES", 100 * 2**20)
 IMPORT_ASYNC_BYTES = env_int("IMPORT_ASYNC_BYTES", 1 * 2**20)
 IMPORT_MAX_LISTED_ERRORS = env_int("IMPORT_MAX_LISTED_ERRORS", 500)
 # Uploads are read into memory up to the import limit (the default Django limit is 2.5 MB).
