@@ -162,17 +162,27 @@ def _check_entries(archive: zipfile.ZipFile) -> None:
         strings = _shared_string_sizes(archive, names)
     except zipfile.BadZipFile as exc:
         raise ImportRefused("文件已损坏（校验和错误）。请重新保存后上传。") from exc
+    # Every sheet is read, hidden ones too: the grid cells and the copied text they ask of the
+    # reader are limited for the workbook as a whole.
+    cells_left, text = _limit("IMPORT_MAX_CELLS"), 0
     for entry in entries:
         try:
             if entry.filename in sheets:
-                # The checksum is verified as the part is read.
-                _check_sheet(archive.read(entry), strings)
+                xml = archive.read(entry)  # the checksum is verified as the part is read
+                cells_left -= _check_sheet(xml, cells_left)
+                text += xml.count(b't="s"') * max(strings, default=0)
             else:
                 with archive.open(entry) as stream:
                     while stream.read(2**20):  # the checksum is verified at the end
                         pass
         except zipfile.BadZipFile as exc:
             raise ImportRefused("文件已损坏（校验和错误）。请重新保存后上传。") from exc
+    limit = _limit("IMPORT_MAX_TEXT_BYTES")
+    # The quick bound above gives every shared-string cell the longest string; over the limit,
+    # the text is counted cell by cell.
+    if text > limit and sum(_shared_text(archive.read(name), strings) for name in sheets) > limit:
+        raise ImportRefused(f"工作表的文字合计过大：单元格引用的文字展开后超过上限 {limit / 2**20:,.0f} MB"
+                            "（疑似“字符串炸弹”），不予处理。")
 
 
 def _refuse_dtd(xml: bytes) -> None:
@@ -207,20 +217,17 @@ def _shared_string_sizes(archive: zipfile.ZipFile, names: set[str]) -> list[int]
 SHARED_CELL_VALUE = re.compile(rb'\bt="s"(?:\s[^>]*)?>\s*<v>([0-9]{1,9})</v>')
 
 
-def _check_text(xml: bytes, sizes: list[int]) -> None:
-    """Refuse a sheet whose cells would copy more shared-string text than IMPORT_MAX_TEXT_BYTES:
-    a 650 KB file whose one 1 MB string fills 3,000 cells asks the reader for 6 GB."""
+def _shared_text(xml: bytes, sizes: list[int]) -> int:
+    """At most how many bytes of shared-string text the sheet's cells copy: the reader copies
+    a string into every cell that uses it (a 650 KB file whose one 1 MB string fills 3,000
+    cells asks for 6 GB)."""
     cells = xml.count(b't="s"')
-    budget = _limit("IMPORT_MAX_TEXT_BYTES")
-    if not cells or not sizes or cells * max(sizes) <= budget:
-        return
+    if not cells or not sizes:
+        return 0
     values = SHARED_CELL_VALUE.findall(xml)
     if len(values) != cells:  # another spelling than Excel's: parsed
         values = _parsed_shared_cells(xml)
-    total = sum(sizes[i] for i in map(int, values) if i < len(sizes))
-    if total > budget:
-        raise ImportRefused(f"工作表的文字合计过大：单元格引用的文字展开后约 {total / 2**20:,.0f} MB，"
-                            f"超过上限 {budget / 2**20:,.0f} MB（疑似“字符串炸弹”），不予处理。")
+    return sum(sizes[i] for i in map(int, values) if i < len(sizes))
 
 
 def _parsed_shared_cells(xml: bytes) -> list[bytes]:
@@ -261,14 +268,13 @@ def _parsed_shared_cells(xml: bytes) -> list[bytes]:
     return values
 
 
-def _check_sheet(xml: bytes, strings: list[int]) -> None:
-    """Refuse a sheet whose declared size is over the row limit, or whose cells span an area
-    python-calamine could not hold: it keeps a sheet as a dense grid from the first to the
-    last cell, so one cell at XFD1048576 in a 5 KB file would ask for 17 billion cells and
-    abort the process; or whose cells would copy too much shared text (`_check_text`).
+def _check_sheet(xml: bytes, cells_left: int) -> int:
+    """The grid the reader would build for a sheet (cells from the first to the last), or
+    refuse the sheet: when its declared size is over the row limit, or the grid is larger
+    than `cells_left`. python-calamine keeps a sheet as a dense grid, so one cell at
+    XFD1048576 in a 5 KB file would ask for 17 billion cells and abort the process.
     Checked before anything parses the sheet."""
     _refuse_dtd(xml)
-    _check_text(xml, strings)
     max_rows = _limit("IMPORT_MAX_ROWS")
     match = DIMENSION.search(xml, 0, 8192)
     if match and (match.group(4) or match.group(2)):
@@ -277,12 +283,13 @@ def _check_sheet(xml: bytes, strings: list[int]) -> None:
             raise ImportRefused(f"工作表声明有 {rows:,} 行，超过单个文件上限 {max_rows:,} 行。"
                                 "请拆分后分别上传。")
     rows, columns = sheet_extent(xml)
-    max_cells = _limit("IMPORT_MAX_CELLS")
-    if rows * columns > max_cells:
+    if rows * columns > cells_left:
         raise ImportRefused(
             f"工作表的数据区域过大：最远的单元格在第 {rows:,} 行、第 {columns:,} 列"
-            f"（{get_column_letter(min(columns, 16384))}{rows}），展开后约 {rows * columns:,} 个单元格，"
-            f"超过上限 {max_cells:,} 个。请删除表格以外的内容（或把数据复制到新工作簿）后再上传。")
+            f"（{get_column_letter(min(max(columns, 1), 16384))}{rows}），连同其他工作表展开后超过上限"
+            f" {_limit('IMPORT_MAX_CELLS'):,} 个单元格。请删除表格以外的内容（或把数据复制到新工作簿）"
+            "后再上传。")
+    return rows * columns
 
 
 # A sheet as Excel, WPS and most libraries write it: every cell (<c …>) names its place first,

@@ -310,6 +310,22 @@ def test_one_cell_far_out_is_refused_before_the_sheet_is_read(clerk):
     assert "数据区域过大" in message and "XFD1048576" in message
 
 
+def test_the_cell_limit_holds_for_the_workbook_not_each_sheet(clerk, settings):
+    # Three hidden sheets of 5,000 × 10 cells each: every one is within the limit, all
+    # three are not (the reader builds every sheet's grid).
+    settings.IMPORT_MAX_CELLS = 100_000
+    base = corpus.training(*ROWS, extra_sheets={n: [[1]] for n in ("甲", "乙", "丙")},
+                           hidden=("甲", "乙", "丙"))
+
+    def far(name, content):
+        if name in ("xl/worksheets/sheet2.xml", "xl/worksheets/sheet3.xml",
+                    "xl/worksheets/sheet4.xml"):
+            return re.sub(rb"<dimension [^>]*/>", b"", content).replace(
+                b"</sheetData>", b'<row r="5000"><c r="J5000"><v>1</v></c></row></sheetData>')
+        return None if name == "+" else content
+    assert "连同其他工作表" in refused(clerk, corpus.rewrite(base, far))
+
+
 def test_a_far_cell_spelled_with_a_character_reference_is_found(clerk):
     # &#88; is X: an XML reader decodes it, so a plain text search would miss the cell.
     data = _with_sheet_data(corpus.training(*ROWS),
