@@ -3,9 +3,11 @@ and every hostile or awkward file refused or handled with a message that says wh
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import re
+import signal
 import zipfile
 
 import pytest
@@ -567,6 +569,43 @@ def test_the_sheet_scan_finds_a_mark_that_straddles_two_chunks(offset):
         archive.writestr("sheet.xml", head + padding + mark + b"</sheetData></worksheet>")
     with zipfile.ZipFile(buffer) as archive:
         assert _scan(archive, "sheet.xml") == ((2,), ())
+
+
+@contextlib.contextmanager
+def _hang_guard(seconds: int):
+    """Fail instead of hanging: the searches below take milliseconds, and the patterns they
+    replaced took minutes to hours on the same input."""
+    def stop(_signum, _frame):
+        raise AssertionError(f"still searching after {seconds} s")
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("junk", [
+    b'<c r="A1" ' * 20_000,  # a cell tag that never ends: the formula search
+    b"<row " * 60_000 + b' hidden="1"',  # row tags that never end: the hidden-row search
+    b"<row" + b' r="1"' * 60_000,  # one row tag with the same attribute again and again
+])
+def test_the_sheet_scans_stay_linear_on_hostile_xml(junk):
+    from imports.reader import _scan
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("sheet.xml", b"<worksheet><sheetData><f>" + junk)
+    with zipfile.ZipFile(buffer) as archive, _hang_guard(30):
+        _scan(archive, "sheet.xml")
+
+
+def test_header_matching_stays_linear_on_a_long_cell():
+    from imports.reader import header_key, unit_note
+
+    with _hang_guard(30):
+        assert header_key("(" * 50_000 + "a") and unit_note("(" * 50_000) == ""
 
 
 def test_a_partner_departments_monthly_report_through_preview_and_confirm(client):
