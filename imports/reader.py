@@ -236,19 +236,32 @@ def _shared_text(xml: bytes, sizes: list[int]) -> int:
     return sum(sizes[i] for i in map(int, values) if i < len(sizes))
 
 
-def _parsed_shared_cells(xml: bytes) -> list[bytes]:
-    """The values (string indexes) of the shared-string cells, by parsing the XML."""
+def _parse_xml(xml: bytes, start, end=None, text=None) -> None:
+    """Run expat over a part, its handlers given local names (any prefix dropped); a part
+    that does not parse is refused."""
     import xml.parsers.expat as expat
 
     parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = lambda name, attributes: start(name.rpartition(" ")[2], attributes)
+    if end is not None:
+        parser.EndElementHandler = lambda name: end(name.rpartition(" ")[2])
+    if text is not None:
+        parser.CharacterDataHandler = text
+    try:
+        parser.Parse(xml, True)
+    except expat.ExpatError as exc:
+        raise ImportRefused("文件已损坏：工作表的 XML 无法解析。请用 Excel 或 WPS 重新保存后上传。") from exc
+
+
+def _parsed_shared_cells(xml: bytes) -> list[bytes]:
+    """The values (string indexes) of the shared-string cells, by parsing the XML."""
     values: list[bytes] = []
     state = {"cell": False, "value": None}
 
     def start(name, attributes):
-        local = name.rpartition(" ")[2]
-        if local == "c":
+        if name == "c":
             state["cell"] = attributes.get("t") == "s"
-        elif local == "v" and state["cell"]:
+        elif name == "v" and state["cell"]:
             state["value"] = []
 
     def text(data):
@@ -256,21 +269,15 @@ def _parsed_shared_cells(xml: bytes) -> list[bytes]:
             state["value"].append(data)
 
     def end(name):
-        local = name.rpartition(" ")[2]
-        if local == "v" and state["value"] is not None:
+        if name == "v" and state["value"] is not None:
             digits = "".join(state["value"]).strip()
             if digits.isdigit():
                 values.append(digits.encode())
             state["value"] = None
-        elif local == "c":
+        elif name == "c":
             state["cell"] = False
 
-    parser.StartElementHandler, parser.CharacterDataHandler = start, text
-    parser.EndElementHandler = end
-    try:
-        parser.Parse(xml, True)
-    except expat.ExpatError as exc:
-        raise ImportRefused("文件已损坏：工作表的 XML 无法解析。请用 Excel 或 WPS 重新保存后上传。") from exc
+    _parse_xml(xml, start, end, text)
     return values
 
 
@@ -382,30 +389,22 @@ CELL_REF = re.compile(r"([A-Za-z]{0,7})(\d{0,9})")
 def _parsed_extent(xml: bytes) -> tuple[int, int]:
     """`sheet_extent` by parsing the XML (expat), placing cells as a reader does: by their
     reference, or else next to the cell before in the row."""
-    import xml.parsers.expat as expat
-
-    parser = expat.ParserCreate(namespace_separator=" ")
     last_row = last_column = row = column = 0
 
     def start(name, attributes):
         nonlocal last_row, last_column, row, column
-        local = name.rpartition(" ")[2]
-        if local == "row":
+        if name == "row":
             number = attributes.get("r", "")
             row = int(number) if number.isdigit() else row + 1
             column = 0
-        elif local == "c":
+        elif name == "c":
             match = CELL_REF.fullmatch(attributes.get("r", ""))
             letters, digits = match.groups() if match else ("", "")
             column = _column_number(letters.encode()) if letters else column + 1
             last_column = max(last_column, column)
             last_row = max(last_row, int(digits) if digits else row)
 
-    parser.StartElementHandler = start
-    try:
-        parser.Parse(xml, True)
-    except expat.ExpatError as exc:
-        raise ImportRefused("文件已损坏：工作表的 XML 无法解析。请用 Excel 或 WPS 重新保存后上传。") from exc
+    _parse_xml(xml, start)
     return last_row, last_column
 
 
