@@ -146,8 +146,9 @@ def check_container(data: bytes, file_name: str = "") -> zipfile.ZipFile:
 
 
 def _check_entries(archive: zipfile.ZipFile) -> None:
-    """Structure, macros, expanded size and declared sheet size, from the zip directory and
-    the first bytes of each sheet; then every entry's checksum."""
+    """Structure, macros and expanded size from the zip directory; then every entry's
+    checksum as it is read, and for each sheet its declared size, the grid of its cells and
+    the shared text they copy (`_check_sheet`, `_shared_text`), all before the reader sees it."""
     entries = archive.infolist()
     names = {e.filename for e in entries}
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
