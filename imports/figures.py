@@ -42,6 +42,7 @@ from .reader import (
     parse_count,
     parse_month,
     parse_number,
+    shown,
     text,
 )
 
@@ -139,8 +140,10 @@ class Issue:
     message: str
 
     def as_dict(self) -> dict:
-        return {"sheet": self.sheet, "row": self.row, "column": self.column,
-                "message": self.message}
+        """As an import record keeps it: texts cut to a few hundred characters (a message may
+        quote a cell, and a cell may hold a megabyte)."""
+        return {"sheet": shown(self.sheet, 100), "row": self.row,
+                "column": shown(self.column, 100), "message": shown(self.message, 500)}
 
 
 @dataclass

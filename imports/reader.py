@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import re
 import unicodedata
 import zipfile
@@ -495,6 +496,12 @@ def unit_note(value) -> str:
 
 
 TEN_THOUSAND = Decimal(10_000)
+MAX_DIGITS = 15  # digits before the point, less one (Decimal.adjusted)
+
+
+def shown(raw: str, limit: int = 40) -> str:
+    """A cell's text as a message quotes it: long text cut (a cell may hold a megabyte)."""
+    return raw if len(raw) <= limit else raw[:limit] + "…"
 
 
 def parse_number(value, *, scale: Decimal = Decimal(1)) -> Decimal:
@@ -505,7 +512,7 @@ def parse_number(value, *, scale: Decimal = Decimal(1)) -> Decimal:
     if isinstance(value, bool):
         raise CellError("应为数字，不能是“是/否”")
     if isinstance(value, int | float):
-        if isinstance(value, float) and not value == value:  # NaN
+        if isinstance(value, float) and not math.isfinite(value):  # NaN, or 1e999 read as inf
             raise CellError("不是有效的数字")
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     elif isinstance(value, dt.date | dt.datetime | dt.time | dt.timedelta):
@@ -523,6 +530,10 @@ def parse_number(value, *, scale: Decimal = Decimal(1)) -> Decimal:
             raise CellError(f"「{raw}」不是数字") from None
         if not number.is_finite():
             raise CellError(f"「{raw}」不是数字")
+    # Beyond any figure (and before any arithmetic: "1e999999999" would overflow, and a
+    # 5,000-digit integer cannot be printed).
+    if number.adjusted() > MAX_DIGITS:
+        raise CellError(f"数值过大（{shown(text(value))}），超过 {MAX_DIGITS + 1} 位")
     return number * scale
 
 

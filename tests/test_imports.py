@@ -169,6 +169,9 @@ def test_numbers_as_officials_type_them(clerk, longling, cell, stored):
     (-5, "不能为负数（-5）"),
     (12.5, "应为整数，不能有小数（12.5）"),
     ("1.23456万", "应为整数，不能有小数（1.23456万，折合 12345.6）"),
+    # Numbers no figure reaches: neither overflows nor fails to print.
+    ("9" * 5000, "数值过大（" + "9" * 40 + "…），超过 16 位"),
+    ("1e999999999", "数值过大（1e999999999），超过 16 位"),
 ])
 def test_bad_numbers_are_errors_at_their_cell(clerk, cell, message):
     batch = upload(clerk, corpus.training(row_with(培训人次=cell)))
@@ -529,6 +532,18 @@ def _with_cell_xml(data: bytes, cell: str, xml: bytes) -> bytes:
             return re.sub(rb'<c r="' + cell.encode() + rb'"[^>]*>.*?</c>', xml, content, count=1)
         return None if name == "+" else content
     return corpus.rewrite(data, change)
+
+
+def test_a_number_beyond_floating_point_is_an_error_at_its_cell(clerk):
+    # Written as a number the reader takes for infinity.
+    data = _with_cell_xml(corpus.training(ROWS[1]), "G2", b'<c r="G2"><v>1e999</v></c>')
+    assert messages(upload(clerk, data)) == ["2|G（培训人次）|不是有效的数字"]
+
+
+def test_a_message_quoting_a_long_cell_is_cut(clerk):
+    batch = upload(clerk, corpus.training(row_with(培训对象="很长的分类" * 20_000)))
+    (error,) = batch.errors
+    assert error["message"].startswith("「很长的分类") and len(error["message"]) <= 501
 
 
 def test_a_formula_with_its_cached_value_is_imported_as_that_value(clerk, longling):
