@@ -343,6 +343,24 @@ class _Context:
                         else f"项目「{text(value)}」在多个方案中都有，无法区分")
 
 
+def unreadable_cells(sheet: Sheet) -> list[tuple[str, str]]:
+    """(cells, message) for the cells whose value the file does not hold: formulas without a
+    saved result, and Excel errors (#DIV/0!, #REF! …), which would otherwise read as empty."""
+    def listed(cells: tuple[str, ...]) -> str:
+        return "、".join(cells[:10]) + ("…" if len(cells) > 10 else "")
+
+    found = []
+    if sheet.formulas_without_value:
+        cells = sheet.formulas_without_value
+        found.append((listed(cells), f"{len(cells)} 个单元格含公式但没有保存计算结果（文件可能由程序生成）。"
+                      "请在 Excel 或 WPS 中打开并保存后再上传，或把公式改为数值"))
+    if sheet.error_values:
+        cells = sheet.error_values
+        found.append((listed(cells), f"{len(cells)} 个单元格是 Excel 错误值（如 #DIV/0!、#REF!、#N/A），"
+                      "请改正公式或填入数值后再上传"))
+    return found
+
+
 def _choice(column: Column, value) -> str:
     raw = text(value)
     key = header_key(raw)
@@ -372,11 +390,8 @@ def _parse_rows(layout: FigureLayout, sheet: Sheet, ctx: _Context, basis: str,
                        + "、".join(c.header for c in layout.value_columns()) + "）")
     for name in unknown:
         analysis.warnings.append(Issue(sheet.name, header_index + 1, "", f"列“{name}”不是本表的列，已忽略"))
-    if sheet.formulas_without_value:
-        cells = sheet.formulas_without_value
-        analysis.error(sheet.name, None, "、".join(cells[:10]) + ("…" if len(cells) > 10 else ""),
-                       f"{len(cells)} 个单元格含公式但没有保存计算结果（文件可能由程序生成）。请在 Excel "
-                       "或 WPS 中打开并保存后再上传，或把公式改为数值")
+    for cells, message in unreadable_cells(sheet):
+        analysis.error(sheet.name, None, cells, message)
     if sheet.hidden_rows:
         rows = [n for n in sheet.hidden_rows if n > header_index + 1]
         if rows:

@@ -255,7 +255,9 @@ def to_long(layout, sheets: list[Sheet]) -> GridSheets | None:
     # (the file was not opened in Excel or WPS since); any other formula must have its result.
     unsaved = tuple(f"{s.name}!{ref}" for s, _found in grids for ref in s.formulas_without_value
                     if (s.name, ref) not in out.total_cells)
-    out.sheet = Sheet(name=name, rows=rows, hidden=False, formulas_without_value=unsaved)
+    errors = tuple(f"{s.name}!{ref}" for s, _found in grids for ref in s.error_values)
+    out.sheet = Sheet(name=name, rows=rows, hidden=False, formulas_without_value=unsaved,
+                      error_values=errors)
     return out
 
 

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from openpyxl.utils import get_column_letter
 
-from .figures import NOTE_PREFIXES
+from .figures import NOTE_PREFIXES, unreadable_cells
 from .matching import DepartmentResolver, UnitResolver
 from .quotas import QuotaAnalysis
 from .reader import CellError, ImportRefused, Sheet, header_key, parse_month, parse_number, text
@@ -59,6 +59,8 @@ def analyse(sheets: list[Sheet], *, user, write: bool = False) -> QuotaAnalysis:
     if sheet is None:
         raise ImportRefused("工作簿中没有可见的工作表。")
     header_index, columns = _header(sheet)
+    for cells, message in unreadable_cells(sheet):
+        analysis.error(sheet.name, None, cells, message)
     letters = {f: get_column_letter(p + 1) for f, p in columns.items()}
     plans = {p.code: p for p in Plan.objects.filter(is_reference=False)}
     indicators = {}

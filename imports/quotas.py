@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.db import transaction
 from openpyxl.utils import get_column_letter
 
-from .figures import NOTE_PREFIXES, TOTAL_WORDS, Issue
+from .figures import NOTE_PREFIXES, TOTAL_WORDS, Issue, unreadable_cells
 from .matching import DepartmentResolver, UnitResolver
 from .reader import CellError, ImportRefused, Sheet, header_key, parse_number, text, unit_note
 
@@ -86,6 +86,8 @@ def analyse(sheets: list[Sheet], *, user, plan, indicator=None, year: int | None
     if sheet is None:
         raise ImportRefused("工作簿中没有可见的工作表。")
     header_index, name_col, axis = _header(sheet)
+    for cells, message in unreadable_cells(sheet):
+        analysis.error(sheet.name, None, cells, message)
     header = sheet.rows[header_index]
     # A unit note may sit on its own row under the header: 市级培育指标数 / (万人).
     below = sheet.rows[header_index + 1] if header_index + 1 < len(sheet.rows) else []

@@ -48,6 +48,7 @@ class Sheet:
     hidden: bool
     hidden_rows: tuple[int, ...] = ()  # Excel row numbers
     formulas_without_value: tuple[str, ...] = ()  # cell references such as "G2"
+    error_values: tuple[str, ...] = ()  # cells holding an Excel error (#DIV/0!, #REF! …)
 
 
 # Tags are matched by lookaheads over their attributes, with quantifiers that stop at the next
@@ -60,6 +61,8 @@ RELATIONSHIP = re.compile(rb'<Relationship\b(?=[^<>]*?\bId="([^"<>]*+)")'
                           rb'(?=[^<>]*?\bTarget="([^"<>]*+)")')
 HIDDEN_ROW = re.compile(rb"<" + _PREFIX + rb'row\b(?=[^<>]*?\bhidden="(?:1|true)")'
                         rb'(?=[^<>]*?\br="(\d++)")')
+# A cell holding an Excel error (#DIV/0!, #REF!, #N/A …), which the reader gives as empty.
+ERROR_CELL = re.compile(rb"<" + _PREFIX + rb'c\b(?=[^<>]*?\bt="e")(?=[^<>]*?\br="([A-Z]++\d++)")')
 # A formula cell whose cached value is missing or empty: <c r="G2"><f>…</f></c> or <v/>.
 FORMULA_WITHOUT_VALUE = re.compile(
     rb"<" + _PREFIX + rb'c\b(?=[^<>]*?\br="([A-Z]++\d++)")[^<>]*+>\s*+<' + _PREFIX
@@ -85,22 +88,33 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
-def _scan(archive: zipfile.ZipFile, path: str) -> tuple[tuple[int, ...], tuple[str, ...]]:
-    """Hidden rows and formula cells without a cached value, from the sheet's XML text (the
-    reader gives neither)."""
+@dataclass(frozen=True)
+class _Marks:
+    """What the reader does not give and the sheet's XML shows (Excel row and cell numbers)."""
+
+    hidden_rows: tuple[int, ...] = ()
+    formulas_without_value: tuple[str, ...] = ()
+    error_values: tuple[str, ...] = ()
+
+
+def _scan(archive: zipfile.ZipFile, path: str) -> _Marks:
+    """Hidden rows, formula cells without a cached value and cells holding an Excel error,
+    from the sheet's XML text."""
     try:
-        found = _contains(archive, path, (b"hidden=", b"<f", b":f"))
+        found = _contains(archive, path, (b"hidden=", b"<f", b":f", b't="e"'))
     except KeyError:
-        return (), ()
+        return _Marks()
     if not found:
-        return (), ()
+        return _Marks()
     # The patterns walk every element of the sheet (a 100,000-row sheet is ~40 MB of XML), so
     # they run only on a sheet where a plain substring search found something.
     xml = archive.read(path)
-    hidden = tuple(int(n) for n in HIDDEN_ROW.findall(xml)) if b"hidden=" in found else ()
-    formulas = (tuple(ref.decode() for ref in FORMULA_WITHOUT_VALUE.findall(xml))
-                if {b"<f", b":f"} & found else ())
-    return hidden, formulas
+    return _Marks(
+        hidden_rows=tuple(int(n) for n in HIDDEN_ROW.findall(xml)) if b"hidden=" in found else (),
+        formulas_without_value=tuple(ref.decode() for ref in FORMULA_WITHOUT_VALUE.findall(xml))
+        if {b"<f", b":f"} & found else (),
+        error_values=tuple(ref.decode() for ref in ERROR_CELL.findall(xml))
+        if b't="e"' in found else ())
 
 
 def _contains(archive: zipfile.ZipFile, path: str, needles: tuple[bytes, ...]) -> set[bytes]:
@@ -430,10 +444,12 @@ def read_workbook(data: bytes, file_name: str = "") -> list[Sheet]:
                                         f"上限 {max_rows:,} 行。请拆分后分别上传。")
                 rows = list(sheet.iter_rows())  # each row a new list (merged cells are filled in)
                 _fill_merged(rows, sheet.merged_cell_ranges or [], sheet.start)
-                hidden_rows, formulas = scans.result().get(meta.name, ((), ()))
+                marks = scans.result().get(meta.name, _Marks())
                 sheets.append(Sheet(name=meta.name, rows=rows,
                                     hidden=meta.visible != SheetVisibleEnum.Visible,
-                                    hidden_rows=hidden_rows, formulas_without_value=formulas))
+                                    hidden_rows=marks.hidden_rows,
+                                    formulas_without_value=marks.formulas_without_value,
+                                    error_values=marks.error_values))
         except ImportRefused:
             raise
         except (CalamineError, ValueError, OSError, zipfile.BadZipFile, zlib.error) as exc:

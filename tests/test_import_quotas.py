@@ -5,6 +5,7 @@ not add up is reported."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -137,6 +138,22 @@ def test_a_totals_row_that_does_not_add_up_is_reported_and_nothing_is_saved(plan
                             data=annex_1(total=(120001, 80000, 24000)), options={"plan": plan.pk})
     assert [(e["row"], e["column"], e["message"]) for e in batch.errors] == [
         (20, "B", "合计行 120,001 与各行之和 120,000 不符（相差 1）")]
+    with pytest.raises(ValidationError):
+        services.confirm(batch, user=officer)
+    assert not Target.objects.filter(plan=plan, parent__isnull=False).exists()
+
+
+def test_a_share_holding_an_excel_error_is_reported_and_nothing_is_saved(plan, officer):
+    # 龙湾's 培训数 as Excel saved it after a broken reference: #REF!, which the reader gives
+    # as an empty cell (a share of 0) unless the file's XML is looked at.
+    data = corpus.rewrite(annex_1(), lambda name, content: None if name == "+" else (
+        re.sub(rb'<c r="B6"[^>]*>.*?</c>', b'<c r="B6" t="e"><v>#REF!</v></c>', content, count=1)
+        if name == "xl/worksheets/sheet1.xml" else content))
+    batch = services.upload(user=officer, kind="quota", basis="month", file_name="附件1.xlsx",
+                            data=data, options={"plan": plan.pk})
+    assert (None, "B6", "1 个单元格是 Excel 错误值（如 #DIV/0!、#REF!、#N/A），"
+            "请改正公式或填入数值后再上传") in [(e["row"], e["column"], e["message"])
+                                  for e in batch.errors]
     with pytest.raises(ValidationError):
         services.confirm(batch, user=officer)
     assert not Target.objects.filter(plan=plan, parent__isnull=False).exists()

@@ -546,6 +546,16 @@ def test_a_message_quoting_a_long_cell_is_cut(clerk):
     assert error["message"].startswith("「很长的分类") and len(error["message"]) <= 501
 
 
+def test_a_cell_holding_an_excel_error_is_an_error_not_an_empty_cell(clerk):
+    # A formula whose result is #DIV/0!: the reader gives it as empty, which would read as 0.
+    data = _with_cell_xml(corpus.training(ROWS[1]), "J2",
+                          b'<c r="J2" t="e"><f>1/0</f><v>#DIV/0!</v></c>')
+    batch = upload(clerk, data)
+    assert messages(batch) == ["None|J2|1 个单元格是 Excel 错误值（如 #DIV/0!、#REF!、#N/A），"
+                               "请改正公式或填入数值后再上传"]
+    assert not TrainingFigure.objects.exists()
+
+
 def test_a_formula_with_its_cached_value_is_imported_as_that_value(clerk, longling):
     # 培训人次 written by Excel as a formula with the result it last computed.
     data = _with_cell_xml(corpus.training(ROWS[1]), "G2",
@@ -583,7 +593,7 @@ def test_the_sheet_scan_finds_a_mark_that_straddles_two_chunks(offset):
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("sheet.xml", head + padding + mark + b"</sheetData></worksheet>")
     with zipfile.ZipFile(buffer) as archive:
-        assert _scan(archive, "sheet.xml") == ((2,), ())
+        assert _scan(archive, "sheet.xml").hidden_rows == (2,)
 
 
 @contextlib.contextmanager
