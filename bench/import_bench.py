@@ -110,7 +110,7 @@ def portal_import(user, path: Path = FILE) -> int:
 # with the stored figures.
 PHASES = (
     ("reading (bare read + zip checks + XML scans)", "imports.services", "read_workbook"),
-    ("  of which zip checks", "imports.reader", "check_container"),
+    ("  of which zip and sheet checks", "imports.reader", "check_container"),
     ("  beside it: formula/hidden-row scans", "imports.reader", "_scan"),
     ("checking rows and comparing with stored", "imports.figures", "analyse"),
     ("  of which the reporting lock", "reporting.services", "entry_problems"),
