@@ -29,6 +29,7 @@ from openpyxl.utils import get_column_letter
 from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
 
 XLSX_MAGIC = b"PK\x03\x04"
+MAX_ENTRIES = 10_000  # parts in a workbook: a few dozen, a few thousand with many sheets or images
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls, or an encrypted workbook
 DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)?(\d+)?(?::([A-Z]+)(\d+))?"')
 
@@ -165,6 +166,9 @@ def _check_entries(archive: zipfile.ZipFile) -> None:
     checksum as it is read, and for each sheet its declared size, the grid of its cells and
     the shared text they copy (`_check_sheet`, `_shared_text`), all before the reader sees it."""
     entries = archive.infolist()
+    if len(entries) > MAX_ENTRIES:
+        raise ImportRefused(f"压缩包中有 {len(entries):,} 个文件，Excel 工作簿不会有这么多（上限 "
+                            f"{MAX_ENTRIES:,} 个），不予处理。")
     names = {e.filename for e in entries}
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
         raise ImportRefused("文件不是 Excel 工作簿（.xlsx）：缺少工作簿结构。")

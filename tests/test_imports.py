@@ -444,6 +444,13 @@ def test_a_file_over_the_size_limit_is_refused(clerk, settings):
     assert "超过上限" in refused(clerk, corpus.training(*ROWS * 30))
 
 
+def test_a_zip_of_very_many_parts_is_refused(clerk, settings):
+    settings.IMPORT_ASYNC_BYTES = 10 * 2**20  # checked in the request, not by a job
+    data = corpus.rewrite(corpus.training(*ROWS), lambda name, content: (
+        {f"xl/media/p{n}.bin": b"" for n in range(10_001)} if name == "+" else content))
+    assert "10,010 个文件" in refused(clerk, data)
+
+
 def test_a_workbook_with_macros_is_refused(clerk):
     macro = corpus.rewrite(corpus.training(*ROWS), lambda name, content: (
         {"xl/vbaProject.bin": b"VBA"} if name == "+" else content))
