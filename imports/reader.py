@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 from itertools import zip_longest
 
 from django.conf import settings
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -352,12 +352,13 @@ def sheet_extent(xml: bytes) -> tuple[int, int]:
                         + rb')[0-9])[A-Z]{1,3}(?!(?:' + _above(str(rows).encode(), b"0123456789")
                         + rb')")[1-9][0-9]{0,6}")')
     if beyond.search(xml, start, end) is None:
-        return rows, _column_number(letters)
+        return rows, column_index_from_string(letters.decode())
     if UNUSUAL_CELL.search(xml, start, end):
         return _parsed_extent(xml)
     # Plain cells beyond the first and last rows (rows out of order, a ragged table): all read.
-    rows = max(int(digits) for _letters, digits in CELL_PLACE.findall(xml, start, end))
-    return rows, _column_number(_last_letters(xml, start, end))
+    places = CELL_PLACE.findall(xml, start, end)
+    letters = max((letters for letters, _digits in places), key=lambda t: (len(t), t))
+    return max(int(digits) for _letters, digits in places), column_index_from_string(letters.decode())
 
 
 def _above(value: bytes, alphabet: bytes) -> bytes:
@@ -374,33 +375,6 @@ def _above(value: bytes, alphabet: bytes) -> bytes:
                            + (any_symbol + b"{%d}" % (len(value) - i - 1) if i + 1 < len(value)
                               else b""))
     return b"|".join(options)
-
-
-def _last_letters(xml: bytes, start: int, end: int) -> bytes:
-    """The column letters furthest right: the longest spelling present, then letter by letter
-    the largest one that follows the letters fixed so far (a binary search per letter)."""
-    width = next((w for w in (3, 2, 1)
-                  if re.compile(rb'<c r="[A-Z]{%d}\d' % w).search(xml, start, end)), 0)
-    fixed = b""
-    for position in range(width):
-        after = rb"[A-Z]{%d}\d" % (width - position - 1)
-        low, high = 0, 25  # the index of the largest letter present lies in [low, high]
-        while low < high:
-            middle = (low + high + 1) // 2
-            present = re.compile(rb'<c r="' + fixed + b"[" + bytes([65 + middle]) + b"-Z]" + after)
-            if present.search(xml, start, end):
-                low = middle
-            else:
-                high = middle - 1
-        fixed += bytes([65 + low])
-    return fixed
-
-
-def _column_number(letters: bytes) -> int:
-    number = 0
-    for letter in letters.upper():
-        number = number * 26 + letter - 64
-    return number
 
 
 CELL_REF = re.compile(r"([A-Za-z]{0,7})(\d{0,9})")
@@ -420,7 +394,10 @@ def _parsed_extent(xml: bytes) -> tuple[int, int]:
         elif name == "c":
             match = CELL_REF.fullmatch(attributes.get("r", ""))
             letters, digits = match.groups() if match else ("", "")
-            column = _column_number(letters.encode()) if letters else column + 1
+            if len(letters) > 3:  # beyond XFD: a reader would still place it, far out
+                raise ImportRefused(f"工作表中的单元格引用「{shown(match.group(0))}」超出 Excel 的列范围"
+                                    "（最多到 XFD 列），不予处理。")
+            column = column_index_from_string(letters.upper()) if letters else column + 1
             last_column = max(last_column, column)
             last_row = max(last_row, int(digits) if digits else row)
 

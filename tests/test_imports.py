@@ -338,6 +338,12 @@ def test_a_far_cell_spelled_with_a_character_reference_is_found(clerk):
     assert "数据区域过大" in refused(clerk, data)
 
 
+def test_a_cell_reference_beyond_the_last_column_is_refused(clerk):
+    data = _with_sheet_data(corpus.training(*ROWS),
+                            b'<row r="3"><c r="&#65;BCDE3"><v>1</v></c></row>')
+    assert "超出 Excel 的列范围" in refused(clerk, data)
+
+
 def test_far_cells_placed_without_references_are_found(clerk):
     # Cells may leave out their place: they then follow the one before in the row.
     data = _with_sheet_data(corpus.training(*ROWS),
