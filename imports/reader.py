@@ -185,7 +185,7 @@ def _check_entries(archive: zipfile.ZipFile) -> None:
     sheets = {n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")}
     sheets |= set(_sheet_parts(archive).values()) & names
     try:
-        strings = _shared_string_sizes(archive, names)
+        strings, verified = _shared_string_sizes(archive, names)
     except zipfile.BadZipFile as exc:
         raise ImportRefused("文件已损坏（校验和错误）。请重新保存后上传。") from exc
     # Every sheet is read, hidden ones too: the grid cells and the copied text they ask of the
@@ -197,7 +197,7 @@ def _check_entries(archive: zipfile.ZipFile) -> None:
                 xml = archive.read(entry)  # the checksum is verified as the part is read
                 cells_left -= _check_sheet(xml, cells_left)
                 text += xml.count(b't="s"') * max(strings, default=0)
-            else:
+            elif entry.filename not in verified:
                 with archive.open(entry) as stream:
                     while stream.read(2**20):  # the checksum is verified at the end
                         pass
@@ -221,23 +221,25 @@ SHARED_STRINGS_TYPE = re.compile(rb'<Relationship\b(?=[^<>]*?\bType="[^"<>]*/sha
                                  rb'(?=[^<>]*?\bTarget="([^"<>]*+)")')
 
 
-def _shared_string_sizes(archive: zipfile.ZipFile, names: set[str]) -> list[int]:
+def _shared_string_sizes(archive: zipfile.ZipFile, names: set[str]) -> tuple[list[int], set[str]]:
     """An upper bound of each shared string's size in bytes, by index: the distance from its
     <si> to the next (its XML is never shorter than its text). The reader copies a shared
-    string into every cell that uses it, so these sizes say how much text a sheet makes."""
+    string into every cell that uses it, so these sizes say how much text a sheet makes.
+    Also the parts read (their checksums verified)."""
     parts = {"xl/sharedStrings.xml"}
     if "xl/_rels/workbook.xml.rels" in names:
         for target in SHARED_STRINGS_TYPE.findall(archive.read("xl/_rels/workbook.xml.rels")):
             target = target.decode()
             parts.add(target.lstrip("/") if target.startswith("/") else f"xl/{target}")
     sizes: list[int] = []
-    for part in sorted(parts & names):
+    parts &= names
+    for part in sorted(parts):
         xml = archive.read(part)
         _refuse_dtd(xml)
         starts = [m.start() for m in STRING_START.finditer(xml)]
         found = [end - start for start, end in zip(starts, [*starts[1:], len(xml)], strict=True)]
         sizes = [max(a, b) for a, b in zip_longest(sizes, found, fillvalue=0)]
-    return sizes
+    return sizes, parts
 
 
 SHARED_CELL_VALUE = re.compile(rb'<c\b(?=[^<>]*?\bt="s")[^<>]*+>\s*+<v>([0-9]{1,9})</v>')
