@@ -346,19 +346,12 @@ class _Context:
 def unreadable_cells(sheet: Sheet) -> list[tuple[str, str]]:
     """(cells, message) for the cells whose value the file does not hold: formulas without a
     saved result, and Excel errors (#DIV/0!, #REF! …), which would otherwise read as empty."""
-    def listed(cells: tuple[str, ...]) -> str:
-        return "、".join(cells[:10]) + ("…" if len(cells) > 10 else "")
-
-    found = []
-    if sheet.formulas_without_value:
-        cells = sheet.formulas_without_value
-        found.append((listed(cells), f"{len(cells)} 个单元格含公式但没有保存计算结果（文件可能由程序生成）。"
-                      "请在 Excel 或 WPS 中打开并保存后再上传，或把公式改为数值"))
-    if sheet.error_values:
-        cells = sheet.error_values
-        found.append((listed(cells), f"{len(cells)} 个单元格是 Excel 错误值（如 #DIV/0!、#REF!、#N/A），"
-                      "请改正公式或填入数值后再上传"))
-    return found
+    kinds = ((sheet.formulas_without_value, "个单元格含公式但没有保存计算结果（文件可能由程序生成）。"
+              "请在 Excel 或 WPS 中打开并保存后再上传，或把公式改为数值"),
+             (sheet.error_values, "个单元格是 Excel 错误值（如 #DIV/0!、#REF!、#N/A），"
+              "请改正公式或填入数值后再上传"))
+    return [("、".join(cells[:10]) + ("…" if len(cells) > 10 else ""), f"{len(cells)} {reason}")
+            for cells, reason in kinds if cells]
 
 
 def _choice(column: Column, value) -> str:
@@ -443,11 +436,9 @@ def _parse_rows(layout: FigureLayout, sheet: Sheet, ctx: _Context, basis: str,
         # A file repeats a few thousand places (unit, department, categories) over its months:
         # each place's scope and combination are checked once.
         place = (record[UNIT.field], record[DEPARTMENT.field], *(record[f] for f in dimension_fields))
-        error = places.get(place, _UNCHECKED)
-        if error is _UNCHECKED:
-            error = places[place] = _place_error(layout, record, ctx)
-        if error is None:
-            error = _order_error(layout, record)
+        if place not in places:
+            places[place] = _place_error(layout, record, ctx)
+        error = places[place] or _order_error(layout, record)
         if error:
             column, message = error
             analysis.error(sheet.name, number, letters.get(column, ""), message)
@@ -550,9 +541,6 @@ def _parse_cell(column: Column, cell, unit: int | None, ctx: _Context):
     if column.kind == "text":
         return text(cell)[:100]
     return _choice(column, cell)
-
-
-_UNCHECKED = object()
 
 
 def _place_error(layout: FigureLayout, record: dict, ctx: _Context) -> tuple[str, str] | None:
