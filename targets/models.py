@@ -877,7 +877,8 @@ class DataValue(TimeStampedModel):
 class RollupMark(models.Model):
     """An (org unit, month) whose figures changed since its last roll-up. Written in the same
     transaction as the figures, so a broker outage loses nothing: the roll-up sweep reads
-    these rows."""
+    these rows and rolls up every month from the earliest to the latest marked (or
+    snapshotted) one, so a write marks only the first and last month it changed per unit."""
 
     org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+",
                                  verbose_name=_("org unit"))

@@ -34,11 +34,22 @@ logger = logging.getLogger(__name__)
 
 
 def mark_for_rollup(*, pairs: Iterable[tuple[int, dt.date]]) -> int:
-    """Mark (org unit id, month) pairs as needing a roll-up. Call inside the transaction that
-    changes the figures; one statement whatever the number of pairs."""
+    """Mark (org unit id, month) pairs as needing a roll-up: each unit's earliest and latest
+    month among them (the sweep rolls up the months between too). Call inside the transaction
+    that changes the figures; one statement whatever the number of pairs."""
     now = timezone.now()
-    # Figures are stored on the first of the month already: only other dates are moved.
-    months = sorted({(u, m if m.day == 1 else m.replace(day=1)) for u, m in pairs})
+    # The sweep rolls up every month from the earliest marked one through the latest marked
+    # one (or snapshot): a change in one month changes the year-to-date actuals of the months
+    # after it. So a unit's earliest and latest months say all a write changed, and a year's
+    # import marks two months per unit instead of twelve. Figures are stored on the first of
+    # the month already: only other dates are moved.
+    span: dict[int, tuple[dt.date, dt.date]] = {}
+    for unit, month in pairs:
+        if month.day != 1:
+            month = month.replace(day=1)
+        first, last = span.get(unit, (month, month))
+        span[unit] = (min(first, month), max(last, month))
+    months = sorted({(u, m) for u, ends in span.items() for m in ends})
     if not months:
         return 0
     if connection.vendor == "postgresql":

@@ -270,6 +270,23 @@ def test_sweep_rolls_up_marked_months_and_later_ones(tree, training_indicator):
     assert sweep() == []
 
 
+def test_a_write_over_many_months_marks_each_unit_s_first_and_last_and_the_sweep_fills_in(
+        tree, training_indicator):
+    province, city, a, b = tree
+    plan = PlanFactory(issuer_unit=province)
+    target = TargetFactory(plan=plan, indicator=training_indicator, org_unit=city, value=100)
+    with transaction.atomic():  # no snapshot yet: the sweep has only the marks to go by
+        for m in (3, 5, 6, 9):
+            train(a, month(m), m)
+        train(b, dt.date(2024, 7, 15), 7)
+        mark_for_rollup(pairs=[(a.pk, month(6)), (a.pk, dt.date(2024, 3, 10)), (a.pk, month(9)),
+                               (a.pk, month(5)), (b.pk, dt.date(2024, 7, 15))])
+    assert set(RollupMark.objects.values_list("org_unit_id", "period")) == {
+        (a.pk, month(3)), (a.pk, month(9)), (b.pk, month(7))}
+    assert sweep() == [month(m) for m in range(3, 10)]
+    assert [snap(target, month(m)).actual for m in (3, 5, 7, 9)] == [3, 8, 21, 30]
+
+
 def test_saving_with_the_broker_down_loses_nothing(tree, settings,
                                                   django_capture_on_commit_callbacks):
     """Redis unreachable when figures are saved: the save succeeds, the mark stays in the
