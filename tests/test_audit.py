@@ -243,6 +243,35 @@ def test_an_import_is_audited_row_by_row_with_its_batch(longling):
     assert update.after["trained"] == 45
 
 
+def test_an_import_s_change_texts_are_what_change_row_and_record_many_write():
+    """The direct JSON of a changed figure (a 100,000-row correction's audit) equals the
+    generic path's, value types and unchanged rows included."""
+    import json
+    from decimal import Decimal
+
+    from audit.bulk import change_texts
+    from audit.services import _json_text, change_row
+
+    dims, values = ["target_group", "programme", "subsidised", "industry"], ["trained", "amount"]
+    texts = change_texts(dims, values)
+    cases = [
+        (("企业职工", None, False, ""), {"trained": 10, "amount": Decimal("1.50")},
+         {"trained": 12, "amount": Decimal("1.50")}),
+        (("退役军人 \"甲\"", 7, True, "制造业"), {"trained": 3, "amount": None},
+         {"trained": 3, "amount": Decimal("2")}),
+        (("企业职工", None, False, ""), {"trained": 0}, {"trained": 5, "amount": Decimal("0.1")}),
+    ]
+    for key, before, after in cases:
+        row = change_row(object_id=1, org_unit_id=1, period=None,
+                         key=dict(zip(dims, key, strict=True)), before={f: before.get(f) for f in values},
+                         after={f: after[f] for f in values})
+        got = texts(key, before, after)
+        assert got == (_json_text(row["before"]), _json_text(row["after"]))
+        assert json.loads(got[0]) == json.loads(_json_text(row["before"]))
+    assert texts(("企业职工", None, False, ""), {"trained": 1, "amount": None},
+                 {"trained": 1, "amount": None}) is None
+
+
 def test_record_of_an_update_keeps_only_what_changed(longling):
     entry = record(actor=None, action="update", org_unit=longling,
                    before={"id": 3, "status": "draft", "amount": "10", "id_number": ID_NUMBER},
