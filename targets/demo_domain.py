@@ -6,8 +6,14 @@ target's dimension filters, spread over the target's leaf units and months up to
 month. Within one plan, unit and window, a more specific target (其中: subsidised training of
 脱贫人口, a programme, high-skilled certificates) is generated first and the broader one only
 for what remains, with dimension values outside the specific ones — so figures add up the way
-the plan's own targets do and nothing is counted twice. Department quotas (Wenzhou annex 2)
-overlap the regional shares and are not generated.
+the plan's own targets do and nothing is counted twice.
+
+Department quotas (Wenzhou annex 2) decompose the same total as the regional shares (annex 1):
+every certificate is earned in a county and under some department's line of work. So they are
+not generated on top: the regional figures are divided among the departments' sectors instead,
+each reported by that sector's department in the county (鹿城区应急管理局 for 市应急管理局, made
+for the demo), in proportion to the quotas and each at its own pace, and a county's totals
+stay as generated.
 """
 
 from __future__ import annotations
@@ -100,6 +106,17 @@ def _round(value: float, rng) -> int:
     return whole + (1 if rng.random() < value - whole else 0)
 
 
+def _divide(count: int, shares: list[tuple]) -> list[tuple]:
+    """`count` split in proportion to the weights of `shares` ((what, weight) pairs), the
+    parts whole numbers adding up to `count` (largest remainders)."""
+    total = sum(w for _what, w in shares)
+    exact = [(what, count * w / total) for what, w in shares]
+    parts = [[what, math.floor(x), x - math.floor(x)] for what, x in exact]
+    for part in sorted(parts, key=lambda p: -p[2])[:count - sum(p[1] for p in parts)]:
+        part[1] += 1
+    return [(what, n) for what, n, _rest in parts]
+
+
 def _one(value):
     return value[0] if isinstance(value, list) else value
 
@@ -115,6 +132,10 @@ class DomainDemo:
         self.carriers, self.competitions, self.awards = [], [], []
 
     def run(self) -> None:
+        self._run_allocations()
+        self.divide_among_departments()
+
+    def _run_allocations(self) -> None:
         for a in allocations(self.base.as_of):
             units = self.base.reporting_units(a.unit_id)
             if a.measure == "competitions.events" and _one(a.filters.get("level")) != "县级":
@@ -175,7 +196,51 @@ class DomainDemo:
                 for ind, count in ((industry, n - manufacturing), ("制造业", manufacturing)):
                     if count:
                         self.certificates[(unit_id, m, ctype, level, f.get("occupation", ""),
-                                           ind)] += count
+                                           ind, None)] += count
+
+    def divide_among_departments(self) -> None:
+        """Certificate figures of the units below a department-axis target's unit, in its
+        window, divided among the departments' sectors (see the module's note). What the
+        departments' quotas leave of their parent target stays without a department."""
+        from .models import Department
+
+        groups = defaultdict(list)
+        for t in (Target.objects.filter(plan__is_reference=False, value__isnull=False,
+                                        axis=DecompositionAxis.DEPARTMENT,
+                                        department__isnull=False,
+                                        indicator__measure="certification.certificates")
+                  .select_related("department", "parent").order_by("code")):
+            groups[(t.org_unit_id, t.period_start, t.period_end, t.parent)].append(t)
+        for (unit_id, start, end, parent), quotas in groups.items():
+            weights = [(t.department, float(t.value)
+                        * (0.70 + 0.45 * _rng("department pace", t.department.name).random()))
+                       for t in quotas]
+            rest = float(parent.value) - sum(float(t.value) for t in quotas) if parent else 0
+            if rest > 0:
+                weights.append((None, rest))
+            for leaf in self.base.reporting_units(unit_id):
+                if leaf == unit_id:
+                    continue
+                local = {}
+                for department, _w in weights:
+                    if department is not None:
+                        local[department.pk] = Department.objects.get_or_create(
+                            org_unit_id=leaf, name=self._local_name(leaf, department.name),
+                            defaults={"sector": department.sector})[0].pk
+                shares = [(local.get(d.pk) if d else None, w) for d, w in weights]
+                for key in [k for k in self.certificates
+                            if k[0] == leaf and start <= k[1] <= end and k[-1] is None]:
+                    count = self.certificates.pop(key)
+                    for department_id, part in _divide(count, shares):
+                        if part:
+                            self.certificates[(*key[:-1], department_id)] += part
+
+    def _local_name(self, unit_id: int, name: str) -> str:
+        if not hasattr(self, "_unit_names"):
+            from .models import OrgUnit
+
+            self._unit_names = dict(OrgUnit.objects.values_list("pk", "name"))
+        return self._unit_names[unit_id] + name.removeprefix("市")
 
     def new_carriers(self, a: Allocation, unit_id: int, share: float) -> None:
         count = _round(share * len(a.months), _rng("carriers-new", unit_id, a.measure))
@@ -252,8 +317,9 @@ class DomainDemo:
             ], batch_size=2000))
             counts["certificates"] = len(CertificateFigure.objects.bulk_create([
                 CertificateFigure(org_unit_id=u, period=m, certificate_type=ct, level=lv,
-                                  occupation=occ, industry=ind, count=n, is_demo=True)
-                for (u, m, ct, lv, occ, ind), n in sorted(self.certificates.items(), key=str)
+                                  occupation=occ, industry=ind, department_id=d, count=n,
+                                  is_demo=True)
+                for (u, m, ct, lv, occ, ind, d), n in sorted(self.certificates.items(), key=str)
             ], batch_size=2000))
             counts["carriers"] = len(TrainingCarrier.objects.bulk_create(
                 [TrainingCarrier(is_demo=True, **c) for c in self.carriers], batch_size=2000))

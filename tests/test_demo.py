@@ -2,6 +2,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db.models import F
 
 from targets.demo import generate_demo_figures
 from targets.models import DataValue, Indicator, OrgUnit
@@ -91,3 +92,47 @@ def test_demo_stops_at_the_as_of_month():
     generate_demo_figures(as_of=dt.date(2022, 6, 1))
     assert DataValue.objects.order_by("-period").first().period == dt.date(2022, 6, 1)
     assert TrainingFigure.objects.order_by("-period").first().period == dt.date(2022, 6, 1)
+
+
+def test_department_quotas_divide_the_regional_figures_among_county_departments():
+    """Wenzhou's annex 2 decomposes the same 80,000 certificates as annex 1: the demo divides
+    each county's certificates among the departments' sectors (county departments of the
+    same sector) instead of adding more, so the regions' totals do not change and every
+    department has figures, some ahead of their quota and some behind."""
+    from collections import Counter
+
+    from certification.models import CertificateFigure
+    from targets.demo import DEMO_AS_OF
+    from targets.demo_domain import DomainDemo
+    from targets.models import Target
+
+    demo = DomainDemo(DEMO_AS_OF)
+    demo.base.unit_codes = {}
+    demo._run_allocations()
+
+    def totals():
+        counted = Counter()
+        for (unit, month, *_rest), count in demo.certificates.items():
+            counted[(unit, month)] += count
+        return counted
+
+    before = totals()
+    demo.divide_among_departments()
+    assert totals() == before
+    assert sum(1 for key in demo.certificates if key[-1] is not None) > 100
+
+    generate_demo_figures()
+    wenzhou = OrgUnit.objects.get(name="温州市")
+    quotas = Target.objects.filter(plan__code="wenzhou-2021", axis="department")
+    assert quotas.count() == 13
+    figures = CertificateFigure.objects.filter(
+        org_unit__ancestor_links__ancestor=wenzhou, period__year=2021)
+    by_department = figures.exclude(department=None)
+    assert not by_department.exclude(department__org_unit=F("org_unit")).exists()
+    reached = []
+    for quota in quotas.select_related("department"):
+        mine = by_department.filter(department__sector=quota.department.sector)
+        assert mine.values("org_unit").distinct().count() >= 10, quota.department.name
+        reached.append(sum(mine.values_list("count", flat=True)) / float(quota.value))
+    assert min(reached) > 0.5 and max(reached) / min(reached) > 1.2
+    assert "鹿城区应急管理局" in set(by_department.values_list("department__name", flat=True))
