@@ -158,6 +158,9 @@ def check_container(data: bytes, file_name: str = "") -> zipfile.ZipFile:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError,
             zlib.error) as exc:
         raise ImportRefused("文件已损坏，无法打开（压缩包结构或校验和错误）。请重新保存后上传。") from exc
+    except NotImplementedError as exc:  # zipfile's word for a compression method or version
+        raise ImportRefused("文件的压缩方式不受支持，不是 Excel 或 WPS 保存的标准 .xlsx（也可能已损坏）。"
+                            "请用 Excel 或 WPS 重新保存为 .xlsx 后上传。") from exc
     return archive
 
 

@@ -275,6 +275,22 @@ def test_a_zip_with_a_bad_checksum_is_refused(clerk):
     assert "文件已损坏" in refused(clerk, bytes(data))
 
 
+@pytest.mark.parametrize(("field", "value"), [(10, 9), (6, 171)],
+                         ids=["deflate64 compression", "zip version 17.1"])
+def test_a_zip_of_an_unsupported_method_or_version_is_refused(clerk, field, value):
+    """Found by fuzzing: one changed byte in the zip directory (the compression method of the
+    sheet, or the zip version it needs) made zipfile raise NotImplementedError, a 500."""
+    data = bytearray(corpus.training(*ROWS))
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        names = archive.namelist()
+    # The sheet's entry in the central directory: its signature, then the fields by offset.
+    start = data.index(b"PK\x01\x02")
+    for _ in range(names.index("xl/worksheets/sheet1.xml")):
+        start = data.index(b"PK\x01\x02", start + 4)
+    data[start + field:start + field + 2] = value.to_bytes(2, "little")
+    assert "压缩方式不受支持" in refused(clerk, bytes(data))
+
+
 def test_a_zip_bomb_is_refused_before_it_is_expanded(clerk):
     bomb = corpus.rewrite(corpus.training(*ROWS), lambda name, content: (
         {"xl/media/padding.bin": bytes(60 * 2**20)} if name == "+" else content))
