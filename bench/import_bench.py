@@ -125,7 +125,7 @@ PHASES = (
     ("writing changed figures (staging UPDATE)", "imports.figures", "update_rows"),
     ("validation rules", "targets.services", "evaluate_rules_for"),
     ("roll-up marks", "targets.services", "mark_for_rollup"),
-    ("audit entries (built in the database)", "audit.bulk", "record_figure_import"),
+    ("audit entries (new: SQL, changed: COPY)", "audit.bulk", "record_figure_import"),
     ("commit (deferred foreign-key checks)", "django.db.backends.base.base", "commit"),
 )
 
