@@ -4,7 +4,7 @@ import django_filters
 from django.apps import apps
 from django.utils.translation import gettext_lazy as _
 
-from skills_portal.filters import SubtreeFilter
+from skills_portal.filters import ID_BOUNDS, SubtreeFilter
 
 from .choices import AuditAction
 from .models import AuditEntry
@@ -41,7 +41,8 @@ class AuditEntryFilter(django_filters.FilterSet):
                                            label=_("From month"))
     month_to = django_filters.DateFilter(field_name="period", lookup_expr="lte",
                                          label=_("To month"))
-    batch = django_filters.NumberFilter(field_name="batch_id", label=_("Import batch"))
+    batch = django_filters.NumberFilter(field_name="batch_id", label=_("Import batch"),
+                                       **ID_BOUNDS)
     request = django_filters.CharFilter(field_name="request_id", label=_("Request id"))
     object_id = django_filters.CharFilter(field_name="object_id", label=_("Record id"))
 

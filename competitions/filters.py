@@ -4,12 +4,10 @@ Text search never looks at ID numbers (a search box would let anyone confirm a n
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from skills_portal.filters import SubtreeFilter, search_any
+from skills_portal.filters import YEAR_RANGE, SubtreeFilter, search_any
 
 from .choices import CompetitionLevel, HonourLevel, HonourTitle, Medal, RecipientKind
 from .models import Award, Competition
-
-YEAR_RANGE = {"min_value": 1949, "max_value": 2100}
 
 
 def _user(request):

@@ -1,6 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from skills_portal.filters import ID_BOUNDS
 from targets.filters import MonthFilter
 from targets.models import Plan
 
@@ -16,7 +17,8 @@ class BulletinFilter(django_filters.FilterSet):
 
     plan = django_filters.ModelChoiceFilter(queryset=_plans, to_field_name="code",
                                             label=_("Plan"))
-    org_unit = django_filters.NumberFilter(field_name="org_unit_id", label=_("Org unit"))
+    org_unit = django_filters.NumberFilter(field_name="org_unit_id", label=_("Org unit"),
+                                          **ID_BOUNDS)
     month = MonthFilter(field_name="period", label=_("Month"))
     trigger = django_filters.ChoiceFilter(choices=Trigger.choices, label=_("Issued"))
 

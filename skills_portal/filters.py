@@ -6,6 +6,11 @@ from django.utils.translation import gettext_lazy as _
 
 from targets.models import OrgUnit, OrgUnitClosure
 
+# Bounds for number filters: an id or a year outside them is a form error (a 400), not a
+# database error (SQLite cannot bind an integer past 64 bits; a year past 9999 is no date).
+ID_BOUNDS = {"min_value": 1, "max_value": 2**63 - 1}
+YEAR_RANGE = {"min_value": 1949, "max_value": 2100}
+
 
 def search_any(queryset, value, fields):
     """Rows where any of `fields` contains `value` (a list page's free-text search box)."""

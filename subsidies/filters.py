@@ -5,12 +5,10 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from certification.choices import SkillLevel
-from skills_portal.filters import SubtreeFilter, search_any
+from skills_portal.filters import YEAR_RANGE, SubtreeFilter, search_any
 
 from .choices import ClaimStatus, RuleKind, VoucherStatus
 from .models import Claim, Hire, PersonCertificate, Scheme, StartupProject, Voucher
-
-YEAR_RANGE = {"min_value": 2000, "max_value": 2100}
 
 
 def _schemes(request):

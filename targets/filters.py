@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from skills_portal.entry import parse_month
-from skills_portal.filters import SubtreeFilter, search_any, visible_units
+from skills_portal.filters import YEAR_RANGE, SubtreeFilter, search_any, visible_units
 
 from .choices import IndicatorKind, IndicatorSource, IndicatorUnit, OrgLevel, Sector, WindowKind
 from .models import (
@@ -70,7 +70,8 @@ class TargetFilter(django_filters.FilterSet):
         queryset=visible_units, field_name="org_unit", label=_("Org unit (only)")
     )
     window = django_filters.ChoiceFilter(choices=WindowKind.choices, label=_("Window"))
-    year = django_filters.NumberFilter(method="filter_year", label=_("Year in window"))
+    year = django_filters.NumberFilter(method="filter_year", label=_("Year in window"),
+                                       **YEAR_RANGE)
     indicator_unit = django_filters.ChoiceFilter(
         field_name="indicator__unit", choices=IndicatorUnit.choices, label=_("Unit of measure")
     )

@@ -107,6 +107,30 @@ def test_junk_input_is_never_a_500(lucheng, name):
         assert client.get(f"{API}{name}/", params).status_code < 500, params
 
 
+HUGE = "100000000000000000000"  # past 64 bits: SQLite cannot bind it (found by fuzzing)
+
+
+@pytest.mark.parametrize(("method", "url", "params"), [
+    ("get", "bulletins/", {"org_unit": HUGE}),
+    ("get", "training-programmes/", {"available_at": HUGE}),
+    ("get", "audit/", {"batch": HUGE}),
+    ("get", "targets/", {"year": "99999999"}),
+    ("get", "competitions/", {"year": "99999999"}),
+    ("post", "monthly-reports/submit/", {"org_unit": int(HUGE), "period": "2021-05"}),
+    ("post", "monthly-reports/submit/", {"org_unit": "lucheng", "department": int(HUGE),
+                                         "period": "2021-05"}),
+])
+def test_an_id_or_year_out_of_range_is_a_400_naming_the_field(lucheng, method, url, params):
+    client = client_for(member(lucheng, role="admin"))
+    params = {k: lucheng.pk if v == "lucheng" else v for k, v in params.items()}
+    if method == "get":
+        response = client.get(f"{API}{url}", params)
+    else:
+        response = client.post(f"{API}{url}", params, format="json")
+    assert response.status_code == 400, response.content
+    assert set(response.json()) & (set(params) - {"period"})
+
+
 @pytest.mark.parametrize("name", LISTS)
 def test_the_browsable_api_renders_every_list(lucheng, name):
     """A browser (session auth) gets DRF's HTML pages, with the entry forms, from local

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from skills_portal.filters import ID_BOUNDS
 from targets.api.common import DepartmentBriefSerializer, MonthField, UnitRefSerializer
 
 from ..models import MonthlyReport, Notice, ReportEvent
@@ -41,8 +42,8 @@ class MonthlyReportDetailSerializer(MonthlyReportSerializer):
 class ReportKeySerializer(serializers.Serializer):
     """Which report to submit: a unit (and optionally a department) and a month."""
 
-    org_unit = serializers.IntegerField()
-    department = serializers.IntegerField(required=False, allow_null=True)
+    org_unit = serializers.IntegerField(**ID_BOUNDS)
+    department = serializers.IntegerField(required=False, allow_null=True, **ID_BOUNDS)
     period = MonthField()
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from skills_portal.filters import ID_BOUNDS
 from targets.api.common import ScopedReadOnlyViewSet
 from targets.api.figures import FigureViewSet
 from targets.api.records import RecordViewSet
@@ -21,7 +22,7 @@ from .serializers import ProgrammeSerializer, TrainingCarrierSerializer, Trainin
 class ProgrammeFilter(django_filters.FilterSet):
     plan = django_filters.CharFilter(field_name="plan__code", label=_("Plan"))
     # The programmes a unit's figures may name: those of plans issued at it or above it.
-    available_at = django_filters.NumberFilter(method="filter_available_at",
+    available_at = django_filters.NumberFilter(method="filter_available_at", **ID_BOUNDS,
                                                label=_("Available at org unit"))
 
     class Meta:
