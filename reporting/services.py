@@ -47,11 +47,13 @@ def _normalise(cells: Iterable) -> set[Cell]:
     return out
 
 
-def entry_problems(cells: Iterable, *, today: dt.date | None = None) -> list[str]:
+def entry_problems(cells: Iterable, *, today: dt.date | None = None,
+                   window: bool = True) -> list[str]:
     """Why figures of these (unit, department, month) cells may not be written, in Chinese —
     one message per unit (or department) and reason, naming its months; empty when they may.
-    Two queries for the locks, at most two more for the window, whatever the number of
-    cells (an import of a whole province asks once)."""
+    Two queries for the locks, at most two more for the window (unless `window` is False:
+    approval locks only), whatever the number of cells (an import of a whole province asks
+    once)."""
     cells = _normalise(cells)
     if not cells:
         return []
@@ -92,9 +94,9 @@ def entry_problems(cells: Iterable, *, today: dt.date | None = None) -> list[str
                     break
 
     # 2. The entry window.
-    rules = rules_for({(u, m) for u, _d, m in cells})
+    rules = rules_for({(u, m) for u, _d, m in cells}) if window else {}
     closed = {}
-    for cell in cells:
+    for cell in cells if window else ():
         if cell in blocked:
             continue
         closes = rules[(cell[0], cell[2])].entry_closes(cell[2])

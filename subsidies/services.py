@@ -61,6 +61,19 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
+def _refuse_if_locked(unit_id: int, day: dt.date) -> None:
+    """A step dated in a month whose monthly report (the unit's or one above it) is approved
+    is refused: the subsidy figures of an approved month stay as approved (amounts approved
+    and paid, claims and vouchers counted in the month of their event). Only the month the
+    step itself dates is checked, so a claim approved in May is still paid in June after
+    May's report is approved; the entry window, which is for monthly figures, does not apply."""
+    from reporting.services import entry_problems
+
+    problems = entry_problems([(unit_id, None, day.replace(day=1))], window=False)
+    if problems:
+        raise ValidationError(problems, code="locked")
+
+
 def _mark(unit_id: int, *days) -> None:
     """The roll-up counts claims and vouchers (measures.py): mark the months they change."""
     mark_for_rollup(pairs={(unit_id, day) for day in days if day is not None})
@@ -138,6 +151,7 @@ def create_claim(*, user, scheme: Scheme, award=None, certificate=None, hire=Non
             raise ValidationError(exc.reason, code="not_eligible") from exc
         claim = _new_claim(scheme, computed, basis=basis, period=period, user=user, manual=True,
                            note=note)
+        _refuse_if_locked(claim.org_unit_id, claim.submitted_on)
         try:  # full_clean refuses a second live claim on the same basis (Claim's constraints)
             with transaction.atomic():
                 scoped_save(user=user, obj=claim)
@@ -340,6 +354,7 @@ def approve_claim(*, user, claim: Claim, on: dt.date | None = None) -> Claim:
                                      "than the person who entered it."))
         if not scheme.is_active:
             raise ValidationError(_("The scheme is not active: its claims cannot be approved."))
+        _refuse_if_locked(claim.org_unit_id, on)
         if scheme.cap_per_enterprise is not None and claim.enterprise_code:
             used = committed_total(scheme, enterprise_code=claim.enterprise_code)
             if used + claim.amount > scheme.cap_per_enterprise:
@@ -399,6 +414,7 @@ def pay_claim(*, user, claim: Claim, paid_on: dt.date | None = None,
                                                 "(%(day)s).") % {"day": claim.approved_on}})
         if paid_on > _today():
             raise ValidationError({"paid_on": _("The payment date cannot be in the future.")})
+        _refuse_if_locked(claim.org_unit_id, paid_on)
         return _transition(claim, user, "pay", {
             "status": ClaimStatus.PAID, "paid_on": paid_on, "paid_by": user,
             "payment_reference": (reference or "").strip()})
@@ -422,6 +438,7 @@ def issue_voucher(*, user, scheme: Scheme, org_unit, person_name: str, id_number
                       number=_voucher_number(issued_on), created_by=user)
     with transaction.atomic():
         check_issue(scheme=scheme, org_unit=org_unit, id_number=id_number, issued_on=issued_on)
+        _refuse_if_locked(org_unit.pk, issued_on)
         scoped_save(user=user, obj=voucher)
         _mark(voucher.org_unit_id, voucher.issued_on)
         return voucher
@@ -490,6 +507,7 @@ def advance_voucher(*, user, voucher: Voucher, to_status: str, on: dt.date | Non
             if voucher.certificate_id is None:
                 raise ValidationError(_("No certificate, no value: a voucher is redeemed only "
                                         "against the holder's certificate."))
+            _refuse_if_locked(voucher.org_unit_id, on)  # counted in its redemption month
             try:
                 computed = rules.compute(voucher.scheme, voucher=voucher, as_of=on)
             except rules.NotEligible as exc:

@@ -483,6 +483,56 @@ def test_amounts_approved_and_paid_feed_the_roll_up(root):
     assert Indicator.objects.get(code="subsidy_amount_paid").measure == "subsidies.amount_paid"
 
 
+def _approved_report(org_unit, month: dt.date):
+    from reporting.choices import ReportStatus
+    from reporting.models import MonthlyReport
+
+    return MonthlyReport.objects.create(org_unit=org_unit, period=month,
+                                        status=ReportStatus.APPROVED,
+                                        deadline=month.replace(day=28))
+
+
+def test_a_subsidy_step_dated_in_an_approved_month_is_refused(root, training_scheme, hitech):
+    """An approved month's subsidy figures stay as approved: approving, paying, issuing or
+    redeeming dated in it is refused, whoever approved it (the unit or one above). Only the
+    month a step dates counts: a claim approved in a month approved since is still paid."""
+    longling, baoshan = unit(LONGLING), unit("全国/云南省/保山市")
+    award(longling)
+    services.generate_claims(scheme=scheme("longling-competition-medals"), as_of=TODAY)
+    claim = Claim.objects.get()
+    _approved_report(baoshan, dt.date(2026, 1, 1))  # the city's January, above Longling
+    with pytest.raises(ValidationError, match="保山市的月度报表已审核通过"):
+        services.approve_claim(user=root, claim=claim, on=dt.date(2026, 1, 3))
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.PENDING and claim.approved_on is None
+    services.approve_claim(user=root, claim=claim, on=dt.date(2026, 2, 2))
+    _approved_report(longling, dt.date(2026, 2, 1))  # its own February, after the approval
+    with pytest.raises(ValidationError, match="2026-02：月度报表已审核通过"):
+        services.pay_claim(user=root, claim=claim, paid_on=dt.date(2026, 2, 20))
+    services.pay_claim(user=root, claim=claim, paid_on=dt.date(2026, 3, 2))
+    claim.refresh_from_db()
+    assert (claim.status, claim.approved_on) == (ClaimStatus.PAID, dt.date(2026, 2, 2))
+
+    _approved_report(hitech, dt.date(2025, 2, 1))
+    with pytest.raises(ValidationError, match="月度报表已审核通过"):
+        _voucher(root, training_scheme, hitech, issued=dt.date(2025, 2, 10))
+    voucher = _voucher(root, training_scheme, hitech, issued=dt.date(2025, 3, 1))
+    for status, on in (("enrolled", dt.date(2025, 3, 5)), ("trained", dt.date(2025, 5, 30)),
+                       ("assessed", dt.date(2025, 6, 10))):
+        voucher = services.advance_voucher(user=root, voucher=voucher, to_status=status, on=on,
+                                           institution="南阳高新区职业培训学校")
+    cert = certificate(hitech, level="三级/高级工", issued_on=dt.date(2025, 6, 20), n=1,
+                       occupation="养老护理员")
+    voucher = services.advance_voucher(user=root, voucher=voucher, to_status="certified",
+                                       on=dt.date(2025, 6, 25), certificate=cert)
+    _approved_report(hitech, dt.date(2025, 7, 1))
+    with pytest.raises(ValidationError, match="2025-07：月度报表已审核通过"):
+        services.advance_voucher(user=root, voucher=voucher, to_status="redeemed",
+                                 on=dt.date(2025, 7, 1))
+    assert services.advance_voucher(user=root, voucher=voucher, to_status="redeemed",
+                                    on=dt.date(2025, 8, 1)).status == VoucherStatus.REDEEMED
+
+
 def test_rule_summary_and_yuan():
     assert rules.yuan(Decimal("2000000")) == "2,000,000"
     assert rules.yuan(Decimal("1234.5")) == "1,234.50"
