@@ -22,6 +22,7 @@ import datetime as dt
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db import transaction
 
@@ -235,11 +236,14 @@ class DomainDemo:
                         if part:
                             self.certificates[(*key[:-1], department_id)] += part
 
-    def _local_name(self, unit_id: int, name: str) -> str:
-        if not hasattr(self, "_unit_names"):
-            from .models import OrgUnit
+    @cached_property
+    def _unit_names(self) -> dict[int, str]:
+        from .models import OrgUnit
 
-            self._unit_names = dict(OrgUnit.objects.values_list("pk", "name"))
+        return dict(OrgUnit.objects.values_list("pk", "name"))
+
+    def _local_name(self, unit_id: int, name: str) -> str:
+        """The county's department of a city department's line: 鹿城区 + 应急管理局."""
         return self._unit_names[unit_id] + name.removeprefix("市")
 
     def new_carriers(self, a: Allocation, unit_id: int, share: float) -> None:
