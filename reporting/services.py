@@ -47,6 +47,17 @@ def _normalise(cells: Iterable) -> set[Cell]:
     return out
 
 
+def _closed_cells(cells, today: dt.date) -> dict:
+    """{cell: the day its entry closed} for the cells past their entry window."""
+    rules = rules_for({(u, m) for u, _d, m in cells})
+    closed = {}
+    for cell in cells:
+        closes = rules[(cell[0], cell[2])].entry_closes(cell[2])
+        if closes is not None and today > closes:
+            closed[cell] = closes
+    return closed
+
+
 def entry_problems(cells: Iterable, *, today: dt.date | None = None,
                    window: bool = True) -> list[str]:
     """Why figures of these (unit, department, month) cells may not be written, in Chinese —
@@ -94,14 +105,7 @@ def entry_problems(cells: Iterable, *, today: dt.date | None = None,
                     break
 
     # 2. The entry window.
-    rules = rules_for({(u, m) for u, _d, m in cells}) if window else {}
-    closed = {}
-    for cell in cells if window else ():
-        if cell in blocked:
-            continue
-        closes = rules[(cell[0], cell[2])].entry_closes(cell[2])
-        if closes is not None and today > closes:
-            closed[cell] = closes
+    closed = _closed_cells(cells - blocked, today) if window else {}
     if closed:
         exempt = set(EntryWindowException.objects.filter(
             org_unit_id__in={u for u, _d, _m in closed}, period__in={m for _u, _d, m in closed},
