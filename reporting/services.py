@@ -58,24 +58,14 @@ def _closed_cells(cells, today: dt.date) -> dict:
     return closed
 
 
-def entry_problems(cells: Iterable, *, today: dt.date | None = None,
-                   window: bool = True) -> list[str]:
-    """Why figures of these (unit, department, month) cells may not be written, in Chinese —
-    one message per unit (or department) and reason, naming its months; empty when they may.
-    Two queries for the locks, at most two more for the window (unless `window` is False:
-    approval locks only), whatever the number of cells (an import of a whole province asks
-    once)."""
-    cells = _normalise(cells)
-    if not cells:
-        return []
-    today = today or timezone.localdate()
+def _approval_locks(cells: set[Cell]) -> tuple[dict[tuple, list[dt.date]], set[Cell]]:
+    """({(unit, department, "approved" or "above", the unit above or None): months}, the
+    locked cells) for the cells whose monthly report (the department's, the unit's own or a
+    unit's above) is approved. Two queries whatever the number of cells."""
     units = {u for u, _d, _m in cells}
     months = {m for _u, _d, m in cells}
-    # (unit, department, kind, ancestor or closing date) → months
     problems: dict[tuple, list[dt.date]] = {}
     blocked: set[Cell] = set()
-
-    # 1. Approved reports: the unit's own, a department's, or any unit's above.
     approved = list(
         MonthlyReport.objects.filter(status=ReportStatus.APPROVED, period__in=months)
         .filter(org_unit__in=OrgUnitClosure.objects.filter(descendant_id__in=units)
@@ -103,7 +93,29 @@ def entry_problems(cells: Iterable, *, today: dt.date | None = None,
                     problems.setdefault(key, []).append(month)
                     blocked.add(cell)
                     break
+    return problems, blocked
 
+
+def locked_cells(cells: Iterable) -> set[Cell]:
+    """The (unit, department, month) cells an approved monthly report locks (months as the
+    first of the month)."""
+    cells = _normalise(cells)
+    return _approval_locks(cells)[1] if cells else set()
+
+
+def entry_problems(cells: Iterable, *, today: dt.date | None = None,
+                   window: bool = True) -> list[str]:
+    """Why figures of these (unit, department, month) cells may not be written, in Chinese —
+    one message per unit (or department) and reason, naming its months; empty when they may.
+    Two queries for the locks, at most two more for the window (unless `window` is False:
+    approval locks only), whatever the number of cells (an import of a whole province asks
+    once)."""
+    cells = _normalise(cells)
+    if not cells:
+        return []
+    today = today or timezone.localdate()
+    # 1. Approved reports: the unit's own, a department's, or any unit's above.
+    problems, blocked = _approval_locks(cells)
     # 2. The entry window.
     closed = _closed_cells(cells - blocked, today) if window else {}
     if closed:

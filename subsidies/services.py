@@ -270,10 +270,25 @@ def generate_claims(*, scheme: Scheme | None = None, user=None,
                         continue
                     claims.append(_new_claim(current, computed, basis=basis, period=period,
                                              user=user, manual=False))
+                claims = _outside_approved_months(claims, report)
                 _insert_claims(claims, user=user)
             report.created += len(claims)
             report.amount += sum((c.amount for c in claims), Decimal(0))
     return report
+
+
+def _outside_approved_months(claims: list[Claim], report: GenerationReport) -> list[Claim]:
+    """The claims whose submission month is not locked by an approved monthly report (a run
+    dated back into an approved month); the others are counted as skipped, with the reason."""
+    from reporting.services import locked_cells
+
+    locked = {(unit, month) for unit, _d, month in locked_cells(
+        {(c.org_unit_id, None, c.submitted_on) for c in claims})}
+    kept = [c for c in claims if (c.org_unit_id, c.submitted_on.replace(day=1)) not in locked]
+    if len(kept) < len(claims):
+        report.skipped[_("the month's report is approved (claims of an approved month are "
+                         "not created)")] += len(claims) - len(kept)
+    return kept
 
 
 def _lock_scheme(scheme_id: int) -> Scheme:

@@ -533,6 +533,23 @@ def test_a_subsidy_step_dated_in_an_approved_month_is_refused(root, training_sch
                                     on=dt.date(2025, 8, 1)).status == VoucherStatus.REDEEMED
 
 
+def test_generation_creates_no_claim_in_an_approved_month():
+    """Generated claims are dated the day of the run: if that month's report is already
+    approved (the unit's or one above), they are skipped with the reason, and created once
+    the approval is withdrawn."""
+    from django.utils import timezone
+
+    longling = unit(LONGLING)
+    award(longling)
+    report = _approved_report(unit("全国/云南省/保山市"), timezone.localdate().replace(day=1))
+    medals = scheme("longling-competition-medals")
+    generated = services.generate_claims(scheme=medals, as_of=TODAY)
+    assert generated.created == 0 and not Claim.objects.exists()
+    assert any("审核" in line for line in generated.lines())
+    report.delete()
+    assert services.generate_claims(scheme=medals, as_of=TODAY).created == 1
+
+
 def test_rule_summary_and_yuan():
     assert rules.yuan(Decimal("2000000")) == "2,000,000"
     assert rules.yuan(Decimal("1234.5")) == "1,234.50"
