@@ -203,8 +203,6 @@ class DomainDemo:
         """Certificate figures of the units below a department-axis target's unit, in its
         window, divided among the departments' sectors (see the module's note). What the
         departments' quotas leave of their parent target stays without a department."""
-        from .models import Department
-
         groups = defaultdict(list)
         for t in (Target.objects.filter(plan__is_reference=False, value__isnull=False,
                                         axis=DecompositionAxis.DEPARTMENT,
@@ -219,22 +217,15 @@ class DomainDemo:
             rest = float(parent.value) - sum(float(t.value) for t in quotas) if parent else 0
             if rest > 0:
                 weights.append((None, rest))
-            for leaf in self.base.reporting_units(unit_id):
-                if leaf == unit_id:
-                    continue
-                local = {}
-                for department, _w in weights:
-                    if department is not None:
-                        local[department.pk] = Department.objects.get_or_create(
-                            org_unit_id=leaf, name=self._local_name(leaf, department.name),
-                            defaults={"sector": department.sector})[0].pk
-                shares = [(local.get(d.pk) if d else None, w) for d, w in weights]
-                for key in [k for k in self.certificates
-                            if k[0] == leaf and start <= k[1] <= end and k[-1] is None]:
-                    count = self.certificates.pop(key)
-                    for department_id, part in _divide(count, shares):
-                        if part:
-                            self.certificates[(*key[:-1], department_id)] += part
+            shares = {leaf: [(self._county_department(leaf, d) if d else None, w)
+                             for d, w in weights]
+                      for leaf in self.base.reporting_units(unit_id) if leaf != unit_id}
+            for key in [k for k in self.certificates
+                        if k[0] in shares and start <= k[1] <= end and k[-1] is None]:
+                count = self.certificates.pop(key)
+                for department_id, part in _divide(count, shares[key[0]]):
+                    if part:
+                        self.certificates[(*key[:-1], department_id)] += part
 
     @cached_property
     def _unit_names(self) -> dict[int, str]:
@@ -242,9 +233,14 @@ class DomainDemo:
 
         return dict(OrgUnit.objects.values_list("pk", "name"))
 
-    def _local_name(self, unit_id: int, name: str) -> str:
-        """The county's department of a city department's line: 鹿城区 + 应急管理局."""
-        return self._unit_names[unit_id] + name.removeprefix("市")
+    def _county_department(self, unit_id: int, department) -> int:
+        """The unit's department in a city department's line (鹿城区 + 应急管理局), made for
+        the demo if it is not there."""
+        from .models import Department
+
+        return Department.objects.get_or_create(
+            org_unit_id=unit_id, name=self._unit_names[unit_id] + department.name.removeprefix("市"),
+            defaults={"sector": department.sector})[0].pk
 
     def new_carriers(self, a: Allocation, unit_id: int, share: float) -> None:
         count = _round(share * len(a.months), _rng("carriers-new", unit_id, a.measure))
