@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections import defaultdict
-from collections.abc import Callable
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import itemgetter
@@ -367,10 +367,24 @@ def _choice(column: Column, value) -> str:
                     else f"{column.header}为空（可选：{allowed}）")
 
 
+@dataclass
+class _Rows:
+    """A sheet's data rows with their cells parsed, column by column: the units and months
+    they name (known before any row is checked, so the stored figures can be read first) and
+    `checked`, each well-formed row as (natural key, sheet row, values, year-to-date?), checked
+    as it is iterated, every bad row's errors added to the analysis instead."""
+
+    units: set[int]
+    months: set[dt.date]
+    year_to_date: bool  # whether any row may hold a 累计 value
+    checked: Iterator[tuple[tuple, int, dict, bool]]
+
+
 def _parse_rows(layout: FigureLayout, sheet: Sheet, ctx: _Context, basis: str,
                 analysis: Analysis, progress: Callable[[int], None] | None = None
-                ) -> dict[tuple, tuple[int, dict, bool]]:
-    """{natural key: (sheet row, values, year-to-date?)} for every well-formed data row."""
+                ) -> _Rows | None:
+    """The data rows (`_Rows`), or None when the table itself is wrong (a missing column,
+    unreadable cells): the analysis then says why."""
     header_index, positions, unknown = _find_header(layout, sheet)
     columns = [c for c in layout.columns() if c.field in positions]
     for c in layout.columns():
@@ -392,7 +406,7 @@ def _parse_rows(layout: FigureLayout, sheet: Sheet, ctx: _Context, basis: str,
                 f"有 {len(rows)} 个隐藏行（第 {'、'.join(map(str, rows[:10]))}"
                 f"{'…' if len(rows) > 10 else ''} 行），已按普通行导入，请在预览中核对")))
     if analysis.errors:
-        return {}
+        return None
     letters = {c.field: f"{get_column_letter(positions[c.field] + 1)}（{c.header}）" for c in columns}
     analysis.letters = letters
     dimension_fields = [c.field for c in layout.dimension_columns()]
@@ -421,37 +435,47 @@ def _parse_rows(layout: FigureLayout, sheet: Sheet, ctx: _Context, basis: str,
             problems[i].append((letters[column.field], message))
         values.append(found)
     fields = [c.field for c in columns]
-    parsed: dict[tuple, tuple[int, dict, bool]] = {}
-    places: dict[tuple, tuple[str, str] | None] = {}  # (unit, department, dimensions) → error
     default_ytd = basis == ValueBasis.YEAR_TO_DATE
-    for i, ((number, _row), cells) in enumerate(zip(rows, zip(*values, strict=True), strict=True)):
-        if progress and i and i % PROGRESS_EVERY == 0:
-            progress(i)  # the page of a Celery job shows it
-        if i in problems:
-            for letter, message in problems[i]:
-                analysis.error(sheet.name, number, letter, message)
-            continue
-        record = dict(zip(fields, cells, strict=True))
-        record.update(absent)
-        # A file repeats a few thousand places (unit, department, categories) over its months:
-        # each place's scope and combination are checked once.
-        place = (record[UNIT.field], record[DEPARTMENT.field], *(record[f] for f in dimension_fields))
-        if place not in places:
-            places[place] = _place_error(layout, record, ctx)
-        error = places[place] or _order_error(layout, record)
-        if error:
-            column, message = error
-            analysis.error(sheet.name, number, letters.get(column, ""), message)
-            continue
-        ytd = record.pop(BASIS.field, None)
-        ytd = default_ytd if ytd is None else ytd
-        key = (place[0], place[1], record[MONTH.field], *place[2:])
-        if key in parsed:
-            analysis.error(sheet.name, number, "",
-                           f"与第 {parsed[key][0]} 行重复（同一单位、部门、月份和分类出现两次）")
-            continue
-        parsed[key] = (number, record, ytd)
-    return parsed
+    column_values = dict(zip(fields, values, strict=True))
+
+    def checked() -> Iterator[tuple[tuple, int, dict, bool]]:
+        seen: dict[tuple, int] = {}  # natural key → its sheet row
+        places: dict[tuple, tuple[str, str] | None] = {}  # (unit, department, dimensions) → error
+        for i, ((number, _row), cells) in enumerate(zip(rows, zip(*values, strict=True),
+                                                        strict=True)):
+            if progress and i and i % PROGRESS_EVERY == 0:
+                progress(i)  # the page of a Celery job shows it
+            if i in problems:
+                for letter, message in problems[i]:
+                    analysis.error(sheet.name, number, letter, message)
+                continue
+            record = dict(zip(fields, cells, strict=True))
+            record.update(absent)
+            # A file repeats a few thousand places (unit, department, categories) over its
+            # months: each place's scope and combination are checked once.
+            place = (record[UNIT.field], record[DEPARTMENT.field],
+                     *(record[f] for f in dimension_fields))
+            if place not in places:
+                places[place] = _place_error(layout, record, ctx)
+            error = places[place] or _order_error(layout, record)
+            if error:
+                column, message = error
+                analysis.error(sheet.name, number, letters.get(column, ""), message)
+                continue
+            ytd = record.pop(BASIS.field, None)
+            ytd = default_ytd if ytd is None else ytd
+            key = (place[0], place[1], record[MONTH.field], *place[2:])
+            if key in seen:
+                analysis.error(sheet.name, number, "",
+                               f"与第 {seen[key]} 行重复（同一单位、部门、月份和分类出现两次）")
+                continue
+            seen[key] = number
+            yield key, number, record, ytd
+
+    return _Rows(units=set(column_values[UNIT.field]) - {None},
+                 months=set(column_values.get(MONTH.field, ())) - {None},
+                 year_to_date=default_ytd or True in column_values.get(BASIS.field, ()),
+                 checked=checked())
 
 
 def _data_rows(sheet: Sheet, start: int, unit_position: int, width: int) -> list[tuple[int, list]]:
@@ -567,23 +591,30 @@ def _order_error(layout: FigureLayout, record: dict) -> tuple[str, str] | None:
 
 # --- comparing with the database ----------------------------------------------------------------
 def analyse(layout: FigureLayout, sheets: list[Sheet], *, user, basis: str = ValueBasis.MONTH,
-            progress: Callable[[int], None] | None = None) -> Analysis:
+            progress: Callable[[int], None] | None = None,
+            write_new: Callable[[Iterator[dict]], object] | None = None) -> Analysis:
     """Check a file in the long layout or, for a grid-based kind, in the grid layout (turned
-    into long rows first, and every message pointed back at the grid cell)."""
+    into long rows first, and every message pointed back at the grid cell).
+
+    `write_new`, when given, is handed the figures to create as the rows are checked (`apply`
+    streams them to the database meanwhile); it must not query the database while it reads
+    them, and the caller must discard what it wrote when the analysis has errors."""
     if layout.grid is not None:
         from .grid_layout import map_back, to_long
 
         grid_sheets = to_long(layout, sheets)
         if grid_sheets is not None:
             analysis = _analyse_long(layout, [grid_sheets.sheet], user=user, basis=basis,
-                                     progress=progress)
+                                     progress=progress, write_new=write_new)
             map_back(grid_sheets, analysis)
             return analysis
-    return _analyse_long(layout, sheets, user=user, basis=basis, progress=progress)
+    return _analyse_long(layout, sheets, user=user, basis=basis, progress=progress,
+                         write_new=write_new)
 
 
 def _analyse_long(layout: FigureLayout, sheets: list[Sheet], *, user, basis: str,
-                  progress: Callable[[int], None] | None) -> Analysis:
+                  progress: Callable[[int], None] | None,
+                  write_new: Callable[[Iterator[dict]], object] | None) -> Analysis:
     analysis = Analysis(layout=layout)
     sheet = _pick_sheet(layout, sheets, analysis)
     if basis == ValueBasis.YEAR_TO_DATE and not layout.year_to_date:
@@ -591,32 +622,71 @@ def _analyse_long(layout: FigureLayout, sheets: list[Sheet], *, user, basis: str
                        "不接受累计数：请在上传页面选择“本月数”")
         return analysis
     ctx = _Context(layout, user)
-    parsed = _parse_rows(layout, sheet, ctx, basis, analysis, progress)
+    rows = _parse_rows(layout, sheet, ctx, basis, analysis, progress)
+    if rows is None:
+        return analysis
+    if not analysis.rows:
+        analysis.error(sheet.name, None, "", "没有找到任何数据行")
+        return analysis
+    existing = _stored(layout, rows.units, rows.months)
+    checked = rows.checked
+    if rows.year_to_date:
+        # 累计 rows become monthly increments from the months before them: all rows first.
+        parsed = {key: (number, record, ytd) for key, number, record, ytd in checked}
+        if not analysis.errors:
+            _year_to_date(layout, parsed, existing, sheet.name, analysis)
+        checked = ((key, *found) for key, found in parsed.items())
+    touched: set[tuple] = set()  # (unit, department, month) cells this file changes
+    new = _compared(layout, checked, existing, analysis, touched)
+    if write_new is None:
+        deque(new, maxlen=0)
+    else:
+        write_new(new)
     if progress:
         progress(analysis.rows)
-    if not parsed or analysis.errors:
-        if not parsed and not analysis.errors:
-            analysis.error(sheet.name, None, "", "没有找到任何数据行")
+    if analysis.errors:
+        # Nothing of a file with errors is applied: the preview lists its errors only.
+        analysis.create, analysis.update, analysis.delete = [], [], []
+        analysis.unchanged, analysis.pairs = 0, set()
         return analysis
+    from reporting.services import entry_problems  # approved or closed months are locked
+
+    for message in entry_problems(touched):
+        analysis.error(sheet.name, None, "", message)
+    analysis.labels = {pk: ctx.units.label(pk) for pk in rows.units}
+    return analysis
+
+
+def _stored(layout: FigureLayout, units: set[int], months: set[dt.date]
+            ) -> dict[tuple, tuple[int, tuple]]:
+    """{natural key: (pk, stored values in the order of the layout's values)} of the stored
+    figures of `units` from January of the first of `months` through the last: tuples, not a
+    dictionary per row, since a large file meets as many stored rows as it has."""
+    if not units or not months:
+        return {}
     model = layout.model
     dims = [c.field for c in layout.dimension_columns()]
     fields = [model._meta.get_field(f).attname for f in ("org_unit", "department", "period", *dims)]
-    months = [k[2] for k in parsed]
-    units = sorted({k[0] for k in parsed})
-    first = min(dt.date(m.year, 1, 1) for m in months)
-    values = layout.value_fields
     width = len(fields)
-    # {natural key: (pk, stored values in the order of `values`)}: tuples, not a dictionary
-    # per row, since a large file meets as many stored rows as it has.
     existing: dict[tuple, tuple[int, tuple]] = {}
-    for row in model.objects.filter(org_unit_id__in=units, period__gte=first,
-                                    period__lte=max(months)).values_list("pk", *fields, *values):
+    for row in model.objects.filter(
+            org_unit_id__in=sorted(units), period__gte=dt.date(min(months).year, 1, 1),
+            period__lte=max(months)).values_list("pk", *fields, *layout.value_fields):
         existing[row[1:width + 1]] = (row[0], row[width + 1:])
-    _year_to_date(layout, parsed, existing, sheet.name, analysis)
-    if analysis.errors:
-        return analysis
-    touched = set()  # (unit, department, month) cells this file changes
-    for key, (number, record, _ytd) in parsed.items():
+    return existing
+
+
+def _compared(layout: FigureLayout, checked: Iterator[tuple[tuple, int, dict, bool]],
+              existing: dict[tuple, tuple[int, tuple]], analysis: Analysis, touched: set[tuple]
+              ) -> Iterator[dict]:
+    """Each checked row compared with the stored figure of its key: updates, clearings and
+    unchanged rows go into the analysis, and each new figure also comes out, as it is found,
+    to be written. After the first error nothing more comes out (the file will not be
+    applied), and the rest is only checked."""
+    values = layout.value_fields
+    for key, number, record, _ytd in checked:
+        if analysis.errors:
+            continue
         after = tuple(record[f] for f in values)
         found = existing.get(key)
         empty = layout.zero_is_empty and not any(after)
@@ -626,6 +696,7 @@ def _analyse_long(layout: FigureLayout, sheets: list[Sheet], *, user, basis: str
                 continue
             record["_row"] = number
             analysis.create.append(record)  # its key and values (not copied: 100,000 in a file)
+            yield record
         elif found[1] == after:
             analysis.unchanged += 1
             continue
@@ -638,12 +709,6 @@ def _analyse_long(layout: FigureLayout, sheets: list[Sheet], *, user, basis: str
                                      "_key": key}))
         analysis.pairs.add((key[0], key[2]))
         touched.add(key[:3])
-    from reporting.services import entry_problems  # approved or closed months are locked
-
-    for message in entry_problems(touched):
-        analysis.error(sheet.name, None, "", message)
-    analysis.labels = {pk: ctx.units.label(pk) for pk in units}
-    return analysis
 
 
 def _year_to_date(layout: FigureLayout, parsed: dict, existing: dict, sheet: str,
@@ -692,19 +757,27 @@ def apply(layout: FigureLayout, sheets: list[Sheet], *, user, basis: str = Value
     model = layout.model
     dims = [c.field for c in layout.dimension_columns()]
     with transaction.atomic():
-        analysis = analyse(layout, sheets, user=user, basis=basis, progress=progress)
-        if not analysis.ok:
-            return analysis
         now = timezone.now()
-        try:
-            # The new rows are those after the newest id now visible, stamped with `now`: the
-            # audit entries are built from them.
-            floor = model._base_manager.aggregate(newest=Max("pk"))["newest"] or 0
-            given = ["org_unit", "department", "period", *dims, *layout.value_fields]
-            pick = itemgetter(*given)
-            insert_rows(model, given, map(pick, analysis.create), constant={
+        # The new rows are those after the newest id now visible, stamped with `now`: the
+        # audit entries are built from them.
+        floor = model._base_manager.aggregate(newest=Max("pk"))["newest"] or 0
+        given = ["org_unit", "department", "period", *dims, *layout.value_fields]
+        pick = itemgetter(*given)
+
+        def write_new(records: Iterator[dict]) -> None:
+            # One COPY reads the new figures as the rows are checked: the database stores
+            # them while the rest of the file is checked.
+            insert_rows(model, given, map(pick, records), constant={
                 "created_at": now, "updated_at": now, "entered_by": user.pk, "is_demo": False,
                 **dict(layout.fixed)})
+
+        analysis = None
+        try:
+            analysis = analyse(layout, sheets, user=user, basis=basis, progress=progress,
+                               write_new=write_new)
+            if not analysis.ok:
+                transaction.set_rollback(True)
+                return analysis
             if analysis.update:
                 values = layout.value_fields
                 update_rows(model, [*values, "updated_at", "entered_by"], (
@@ -714,6 +787,7 @@ def apply(layout: FigureLayout, sheets: list[Sheet], *, user, basis: str = Value
                 model.objects.filter(pk__in=[pk for pk, _ in analysis.delete]).delete()
         except IntegrityError as exc:
             transaction.set_rollback(True)
+            analysis = analysis or Analysis(layout=layout)  # the COPY stopped the analysis
             analysis.error("", None, "", "保存时数据库拒绝了数据（可能有人同时修改了同一批数据），"
                            f"未保存任何内容，请重新上传预览。（{exc.__class__.__name__}）")
             return analysis

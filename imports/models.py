@@ -70,6 +70,19 @@ class ImportBatch(models.Model):
         return f"{self.file_name} ({self.get_status_display()})"
 
     @property
+    def progress_key(self) -> str:
+        return f"imports:progress:{self.pk}"
+
+    @property
+    def rows_read(self) -> int:
+        """Rows checked so far: what a running job last reported, else the final count."""
+        if self.status != ImportStatus.RUNNING:
+            return self.progress
+        from django.core.cache import cache
+
+        return cache.get(self.progress_key, self.progress)
+
+    @property
     def is_confirmable(self) -> bool:
         """Previewed, without errors, and with something to write."""
         return (self.status == ImportStatus.PREVIEWED and not self.error_count

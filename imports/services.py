@@ -61,8 +61,13 @@ def _refuse(batch: ImportBatch, message: str) -> None:
 
 
 def _progress(batch: ImportBatch):
+    """Rows checked so far, for the page of a running job: through the cache, since the job
+    reports from inside its transaction (a write to the batch would stay unseen until the
+    commit) and while its COPY has the connection."""
+    from django.core.cache import cache
+
     def report(rows: int) -> None:
-        ImportBatch.objects.filter(pk=batch.pk).update(progress=rows)
+        cache.set(batch.progress_key, rows, timeout=3600)
     return report
 
 

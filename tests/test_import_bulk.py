@@ -124,3 +124,86 @@ def test_a_re_import_with_every_value_changed_updates_every_row_and_audits_it(lo
     audited = AuditEntry.objects.filter(batch=batch, action="update")
     assert {e.object_id for e in audited} == {str(pk) for pk in ids.values()}
     assert {(e.before["trained"], e.after["trained"]) for e in audited} == {(10, 20)}
+
+
+def _apply(user, *rows, progress=None):
+    from imports import figures
+    from imports.kinds import layout
+    from imports.reader import read_workbook
+
+    return figures.apply(layout("training"), read_workbook(corpus.training(*rows)), user=user,
+                         progress=progress)
+
+
+@pytest.fixture
+def copies(monkeypatch):
+    """The rows each COPY of new figures was given (the import streams them while it checks)."""
+    from imports import figures
+
+    written: list[int] = []
+
+    def counted(model, fields, rows, **kwargs):
+        rows = list(rows)
+        written.append(len(rows))
+        return insert_rows(model, fields, rows, **kwargs)
+
+    monkeypatch.setattr(figures, "insert_rows", counted)
+    return written
+
+
+@pytest.mark.django_db
+def test_rows_written_before_a_later_row_fails_are_rolled_back(longling, copies):
+    clerk = UserFactory(username="bulk_streamed")
+    Membership.objects.create(user=clerk, org_unit=longling, role="data_entry")
+    first = ["龙陵县", "2024-05", "企业职工", "岗位技能提升培训", "", "否", 10, 5, 8, 2]
+    second = ["龙陵县", "2024-05", "脱贫人口", "就业技能培训", "", "否", 10, 5, 8, 2]
+    analysis = _apply(clerk, first, second, first)  # the third row repeats the first
+    assert copies == [2]  # the first two went to the database before the third was checked
+    assert [e.message for e in analysis.errors] == [
+        "与第 2 行重复（同一单位、部门、月份和分类出现两次）"]
+    assert (analysis.create, analysis.update, analysis.pairs) == ([], [], set())
+    assert not TrainingFigure.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_refusal_by_the_database_during_the_copy_saves_nothing(longling, copies, monkeypatch):
+    from imports import figures
+
+    clerk = UserFactory(username="bulk_refused")
+    Membership.objects.create(user=clerk, org_unit=longling, role="data_entry")
+    # The row check would catch 结业 > 培训; without it, the table's constraint does.
+    monkeypatch.setattr(figures, "_order_error", lambda layout, record: None)
+    analysis = _apply(clerk, ["龙陵县", "2024-05", "企业职工", "岗位技能提升培训", "", "否",
+                              10, 5, 8, 2],
+                      ["龙陵县", "2024-05", "脱贫人口", "就业技能培训", "", "否", 10, 5, 99, 2])
+    assert len(analysis.errors) == 1 and "数据库拒绝了数据" in analysis.errors[0].message
+    assert not TrainingFigure.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_running_import_reports_its_rows_through_the_cache(longling, copies, monkeypatch):
+    """The reports come while the COPY holds the connection and inside the import's
+    transaction: a write to the batch would fail there, or stay unseen until the commit."""
+    from django.core.cache import cache
+
+    from imports import figures
+    from imports.choices import ImportStatus
+
+    clerk = UserFactory(username="bulk_progress")
+    Membership.objects.create(user=clerk, org_unit=longling, role="data_entry")
+    batch = services.upload(user=clerk, kind="training", basis="month", file_name="p.xlsx",
+                            data=corpus.training(*(
+                                ["龙陵县", f"2024-{month:02d}", "企业职工", "岗位技能提升培训", "",
+                                 "否", 10, 5, 8, 2] for month in range(1, 6))))
+    monkeypatch.setattr(figures, "PROGRESS_EVERY", 2)
+    seen: list[int] = []
+    monkeypatch.setattr(cache, "set", lambda key, value, timeout=None: seen.append(value))
+    batch.status = ImportStatus.RUNNING
+    batch.save()
+    applied = services.run_apply(batch.pk)
+    assert applied.status == ImportStatus.APPLIED and applied.created == 5, applied.errors
+    assert copies == [5] and seen == [2, 4, 5]
+    monkeypatch.undo()
+    cache.set(batch.progress_key, 3)
+    assert batch.rows_read == 3  # a running batch shows what its job last reported
+    assert applied.rows_read == 5  # a finished one its final count
