@@ -121,3 +121,8 @@ def test_a_large_import_is_checked_and_applied_by_a_worker(settings, seeded):
         _wait(lambda: ImportBatch.objects.get(pk=batch.pk).status == ImportStatus.APPLIED)
     assert TrainingFigure.objects.filter(org_unit=longling).count() == 12
     assert ImportBatch.objects.get(pk=batch.pk).progress == 12
+    # The job's reports went to the shared cache, where the page of a running job reads them
+    # (from inside its transaction, a write to the batch would not have been seen).
+    from django.core.cache import cache
+
+    assert cache.get(batch.progress_key) == 12
