@@ -765,9 +765,9 @@ def apply(layout: FigureLayout, sheets: list[Sheet], *, user, basis: str = Value
         pick = itemgetter(*given)
 
         def write_new(records: Iterator[dict]) -> None:
-            # One COPY reads the new figures as the rows are checked: the database stores
-            # them while the rest of the file is checked.
-            insert_rows(model, given, map(pick, records), constant={
+            # The new figures are written as the rows are checked: the database stores and
+            # checks them while the rest of the file is checked.
+            insert_rows(model, given, map(pick, records), beside=True, constant={
                 "created_at": now, "updated_at": now, "entered_by": user.pk, "is_demo": False,
                 **dict(layout.fixed)})
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import io
+import queue
 import re
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
@@ -91,11 +94,15 @@ class _CopyStream:
 
 
 def insert_rows(model, fields: Sequence[str], rows: Iterable[Sequence], *,
-                constant: dict | None = None) -> int:
+                constant: dict | None = None, beside: bool = False) -> int:
     """Insert `rows` (tuples in the order of `fields`, model field names; foreign keys take
     ids) into `model`'s table, inside the caller's transaction; `constant` gives the fields
     every row has the same value of (converted once). Values are not validated: callers
-    insert what they have checked, and the database's constraints still apply."""
+    insert what they have checked, and the database's constraints still apply.
+
+    With `beside`, on PostgreSQL, the database stores and checks the rows while `rows` is
+    still being iterated (`_copy_beside`): for an iterator that does real work per row (an
+    import checks each row as it yields it). The iterator must not query the database."""
     meta = model._meta
     constant = constant or {}
     columns = [meta.get_field(name) for name in (*fields, *constant)]
@@ -103,6 +110,9 @@ def insert_rows(model, fields: Sequence[str], rows: Iterable[Sequence], *,
     # Table and column names come from the model's metadata; values never enter the SQL text.
     table = f"{quote(meta.db_table)} ({', '.join(quote(c.column) for c in columns)})"
     count = 0
+    if connection.vendor == "postgresql" and beside:
+        return _copy_beside(f"COPY {table} FROM STDIN",
+                            _copy_lines(rows, tail=tuple(constant.values())))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             stream = _CopyStream(_copy_lines(rows, tail=tuple(constant.values())))
@@ -127,6 +137,62 @@ def insert_rows(model, fields: Sequence[str], rows: Iterable[Sequence], *,
             cursor.execute(f"INSERT INTO {table} VALUES " + ", ".join([one_row] * len(chunk)),  # noqa: S608
                            [v for row in chunk for v in row])
             count += len(chunk)
+    return count
+
+
+BESIDE_ROWS = 10_000  # rows per COPY statement of `_copy_beside`
+
+
+def _refuse_queries(execute, sql, params, many, context):
+    raise RuntimeError("No query may run on this connection while its COPY runs beside.")
+
+
+def _copy_beside(sql: str, lines: Iterator[str]) -> int:
+    """COPY `lines` (made by this thread) through a second thread on this thread's connection,
+    BESIDE_ROWS rows per statement, with the constraints checked at the end of each statement
+    rather than at the commit: the database inserts and checks one chunk while this thread
+    makes the next (two processes busy instead of one waiting on the other). The connection
+    stays in this thread's transaction; this thread must not query it meanwhile (refused)."""
+    raw = connection.connection  # psycopg2's; Django's wrapper is never used by the helper
+    chunks: queue.Queue[str | None] = queue.Queue(maxsize=4)
+    failed: list[BaseException] = []
+
+    def copy() -> None:
+        try:
+            with raw.cursor() as cursor:
+                while (chunk := chunks.get()) is not None:
+                    cursor.copy_expert(sql, io.StringIO(chunk), size=_CHUNK)
+        except BaseException as exc:  # handed to the caller's thread, which raises it
+            failed.append(exc)
+            while chunks.get() is not None:  # let the maker finish without blocking
+                pass
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    helper = threading.Thread(target=copy, name="copy-beside", daemon=True)
+    count = 0
+    with connection.execute_wrapper(_refuse_queries):
+        helper.start()
+        try:
+            made: list[str] = []
+            for line in lines:
+                made.append(line)
+                if len(made) == BESIDE_ROWS:
+                    if failed:
+                        break  # the database refused a chunk: the rest is not needed
+                    chunks.put("".join(made))
+                    count, made = count + len(made), []
+            if made and not failed:
+                chunks.put("".join(made))
+                count += len(made)
+        finally:
+            chunks.put(None)
+            helper.join()
+    if failed:
+        with connection.wrap_database_errors:  # psycopg2's errors as Django's
+            raise failed[0]
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's default again
     return count
 
 

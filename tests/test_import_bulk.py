@@ -8,7 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from imports import services
@@ -207,3 +207,65 @@ def test_a_running_import_reports_its_rows_through_the_cache(longling, copies, m
     cache.set(batch.progress_key, 3)
     assert batch.rows_read == 3  # a running batch shows what its job last reported
     assert applied.rows_read == 5  # a finished one its final count
+
+
+@pytest.fixture
+def beside_chunks(monkeypatch):
+    from skills_portal import bulk
+
+    monkeypatch.setattr(bulk, "BESIDE_ROWS", 2)  # five rows make three COPY statements
+
+
+def _rows_for(unit, *completed):
+    now = timezone.now()
+    return [(now, now, False, unit.pk, dt.date(2024, month, 1), "岗位技能提升培训", "企业职工",
+             False, "", 10, 5, done, 2) for month, done in enumerate(completed, start=1)]
+
+
+@pytest.mark.django_db
+def test_rows_copied_beside_arrive_in_chunks_and_foreign_keys_are_deferred_again(
+        longling, beside_chunks):
+    with transaction.atomic():
+        assert insert_rows(TrainingFigure, FIELDS, iter(_rows_for(longling, 8, 8, 8, 8, 8)),
+                           beside=True) == 5
+        assert TrainingFigure.objects.filter(org_unit=longling).count() == 5
+        # Back to Django's deferred checks: a dangling key is refused only at the commit.
+        insert_rows(TrainingFigure, FIELDS, [(*_rows_for(longling, 8)[0][:3], 10**12,
+                                              *_rows_for(longling, 8)[0][4:])])
+        transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+def test_a_chunk_refused_by_the_database_stops_the_copy_beside(longling, beside_chunks):
+    from django.db import IntegrityError
+
+    with pytest.raises(IntegrityError), transaction.atomic():  # 99 completed of 10 trained
+        insert_rows(TrainingFigure, FIELDS, iter(_rows_for(longling, 8, 8, 99, 8, 8)),
+                    beside=True)
+    assert not TrainingFigure.objects.filter(org_unit=longling).exists()
+
+
+@pytest.mark.django_db
+def test_a_failure_while_making_rows_ends_the_copy_beside(longling, beside_chunks):
+    import threading
+
+    def rows():
+        yield from _rows_for(longling, 8, 8, 8)
+        raise ValueError("a bug in the row check")
+
+    with pytest.raises(ValueError, match="a bug"), transaction.atomic():
+        insert_rows(TrainingFigure, FIELDS, rows(), beside=True)
+    assert not any(t.name == "copy-beside" for t in threading.enumerate())
+    assert not TrainingFigure.objects.filter(org_unit=longling).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="elsewhere rows are not copied beside")
+@pytest.mark.django_db
+def test_no_query_may_run_while_a_copy_runs_beside(longling, beside_chunks):
+    def rows():
+        yield from _rows_for(longling, 8, 8, 8)
+        TrainingFigure.objects.count()  # the connection is the helper's meanwhile
+        yield from _rows_for(longling, 8)
+
+    with pytest.raises(RuntimeError, match="No query may run"), transaction.atomic():
+        insert_rows(TrainingFigure, FIELDS, rows(), beside=True)
