@@ -153,6 +153,8 @@ def _copy_beside(sql: str, lines: Iterator[str]) -> int:
     rather than at the commit: the database inserts and checks one chunk while this thread
     makes the next (two processes busy instead of one waiting on the other). The connection
     stays in this thread's transaction; this thread must not query it meanwhile (refused)."""
+    with connection.cursor() as cursor:  # (this also opens the connection if need be)
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     raw = connection.connection  # psycopg2's; Django's wrapper is never used by the helper
     chunks: queue.Queue[str | None] = queue.Queue(maxsize=4)
     failed: list[BaseException] = []
@@ -167,8 +169,6 @@ def _copy_beside(sql: str, lines: Iterator[str]) -> int:
             while chunks.get() is not None:  # let the maker finish without blocking
                 pass
 
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     helper = threading.Thread(target=copy, name="copy-beside", daemon=True)
     count = 0
     with connection.execute_wrapper(_refuse_queries):
