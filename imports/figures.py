@@ -27,6 +27,7 @@ from django.db.models import Max
 from django.utils import timezone
 from openpyxl.utils import get_column_letter
 
+from skills_portal import clock
 from skills_portal.access import WRITE_ROLES, Scope, writable_departments, writable_units
 from skills_portal.bulk import insert_rows, update_rows
 from skills_portal.grid import MAX_CELL, GridSpec
@@ -279,7 +280,7 @@ class _Context:
         self.writable_departments = set(writable_departments(user).values_list("pk", flat=True))
         starts = Plan.objects.filter(is_reference=False).values_list("period_start", flat=True)
         self.first_month = min(starts, default=dt.date(2000, 1, 1))
-        self.last_month = timezone.localdate().replace(day=1)
+        self.last_month = clock.today().replace(day=1)
         self.programmes: dict[str, list[tuple[int, int]]] = defaultdict(list)
         if any(c.kind == "programme" for c in layout.dimensions):
             from training.models import Programme

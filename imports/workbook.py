@@ -4,7 +4,6 @@ hidden from the user), and a 说明 sheet with the rules and an example row."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 
 from openpyxl import Workbook
@@ -12,6 +11,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from skills_portal import clock
 from skills_portal.access import writable_units
 
 from .figures import BASIS, DEPARTMENT, MONTH, UNIT, FigureLayout
@@ -67,7 +67,7 @@ def template(layout: FigureLayout, *, user) -> bytes:
         sheet.add_data_validation(validation)
 
     notes = book.create_sheet("说明")
-    month = (dt.date.today().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    month = clock.previous_month()
     example = {UNIT.field: units[0][0] if units else "龙陵县", DEPARTMENT.field: "",
                MONTH.field: f"{month:%Y-%m}", BASIS.field: "本月"}
     for column in layout.dimension_columns():

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from skills_portal import clock
 from targets.models import Department, OrgUnit, OrgUnitClosure
 
 from .choices import ReportStatus
@@ -113,7 +114,7 @@ def entry_problems(cells: Iterable, *, today: dt.date | None = None,
     cells = _normalise(cells)
     if not cells:
         return []
-    today = today or timezone.localdate()
+    today = today or clock.today()
     # 1. Approved reports: the unit's own, a department's, or any unit's above.
     problems, blocked = _approval_locks(cells)
     # 2. The entry window.
@@ -298,11 +299,11 @@ def submit(*, user, report: MonthlyReport, comment: str = "") -> MonthlyReport:
             raise ValidationError(_("This report is %(status)s: only a draft or a returned report "
                                     "can be submitted.") % {"status": report.get_status_display()})
         before = {"status": report.status}
-        now = timezone.now()
-        if report.period > timezone.localdate(now).replace(day=1):
+        now, today = timezone.now(), clock.today()
+        if report.period > today.replace(day=1):
             raise ValidationError(_("%(month)s has not started yet: a month is reported once it "
                                     "has begun.") % {"month": f"{report.period:%Y-%m}"})
-        late = timezone.localdate(now) > report.deadline
+        late = today > report.deadline
         number = report.submissions.count() + 1
         if number == 1:
             report.is_late = late
@@ -597,7 +598,7 @@ def send_reminders(*, today: dt.date | None = None, period: dt.date | None = Non
     from .schedule import rules_for
     from .selectors import expected_units
 
-    today = today or timezone.localdate()
+    today = today or clock.today()
     period = _month(period) if period else _previous_month(today)
     reported = MonthlyReport.objects.filter(period=period, department__isnull=True,
                                             status__in=REPORTED).values("org_unit_id")

@@ -9,11 +9,11 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from .access import unit_level_writable, writable_departments, writable_units
+from .clock import previous_month
 from .grid import (
     GridRejected,
     GridSpec,
@@ -22,11 +22,6 @@ from .grid import (
     parse_grid,
     raw_from_values,
 )
-
-
-def previous_month() -> dt.date:
-    today = timezone.localdate()
-    return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 
 
 def parse_month(text: str | None) -> dt.date | None:

@@ -6,8 +6,8 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
-from django.utils import timezone
 
+from skills_portal import clock
 from skills_portal.access import VIEW, Scope
 
 from . import rules
@@ -29,7 +29,7 @@ def scheme_overview(user, schemes, *, year: int | None = None) -> list[dict]:
     """Each scheme with its rule summary, this year's budget, what is committed against it
     (all claims, whoever may see them: a budget is the scheme's) and the user's visible claim
     counts by status. Two grouped queries whatever the number of schemes."""
-    year = year or timezone.localdate().year
+    year = year or clock.today().year
     schemes = list(schemes)
     ids = [s.pk for s in schemes]
     committed = dict(
@@ -129,7 +129,7 @@ def writable_schemes(user):
 
 
 def today() -> dt.date:
-    return timezone.localdate()
+    return clock.today()
 
 
 def totals(user, *, unit, year: int) -> dict:

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from audit import services as audit
 from competitions.models import Award
+from skills_portal import clock
 from skills_portal.access import CHANGE, Scope
 from skills_portal.identity import normalise_id_number
 from skills_portal.services import scoped_save
@@ -58,7 +59,7 @@ from .models import (
 
 
 def _today() -> dt.date:
-    return timezone.localdate()
+    return clock.today()
 
 
 def _refuse_if_locked(unit_id: int, day: dt.date) -> None:

@@ -5,7 +5,8 @@ import logging
 
 from celery import shared_task
 from django.db import transaction
-from django.utils import timezone
+
+from skills_portal import clock
 
 from .models import OrgUnitClosure
 from .rollup import RollupBusy, rollup_month, sweep
@@ -40,8 +41,7 @@ def rollup_month_task(month: str, trigger: str = "full") -> dict:
 
 @shared_task(acks_late=True)
 def rollup_previous_month() -> dict:
-    previous = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-    return rollup_month_task.run(previous.strftime("%Y-%m"))
+    return rollup_month_task.run(clock.previous_month().strftime("%Y-%m"))
 
 
 @shared_task(acks_late=True, autoretry_for=(RollupBusy,), retry_backoff=True, max_retries=10)

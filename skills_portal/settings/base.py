@@ -9,7 +9,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_date, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -187,6 +187,10 @@ ROLLUP_ON_PACE_TOLERANCE = float(env_str("ROLLUP_ON_PACE_TOLERANCE") or 0.05)
 ROLLUP_SERIOUS_GAP = float(env_str("ROLLUP_SERIOUS_GAP") or 0.15)
 # Ask Celery for a sweep when figures are saved (after commit). Tests switch it off and on.
 ROLLUP_SWEEP_ON_COMMIT = env_bool("ROLLUP_SWEEP_ON_COMMIT", default=True)
+
+# The business date the portal's rules count from (skills_portal/clock.py): today unless set,
+# as `scripts/serve` does for the demo, whose figures end in September 2025.
+PORTAL_TODAY = env_date("PORTAL_TODAY")
 
 # Excel import limits: a file over IMPORT_MAX_BYTES, over IMPORT_MAX_UNCOMPRESSED_BYTES once
 # unzipped, compressed more than IMPORT_MAX_COMPRESSION_RATIO to one, or with a sheet of more

@@ -1,5 +1,6 @@
 """Reading configuration from the environment, with errors that name the variable."""
 
+import datetime as dt
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -39,3 +40,13 @@ def env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def env_date(name: str) -> dt.date | None:
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a date written YYYY-MM-DD, got {raw!r}") from exc

@@ -4,7 +4,6 @@ services as the pages, with their locks, caps, budgets and audit."""
 
 from __future__ import annotations
 
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -12,6 +11,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from skills_portal import clock
 from targets.api.common import ScopedReadOnlyViewSet, service_errors
 from targets.models import OrgUnit
 
@@ -118,7 +118,7 @@ class TotalsView(APIView):
             pk=query.validated_data["unit"]).first()
         if unit is None:
             raise NotFound()
-        year = query.validated_data.get("year") or timezone.localdate().year
+        year = query.validated_data.get("year") or clock.today().year
         data = selectors.totals(request.user, unit=unit, year=year)
         money = ("approved_amount", "paid_amount", "pending_amount")
         for row in data["schemes"]:

@@ -1,0 +1,21 @@
+"""The business date: the day the portal's rules count from — the month being reported (the
+previous one), entry windows, deadlines and reminders, the newest month an import or a claim
+may name. It is today, unless the PORTAL_TODAY setting fixes it: a demonstration or training
+copy whose figures end in a past month runs as of then (`scripts/serve` sets it for the demo).
+Timestamps of writes and audit entries always stay the real time."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils import timezone
+
+
+def today() -> dt.date:
+    return settings.PORTAL_TODAY or timezone.localdate()
+
+
+def previous_month() -> dt.date:
+    """The first day of the month before the business date's: the month being reported."""
+    return (today().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
