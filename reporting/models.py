@@ -111,6 +111,7 @@ class MonthlyReport(models.Model):
     override_reason = models.TextField(
         _("override reason"), blank=True,
         help_text=_("Why this report was approved before all the reports below it were."))
+    is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

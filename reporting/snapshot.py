@@ -1,15 +1,15 @@
 """A compact picture of a report's figures, stored at each submission so that a reviewer sees
 what changed since the last one: {measure code: {cell: value}} — each domain's flow measures
 grouped by their dimensions for the unit (or department) and month, plus manual data values.
-One grouped query per measure; zero cells are left out."""
+One grouped query per measure, for one report or many; zero cells are left out."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 
-from targets.measures import next_month, registry
+from targets.measures import _as_date, _month_of, next_month, registry
 from targets.models import DataValue
 
 MANUAL = "manual"
@@ -31,39 +31,55 @@ def _cell(measure, row: dict) -> str:
 
 
 def figures_snapshot(report) -> dict:
-    start, end = report.period, next_month(report.period)
-    out: dict[str, dict[str, int | str]] = {}
+    key = (report.org_unit_id, report.department_id, report.period)
+    return figures_snapshots([key])[key]
+
+
+def figures_snapshots(keys) -> dict[tuple, dict]:
+    """`figures_snapshot` of many reports at once, each given as (unit id, department id or
+    None, month): one grouped query per measure for all of them. A unit's report counts all
+    of the unit's figures (its departments' too); a department's report only its own."""
+    keys = [(unit, department, period.replace(day=1)) for unit, department, period in keys]
+    out: dict[tuple, dict] = {key: {} for key in keys}
+    if not keys:
+        return out
+    units = {unit for unit, _department, _period in keys}
+    wanted = set(keys)
+    start, end = min(k[2] for k in keys), next_month(max(k[2] for k in keys))
     for measure in registry.all():
         source = measure.source
         if source is None or measure.is_stock:
             continue
         model = source.model_class()
         qs = model._default_manager.filter(**dict(source.where), **{
-            source.unit_field: report.org_unit_id, f"{source.date_field}__gte": start,
+            f"{source.unit_field}__in": units, f"{source.date_field}__gte": start,
             f"{source.date_field}__lt": end})
-        if report.department_id:
-            if not source.department_field:
-                continue
-            qs = qs.filter(**{source.department_field: report.department_id})
         lookups = [source.dimensions[d.name] for d in measure.dimensions
                    if d.name in source.dimensions]
+        place = {"s_unit": F(source.unit_field), "s_month": _month_of(model, source.date_field)}
+        if source.department_field:
+            place["s_department"] = F(source.department_field)
         total = Sum(source.value) if source.value else Count("pk")
-        cells = {}
-        for row in qs.values(*lookups).annotate(total=total).order_by():
-            if row["total"]:
-                key = _cell(measure, row)
-                cells[key] = cells.get(key, 0) + int(row["total"])
-        if cells:
-            out[measure.code] = cells
-    manual = {}
-    values = DataValue.objects.filter(org_unit_id=report.org_unit_id, period=report.period)
-    if report.department_id:
-        values = values.filter(department_id=report.department_id)
-    for code, name, value in values.values_list("indicator__code", "indicator__name", "value"):
-        key = f"{name}（{code}）"
-        manual[key] = format((Decimal(manual.get(key, 0)) + value).normalize(), "f")
-    if manual:
-        out[MANUAL] = manual
+        rows = qs.values(*lookups, **place).annotate(total=total).order_by()
+        for row in rows:
+            if not row["total"]:
+                continue
+            month = _as_date(row["s_month"])
+            cell, value = _cell(measure, row), int(row["total"])
+            for key in {(row["s_unit"], None, month), (row["s_unit"], row.get("s_department"),
+                                                        month)}:
+                if key in wanted:
+                    cells = out[key].setdefault(measure.code, {})
+                    cells[cell] = cells.get(cell, 0) + value
+    values = DataValue.objects.filter(org_unit_id__in=units, period__gte=start, period__lt=end)
+    for unit, department, period, code, name, value in values.values_list(
+            "org_unit_id", "department_id", "period", "indicator__code", "indicator__name",
+            "value"):
+        for key in {(unit, None, period), (unit, department, period)}:
+            if key in wanted:
+                manual = out[key].setdefault(MANUAL, {})
+                label = f"{name}（{code}）"
+                manual[label] = format((Decimal(manual.get(label, 0)) + value).normalize(), "f")
     return out
 
 

@@ -136,3 +136,34 @@ def test_department_quotas_divide_the_regional_figures_among_county_departments(
         reached.append(sum(mine.values_list("count", flat=True)) / float(quota.value))
     assert min(reached) > 0.5 and max(reached) / min(reached) > 1.2
     assert "鹿城区应急管理局" in set(by_department.values_list("department__name", flat=True))
+
+
+def test_demo_reports_follow_the_hierarchy_and_leave_real_reports_alone():
+    from reporting.choices import ReportStatus
+    from reporting.demo import generate_demo_reports
+    from reporting.models import MonthlyReport
+    from reporting.services import entry_problems, report_for
+    from tests.conftest import unit
+
+    sep, aug = dt.date(2025, 9, 1), dt.date(2025, 8, 1)
+    longling = unit("全国/云南省/保山市/龙陵县")
+    lucheng = unit("全国/浙江省/温州市/鹿城区")
+    real = report_for(org_unit=lucheng, period=aug)  # someone's own draft
+    counts = generate_demo_reports(as_of=sep)
+    assert counts[ReportStatus.APPROVED] > 100 and counts[ReportStatus.SUBMITTED] > 10
+    assert generate_demo_reports(as_of=sep) == counts  # replaced, the same again
+    demo = MonthlyReport.objects.filter(is_demo=True)
+    assert not demo.filter(org_unit=longling, period=sep).exists()  # the walk-through's month
+    assert demo.filter(org_unit=longling, period__lt=aug, status=ReportStatus.APPROVED).count() == 7
+    real.refresh_from_db()
+    assert (real.status, real.is_demo) == (ReportStatus.DRAFT, False)
+    assert not demo.filter(org_unit=lucheng, period=aug).exists()
+    # A unit above is approved only once every unit below it is.
+    statuses = {(r.org_unit_id, r.period): r.status for r in MonthlyReport.objects.all()}
+    for report in demo.filter(status=ReportStatus.APPROVED, org_unit__level__lt=3):
+        below = OrgUnit.objects.filter(parent=report.org_unit, level__lte=3)
+        assert all(statuses.get((child.pk, report.period)) == ReportStatus.APPROVED
+                   for child in below), report
+    # An approved demo month locks its figures like any other.
+    approved = demo.filter(org_unit__level=3, status=ReportStatus.APPROVED).first()
+    assert entry_problems({(approved.org_unit_id, None, approved.period)}, window=False)
