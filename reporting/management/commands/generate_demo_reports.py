@@ -1,9 +1,8 @@
-import datetime as dt
-
 from django.core.management.base import BaseCommand, CommandError
 
 from reporting.demo import generate_demo_reports
 from reporting.models import MonthlyReport
+from skills_portal.entry import parse_month
 from targets.demo import DEMO_AS_OF
 
 
@@ -23,11 +22,9 @@ class Command(BaseCommand):
                 "reporting.MonthlyReport", 0)
             self.stdout.write(self.style.SUCCESS(f"{deleted} demo reports removed"))
             return
-        try:
-            year, month = (int(x) for x in options["as_of"].split("-"))
-            as_of = dt.date(year, month, 1)
-        except ValueError as exc:
-            raise CommandError("--as-of 应为 YYYY-MM 格式，例如 2025-09") from exc
+        as_of = parse_month(options["as_of"])
+        if as_of is None:
+            raise CommandError("--as-of 应为 YYYY-MM 格式，例如 2025-09")
         counts = generate_demo_reports(as_of=as_of)
         self.stdout.write(self.style.SUCCESS(
             f"demo reports {as_of:%Y}-01 to {as_of:%Y-%m}: "

@@ -1,7 +1,6 @@
-import datetime as dt
-
 from django.core.management.base import BaseCommand, CommandError
 
+from skills_portal.entry import parse_month
 from targets.demo import DEMO_AS_OF, generate_demo_figures
 
 
@@ -14,11 +13,9 @@ class Command(BaseCommand):
                             help="last month with figures, YYYY-MM")
 
     def handle(self, *args, **options):
-        try:
-            year, month = (int(x) for x in options["as_of"].split("-"))
-            as_of = dt.date(year, month, 1)
-        except ValueError as exc:
-            raise CommandError("--as-of 应为 YYYY-MM 格式，例如 2025-09") from exc
+        as_of = parse_month(options["as_of"])
+        if as_of is None:
+            raise CommandError("--as-of 应为 YYYY-MM 格式，例如 2025-09")
         result = generate_demo_figures(as_of=as_of)
         self.stdout.write(self.style.SUCCESS(
             f"demo figures up to {as_of:%Y-%m}: {result['created']} data values, "
