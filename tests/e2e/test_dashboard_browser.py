@@ -52,6 +52,12 @@ def page(monkeypatch):
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.set_default_timeout(15000)
         yield page
+        # The ORM calls made while Playwright's loop runs in this thread get connections of
+        # their own (Django keeps them per async context): close them here, or the test
+        # database cannot be dropped at the end of the run.
+        from django.db import connections
+
+        connections.close_all()
         context.close()
         browser.close()
         assert errors == [], errors
