@@ -573,10 +573,6 @@ def _notify_reviewers(report, actor):
 
 
 # --- reminders ---------------------------------------------------------------------------------
-def _previous_month(today: dt.date) -> dt.date:
-    return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-
-
 def send_reminders(*, today: dt.date | None = None, period: dt.date | None = None) -> dict:
     """Remind every unit expected to report that has not submitted the month (by default the
     month just ended) once the reminder window before its deadline has started: an e-mail to
@@ -599,7 +595,7 @@ def send_reminders(*, today: dt.date | None = None, period: dt.date | None = Non
     from .selectors import expected_units
 
     today = today or clock.today()
-    period = _month(period) if period else _previous_month(today)
+    period = _month(period) if period else clock.previous_month(today)
     reported = MonthlyReport.objects.filter(period=period, department__isnull=True,
                                             status__in=REPORTED).values("org_unit_id")
     reminded = Reminder.objects.filter(period=period).values("org_unit_id")

@@ -16,6 +16,7 @@ def today() -> dt.date:
     return settings.PORTAL_TODAY or timezone.localdate()
 
 
-def previous_month() -> dt.date:
-    """The first day of the month before the business date's: the month being reported."""
-    return (today().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+def previous_month(day: dt.date | None = None) -> dt.date:
+    """The first day of the month before `day`'s, by default before the business date's: the
+    month being reported."""
+    return ((day or today()).replace(day=1) - dt.timedelta(days=1)).replace(day=1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
@@ -126,10 +125,6 @@ def writable_schemes(user):
     """Active schemes, offered for hand entry and vouchers to every member (schemes are
     published policy); the services check the record's scope and the scheme's unit."""
     return Scheme.objects.for_user(user).filter(is_active=True).select_related("plan")
-
-
-def today() -> dt.date:
-    return clock.today()
 
 
 def totals(user, *, unit, year: int) -> dict:

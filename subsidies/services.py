@@ -58,10 +58,6 @@ from .models import (
 )
 
 
-def _today() -> dt.date:
-    return clock.today()
-
-
 def _refuse_if_locked(unit_id: int, day: dt.date) -> None:
     """A step dated in a month whose monthly report (the unit's or one above it) is approved
     is refused: the subsidy figures of an approved month stay as approved (amounts approved
@@ -121,7 +117,7 @@ def _new_claim(scheme, computed: rules.Computed, *, basis: dict, period, user, m
         org_unit_id=computed.org_unit_id, payee_name=computed.payee_name,
         payee_id_number=computed.payee_id_number, enterprise_name=computed.enterprise_name,
         enterprise_code=computed.enterprise_code, amount=computed.amount,
-        explanation=computed.explanation, submitted_on=_today(), is_manual=manual, note=note,
+        explanation=computed.explanation, submitted_on=clock.today(), is_manual=manual, note=note,
         created_by=user, **{k: v for k, v in basis.items() if v is not None},
     )
 
@@ -146,7 +142,7 @@ def create_claim(*, user, scheme: Scheme, award=None, certificate=None, hire=Non
                 raise PermissionDenied(_("You may not claim for this record: it is outside "
                                          "your scope."))
         try:
-            computed = rules.compute(scheme, period=period, amount=amount, as_of=_today(),
+            computed = rules.compute(scheme, period=period, amount=amount, as_of=clock.today(),
                                      **basis)
         except rules.NotEligible as exc:
             raise ValidationError(exc.reason, code="not_eligible") from exc
@@ -250,7 +246,7 @@ def generate_claims(*, scheme: Scheme | None = None, user=None,
     hand entries of that scheme take too), so two runs cannot both create a claim; its new
     claims are written in bulk, audited with one `record_many` and marked for the roll-up with
     one statement."""
-    as_of = as_of or _today()
+    as_of = as_of or clock.today()
     report = GenerationReport()
     schemes = Scheme.objects.filter(is_active=True).select_related("org_unit", "plan")
     if user is not None and not Scope.of(user).is_member:  # members read every scheme
@@ -359,7 +355,7 @@ def _transition(claim: Claim, user, action: str, changes: dict, note: str = "") 
 
 def approve_claim(*, user, claim: Claim, on: dt.date | None = None) -> Claim:
     """pending → approved, if the per-enterprise cap and the year's budget allow it."""
-    on = on or _today()
+    on = on or clock.today()
     with transaction.atomic():
         scheme, claim = _locked_claim(user, claim.pk)
         if claim.status != ClaimStatus.PENDING:
@@ -412,14 +408,14 @@ def reject_claim(*, user, claim: Claim, reason: str, on: dt.date | None = None) 
             raise ValidationError(_("Only a pending claim can be rejected (this one is "
                                     "%(status)s).") % {"status": claim.get_status_display()})
         return _transition(claim, user, "reject", {
-            "status": ClaimStatus.REJECTED, "rejected_on": on or _today(), "rejected_by": user,
+            "status": ClaimStatus.REJECTED, "rejected_on": on or clock.today(), "rejected_by": user,
             "rejection_reason": reason}, note=reason)
 
 
 def pay_claim(*, user, claim: Claim, paid_on: dt.date | None = None,
               reference: str = "") -> Claim:
     """approved → paid."""
-    paid_on = paid_on or _today()
+    paid_on = paid_on or clock.today()
     with transaction.atomic():
         _scheme, claim = _locked_claim(user, claim.pk)
         if claim.status != ClaimStatus.APPROVED:
@@ -428,7 +424,7 @@ def pay_claim(*, user, claim: Claim, paid_on: dt.date | None = None,
         if paid_on < claim.approved_on:
             raise ValidationError({"paid_on": _("A claim cannot be paid before it was approved "
                                                 "(%(day)s).") % {"day": claim.approved_on}})
-        if paid_on > _today():
+        if paid_on > clock.today():
             raise ValidationError({"paid_on": _("The payment date cannot be in the future.")})
         _refuse_if_locked(claim.org_unit_id, paid_on)
         return _transition(claim, user, "pay", {
@@ -447,7 +443,7 @@ def issue_voucher(*, user, scheme: Scheme, org_unit, person_name: str, id_number
                   occupation: str = "", issued_on: dt.date | None = None,
                   expires_on: dt.date) -> Voucher:
     """Issue a voucher to one named person under a training-subsidy scheme."""
-    issued_on = issued_on or _today()
+    issued_on = issued_on or clock.today()
     voucher = Voucher(scheme=scheme, org_unit=org_unit, person_name=(person_name or "").strip(),
                       id_number=id_number, occupation=(occupation or "").strip(),
                       issued_on=issued_on, expires_on=expires_on, status=VoucherStatus.ISSUED,
@@ -481,7 +477,7 @@ def advance_voucher(*, user, voucher: Voucher, to_status: str, on: dt.date | Non
     """Move a voucher one step along issue → enrolled → trained → assessed → certified →
     redeemed. Certifying names the holder's own certificate; redeeming computes the subsidy
     from it and creates the pending claim that pays it."""
-    on = on or _today()
+    on = on or clock.today()
     with transaction.atomic(), _stored_language():
         voucher = Voucher.objects.select_for_update().get(pk=voucher.pk)
         if not Voucher.objects.for_user(user, CHANGE).filter(pk=voucher.pk).exists():
@@ -501,7 +497,7 @@ def advance_voucher(*, user, voucher: Voucher, to_status: str, on: dt.date | Non
         if on < previous:
             raise ValidationError({"on": _("This step cannot be dated before the previous one "
                                            "(%(day)s).") % {"day": previous.isoformat()}})
-        if on > _today():
+        if on > clock.today():
             raise ValidationError({"on": _("This step cannot be dated in the future.")})
         if on > voucher.expires_on:
             raise ValidationError({"on": _("The voucher expired on %(day)s.")
@@ -575,7 +571,7 @@ def _check_certificate(voucher: Voucher, certificate, on: dt.date) -> None:
 
 def expire_vouchers(*, today: dt.date | None = None) -> int:
     """Void vouchers not redeemed by their expiry date. Returns how many."""
-    today = today or _today()
+    today = today or clock.today()
     with transaction.atomic():
         expiring = list(Voucher.objects.select_for_update().filter(
             status__in=OPEN_VOUCHER_STATUSES, expires_on__lt=today)

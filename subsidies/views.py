@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from skills_portal import clock
 from skills_portal.records import (
     add_errors,
     can_write,
@@ -103,7 +104,7 @@ def claim_list(request):
         "filter": filterset, "page": page, "claims": claims, "total": page.paginator.count,
         "querystring": querystring, "totals": selectors.claim_totals(filtered),
         "decidable": selectors.decidable_ids(request.user, claims),
-        "can_write": can_write(request.user), "today": selectors.today(),
+        "can_write": can_write(request.user), "today": clock.today(),
     })
 
 
@@ -177,7 +178,7 @@ def voucher_list(request):
     page, querystring = listing(request, filterset, base)
     vouchers = selectors.with_id_display(request.user, page.object_list)
     changeable = changeable_ids(base.model, request.user, vouchers)
-    today = selectors.today()
+    today = clock.today()
     for voucher in vouchers:
         step = VOUCHER_NEXT.get(VoucherStatus(voucher.status))
         # Past its expiry date a voucher cannot move on; the nightly task voids it.

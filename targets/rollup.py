@@ -24,6 +24,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Max, Min, Sum
 from django.utils import timezone
 
+from skills_portal import clock
 from skills_portal.bulk import insert_rows
 
 from .choices import Comparator, IndicatorKind, IndicatorSource
@@ -238,7 +239,7 @@ class SnapshotRow:
 def build_snapshot(month: dt.date) -> list[SnapshotRow]:
     targets = in_force(month)
     values = actuals(targets, month)
-    previous = dict(ProgressSnapshot.objects.filter(period=_previous_month(month))
+    previous = dict(ProgressSnapshot.objects.filter(period=clock.previous_month(month))
                     .values_list("target_id", "completion_rate"))
     rows = []
     for t in targets:
@@ -261,10 +262,6 @@ def build_snapshot(month: dt.date) -> list[SnapshotRow]:
         ))
     _rank(targets, rows)
     return rows
-
-
-def _previous_month(month: dt.date) -> dt.date:
-    return (month - dt.timedelta(days=1)).replace(day=1)
 
 
 def _rank(targets: list[TargetFacts], rows: list[SnapshotRow]) -> None:
