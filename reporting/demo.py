@@ -50,6 +50,18 @@ def _county_status(draw: float, period: dt.date, as_of: dt.date) -> str | None:
     return ReportStatus.APPROVED
 
 
+def _status(unit: OrgUnit, period: dt.date, below: list[str | None], as_of: dt.date
+            ) -> str | None:
+    """A unit's demo status for a month, given those of the units below it (None: no report)."""
+    if unit.level == OrgLevel.COUNTY or not below:
+        if unit.name == WALK_THROUGH and period == as_of:
+            return None
+        return _county_status(_draw(unit.pk, period), period, as_of)
+    if period != as_of and all(s == ReportStatus.APPROVED for s in below):
+        return ReportStatus.APPROVED
+    return ReportStatus.SUBMITTED if all(s in REPORTED for s in below) else None
+
+
 def _at(day: dt.date, hour: int) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
 
@@ -71,18 +83,7 @@ def generate_demo_reports(*, as_of: dt.date) -> dict:
     for unit in units:  # counties first: a unit's status follows its children's
         for period in months:
             below = [status.get((child, period)) for child in children.get(unit.pk, [])]
-            if unit.level == OrgLevel.COUNTY or not below:
-                if unit.name == WALK_THROUGH and period == as_of:
-                    status[(unit.pk, period)] = None
-                else:
-                    status[(unit.pk, period)] = _county_status(_draw(unit.pk, period), period,
-                                                               as_of)
-            elif all(s == ReportStatus.APPROVED for s in below) and period != as_of:
-                status[(unit.pk, period)] = ReportStatus.APPROVED
-            elif all(s in REPORTED for s in below):
-                status[(unit.pk, period)] = ReportStatus.SUBMITTED
-            else:
-                status[(unit.pk, period)] = None
+            status[(unit.pk, period)] = _status(unit, period, below, as_of)
     made = [(unit, period, chosen) for unit in units for period in months
             if (chosen := status[(unit.pk, period)]) is not None and (unit.pk, period) not in real]
     snapshots = figures_snapshots([(unit.pk, None, period) for unit, period, _s in made])

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.db.models import Count, F, Sum
 
-from targets.measures import _as_date, _month_of, next_month, registry
+from targets.measures import as_date, month_of, next_month, registry
 from targets.models import DataValue
 
 MANUAL = "manual"
@@ -56,7 +56,7 @@ def figures_snapshots(keys) -> dict[tuple, dict]:
             f"{source.date_field}__lt": end})
         lookups = [source.dimensions[d.name] for d in measure.dimensions
                    if d.name in source.dimensions]
-        place = {"s_unit": F(source.unit_field), "s_month": _month_of(model, source.date_field)}
+        place = {"s_unit": F(source.unit_field), "s_month": month_of(model, source.date_field)}
         if source.department_field:
             place["s_department"] = F(source.department_field)
         total = Sum(source.value) if source.value else Count("pk")
@@ -64,7 +64,7 @@ def figures_snapshots(keys) -> dict[tuple, dict]:
         for row in rows:
             if not row["total"]:
                 continue
-            month = _as_date(row["s_month"])
+            month = as_date(row["s_month"])
             cell, value = _cell(measure, row), int(row["total"])
             for key in {(row["s_unit"], None, month), (row["s_unit"], row.get("s_department"),
                                                         month)}:

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
+from itertools import islice
 
 from django.db import connection
 
@@ -174,15 +175,8 @@ def _copy_beside(sql: str, lines: Iterator[str]) -> int:
     with connection.execute_wrapper(_refuse_queries):
         helper.start()
         try:
-            made: list[str] = []
-            for line in lines:
-                made.append(line)
-                if len(made) == BESIDE_ROWS:
-                    if failed:
-                        break  # the database refused a chunk: the rest is not needed
-                    chunks.put("".join(made))
-                    count, made = count + len(made), []
-            if made and not failed:
+            # After a chunk the database refused, the rest is not needed.
+            while not failed and (made := list(islice(lines, BESIDE_ROWS))):
                 chunks.put("".join(made))
                 count += len(made)
         finally:

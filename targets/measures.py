@@ -232,9 +232,9 @@ def measure_totals(
                                         else Count("pk", filter=condition))
         groups = {"unit": F(unit_key)}
         if by_month:
-            groups["month"] = _month_of(apps.get_model(model), date_field)
+            groups["month"] = month_of(apps.get_model(model), date_field)
         for row in qs.values(**groups).annotate(**aggregates).order_by():
-            where = (row["unit"], _as_date(row["month"])) if by_month else row["unit"]
+            where = (row["unit"], as_date(row["month"])) if by_month else row["unit"]
             for key, alias in aliases.items():
                 result[key][where] = Decimal(row[alias] or 0)
     return result
@@ -271,24 +271,24 @@ def measure_values(
 
     def grouped(queryset, date_field):
         return (
-            queryset.values(unit=F(unit_key), month=_month_of(queryset.model, date_field))
+            queryset.values(unit=F(unit_key), month=month_of(queryset.model, date_field))
             .annotate(total=aggregate if date_field == source.date_field else Count("pk"))
             .order_by()
         )
 
     if not measure.is_stock:
         qs = qs.filter(**{f"{source.date_field}__gte": start, f"{source.date_field}__lt": limit})
-        return {(r["unit"], _as_date(r["month"])): Decimal(r["total"] or 0)
+        return {(r["unit"], as_date(r["month"])): Decimal(r["total"] or 0)
                 for r in grouped(qs, source.date_field)}
 
     # Stock: level at month end = records started by then − records ended by then.
     changes: dict[int, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
     for r in grouped(qs.filter(**{f"{source.date_field}__lt": limit}), source.date_field):
-        changes[r["unit"]][_as_date(r["month"])] += r["total"]
+        changes[r["unit"]][as_date(r["month"])] += r["total"]
     ended = qs.filter(**{f"{source.active_until}__isnull": False,
                          f"{source.active_until}__lt": limit})
     for r in grouped(ended, source.active_until):
-        changes[r["unit"]][_as_date(r["month"])] -= r["total"]
+        changes[r["unit"]][as_date(r["month"])] -= r["total"]
     result = {}
     for unit, by_month in changes.items():
         level = sum(v for m, v in by_month.items() if m < start)
@@ -298,7 +298,7 @@ def measure_values(
     return result
 
 
-def _month_of(model, date_field: str):
+def month_of(model, date_field: str):
     """The month of a record: a monthly figure's period is the month (stored on its first day,
     so no truncation per row: an import checks 100,000 of them); other dates are truncated."""
     from skills_portal.models import MonthlyFigure
@@ -308,5 +308,5 @@ def _month_of(model, date_field: str):
     return TruncMonth(date_field, output_field=DateField())
 
 
-def _as_date(value) -> dt.date:
+def as_date(value) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
