@@ -3,7 +3,7 @@ pages. Nobody can add, change or delete an entry here."""
 
 from django.contrib import admin
 
-from skills_portal.admin import ReadOnly, ScopedAdmin
+from org.admin import ReadOnly, ScopedAdmin
 
 from .models import AuditEntry
 

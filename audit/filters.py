@@ -4,15 +4,15 @@ import django_filters
 from django.apps import apps
 from django.utils.translation import gettext_lazy as _
 
-from skills_portal.filters import ID_BOUNDS, SubtreeFilter
+from org.filters import ID_BOUNDS, SubtreeFilter
 
 from .choices import AuditAction
-from .models import AuditEntry
+from .models import AuditEntry, labels_of
 
 # The record types the trail is browsed by (others still appear unfiltered).
 AUDITED_MODELS = [
     "targets.target", "targets.datavalue", "targets.plan", "targets.plantask",
-    "targets.indicator", "targets.orgunit", "targets.department", "targets.validationrule",
+    "targets.indicator", "org.orgunit", "org.department", "targets.validationrule",
     "training.trainingfigure", "training.trainingcarrier", "training.programme",
     "certification.certificatefigure", "competitions.competition", "competitions.award",
     "imports.importbatch", "reporting.monthlyreport", "subsidies.claim",
@@ -32,7 +32,7 @@ def model_choices():
 
 class AuditEntryFilter(django_filters.FilterSet):
     model = django_filters.ChoiceFilter(field_name="model_label", choices=model_choices,
-                                        label=_("Record type"))
+                                        label=_("Record type"), method="filter_model")
     action = django_filters.ChoiceFilter(choices=AuditAction.choices, label=_("Action"))
     user = django_filters.CharFilter(field_name="actor_name", lookup_expr="iexact",
                                      label=_("Username"))
@@ -45,6 +45,9 @@ class AuditEntryFilter(django_filters.FilterSet):
                                        **ID_BOUNDS)
     request = django_filters.CharFilter(field_name="request_id", label=_("Request id"))
     object_id = django_filters.CharFilter(field_name="object_id", label=_("Record id"))
+
+    def filter_model(self, queryset, name, value):
+        return queryset.filter(model_label__in=labels_of(value)) if value else queryset
 
     class Meta:
         model = AuditEntry

@@ -12,9 +12,26 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from skills_portal.access import VIEW, Scope, unit_filter
+from org.access import VIEW, Scope, unit_filter
 
 from .choices import AuditAction
+
+# Entries keep the model label they were written under (the trail is append-only). Models that
+# moved to another app are read under their current label, and a record's history finds the
+# entries written under either.
+MOVED_LABELS = {
+    "targets.orgunit": "org.orgunit", "targets.orgunitclosure": "org.orgunitclosure",
+    "targets.department": "org.department", "skills_portal.membership": "org.membership",
+    "targets.rollupmark": "progress.rollupmark", "targets.rolluprun": "progress.rolluprun",
+    "targets.rolluplock": "progress.rolluplock",
+    "targets.progresssnapshot": "progress.progresssnapshot",
+}
+
+
+def labels_of(label: str) -> list[str]:
+    """A model's current label and the labels it was audited under before it moved."""
+    label = MOVED_LABELS.get(label, label)
+    return [label, *(old for old, new in MOVED_LABELS.items() if new == label)]
 
 
 class AppendOnlyError(Exception):
@@ -62,8 +79,8 @@ class AuditEntry(models.Model):
     model_label = models.CharField(_("record type"), max_length=100, blank=True)
     object_id = models.CharField(_("record id"), max_length=64, blank=True)
     object_repr = models.CharField(_("record"), max_length=200, blank=True)
-    org_unit = _loose_fk("targets.OrgUnit", _("org unit"))
-    department = _loose_fk("targets.Department", _("department"))
+    org_unit = _loose_fk("org.OrgUnit", _("org unit"))
+    department = _loose_fk("org.Department", _("department"))
     period = models.DateField(_("month"), null=True, blank=True)
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
@@ -115,7 +132,8 @@ class AuditEntry(models.Model):
         from django.apps import apps
 
         try:
-            return apps.get_model(self.model_label) if self.model_label else None
+            label = MOVED_LABELS.get(self.model_label, self.model_label)
+            return apps.get_model(label) if label else None
         except (LookupError, ValueError):
             return None
 

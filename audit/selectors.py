@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .models import AuditEntry
+from .models import AuditEntry, labels_of
 
 
 def entries(user):
@@ -11,8 +11,8 @@ def entries(user):
 
 def record_history(user, model_label: str, object_id: str):
     """Every visible entry about one record, oldest first."""
-    return entries(user).filter(model_label=model_label, object_id=str(object_id)).order_by(
-        "created_at", "pk")
+    return entries(user).filter(model_label__in=labels_of(model_label),
+                                object_id=str(object_id)).order_by("created_at", "pk")
 
 
 def entry(user, pk: int) -> AuditEntry:

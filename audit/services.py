@@ -136,7 +136,7 @@ def _month(value):
 
 
 def unit_of(obj):
-    from targets.models import OrgUnit
+    from org.models import OrgUnit
 
     if isinstance(obj, OrgUnit):
         return obj.pk

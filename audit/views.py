@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 
-from targets.models import OrgUnit
+from org.models import OrgUnit
 
 from . import selectors
 from .filters import AuditEntryFilter
@@ -41,7 +41,7 @@ def unit_entries(request, unit_id: int):
     unit = OrgUnit.objects.for_user(request.user).filter(pk=unit_id).first()
     if unit is None:
         raise Http404
-    from skills_portal.filters import SubtreeFilter
+    from org.filters import SubtreeFilter
 
     base = SubtreeFilter().filter(selectors.entries(request.user), unit)
     return _list_page(request, base, {"unit": unit})

@@ -42,9 +42,8 @@ from rest_framework.authtoken.models import Token  # noqa: E402
 
 from bench import national  # noqa: E402
 from dashboard.selectors import dashboard  # noqa: E402
-from skills_portal.models import Membership  # noqa: E402
-from targets.models import OrgUnit  # noqa: E402
-from targets.rollup import rollup_month  # noqa: E402
+from org.models import Membership, OrgUnit  # noqa: E402
+from progress.rollup import rollup_month  # noqa: E402
 
 CLIENTS = 8
 REQUESTS = 600  # per endpoint and round, spread over the clients

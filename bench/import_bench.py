@@ -37,7 +37,8 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 
 from bench import national  # noqa: E402
-from targets.models import OrgUnit, RollupMark  # noqa: E402
+from org.models import OrgUnit  # noqa: E402
+from progress.models import RollupMark  # noqa: E402
 from training.models import TrainingFigure  # noqa: E402
 
 ROWS = 100_000

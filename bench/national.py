@@ -10,7 +10,9 @@ import datetime as dt
 
 from django.db import connection, transaction
 
-from targets.models import Indicator, OrgUnit, OrgUnitClosure, Plan, Target
+from org.closure import OrgUnitClosure
+from org.models import OrgUnit
+from targets.models import Indicator, Plan, Target
 
 YEAR = 2024
 PROVINCES = 31

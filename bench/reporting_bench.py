@@ -29,10 +29,10 @@ from django.db import connection, reset_queries  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench import national  # noqa: E402
+from org.models import OrgUnit  # noqa: E402
 from reporting.models import MonthlyReport  # noqa: E402
 from reporting.selectors import REPORTING_LEVELS, completeness  # noqa: E402
 from reporting.services import entry_problems, send_reminders  # noqa: E402
-from targets.models import OrgUnit  # noqa: E402
 
 YEAR = national.YEAR
 MONTHS = [dt.date(YEAR, m, 1) for m in range(1, 13)]

@@ -27,7 +27,7 @@ bench.setup()
 from django.db import connection  # noqa: E402
 
 from bench import national  # noqa: E402
-from targets.rollup import rollup_month  # noqa: E402
+from progress.rollup import rollup_month  # noqa: E402
 
 MONTH = dt.date(national.YEAR, 12, 1)  # year-to-date over all twelve months
 REPEAT = 3

@@ -33,10 +33,10 @@ from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, reset_queries  # noqa: E402
 
+from org.models import OrgUnit  # noqa: E402
 from skills_portal.identity import id_number_check_char  # noqa: E402
 from subsidies import services  # noqa: E402
 from subsidies.models import Claim, PersonCertificate, Scheme, SchemeBudget  # noqa: E402
-from targets.models import OrgUnit  # noqa: E402
 from targets.seeding import load_seed_plans  # noqa: E402
 
 AS_OF = dt.date(2022, 1, 5)

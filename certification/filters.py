@@ -1,4 +1,4 @@
-from skills_portal.filters import FigureFilter
+from org.filters import FigureFilter
 from targets.filters import UnitMonthFilterSet
 
 from .models import CertificateFigure

@@ -1,4 +1,4 @@
-from skills_portal.grid import Axis, Block, GridSpec
+from targets.grid import Axis, Block, GridSpec
 
 from .choices import CertificateType, SkillLevel
 from .models import CertificateFigure, level_fits

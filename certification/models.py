@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from skills_portal.choices import Industry
-from skills_portal.models import MonthlyFigure
+from targets.models import MonthlyFigure
 
 from .choices import LEVELLED_TYPES, CertificateType, SkillLevel
 

@@ -3,9 +3,9 @@
 from import_export import widgets
 from import_export.fields import Field
 
-from imports.exporting import SafeResource
-from imports.figures import Column, FigureLayout
 from skills_portal.choices import Industry
+from skills_portal.exporting import SafeResource
+from targets.layouts import Column, FigureLayout
 
 from .forms import CERTIFICATE_GRID
 from .models import CertificateFigure

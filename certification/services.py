@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from skills_portal.grid import GridData, SaveOutcome, save_grid
+from targets.grid import GridData, SaveOutcome, save_grid
 
 from .forms import CERTIFICATE_GRID
 

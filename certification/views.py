@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.utils.translation import gettext as _
 
 from skills_portal.choices import Industry
-from skills_portal.entry import grid_page, resolve_page
+from targets.entry import grid_page, resolve_page
 
 from .forms import CERTIFICATE_GRID
 from .services import CertificateSlice, save_certificate_month

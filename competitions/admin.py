@@ -5,7 +5,7 @@ recipient's own unit (they may replace the number, never read it)."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from skills_portal.admin import ScopedAdmin
+from org.admin import ScopedAdmin
 
 from . import services
 from .models import Award, Competition

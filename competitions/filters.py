@@ -4,7 +4,7 @@ Text search never looks at ID numbers (a search box would let anyone confirm a n
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from skills_portal.filters import YEAR_RANGE, SubtreeFilter, search_any
+from org.filters import YEAR_RANGE, SubtreeFilter, search_any
 
 from .choices import CompetitionLevel, HonourLevel, HonourTitle, Medal, RecipientKind
 from .models import Award, Competition

@@ -4,7 +4,7 @@ user may write or link to; the services check the scope again when saving."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from skills_portal.access import writable_departments, writable_units
+from org.selectors import writable_departments, writable_units
 
 from . import selectors
 from .models import Award, Competition

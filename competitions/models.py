@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from skills_portal.access import VIEW, WRITE_ROLES, Scope, unit_filter
+from org.access import VIEW, WRITE_ROLES, Scope, unit_filter
 from skills_portal.identity import mask_id_number, normalise_id_number, validate_id_number
 from skills_portal.models import TimeStampedModel
 
@@ -60,11 +60,11 @@ class Competition(TimeStampedModel):
     level = models.CharField(_("competition level"), max_length=20,
                              choices=CompetitionLevel.choices)
     organiser_unit = models.ForeignKey(
-        "targets.OrgUnit", on_delete=models.PROTECT, related_name="competitions",
+        "org.OrgUnit", on_delete=models.PROTECT, related_name="competitions",
         verbose_name=_("organising unit"),
     )
     organiser_department = models.ForeignKey(
-        "targets.Department", on_delete=models.PROTECT, null=True, blank=True,
+        "org.Department", on_delete=models.PROTECT, null=True, blank=True,
         related_name="competitions", verbose_name=_("organising department"),
     )
     start_date = models.DateField(_("start date"))
@@ -162,11 +162,11 @@ class Award(TimeStampedModel):
     )
     employer = models.CharField(_("employer"), max_length=200, blank=True)
     org_unit = models.ForeignKey(
-        "targets.OrgUnit", on_delete=models.PROTECT, related_name="awards",
+        "org.OrgUnit", on_delete=models.PROTECT, related_name="awards",
         verbose_name=_("recipient's org unit"),
     )
     department = models.ForeignKey(
-        "targets.Department", on_delete=models.PROTECT, null=True, blank=True,
+        "org.Department", on_delete=models.PROTECT, null=True, blank=True,
         related_name="awards", verbose_name=_("department"),
     )
     awarded_on = models.DateField(_("awarded on"))

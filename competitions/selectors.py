@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 
-from skills_portal.access import VIEW
+from org.access import VIEW
 
 from .models import Award, Competition
 

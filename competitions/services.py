@@ -12,8 +12,8 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
-from skills_portal.services import scoped_delete, scoped_save
-from targets.services import mark_for_rollup
+from org.services import scoped_delete, scoped_save
+from skills_portal import hooks
 
 from .models import Award, Competition
 
@@ -24,7 +24,7 @@ def _mark(pairs) -> None:
     """Mark the months for the roll-up. Pairs are reduced to (unit, first of month) here:
     `mark_for_rollup` de-duplicates before truncating to the month, so two dates of one
     month would otherwise collide in its single upsert on PostgreSQL."""
-    mark_for_rollup(pairs={(unit_id, day.replace(day=1)) for unit_id, day in pairs})
+    hooks.rollup.mark_for_rollup(pairs={(unit_id, day.replace(day=1)) for unit_id, day in pairs})
 
 
 def _stored_pair(model, pk, unit_field: str, date_field: str) -> list[Pair]:

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from skills_portal.records import (
+from org.records import (
     can_write,
     changeable_ids,
     delete_record,

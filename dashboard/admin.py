@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from skills_portal.admin import ReadOnly, ScopedAdmin
+from org.admin import ReadOnly, ScopedAdmin
 
 from .models import Bulletin
 

@@ -1,7 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from skills_portal.filters import ID_BOUNDS
+from org.filters import ID_BOUNDS
 from targets.filters import MonthFilter
 from targets.models import Plan
 

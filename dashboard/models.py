@@ -5,9 +5,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from skills_portal.access import VIEW, Scope, nothing, unit_filter
-from targets.choices import Role
-from targets.models import OrgUnit, Plan, RollupRun, first_of_month
+from org.access import VIEW, Scope, nothing, unit_filter
+from org.choices import Role
+from org.models import OrgUnit
+from progress.models import RollupRun
+from targets.models import Plan, first_of_month
 
 # Who may issue a bulletin on demand (the roll-up's task issues the first one of a month).
 ISSUING_ROLES = {Role.REVIEWER, Role.ADMIN}

@@ -27,19 +27,13 @@ from django.db.models import Max, Min, Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from skills_portal.access import Scope
-from targets.choices import OrgLevel
-from targets.models import (
-    OrgUnit,
-    OrgUnitClosure,
-    Plan,
-    ProgressSnapshot,
-    ProgressStatus,
-    RollupRun,
-    RollupStatus,
-    Target,
-    window_label,
-)
+from org.access import Scope
+from org.choices import OrgLevel
+from org.closure import OrgUnitClosure
+from org.models import OrgUnit
+from progress.choices import ProgressStatus, RollupStatus
+from progress.models import ProgressSnapshot, RollupRun
+from targets.models import Plan, Target, window_label
 
 from .models import Bulletin
 

@@ -15,8 +15,12 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
-from skills_portal.services import scoped_save
-from targets.models import OrgUnit, OrgUnitClosure, Plan, RollupRun, RollupStatus, Target
+from org.closure import OrgUnitClosure
+from org.models import OrgUnit
+from org.services import scoped_save
+from progress.choices import RollupStatus
+from progress.models import RollupRun
+from targets.models import Plan, Target
 
 from . import selectors
 from .models import Bulletin, Trigger

@@ -12,3 +12,9 @@ def issue_monthly_bulletins_task(month: str) -> list[int]:
     """Issue the month's first bulletins (YYYY-MM) once its roll-up has committed."""
     year, number = (int(x) for x in month.split("-"))
     return [b.pk for b in issue_monthly_bulletins(month=dt.date(year, number, 1))]
+
+
+def month_rolled_up(month: str) -> None:
+    """The `month_rolled_up` hook (filled in DashboardConfig.ready()): a finished month's
+    roll-up has committed, so its bulletins are issued by a worker."""
+    issue_monthly_bulletins_task.delay(month)

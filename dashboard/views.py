@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from skills_portal.entry import parse_month
-from targets.models import OrgUnit, Plan
+from org.models import OrgUnit
+from skills_portal.clock import parse_month
+from targets.models import Plan
 
 from . import selectors, services
 from .exporting import bulletin_title, bulletin_workbook

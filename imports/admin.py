@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from skills_portal.admin import ReadOnlyAdmin
+from org.admin import ReadOnlyAdmin
 
 from .models import ImportBatch
 

@@ -27,12 +27,15 @@ from django.db.models import Max
 from django.utils import timezone
 from openpyxl.utils import get_column_letter
 
+from org.access import WRITE_ROLES, Scope
+from org.selectors import writable_departments, writable_units
 from skills_portal import clock
-from skills_portal.access import WRITE_ROLES, Scope, writable_departments, writable_units
 from skills_portal.bulk import insert_rows, update_rows
-from skills_portal.grid import MAX_CELL, GridSpec
+from targets.grid import MAX_CELL
+from targets.layouts import BASIS, DEPARTMENT, MONTH, UNIT, Column, FigureLayout
 
 from .choices import ValueBasis
+from .grid_layout import map_back, to_long
 from .matching import DepartmentResolver, UnitResolver
 from .reader import (
     CellError,
@@ -43,108 +46,12 @@ from .reader import (
     parse_count,
     parse_month,
     parse_number,
-    shown,
     text,
 )
+from .rows import NOTE_PREFIXES, TOTAL_WORDS, Issue, header_keys
 
 MAX_DECIMAL = Decimal(10) ** 14  # the DecimalField(18, 4) limit
 PROGRESS_EVERY = 10_000  # rows between progress reports
-
-TOTAL_WORDS = ("合计", "总计", "小计", "全市总计", "全省总计", "全县总计", "总合计")
-NOTE_PREFIXES = ("注", "说明", "填表说明", "备注", "填报说明", "附注")
-
-
-@dataclass(frozen=True)
-class Column:
-    header: str
-    field: str
-    kind: str = "choice"  # choice | bool | text | programme | count
-    choices: tuple[tuple[str, str], ...] = ()
-    aliases: tuple[str, ...] = ()
-    required: bool = True
-
-    def header_keys(self) -> set[str]:
-        return {header_key(h) for h in (self.header, *self.aliases)}
-
-
-UNIT = Column("单位", "org_unit", "unit", aliases=("地区", "单位名称", "县(市、区)", "县市区", "区县",
-                                                   "单位代码", "行政区划代码", "区划代码"))
-DEPARTMENT = Column("部门", "department", "department", aliases=("填报部门", "报送部门", "部门名称"),
-                    required=False)
-MONTH = Column("月份", "period", "month", aliases=("统计月份", "所属月份", "年月", "报告期", "时间"))
-BASIS = Column("口径", "basis", "basis", aliases=("数据口径", "本月/累计"), required=False)
-
-
-@dataclass(frozen=True)
-class FigureLayout:
-    """A kind of monthly figure as a long table: unit, department, month, then the dimension
-    columns that key a figure and the value columns. Domain apps derive theirs from their
-    entry grid (`from_grid`), so the spreadsheet and the grid always agree."""
-
-    kind: str
-    title: str
-    model: type
-    app: str | None  # whose validation rules run on the months an import touches
-    dimensions: tuple[Column, ...]
-    values: tuple[Column, ...]
-    ordering: tuple[tuple[str, str], ...] = ()  # (smaller, larger) value fields
-    # A record's dimensions that cannot go together: returns (field, message) or None.
-    check: Callable[[dict], tuple[str, str] | None] | None = None
-    year_to_date: bool = True  # may values be given as 累计 (not for stock levels)
-    zero_is_empty: bool = True  # a row of zeros clears the figure (a stock's 0 is a value)
-    fixed: tuple[tuple[str, object], ...] = ()  # other columns written on new rows
-    grid: GridSpec | None = None  # the entry grid: files may also come in its layout
-
-    @classmethod
-    def from_grid(cls, *, kind: str, title: str, grid: GridSpec, extra: tuple[Column, ...] = (),
-                  aliases: dict[str, tuple[str, ...]] | None = None) -> FigureLayout:
-        aliases = aliases or {}
-        rows, cols = grid.rows, grid.cols
-
-        def check(record: dict) -> tuple[str, str] | None:
-            if grid.cell_enabled(record[rows.field], record[cols.field]):
-                return None
-            return cols.field, f"{record[rows.field]}没有“{record[cols.field]}”这一{cols.label}"
-
-        return cls(
-            kind=kind, title=title, model=grid.model, app=grid.app,
-            dimensions=tuple(Column(a.label, a.field, "choice", a.choices, aliases.get(a.field, ()))
-                             for a in (rows, cols)) + extra,
-            values=tuple(Column(b.label, b.field, "count", aliases=aliases.get(b.field, ()),
-                                required=False) for b in grid.blocks),
-            ordering=grid.ordering, check=check, grid=grid,
-        )
-
-    def dimension_columns(self) -> tuple[Column, ...]:
-        return self.dimensions
-
-    def value_columns(self) -> tuple[Column, ...]:
-        return self.values
-
-    def columns(self) -> tuple[Column, ...]:
-        return (UNIT, DEPARTMENT, MONTH, BASIS, *self.dimensions, *self.values)
-
-    @property
-    def value_fields(self) -> tuple[str, ...]:
-        return tuple(c.field for c in self.values)
-
-    @property
-    def labels(self) -> dict[str, str]:
-        return {c.field: c.header for c in self.values}
-
-
-@dataclass
-class Issue:
-    sheet: str
-    row: int | None
-    column: str
-    message: str
-
-    def as_dict(self) -> dict:
-        """As an import record keeps it: texts cut to a few hundred characters (a message may
-        quote a cell, and a cell may hold a megabyte)."""
-        return {"sheet": shown(self.sheet, 100), "row": self.row,
-                "column": shown(self.column, 100), "message": shown(self.message, 500)}
 
 
 @dataclass
@@ -199,7 +106,7 @@ def _find_header(layout: FigureLayout, sheet: Sheet) -> tuple[int, dict[str, int
     """(last header row index, {field: column index}, unknown headers). The header is the first
     of the first 15 rows naming at least 单位 and 月份; a second header row below it (group
     headings over sub-headings, with 单位 merged down both rows) is read into it."""
-    wanted = {key: col for col in layout.columns() for key in col.header_keys()}
+    wanted = {key: col for col in layout.columns() for key in header_keys(col)}
 
     def read(row) -> tuple[dict[str, int], dict[int, str]]:
         found, unknown = {}, {}
@@ -261,7 +168,8 @@ class _Context:
     """What the rows are checked against, read once per file."""
 
     def __init__(self, layout: FigureLayout, user):
-        from targets.models import Department, OrgUnit, Plan
+        from org.models import Department, OrgUnit
+        from targets.models import Plan
 
         self.user = user
         units = list(OrgUnit.objects.only("pk", "code", "name", "short_name", "parent_id"))
@@ -292,7 +200,7 @@ class _Context:
         self.covered: dict[int, set[int]] = defaultdict(set)
         issuers = {issuer for found in self.programmes.values() for _pk, issuer in found}
         if issuers:
-            from targets.models import OrgUnitClosure
+            from org.closure import OrgUnitClosure
 
             for issuer, unit in OrgUnitClosure.objects.filter(ancestor_id__in=issuers).values_list(
                     "ancestor_id", "descendant_id"):
@@ -601,8 +509,6 @@ def analyse(layout: FigureLayout, sheets: list[Sheet], *, user, basis: str = Val
     streams them to the database meanwhile); it must not query the database while it reads
     them, and the caller must discard what it wrote when the analysis has errors."""
     if layout.grid is not None:
-        from .grid_layout import map_back, to_long
-
         grid_sheets = to_long(layout, sheets)
         if grid_sheets is not None:
             analysis = _analyse_long(layout, [grid_sheets.sheet], user=user, basis=basis,

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter
 
-from skills_portal.grid import GridSpec
+from targets.grid import GridSpec
 
-from .figures import NOTE_PREFIXES, TOTAL_WORDS, Issue
 from .reader import CellError, Sheet, header_key, parse_count, text
+from .rows import NOTE_PREFIXES, TOTAL_WORDS, Issue, header_keys
 
 META_ROWS = 12  # the unit, month and slice are written in the first rows
 TOTAL_KEYS = {header_key(w) for w in TOTAL_WORDS}
@@ -63,7 +63,7 @@ def _labels(axis) -> dict[str, str]:
 def _meta(sheet: Sheet, columns) -> tuple[dict[str, tuple[object, _Place]], int]:
     """{field: (value, place)} read from "label：value" cells or a label cell followed by its
     value, in the first rows; and the index of the first row after them."""
-    wanted = {key: column for column in columns for key in column.header_keys()}
+    wanted = {key: column for column in columns for key in header_keys(column)}
     found: dict[str, tuple[object, _Place]] = {}
     last = -1
     for index, row in enumerate(sheet.rows[:META_ROWS]):

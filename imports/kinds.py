@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from functools import cache
 
+from certification.resources import CERTIFICATE_IMPORT
+from targets.resources import DATA_VALUE_IMPORT
+from training.resources import TRAINING_IMPORT
+
 QUOTA = "quota"  # a decomposition table (imports/quotas.py), not a figure layout
 TARGETS = "targets"  # a plan's targets, one per row (imports/plan_targets.py)
 
 
 @cache
 def layouts() -> dict:
-    from certification.resources import CERTIFICATE_IMPORT
-    from targets.resources import DATA_VALUE_IMPORT
-    from training.resources import TRAINING_IMPORT
-
     return {layout.kind: layout
             for layout in (TRAINING_IMPORT, CERTIFICATE_IMPORT, DATA_VALUE_IMPORT)}
 

@@ -13,8 +13,8 @@ class ImportBatchQuerySet(models.QuerySet):
     def for_user(self, user, action: str = "view"):
         """Uploaders see their own imports; administrators see those of users whose
         memberships fall in their subtree; superusers see all."""
-        from skills_portal.access import Scope, unit_filter
-        from targets.choices import Role
+        from org.access import Scope, unit_filter
+        from org.choices import Role
 
         scope = Scope.of(user)
         if scope.is_global:

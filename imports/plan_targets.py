@@ -12,10 +12,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from openpyxl.utils import get_column_letter
 
-from .figures import NOTE_PREFIXES, unreadable_cells
+from progress.services import mark_for_rollup
+
+from .figures import unreadable_cells
 from .matching import DepartmentResolver, UnitResolver
 from .quotas import QuotaAnalysis
 from .reader import CellError, ImportRefused, Sheet, header_key, parse_month, parse_number, text
+from .rows import NOTE_PREFIXES
 
 COLUMNS = {  # header → field
     "方案代码": "plan", "目标代码": "code", "指标": "indicator", "指标代码": "indicator",
@@ -51,8 +54,9 @@ def _header(sheet: Sheet) -> tuple[int, dict[str, int]]:
 
 
 def analyse(sheets: list[Sheet], *, user, write: bool = False) -> QuotaAnalysis:
-    from skills_portal.services import scoped_save
-    from targets.models import Department, Indicator, OrgUnit, Plan, Target
+    from org.models import Department, OrgUnit
+    from org.services import scoped_save
+    from targets.models import Indicator, Plan, Target
 
     analysis = QuotaAnalysis()
     sheet = next((s for s in sheets if not s.hidden), None)
@@ -142,8 +146,6 @@ def analyse(sheets: list[Sheet], *, user, write: bool = False) -> QuotaAnalysis:
         if analysis.errors or not write:
             transaction.set_rollback(True)  # a preview (or a refused file) leaves nothing
         elif analysis.pairs:
-            from targets.services import mark_for_rollup
-
             mark_for_rollup(pairs=analysis.pairs)
     return analysis
 

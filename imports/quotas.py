@@ -16,9 +16,10 @@ from decimal import Decimal
 from django.db import transaction
 from openpyxl.utils import get_column_letter
 
-from .figures import NOTE_PREFIXES, TOTAL_WORDS, Issue, unreadable_cells
+from .figures import unreadable_cells
 from .matching import DepartmentResolver, UnitResolver
 from .reader import CellError, ImportRefused, Sheet, header_key, parse_number, text, unit_note
+from .rows import NOTE_PREFIXES, TOTAL_WORDS, Issue
 
 NAME_HEADERS = {"地区": "region", "单位": "region", "县(市、区)": "region", "县市区": "region",
                 "区县": "region", "地区名称": "region", "单位名称": "region", "部门": "department",
@@ -79,7 +80,8 @@ def _header(sheet: Sheet):
 
 def analyse(sheets: list[Sheet], *, user, plan, indicator=None, year: int | None = None,
             file_name: str = "") -> QuotaAnalysis:
-    from targets.models import Department, Indicator, OrgUnit, Target
+    from org.models import Department, OrgUnit
+    from targets.models import Indicator, Target
 
     analysis = QuotaAnalysis(file_name=file_name)
     sheet = next((s for s in sheets if not s.hidden), None)
@@ -254,8 +256,9 @@ def _has_numbers(sheet: Sheet, header_index: int, position: int) -> bool:
 
 def apply(sheets: list[Sheet], *, user, plan, indicator=None, year=None,
           file_name: str = "") -> QuotaAnalysis:
-    from skills_portal.services import scoped_save
-    from targets.models import Department, OrgUnit, Target
+    from org.models import Department, OrgUnit
+    from org.services import scoped_save
+    from targets.models import Target
     from targets.services import mark_for_rollup
 
     with transaction.atomic():

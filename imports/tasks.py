@@ -2,18 +2,15 @@
 
 from celery import shared_task
 
+from .jobs import preview, run_apply
 from .models import ImportBatch
 
 
 @shared_task(acks_late=True)
 def preview_import(batch_id: int) -> str:
-    from .services import preview
-
     return preview(ImportBatch.objects.select_related("uploaded_by").get(pk=batch_id)).status
 
 
 @shared_task(acks_late=True)
 def apply_import(batch_id: int) -> str:
-    from .services import run_apply
-
     return run_apply(batch_id).status

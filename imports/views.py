@@ -9,11 +9,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from skills_portal.access import writable_units
+from org.selectors import writable_units
+from skills_portal.exporting import export_response
 
 from . import services
 from .choices import ImportStatus
-from .exporting import export_response
 from .forms import UploadForm
 from .kinds import layout as layout_of
 from .kinds import layouts, titles
@@ -104,10 +104,12 @@ def _exports():
     from certification.filters import CertificateFigureFilter
     from certification.models import CertificateFigure
     from certification.resources import CertificateFigureResource
+    from progress.filters import ProgressFilter
+    from progress.models import ProgressSnapshot
+    from progress.resources import ProgressResource
     from targets import selectors
-    from targets.filters import ProgressFilter, TargetFilter
-    from targets.models import ProgressSnapshot
-    from targets.resources import ProgressResource, TargetResource
+    from targets.filters import TargetFilter
+    from targets.resources import TargetResource
     from training.filters import TrainingFigureFilter
     from training.models import TrainingFigure
     from training.resources import TrainingFigureResource

@@ -11,10 +11,11 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from org.selectors import writable_units
 from skills_portal import clock
-from skills_portal.access import writable_units
+from targets.layouts import BASIS, DEPARTMENT, MONTH, UNIT, FigureLayout
 
-from .figures import BASIS, DEPARTMENT, MONTH, UNIT, FigureLayout
+from .kinds import layouts
 
 DATA_ROWS = 2000
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -167,3 +168,10 @@ def grid_workbook(layout: FigureLayout, *, fixed: dict, values: dict[tuple[str, 
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def grid_page_workbook(spec, *, fixed: dict, values: dict) -> tuple[bytes, str]:
+    """The `grid_workbook` hook: an entry grid page's month as a workbook in its import
+    layout, and the layout's title (for the file name)."""
+    layout = next(layout for layout in layouts().values() if layout.grid is spec)
+    return grid_workbook(layout, fixed=fixed, values=values), layout.title

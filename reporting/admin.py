@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from skills_portal.admin import ScopedAdmin
+from org.admin import ScopedAdmin
 
 from .models import (
     EntryWindowException,

@@ -3,7 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from skills_portal.filters import SubtreeFilter
+from org.filters import SubtreeFilter
 from targets.filters import MonthFilter
 
 from .choices import ReportStatus

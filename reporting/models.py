@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from skills_portal.access import VIEW, WRITE_ROLES, Scope, unit_filter
+from org.access import VIEW, WRITE_ROLES, Scope, unit_filter
 
 from .choices import ReportAction, ReportStatus
 
@@ -85,9 +85,9 @@ class MonthlyReportQuerySet(models.QuerySet):
 
 
 class MonthlyReport(models.Model):
-    org_unit = models.ForeignKey("targets.OrgUnit", on_delete=models.PROTECT,
+    org_unit = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT,
                                  related_name="monthly_reports", verbose_name=_("org unit"))
-    department = models.ForeignKey("targets.Department", on_delete=models.PROTECT, null=True,
+    department = models.ForeignKey("org.Department", on_delete=models.PROTECT, null=True,
                                    blank=True, related_name="monthly_reports",
                                    verbose_name=_("reporting department"))
     period = models.DateField(_("month"))
@@ -208,7 +208,7 @@ class EntryWindowException(models.Model):
     """An administrator keeps a unit's month open for entry after the window closed (DHIS2's
     lock exception). It never reopens an approved month: withdraw the approval for that."""
 
-    org_unit = models.ForeignKey("targets.OrgUnit", on_delete=models.CASCADE,
+    org_unit = models.ForeignKey("org.OrgUnit", on_delete=models.CASCADE,
                                  related_name="+", verbose_name=_("org unit"))
     period = models.DateField(_("month"))
     open_until = models.DateField(_("open until"))
@@ -283,7 +283,7 @@ class Reminder(models.Model):
     """A deadline reminder sent to a unit that had not submitted; at most one per unit and
     month (the constraint makes the beat task safe to run again)."""
 
-    org_unit = models.ForeignKey("targets.OrgUnit", on_delete=models.CASCADE, related_name="+",
+    org_unit = models.ForeignKey("org.OrgUnit", on_delete=models.CASCADE, related_name="+",
                                  verbose_name=_("org unit"))
     period = models.DateField(_("month"))
     sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)

@@ -11,8 +11,8 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 
+from org.closure import OrgUnitClosure
 from targets.measures import next_month
-from targets.models import OrgUnitClosure
 
 from .models import DEFAULT_DEADLINE_DAY, DEFAULT_REMINDER_DAYS, ReportingSchedule
 

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 from django.db.models import Count, FilteredRelation, Q
 
-from skills_portal.access import Scope, unit_filter
-from targets.choices import OrgLevel
-from targets.models import OrgUnit, OrgUnitClosure
+from org.access import Scope, unit_filter
+from org.choices import OrgLevel
+from org.closure import OrgUnitClosure
+from org.models import OrgUnit
 
 from .choices import REPORTED, ReportStatus
 from .models import MonthlyReport, Notice
@@ -54,8 +55,8 @@ def report_unit_and_department(user, *, unit_id: int, department_id: int | None 
     user's visible units, or — for a department member — the department's unit when the
     department is one they may report for. The department (None without `department_id`)
     must be in scope and belong to the unit. Either is None when not found or out of scope."""
-    from skills_portal.access import writable_departments
-    from targets.models import Department
+    from org.models import Department
+    from org.selectors import writable_departments
 
     unit = visible_units(user).filter(pk=unit_id).first()
     department = None
@@ -114,7 +115,7 @@ def month_rows(user, *, period: dt.date, root: OrgUnit | None = None) -> list[Ro
 def department_rows(user, *, period: dt.date) -> list[tuple]:
     """(department, report or None) for the month: the departments a department member
     reports for, and every department report of the month in the user's scope."""
-    from skills_portal.access import writable_departments
+    from org.selectors import writable_departments
 
     scope = Scope.of(user)
     found = {r.department_id: r for r in reports(user, period=period)

@@ -17,8 +17,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from org.closure import OrgUnitClosure
+from org.models import Department, OrgUnit
 from skills_portal import clock
-from targets.models import Department, OrgUnit, OrgUnitClosure
 
 from .choices import ReportStatus
 from .models import EntryWindowException, MonthlyReport
@@ -249,7 +250,8 @@ def _locked(report: MonthlyReport) -> MonthlyReport:
 def may_submit(user, report: MonthlyReport) -> bool:
     """Data entry (or an administrator) whose scope covers the unit — for a department's
     report, a member who may report for that department."""
-    from skills_portal.access import Scope, unit_level_writable, writable_departments
+    from org.access import Scope
+    from org.selectors import unit_level_writable, writable_departments
 
     scope = Scope.of(user)
     if scope.is_global:
@@ -263,8 +265,8 @@ def reviewer_level(user, report: MonthlyReport) -> int | None:
     """The highest level (smallest number) at which `user` reviews this report: a reviewer or
     administrator at a unit above the report's unit (for a department's report, the unit
     itself also counts). None when the user may not review it."""
-    from skills_portal.access import Scope
-    from targets.choices import Role
+    from org.access import Scope
+    from org.choices import Role
 
     scope = Scope.of(user)
     if scope.is_global:
@@ -560,7 +562,7 @@ def _notify_reviewers(report, actor):
     """Tell the reviewers of the unit directly above that a report waits for them."""
     from django.contrib.auth import get_user_model
 
-    from targets.choices import Role
+    from org.choices import Role
 
     if report.org_unit.parent_id is None:
         return
@@ -586,8 +588,8 @@ def send_reminders(*, today: dt.date | None = None, period: dt.date | None = Non
     from django.core.mail import EmailMessage, get_connection
     from django.db import transaction
 
-    from skills_portal.models import Membership
-    from targets.choices import Role
+    from org.choices import Role
+    from org.models import Membership
 
     from .choices import REPORTED
     from .models import Notice, Reminder
@@ -655,7 +657,7 @@ def send_reminders(*, today: dt.date | None = None, period: dt.date | None = Non
 def save_exception(*, user, exception):
     """An administrator keeps a unit's month open after the window closed (within their
     subtree; audited through scoped_save)."""
-    from skills_portal.services import scoped_save
+    from org.services import scoped_save
 
     if exception.period:
         exception.period = _month(exception.period)

@@ -13,7 +13,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from skills_portal.entry import parse_month, previous_month
+from skills_portal.clock import parse_month
+from targets.entry import previous_month
 
 from . import selectors, services
 from .choices import ReportStatus

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-API_APPS = ["targets", "training", "certification", "competitions", "subsidies", "dashboard",
+API_APPS = ["targets", "progress", "training", "certification", "competitions", "subsidies", "dashboard",
             "reporting", "audit"]
 
 urlpatterns = [

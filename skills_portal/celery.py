@@ -15,18 +15,18 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     # The full roll-up of the month just ended, early on the 1st (一月一通报).
     "rollup-previous-month": {
-        "task": "targets.tasks.rollup_previous_month",
+        "task": "progress.tasks.rollup_previous_month",
         "schedule": crontab(day_of_month=1, hour=1, minute=30),
     },
     # Months touched by saved figures (RollupMark rows), so that edits show within minutes.
     "rollup-sweep": {
-        "task": "targets.tasks.rollup_sweep",
+        "task": "progress.tasks.rollup_sweep",
         "schedule": crontab(minute="*/5"),
     },
     # The closure table is maintained on every write; this nightly pass proves it and repairs
     # it if a bulk path ever bypassed the model (raw SQL, a restore from backup).
     "verify-org-unit-closure": {
-        "task": "targets.tasks.verify_org_unit_closure",
+        "task": "progress.tasks.verify_org_unit_closure",
         "schedule": crontab(hour=2, minute=30),
     },
     # Deadline reminders of the monthly reports (once per unit and month; the task skips

@@ -20,3 +20,12 @@ def previous_month(day: dt.date | None = None) -> dt.date:
     """The first day of the month before `day`'s, by default before the business date's: the
     month being reported."""
     return ((day or today()).replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
+def parse_month(text: str | None) -> dt.date | None:
+    """"2025-09" as the first of that month; None for anything else."""
+    try:
+        year, month = (int(x) for x in (text or "").split("-"))
+        return dt.date(year, month, 1)
+    except ValueError:
+        return None

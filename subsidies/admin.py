@@ -9,8 +9,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from skills_portal.access import CHANGE, WRITE_ROLES, Scope
-from skills_portal.admin import ScopedAdmin
+from org.access import CHANGE, WRITE_ROLES, Scope
+from org.admin import ScopedAdmin
 
 from . import rules, services
 from .models import (

@@ -5,7 +5,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from certification.choices import SkillLevel
-from skills_portal.filters import YEAR_RANGE, SubtreeFilter, search_any
+from org.filters import YEAR_RANGE, SubtreeFilter, search_any
 
 from .choices import ClaimStatus, RuleKind, VoucherStatus
 from .models import Claim, Hire, PersonCertificate, Scheme, StartupProject, Voucher

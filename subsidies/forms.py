@@ -5,7 +5,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from competitions.models import Award
-from skills_portal.access import CHANGE, writable_units
+from org.access import CHANGE
+from org.selectors import writable_units
 
 from . import selectors
 from .choices import RuleKind

@@ -33,10 +33,10 @@ from django.utils.translation import pgettext_lazy
 from certification.choices import CertificateType, SkillLevel
 from certification.models import level_fits
 from competitions.choices import CompetitionLevel, HonourLevel, HonourTitle, Medal
-from skills_portal.access import VIEW, WRITE_ROLES, Scope, unit_filter
+from org.access import VIEW, WRITE_ROLES, Scope, unit_filter
+from org.choices import Role
 from skills_portal.identity import mask_id_number, normalise_id_number, validate_id_number
 from skills_portal.models import TimeStampedModel
-from targets.choices import Role
 from targets.models import first_of_month
 
 from .choices import (
@@ -123,7 +123,7 @@ class Scheme(TimeStampedModel):
     name = models.CharField(_("name"), max_length=200)
     rule_kind = models.CharField(_("rule"), max_length=20, choices=RuleKind.choices)
     org_unit = models.ForeignKey(
-        "targets.OrgUnit", on_delete=models.PROTECT, related_name="subsidy_schemes",
+        "org.OrgUnit", on_delete=models.PROTECT, related_name="subsidy_schemes",
         verbose_name=_("applies in"),
         help_text=_("Beneficiaries must belong to this unit or a unit below it."),
     )
@@ -362,7 +362,7 @@ class PersonCertificate(PersonalRecord):
     training subsidies, the certificate a voucher is redeemed against, the certificate of a
     hire. The monthly certificate figures count certificates; this records who holds one."""
 
-    org_unit = models.ForeignKey("targets.OrgUnit", on_delete=models.PROTECT,
+    org_unit = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT,
                                  related_name="person_certificates",
                                  verbose_name=_("holder's org unit"))
     person_name = models.CharField(_("name"), max_length=100)
@@ -433,7 +433,7 @@ class Hire(TimeStampedModel):
     """A certified person newly hired by an enterprise (吸纳持证人员就业): the basis of a
     hiring subsidy once kept long enough with social insurance paid."""
 
-    org_unit = models.ForeignKey("targets.OrgUnit", on_delete=models.PROTECT,
+    org_unit = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT,
                                  related_name="subsidy_hires",
                                  verbose_name=_("enterprise's org unit"))
     enterprise_name = models.CharField(_("enterprise"), max_length=200)
@@ -491,7 +491,7 @@ class StartupProject(PersonalRecord):
 
     ID_FIELD = "founder_id_number"
 
-    org_unit = models.ForeignKey("targets.OrgUnit", on_delete=models.PROTECT,
+    org_unit = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT,
                                  related_name="startup_projects", verbose_name=_("org unit"))
     name = models.CharField(_("project"), max_length=200)
     founder_name = models.CharField(_("founder"), max_length=100)
@@ -528,7 +528,7 @@ class Voucher(PersonalRecord):
     scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="vouchers",
                                verbose_name=_("scheme"))
     number = models.CharField(_("voucher number"), max_length=30, unique=True)
-    org_unit = models.ForeignKey("targets.OrgUnit", on_delete=models.PROTECT,
+    org_unit = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT,
                                  related_name="training_vouchers", verbose_name=_("holder's org unit"))
     person_name = models.CharField(_("name"), max_length=100)
     id_number = models.CharField(_("ID number"), max_length=18, validators=[validate_id_number])
@@ -648,7 +648,7 @@ class Claim(PersonalRecord):
                                 related_name="claims", verbose_name=_("training voucher"))
     period = models.DateField(_("month"), null=True, blank=True,
                               help_text=_("For monthly allowances: the month paid."))
-    org_unit = models.ForeignKey("targets.OrgUnit", on_delete=models.PROTECT,
+    org_unit = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT,
                                  related_name="subsidy_claims",
                                  verbose_name=_("beneficiary's org unit"))
     payee_name = models.CharField(_("payee"), max_length=200)

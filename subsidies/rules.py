@@ -19,8 +19,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils.translation import gettext as _
 
 from competitions.choices import RecipientKind
+from org.closure import OrgUnitClosure
 from targets.measures import months_between, next_month
-from targets.models import OrgUnitClosure
 
 from .choices import RuleKind, VoucherStatus
 from .models import SchemeRate

@@ -1,8 +1,9 @@
 """Loading the seed plans' subsidy schemes from `fixtures/schemes/*.yaml` (format in
-fixtures/README.md). Called by `targets.seeding.load_seed_plans` after the plans, inside its
-transaction, with its loader: the same idempotent upsert on natural keys (schemes by code,
-rates by their keys, budgets by year, multipliers by occupation), the same `SeedError` naming
-the file and entry. Rows an officer added in the admin are left alone."""
+fixtures/README.md). Run by `targets.seeding.load_seed_plans` after the plans (registered in
+SubsidiesConfig.ready()), inside its transaction, with its loader: the same idempotent upsert
+on natural keys (schemes by code, rates by their keys, budgets by year, multipliers by
+occupation), the same `SeedError` naming the file and entry. Rows an officer added in the
+admin are left alone."""
 
 from __future__ import annotations
 
@@ -63,3 +64,9 @@ def _load_scheme(loader: SeedLoader, entry: dict, where: str) -> Scheme:
                {"scheme": scheme, "occupation": item["occupation"]},
                {"multiplier": parse_value(item["multiplier"])})
     return scheme
+
+
+def load_scheme_fixtures(loader: SeedLoader) -> None:
+    """The seed plans' schemes (fixtures/schemes/), once every plan exists: registered with
+    targets.seeding in SubsidiesConfig.ready()."""
+    load_schemes(loader, loader.dir / "schemes")

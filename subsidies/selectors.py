@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
+from org.access import VIEW, Scope
 from skills_portal import clock
-from skills_portal.access import VIEW, Scope
 
 from . import rules
 from .choices import COMMITTED_STATUSES, ClaimStatus, VoucherStatus
@@ -132,7 +132,7 @@ def totals(user, *, unit, year: int) -> dict:
     the amount approved (by approval date) and paid (by payment date), and the claims pending;
     vouchers issued that year by current status, and the amount redeemed. For the API; one
     grouped query over claims and one over vouchers."""
-    from targets.models import OrgUnitClosure
+    from org.closure import OrgUnitClosure
 
     subtree = OrgUnitClosure.objects.filter(ancestor=unit).values("descendant_id")
     approved = Q(status__in=COMMITTED_STATUSES, approved_on__year=year)

@@ -28,13 +28,12 @@ from django.db.models import Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from audit import services as audit
 from competitions.models import Award
-from skills_portal import clock
-from skills_portal.access import CHANGE, Scope
+from org.access import CHANGE, Scope
+from org.services import scoped_save
+from skills_portal import clock, hooks
+from skills_portal.hooks import audit
 from skills_portal.identity import normalise_id_number
-from skills_portal.services import scoped_save
-from targets.services import mark_for_rollup
 
 from . import rules
 from .choices import (
@@ -64,16 +63,14 @@ def _refuse_if_locked(unit_id: int, day: dt.date) -> None:
     and paid, claims and vouchers counted in the month of their event). Only the month the
     step itself dates is checked, so a claim approved in May is still paid in June after
     May's report is approved; the entry window, which is for monthly figures, does not apply."""
-    from reporting.services import entry_problems
-
-    problems = entry_problems([(unit_id, None, day.replace(day=1))], window=False)
+    problems = hooks.entry_lock.entry_problems([(unit_id, None, day.replace(day=1))], window=False)
     if problems:
         raise ValidationError(problems, code="locked")
 
 
 def _mark(unit_id: int, *days) -> None:
     """The roll-up counts claims and vouchers (measures.py): mark the months they change."""
-    mark_for_rollup(pairs={(unit_id, day) for day in days if day is not None})
+    hooks.rollup.mark_for_rollup(pairs={(unit_id, day) for day in days if day is not None})
 
 
 def _stored_language():
@@ -277,9 +274,7 @@ def generate_claims(*, scheme: Scheme | None = None, user=None,
 def _outside_approved_months(claims: list[Claim], report: GenerationReport) -> list[Claim]:
     """The claims whose submission month is not locked by an approved monthly report (a run
     dated back into an approved month); the others are counted as skipped, with the reason."""
-    from reporting.services import locked_cells
-
-    locked = {(unit, month) for unit, _d, month in locked_cells(
+    locked = {(unit, month) for unit, _d, month in hooks.entry_lock.locked_cells(
         {(c.org_unit_id, None, c.submitted_on) for c in claims})}
     kept = [c for c in claims if (c.org_unit_id, c.submitted_on.replace(day=1)) not in locked]
     if len(kept) < len(claims):
@@ -311,7 +306,7 @@ def _insert_claims(claims: list[Claim], *, user) -> None:
         {"object_id": c.pk, "org_unit_id": c.org_unit_id, "period": c.period,
          "before": None, "after": audit.snapshot(c), "object_repr": str(c),
          "note": "generate_claims"} for c in claims])
-    mark_for_rollup(pairs={(c.org_unit_id, c.submitted_on) for c in claims})
+    hooks.rollup.mark_for_rollup(pairs={(c.org_unit_id, c.submitted_on) for c in claims})
 
 
 # --- decisions -------------------------------------------------------------------------------
@@ -587,5 +582,5 @@ def expire_vouchers(*, today: dt.date | None = None) -> int:
                        "expired_on": today.isoformat()},
              "note": "expired"} for pk, number, unit_id, _issued, status in expiring])
         # Vouchers are counted by status in their issue month.
-        mark_for_rollup(pairs={(unit_id, issued) for _pk, _n, unit_id, issued, _s in expiring})
+        hooks.rollup.mark_for_rollup(pairs={(unit_id, issued) for _pk, _n, unit_id, issued, _s in expiring})
     return len(expiring)

@@ -17,15 +17,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from org.records import add_errors, can_write, changeable_ids, for_change, listing, require_writer
 from skills_portal import clock
-from skills_portal.records import (
-    add_errors,
-    can_write,
-    changeable_ids,
-    for_change,
-    listing,
-    require_writer,
-)
 
 from . import rules, selectors, services
 from .choices import VOUCHER_NEXT, VoucherStatus

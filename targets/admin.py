@@ -2,38 +2,10 @@ from django.contrib import admin
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from skills_portal.admin import ReadOnlyAdmin, ScopedAdmin
+from org.admin import ScopedAdmin
 
-from .models import (
-    DataValue,
-    Department,
-    Indicator,
-    OrgUnit,
-    Plan,
-    PlanTask,
-    ProgressSnapshot,
-    RollupRun,
-    Target,
-    ValidationRule,
-)
+from .models import DataValue, Indicator, Plan, PlanTask, Target, ValidationRule
 from .selectors import Coverage, attach_coverage
-
-
-@admin.register(OrgUnit)
-class OrgUnitAdmin(ScopedAdmin):
-    list_display = ("name", "short_name", "code", "level", "kind", "parent")
-    list_filter = ("level", "kind")
-    search_fields = ("name", "short_name", "code")
-    autocomplete_fields = ("parent",)
-    ordering = ("level", "code", "name")
-
-
-@admin.register(Department)
-class DepartmentAdmin(ScopedAdmin):
-    list_display = ("name", "org_unit", "sector")
-    list_filter = ("sector", "org_unit__level")
-    search_fields = ("name", "short_name", "org_unit__name")
-    autocomplete_fields = ("org_unit",)
 
 
 @admin.register(Indicator)
@@ -130,33 +102,3 @@ class ValidationRuleAdmin(ScopedAdmin):
     list_filter = ("importance", "is_active")
     search_fields = ("code", "name", "message")
     autocomplete_fields = ("left", "right")
-
-
-@admin.register(RollupRun)
-class RollupRunAdmin(ReadOnlyAdmin):
-    """Operations: visible to system administrators (superusers) only."""
-
-    list_display = ("period", "trigger", "status", "started_at", "finished_at", "rows_written",
-                    "queries")
-    list_filter = ("status", "trigger", "period")
-    search_fields = ("error",)
-
-
-@admin.register(ProgressSnapshot)
-class ProgressSnapshotAdmin(ReadOnlyAdmin):
-    list_display = ("target", "period", "actual", "target_value", "completion_rate",
-                    "time_progress", "status", "rank", "rank_of")
-    list_filter = ("period", "status", "is_soft", "target__plan")
-    list_select_related = ("target__indicator", "target__org_unit", "target__department")
-    search_fields = ("target__code", "target__org_unit__name", "target__indicator__name")
-
-    def get_queryset(self, request):
-        targets = Target.objects.for_user(request.user)
-        return super().get_queryset(request).filter(target__in=targets)
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and (request.user.is_superuser
-                                           or request.user.memberships.exists())
-
-    def has_module_permission(self, request):
-        return self.has_view_permission(request)

@@ -6,22 +6,13 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
-from skills_portal.entry import parse_month
-from skills_portal.filters import YEAR_RANGE, SubtreeFilter, search_any, visible_units
+from org.choices import OrgLevel, Sector
+from org.filters import YEAR_RANGE, SubtreeFilter, search_any, visible_units
+from org.models import Department, OrgUnit
+from skills_portal.clock import parse_month
 
-from .choices import IndicatorKind, IndicatorSource, IndicatorUnit, OrgLevel, Sector, WindowKind
-from .models import (
-    DataValue,
-    Department,
-    Indicator,
-    OrgUnit,
-    Plan,
-    ProgressSnapshot,
-    ProgressStatus,
-    RollupRun,
-    RollupStatus,
-    Target,
-)
+from .choices import IndicatorKind, IndicatorSource, IndicatorUnit, WindowKind
+from .models import DataValue, Indicator, Plan, Target
 
 
 class MonthFormField(forms.CharField):
@@ -110,30 +101,6 @@ class TargetApiFilter(TargetFilter):
     department = django_filters.ModelChoiceFilter(queryset=_departments, label=_("Department"))
 
 
-class ProgressFilter(django_filters.FilterSet):
-    plan = django_filters.ModelChoiceFilter(queryset=_plans, field_name="target__plan",
-                                            label=_("Plan"), to_field_name="code")
-    indicator = django_filters.ModelChoiceFilter(queryset=_indicators, field_name="target__indicator",
-                                                 label=_("Indicator"), to_field_name="code")
-    unit = SubtreeFilter("target__org_unit")
-    month = django_filters.DateFilter(field_name="period", label=_("Month"))
-    status = django_filters.ChoiceFilter(choices=ProgressStatus.choices, label=_("Status"))
-    # The API's names (also usable by the export): exact unit, subtree, department, months.
-    org_unit = django_filters.ModelChoiceFilter(
-        queryset=visible_units, field_name="target__org_unit", label=_("Org unit (only)"))
-    subtree_of = SubtreeFilter("target__org_unit")
-    department = django_filters.ModelChoiceFilter(
-        queryset=_departments, field_name="target__department", label=_("Department"))
-    period = MonthFilter(field_name="period", label=_("Month"))
-    period_after = MonthFilter(field_name="period", lookup_expr="gte", label=_("From month"))
-    period_before = MonthFilter(field_name="period", lookup_expr="lte", label=_("To month"))
-    is_soft = django_filters.BooleanFilter(label=_("Soft target (力争)"))
-
-    class Meta:
-        model = ProgressSnapshot
-        fields = ["plan", "indicator", "unit", "month", "status"]
-
-
 class UnitMonthFilterSet(django_filters.FilterSet):
     """The API's filters for rows placed on a unit (and department) and month: the exact unit,
     a subtree, the department, a month or a range of months as YYYY-MM. Mixed into the figure
@@ -205,12 +172,3 @@ class DataValueFilter(UnitMonthFilterSet):
     class Meta:
         model = DataValue
         fields = ["indicator", "org_unit", "subtree_of", "department", "period"]
-
-
-class RollupRunFilter(django_filters.FilterSet):
-    period = MonthFilter(field_name="period", label=_("Month"))
-    status = django_filters.ChoiceFilter(choices=RollupStatus.choices, label=_("Status"))
-
-    class Meta:
-        model = RollupRun
-        fields = ["period", "status"]

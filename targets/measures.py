@@ -301,9 +301,7 @@ def measure_values(
 def month_of(model, date_field: str):
     """The month of a record: a monthly figure's period is the month (stored on its first day,
     so no truncation per row: an import checks 100,000 of them); other dates are truncated."""
-    from skills_portal.models import MonthlyFigure
-
-    if issubclass(model, MonthlyFigure) and date_field == "period":
+    if getattr(model, "period_is_month", False) and date_field == "period":
         return F(date_field)
     return TruncMonth(date_field, output_field=DateField())
 

@@ -1,4 +1,5 @@
-"""The spine: org-unit tree, departments, indicators, plans, targets, manual data values."""
+"""The spine: indicators, plans, tasks, targets, manual data values, validation rules, and the
+monthly-figure base that every domain app's figures extend."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
-from django.db import connection, models, transaction
+from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from skills_portal.access import VIEW, WRITE_ROLES, Scope, nothing, unit_filter
+from org.access import VIEW, WRITE_ROLES, Scope, nothing, unit_filter
+from org.choices import OrgLevel
+from org.closure import OrgUnitClosure
+from org.models import Department, OrgUnit
 from skills_portal.models import TimeStampedModel
 
 from .choices import (
@@ -22,292 +25,13 @@ from .choices import (
     IndicatorKind,
     IndicatorSource,
     IndicatorUnit,
-    OrgKind,
-    OrgLevel,
-    Sector,
     WindowKind,
 )
-
-division_code_validator = RegexValidator(
-    r"^\d{6}$", _("An administrative division code has exactly 6 digits.")
-)
+from .measures import registry
 
 
 def first_of_month(value: dt.date) -> bool:
     return value.day == 1
-
-
-# --------------------------------------------------------------------------------------------
-# Org units
-# --------------------------------------------------------------------------------------------
-class OrgUnitQuerySet(models.QuerySet):
-    def at_path(self, path: str):
-        """The unit named by a path of names from the root ("全国/云南省/保山市/龙陵县"), or None;
-        with the name at which the path left the tree."""
-        node = None
-        for name in path.split("/"):
-            node = self.filter(parent=node, name=name).first()
-            if node is None:
-                return None, name
-        return node, None
-
-    def subtree_of(self, units, include_self: bool = True):
-        ids = _ids(units)
-        closure = OrgUnitClosure.objects.filter(ancestor_id__in=ids)
-        if not include_self:
-            closure = closure.filter(depth__gt=0)
-        return self.filter(pk__in=closure.values("descendant_id"))
-
-    def ancestors_of(self, units, include_self: bool = False):
-        ids = _ids(units)
-        closure = OrgUnitClosure.objects.filter(descendant_id__in=ids)
-        if not include_self:
-            closure = closure.filter(depth__gt=0)
-        return self.filter(pk__in=closure.values("ancestor_id"))
-
-    def for_user(self, user, action: str = VIEW):
-        scope = Scope.of(user)
-        if scope.is_global:
-            return self
-        if action == VIEW:
-            ids = sorted({m.org_unit_id for m in scope.memberships()})
-            if not ids:
-                return self.none()
-            return self.filter(
-                Q(pk__in=Scope._subtree(ids)) | Q(pk__in=Scope._ancestors(ids))
-            )
-        # Changing the tree: administrators, strictly below their own unit.
-        ids = sorted({m.org_unit_id for m in scope.memberships(WRITE_ROLES["structure"],
-                                                                department=False)})
-        if not ids:
-            return self.none()
-        return self.filter(
-            pk__in=OrgUnitClosure.objects.filter(ancestor_id__in=ids, depth__gt=0)
-            .values("descendant_id")
-        )
-
-
-def _ids(units) -> list[int]:
-    if isinstance(units, models.Model):
-        return [units.pk]
-    if isinstance(units, int):
-        return [units]
-    if isinstance(units, models.QuerySet):
-        return list(units.values_list("pk", flat=True))
-    return [u.pk if isinstance(u, models.Model) else int(u) for u in units]
-
-
-class OrgUnit(TimeStampedModel):
-    """A node of the administrative tree: province, prefecture city, county-level unit
-    (including functional areas such as 经开区), township or park."""
-
-    parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
-        verbose_name=_("parent unit"),
-    )
-    name = models.CharField(_("name"), max_length=100)
-    short_name = models.CharField(
-        _("short name"), max_length=50, blank=True,
-        help_text=_("The name as it is often written in tables, e.g. 鹿城 for 鹿城区."),
-    )
-    code = models.CharField(
-        _("division code"), max_length=6, null=True, blank=True, unique=True,
-        validators=[division_code_validator],
-        help_text=_("6-digit administrative division code (GB/T 2260) where one exists."),
-    )
-    level = models.PositiveSmallIntegerField(_("level"), choices=OrgLevel.choices)
-    kind = models.CharField(_("kind"), max_length=10, choices=OrgKind.choices)
-
-    objects = OrgUnitQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("org unit")
-        verbose_name_plural = _("org units")
-        ordering = ["level", "code", "name"]
-        constraints = [
-            models.UniqueConstraint(fields=["parent", "name"], name="orgunit_unique_name_in_parent"),
-            models.UniqueConstraint(
-                fields=["name"], condition=Q(parent__isnull=True), name="orgunit_unique_root_name"
-            ),
-            models.CheckConstraint(
-                condition=~Q(parent=models.F("pk")), name="orgunit_not_own_parent"
-            ),
-        ]
-
-    def __str__(self):
-        return self.name
-
-    @property
-    def label(self) -> str:
-        return self.short_name or self.name
-
-    def clean(self):
-        errors = {}
-        if self.parent_id:
-            parent = self.parent
-            if self.level is not None and self.level <= parent.level:
-                errors["level"] = _("A unit must sit at a lower level than its parent (%(p)s).") % {
-                    "p": parent.get_level_display()
-                }
-            if self.pk and OrgUnitClosure.objects.filter(
-                ancestor_id=self.pk, descendant_id=self.parent_id
-            ).exists():
-                errors["parent"] = _("A unit cannot be moved under its own subtree.")
-        elif self.level is not None and self.level > OrgLevel.PROVINCE:
-            errors["parent"] = _("Only the nation or a province may have no parent unit.")
-        if errors:
-            raise ValidationError(errors)
-
-    def save(self, *args, **kwargs):
-        creating = self._state.adding
-        old_parent_id = None
-        if not creating:
-            old_parent_id = (
-                OrgUnit.objects.filter(pk=self.pk).values_list("parent_id", flat=True).first()
-            )
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            if creating:
-                OrgUnitClosure.insert_leaf(self)
-            elif old_parent_id != self.parent_id:
-                OrgUnitClosure.move_subtree(self)
-
-    def ancestors(self, include_self: bool = False):
-        return OrgUnit.objects.ancestors_of(self, include_self=include_self).order_by("level")
-
-    def subtree(self, include_self: bool = True):
-        return OrgUnit.objects.subtree_of(self, include_self=include_self)
-
-    def path_names(self) -> list[str]:
-        return [u.name for u in self.ancestors(include_self=True)]
-
-
-class OrgUnitClosure(models.Model):
-    """Closure table: one row per (ancestor, descendant) pair, including each unit with itself
-    at depth 0. Subtree and ancestor queries, and the roll-up's joins, read this table."""
-
-    ancestor = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="descendant_links")
-    # `figure.org_unit__ancestor_links__ancestor` groups any figure by every unit above it.
-    descendant = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="ancestor_links")
-    depth = models.PositiveSmallIntegerField()
-
-    class Meta:
-        verbose_name = _("org-unit closure row")
-        constraints = [
-            models.UniqueConstraint(fields=["ancestor", "descendant"], name="closure_unique_pair"),
-        ]
-        indexes = [models.Index(fields=["descendant", "depth"], name="closure_desc_depth")]
-
-    def __str__(self):
-        return f"{self.ancestor_id} → {self.descendant_id} ({self.depth})"
-
-    @classmethod
-    def insert_leaf(cls, unit: OrgUnit) -> None:
-        rows = [cls(ancestor_id=unit.pk, descendant_id=unit.pk, depth=0)]
-        if unit.parent_id:
-            rows += [
-                cls(ancestor_id=a, descendant_id=unit.pk, depth=d + 1)
-                for a, d in cls.objects.filter(descendant_id=unit.parent_id)
-                .values_list("ancestor_id", "depth")
-            ]
-        cls.objects.bulk_create(rows)
-
-    @classmethod
-    def move_subtree(cls, unit: OrgUnit) -> None:
-        """Re-hang `unit` and its subtree under its (new) parent: drop the links from the old
-        ancestors, add the cross product of new ancestors × subtree. Three statements."""
-        subtree = list(cls.objects.filter(ancestor_id=unit.pk).values_list("descendant_id", "depth"))
-        subtree_ids = [d for d, _ in subtree]
-        cls.objects.filter(descendant_id__in=subtree_ids).exclude(ancestor_id__in=subtree_ids).delete()
-        if unit.parent_id:
-            ancestors = list(
-                cls.objects.filter(descendant_id=unit.parent_id).values_list("ancestor_id", "depth")
-            )
-            cls.objects.bulk_create(
-                cls(ancestor_id=a, descendant_id=d, depth=ad + dd + 1)
-                for a, ad in ancestors
-                for d, dd in subtree
-            )
-
-    RECURSIVE_SQL = """
-        WITH RECURSIVE tree(ancestor_id, descendant_id, depth) AS (
-            SELECT id, id, 0 FROM targets_orgunit
-            UNION ALL
-            SELECT tree.ancestor_id, child.id, tree.depth + 1
-            FROM tree JOIN targets_orgunit child ON child.parent_id = tree.descendant_id
-        )
-    """
-
-    @classmethod
-    def rebuild(cls) -> int:
-        """Recompute the whole table from parent links in one recursive statement."""
-        with transaction.atomic(), connection.cursor() as cursor:
-            cls.objects.all().delete()
-            cursor.execute(
-                cls.RECURSIVE_SQL  # noqa: S608 - constant SQL, no user input
-                + "INSERT INTO targets_orgunitclosure (ancestor_id, descendant_id, depth) "
-                "SELECT ancestor_id, descendant_id, depth FROM tree"
-            )
-            return cursor.rowcount
-
-    @classmethod
-    def discrepancies(cls) -> int:
-        """Rows that differ between the stored table and the one derived from parent links."""
-        with connection.cursor() as cursor:
-            cursor.execute(
-                cls.RECURSIVE_SQL  # noqa: S608 - constant SQL, no user input
-                + """, stored AS (SELECT ancestor_id, descendant_id, depth FROM targets_orgunitclosure)
-                SELECT
-                  (SELECT COUNT(*) FROM (SELECT * FROM tree EXCEPT SELECT * FROM stored) AS missing)
-                + (SELECT COUNT(*) FROM (SELECT * FROM stored EXCEPT SELECT * FROM tree) AS extra)
-                """
-            )
-            return cursor.fetchone()[0]
-
-
-# --------------------------------------------------------------------------------------------
-# Departments
-# --------------------------------------------------------------------------------------------
-class DepartmentQuerySet(models.QuerySet):
-    def for_user(self, user, action: str = VIEW):
-        scope = Scope.of(user)
-        if scope.is_global:
-            return self
-        if action == VIEW:
-            q = unit_filter("org_unit", scope.unit_subtree())
-            q |= unit_filter("org_unit", scope.unit_context())
-            for m in scope.memberships(department=True):
-                q |= Q(sector=m.department.sector,
-                       org_unit__in=Scope._subtree([m.department.org_unit_id]))
-                q |= unit_filter("org_unit", Scope._ancestors([m.org_unit_id], include_self=True))
-            return self.filter(q)
-        return self.filter(unit_filter("org_unit", scope.unit_subtree(WRITE_ROLES["structure"])))
-
-
-class Department(TimeStampedModel):
-    """A department at an org unit (市应急管理局 at 温州市). The sector lets a city
-    department's quota be compared with its counterparts below it."""
-
-    org_unit = models.ForeignKey(
-        OrgUnit, on_delete=models.PROTECT, related_name="departments", verbose_name=_("org unit")
-    )
-    name = models.CharField(_("name"), max_length=100)
-    short_name = models.CharField(_("short name"), max_length=50, blank=True)
-    sector = models.CharField(_("sector"), max_length=30, choices=Sector.choices)
-
-    objects = DepartmentQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("department")
-        verbose_name_plural = _("departments")
-        ordering = ["org_unit__level", "org_unit__code", "name"]
-        constraints = [
-            models.UniqueConstraint(fields=["org_unit", "name"], name="department_unique_in_unit"),
-        ]
-        indexes = [models.Index(fields=["sector", "org_unit"], name="department_sector_unit")]
-
-    def __str__(self):
-        return f"{self.org_unit.label}·{self.name}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -382,15 +106,11 @@ class Indicator(TimeStampedModel):
                        for part in (self.numerator, self.denominator))
         if self.source != IndicatorSource.MEASURE:
             return True
-        from .measures import registry
-
         measure = registry.get(self.measure)
         return measure is None or measure.source is None or \
             measure.source.department_field is not None
 
     def clean(self):
-        from .measures import registry
-
         errors: dict[str, list] = {}
         if self.source == IndicatorSource.RATIO or self.kind == IndicatorKind.RATIO:
             if self.source != IndicatorSource.RATIO or self.kind != IndicatorKind.RATIO:
@@ -874,27 +594,6 @@ class DataValue(TimeStampedModel):
             raise ValidationError(errors)
 
 
-class RollupMark(models.Model):
-    """An (org unit, month) whose figures changed since its last roll-up. Written in the same
-    transaction as the figures, so a broker outage loses nothing: the roll-up sweep reads
-    these rows and rolls up every month from the earliest to the latest marked (or
-    snapshotted) one, so a write marks only the first and last month it changed per unit."""
-
-    org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+",
-                                 verbose_name=_("org unit"))
-    period = models.DateField(_("month"))
-    marked_at = models.DateTimeField(_("marked at"))
-
-    class Meta:
-        verbose_name = _("roll-up mark")
-        verbose_name_plural = _("roll-up marks")
-        constraints = [
-            models.UniqueConstraint(fields=["org_unit", "period"], name="rollupmark_unique"),
-        ]
-
-    def __str__(self):
-        return f"{self.org_unit_id} {self.period:%Y-%m}"
-
 
 class RuleOperator(models.TextChoices):
     LTE = "lte", "≤"
@@ -977,107 +676,65 @@ class ValidationRule(TimeStampedModel):
         return {i.measure.split(".")[0] for i in sides if i.measure}
 
 
-class RollupStatus(models.TextChoices):
-    RUNNING = "running", _("running")
-    SUCCEEDED = "succeeded", _("succeeded")
-    FAILED = "failed", _("failed")
+# --------------------------------------------------------------------------------------------
+# Monthly figures: the base of every domain app's figure tables
+# --------------------------------------------------------------------------------------------
+class FigureQuerySet(models.QuerySet):
+    """Scoping shared by the monthly figure models of every domain: a member reads figures of
+    their subtree (or their department and its same-sector counterparts below); data entry and
+    administrators write them."""
 
-
-class RollupRunQuerySet(models.QuerySet):
-    def for_user(self, user, action: str = VIEW):
-        """A run covers the whole country's month and names no unit: every member may read
-        the runs (to know how fresh the snapshots are); nobody changes them but the roll-up."""
+    def for_user(self, user, action: str = "view"):
         scope = Scope.of(user)
         if scope.is_global:
             return self
-        return self if action == VIEW and scope.is_member else self.none()
+        roles = None if action == "view" else WRITE_ROLES["values"]
+        q = unit_filter("org_unit", scope.unit_subtree(roles))
+        q |= scope.department_q("department", roles=roles)
+        return self.filter(q)
 
 
-class RollupRun(models.Model):
-    """The record every roll-up leaves: what, when, how it ended."""
+class MonthlyFigure(TimeStampedModel):
+    """One cell of a monthly report: a unit's (or a reporting department's) figures for a
+    month. Domain apps add their dimensions and measured fields."""
 
+    # Every index costs each imported row an insert (a 100,000-row import writes each one
+    # 100,000 times), so the figure tables keep only the ones a query needs: the department
+    # is indexed where it is set (a partial index in each subclass; most figures have none),
+    # and nothing looks figures up by who entered them (deleting a user scans instead).
+    # Who entered a figure is a stamp, as the audit trail's actor is (the trail is the record
+    # of who changed what): it carries no database constraint, which would cost every
+    # imported row a key check at commit. Deleting a user still clears it (Django's SET_NULL).
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("org unit"))
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True,
+                                   blank=True, related_name="+", db_index=False,
+                                   verbose_name=_("reporting department"))
     period = models.DateField(_("month"))
-    trigger = models.CharField(_("trigger"), max_length=20)  # full | sweep | command | test
-    status = models.CharField(_("status"), max_length=10, choices=RollupStatus.choices,
-                              default=RollupStatus.RUNNING)
-    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    rows_written = models.PositiveIntegerField(_("rows written"), default=0)
-    queries = models.PositiveIntegerField(_("queries"), default=0)
-    error = models.TextField(_("error"), blank=True)
+    is_demo = models.BooleanField(_("demo data"), default=False)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="+", db_index=False,
+                                   db_constraint=False, verbose_name=_("entered by"))
 
-    objects = RollupRunQuerySet.as_manager()
+    objects = FigureQuerySet.as_manager()
+    # The period is stored on the first of its month: the roll-up groups it as it is
+    # (targets.measures.month_of).
+    period_is_month = True
 
     class Meta:
-        verbose_name = _("roll-up run")
-        verbose_name_plural = _("roll-up runs")
-        ordering = ["-started_at"]
-        indexes = [models.Index(fields=["period", "-started_at"], name="rolluprun_month")]
+        abstract = True
 
-    def __str__(self):
-        return f"{self.period:%Y-%m} {self.status}"
+    def figure_errors(self) -> dict:
+        """The checks every monthly figure shares; subclasses add their own."""
+        errors = {}
+        if self.period and self.period.day != 1:
+            errors["period"] = _("A figure is for a month: use the first day of the month.")
+        if self.department_id and self.org_unit_id and \
+                self.department.org_unit_id != self.org_unit_id:
+            errors["department"] = _("The department must belong to the figure's org unit.")
+        return errors
 
-
-class RollupLock(models.Model):
-    """One row per month, locked (SELECT … FOR UPDATE) for the length of a roll-up of that month,
-    so that two roll-ups of one month never interleave."""
-
-    period = models.DateField(unique=True)
-
-    def __str__(self):
-        return f"{self.period:%Y-%m}"
-
-
-class ProgressStatus(models.TextChoices):
-    DONE = "done", "完成"
-    AHEAD = "ahead", "超序时"
-    ON_PACE = "on_pace", "正常"
-    BEHIND = "behind", "滞后"
-    SERIOUSLY_BEHIND = "seriously_behind", "严重滞后"
-    UNDETERMINED = "undetermined", "待定"
-
-
-class ProgressSnapshotQuerySet(models.QuerySet):
-    def for_user(self, user, action: str = VIEW):
-        """A snapshot is visible to whoever may see its target."""
-        return self.filter(target__in=Target.objects.for_user(user, action))
-
-
-class ProgressSnapshot(models.Model):
-    """A target's progress at the end of a month: the analytics table the dashboard reads.
-    Replaced as a whole for a month by each roll-up."""
-
-    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="snapshots",
-                               verbose_name=_("target"))
-    period = models.DateField(_("month"))
-    run = models.ForeignKey(RollupRun, on_delete=models.SET_NULL, null=True, related_name="+")
-    actual = models.DecimalField(_("actual"), max_digits=20, decimal_places=4, null=True)
-    target_value = models.DecimalField(_("target value"), max_digits=18, decimal_places=4,
-                                       null=True)
-    completion_rate = models.DecimalField(_("completion rate"), max_digits=12, decimal_places=4,
-                                          null=True)
-    time_progress = models.DecimalField(_("time progress"), max_digits=7, decimal_places=4)
-    gap_to_target = models.DecimalField(_("gap to target"), max_digits=20, decimal_places=4,
-                                        null=True)
-    gap_to_time = models.DecimalField(_("gap to time progress"), max_digits=20,
-                                      decimal_places=4, null=True)
-    status = models.CharField(_("status"), max_length=20, choices=ProgressStatus.choices)
-    is_soft = models.BooleanField(_("soft target (力争)"), default=False)
-    rank = models.PositiveIntegerField(_("rank among siblings"), null=True)
-    rank_of = models.PositiveIntegerField(_("siblings ranked"), null=True)
-    completion_change = models.DecimalField(_("change against the previous month"),
-                                            max_digits=12, decimal_places=4, null=True)
-
-    objects = ProgressSnapshotQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("progress snapshot")
-        verbose_name_plural = _("progress snapshots")
-        ordering = ["period", "target"]
-        constraints = [
-            models.UniqueConstraint(fields=["target", "period"], name="snapshot_unique"),
-        ]
-        indexes = [models.Index(fields=["period", "status"], name="snapshot_month_status")]
-
-    def __str__(self):
-        return f"{self.target_id} {self.period:%Y-%m} {self.status}"
+    def clean(self):
+        errors = self.figure_errors()
+        if errors:
+            raise ValidationError(errors)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -19,8 +20,26 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from .choices import IndicatorKind, IndicatorSource, OrgLevel, WindowKind
-from .models import Department, Indicator, OrgUnit, Plan, PlanTask, Target, ValidationRule
+from org.choices import OrgLevel
+from org.models import Department, OrgUnit
+
+from .choices import IndicatorKind, IndicatorSource, WindowKind
+from .models import Indicator, Plan, PlanTask, Target, ValidationRule
+
+# Apps above targets take part in loading the seed plans through these registries, filled in
+# their AppConfig.ready(): a plan file's section they own (training's `programmes:`), and a
+# loader run once every plan exists (subsidies' schemes), inside the same transaction.
+PLAN_SECTIONS: dict[str, Callable[[SeedLoader, Plan, list, Path], None]] = {}
+AFTER_PLANS: list[Callable[[SeedLoader], None]] = []
+
+
+def register_plan_section(name: str, load: Callable[[SeedLoader, Plan, list, Path], None]) -> None:
+    PLAN_SECTIONS[name] = load
+
+
+def register_after_plans(load: Callable[[SeedLoader], None]) -> None:
+    if load not in AFTER_PLANS:
+        AFTER_PLANS.append(load)
 
 
 class SeedError(Exception):
@@ -257,12 +276,13 @@ class SeedLoader:
 
         self._load_targets(path, plan, tasks, data.get("targets") or [])
 
-        from training.models import Programme
-
-        for entry in data.get("programmes") or []:
-            w = f"{path.name} programme {entry.get('name')}"
-            self._guard(w, upsert, Programme, self.report, {"plan": plan, "name": entry["name"]},
-                        {"description": entry.get("description", "")})
+        for section, load in PLAN_SECTIONS.items():
+            if data.get(section):
+                load(self, plan, data[section], path)
+        unknown = set(data) - {"plan", "departments", "tasks", "targets", *PLAN_SECTIONS}
+        if unknown:
+            raise SeedError(f"{path.name}: unknown section(s) {', '.join(sorted(unknown))} "
+                            f"(known: plan, departments, tasks, targets, {', '.join(PLAN_SECTIONS)})")
         return plan
 
     def load_validation_rules(self, path: Path) -> None:
@@ -393,8 +413,7 @@ def load_seed_plans(fixtures_dir: Path) -> LoadReport:
         loader.load_reference_plans(plans_dir / "_reference.yaml")
         for path in sorted(plans_dir.glob("[0-9]*.yaml")):
             loader.load_plan(path)
-        # The plans' subsidy schemes (fixtures/schemes/), once their plans exist.
-        from subsidies.seeding import load_schemes
-
-        load_schemes(loader, loader.dir / "schemes")
+        # What apps above targets load once the plans exist (subsidies: fixtures/schemes/).
+        for load in AFTER_PLANS:
+            load(loader)
     return loader.report

@@ -7,8 +7,10 @@ from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, Sum
 
+from org.models import OrgUnit
+
 from .choices import DecompositionAxis
-from .models import OrgUnit, Plan, PlanTask, Target
+from .models import Plan, PlanTask, Target
 
 # Children that add up to within half a unit of the parent are balanced: values are
 # integers for counts, and 万-denominated quotas convert exactly.

@@ -4,83 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
-from skills_portal.services import scoped_delete, scoped_save
+from org.models import Department, OrgUnit
+from org.services import scoped_delete, scoped_save
+from skills_portal import hooks
 
 from .measures import measure_totals, measure_values, registry
-from .models import (
-    OPERATORS,
-    DataValue,
-    Department,
-    Indicator,
-    OrgUnit,
-    RollupMark,
-    Target,
-    ValidationRule,
-)
+from .models import OPERATORS, DataValue, Indicator, Target, ValidationRule
 
 logger = logging.getLogger(__name__)
-
-
-def mark_for_rollup(*, pairs: Iterable[tuple[int, dt.date]]) -> int:
-    """Mark (org unit id, month) pairs as needing a roll-up: each unit's earliest and latest
-    month among them (the sweep rolls up the months between too). Call inside the transaction
-    that changes the figures; one statement whatever the number of pairs."""
-    now = timezone.now()
-    # The sweep rolls up every month from the earliest marked one through the latest marked
-    # one (or snapshot): a change in one month changes the year-to-date actuals of the months
-    # after it. So a unit's earliest and latest months say all a write changed, and a year's
-    # import marks two months per unit instead of twelve. Figures are stored on the first of
-    # the month already: only other dates are moved.
-    span: dict[int, tuple[dt.date, dt.date]] = {}
-    for unit, month in pairs:
-        if month.day != 1:
-            month = month.replace(day=1)
-        first, last = span.get(unit, (month, month))
-        span[unit] = (min(first, month), max(last, month))
-    months = sorted({(u, m) for u, ends in span.items() for m in ends})
-    if not months:
-        return 0
-    if connection.vendor == "postgresql":
-        # An import marks tens of thousands of (unit, month) pairs: one upsert over two arrays,
-        # without a model instance per mark.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {RollupMark._meta.db_table} (org_unit_id, period, marked_at) "  # noqa: S608
-                "SELECT u, p, %s FROM unnest(%s::bigint[], %s::date[]) AS m(u, p) "
-                "ON CONFLICT (org_unit_id, period) DO UPDATE SET marked_at = EXCLUDED.marked_at",
-                [now, [u for u, _ in months], [m for _, m in months]])
-    else:
-        RollupMark.objects.bulk_create(
-            [RollupMark(org_unit_id=u, period=m, marked_at=now) for u, m in months],
-            update_conflicts=True, unique_fields=["org_unit", "period"],
-            update_fields=["marked_at"])
-    if settings.ROLLUP_SWEEP_ON_COMMIT:
-        transaction.on_commit(request_sweep)
-    return len(months)
-
-
-def request_sweep() -> None:
-    """Ask Celery for a sweep. If the broker is down the marks stay in the database and the
-    next scheduled sweep picks them up: a failed send loses nothing."""
-    from .tasks import rollup_sweep
-
-    try:
-        rollup_sweep.apply_async(retry=False)
-    except Exception:  # the broker is unreachable: logged, not raised to the user
-        logger.warning("Could not reach the broker for a roll-up sweep; marks are kept.",
-                       exc_info=True)
 
 
 def record_data_value(
@@ -108,7 +48,7 @@ def record_data_value(
         obj.entered_by = user
         obj.is_demo = False
         scoped_save(user=user, obj=obj)
-        mark_for_rollup(pairs=[(org_unit.pk, period)])
+        hooks.rollup.mark_for_rollup(pairs=[(org_unit.pk, period)])
         return obj
 
 
@@ -118,7 +58,7 @@ def delete_data_value(*, user, data_value: DataValue) -> None:
     with transaction.atomic():
         pair = (data_value.org_unit_id, data_value.period)
         scoped_delete(user=user, obj=data_value)
-        mark_for_rollup(pairs=[pair])
+        hooks.rollup.mark_for_rollup(pairs=[pair])
 
 
 def save_target(*, user, target: Target) -> Target:
@@ -207,8 +147,6 @@ def issue_token(*, user, actor=None, rotate: bool = False) -> tuple[Token, bool]
     """The user's API token (`Authorization: Token <key>`), created if absent; `rotate`
     replaces an existing one (the old key stops working at once). Returns (token, changed).
     Issuing and rotating are audited; the key itself is never written to the audit trail."""
-    from audit.services import record
-
     if not user.is_active:
         raise PermissionDenied(_("This account is inactive: it gets no API token."))
     with transaction.atomic():
@@ -218,6 +156,6 @@ def issue_token(*, user, actor=None, rotate: bool = False) -> tuple[Token, bool]
             token.delete()
         if changed:
             token = Token.objects.create(user=user)
-            record(actor=actor or user, action="api_token",
+            hooks.audit.record(actor=actor or user, action="api_token",
                    note=f"API token {'rotated' if rotate else 'issued'} for {user.get_username()}")
     return token, changed

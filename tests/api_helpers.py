@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rest_framework.test import APIClient
 
-from skills_portal.models import Membership
-from targets.models import Department, Target
+from org.models import Department, Membership
+from targets.models import Target
 from tests.factories import UserFactory
 
 API = "/api/v1/"

@@ -20,7 +20,7 @@ def seeded(transactional_db):
 
 
 def unit(path: str):
-    from targets.models import OrgUnit
+    from org.models import OrgUnit
 
     node = None
     for name in path.split("/"):

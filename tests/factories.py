@@ -3,9 +3,10 @@ import datetime as dt
 import factory
 from django.contrib.auth import get_user_model
 
-from skills_portal.models import Membership
-from targets.choices import IndicatorKind, IndicatorSource, OrgKind, OrgLevel, Role, WindowKind
-from targets.models import DataValue, Department, Indicator, OrgUnit, Plan, Target
+from org.choices import OrgKind, OrgLevel, Role
+from org.models import Department, Membership, OrgUnit
+from targets.choices import IndicatorKind, IndicatorSource, WindowKind
+from targets.models import DataValue, Indicator, Plan, Target
 
 
 class UserFactory(factory.django.DjangoModelFactory):

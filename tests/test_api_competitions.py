@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 
 from competitions.models import Award, Competition
+from progress.models import RollupMark
 from skills_portal.identity import id_number_check_char, mask_id_number
-from targets.models import RollupMark
 from tests.api_helpers import API, client_for, everything, member, results
 
 pytestmark = pytest.mark.django_db

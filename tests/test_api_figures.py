@@ -8,9 +8,10 @@ from decimal import Decimal
 import pytest
 
 from certification.models import CertificateFigure
+from progress.models import RollupMark
 from reporting.choices import ReportStatus
 from reporting.models import MonthlyReport
-from targets.models import DataValue, Indicator, RollupMark
+from targets.models import DataValue, Indicator
 from tests.api_helpers import API, client_for, everything, member, results, wenzhou_department
 from training.models import Programme, TrainingCarrier, TrainingFigure
 
@@ -63,7 +64,7 @@ def test_two_writers_of_different_cells_of_one_page_both_stay(lucheng, monkeypat
     """Two API writes to different cells of one page, the second landing while the first is
     on its way to the save (after the request was read, before the page is locked): the
     first must not put back the page as it was when its request came in."""
-    from skills_portal import grid
+    from targets import grid
 
     client = client_for(member(lucheng))
     assert client.post(TF, cell(lucheng), format="json").status_code == 201

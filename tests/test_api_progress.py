@@ -5,8 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from targets.models import ProgressSnapshot, Target
-from targets.rollup import rollup_month
+from progress.models import ProgressSnapshot
+from progress.rollup import rollup_month
+from targets.models import Target
 from tests.api_helpers import (
     API,
     annex_target,
@@ -181,7 +182,7 @@ def test_fast_rows_equal_the_declared_fields(june, wenzhou):
 
     from rest_framework.utils.encoders import JSONEncoder
 
-    from targets.api.serializers import ProgressSnapshotSerializer
+    from progress.api.serializers import ProgressSnapshotSerializer
     from targets.api.views import ProgressViewSet
 
     serializer = ProgressSnapshotSerializer()

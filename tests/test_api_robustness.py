@@ -10,8 +10,10 @@ from django.test.utils import CaptureQueriesContext
 
 from certification.models import CertificateFigure
 from competitions.models import Award, Competition
-from targets.models import DataValue, Department, Indicator, RollupRun
-from targets.rollup import rollup_month
+from org.models import Department
+from progress.models import RollupRun
+from progress.rollup import rollup_month
+from targets.models import DataValue, Indicator
 from tests.api_helpers import API, client_for, member, results
 from training.models import TrainingCarrier, TrainingFigure
 

@@ -10,7 +10,8 @@ from django.core.management.base import CommandError
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from targets.models import Department, Target
+from org.models import Department
+from targets.models import Target
 from tests.api_helpers import (
     API,
     annex_target,

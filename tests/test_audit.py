@@ -13,8 +13,8 @@ from audit.models import AppendOnlyError, AuditEntry
 from audit.services import diff, mask, record, record_many, snapshot
 from competitions.models import Award
 from competitions.services import delete_award, save_award
+from org.models import Membership
 from skills_portal.identity import id_number_check_char
-from skills_portal.models import Membership
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,8 @@ from audit.models import AuditEntry
 from audit.services import record
 from competitions.models import Award
 from competitions.services import save_award
+from org.models import Department, Membership
 from skills_portal.identity import id_number_check_char
-from skills_portal.models import Membership
-from targets.models import Department
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

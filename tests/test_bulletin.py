@@ -13,11 +13,12 @@ from dashboard.exporting import bulletin_workbook
 from dashboard.models import Bulletin, Trigger
 from dashboard.services import bulletin_units, issue_bulletin, issue_monthly_bulletins
 from dashboard.tasks import issue_monthly_bulletins_task
-from skills_portal.models import Membership
-from targets.demo import generate_demo_figures
-from targets.models import OrgUnit, Plan, ProgressSnapshot, RollupRun, Target
-from targets.rollup import rollup_month
-from targets.tasks import rollup_month_task
+from demo.figures import generate_demo_figures
+from org.models import Membership, OrgUnit
+from progress.models import ProgressSnapshot, RollupRun
+from progress.rollup import rollup_month
+from progress.tasks import rollup_month_task
+from targets.models import Plan, Target
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

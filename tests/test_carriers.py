@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
-from skills_portal.models import Membership
+from org.models import Membership
+from progress.models import RollupMark
 from targets.measures import measure_values
-from targets.models import RollupMark
 from tests.conftest import unit
 from tests.factories import UserFactory
 from training.models import TrainingCarrier

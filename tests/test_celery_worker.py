@@ -7,9 +7,10 @@ from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.db import connections
 
+from org.closure import OrgUnitClosure
+from org.models import OrgUnit
+from progress.tasks import verify_org_unit_closure
 from skills_portal.celery import app
-from targets.models import OrgUnit, OrgUnitClosure
-from targets.tasks import verify_org_unit_closure
 
 pytestmark = [
     pytest.mark.redis,
@@ -47,9 +48,10 @@ def test_saved_figures_reach_the_snapshot_through_a_worker(settings):
 
     from django.db import transaction
 
-    from targets.models import Indicator, Plan, ProgressSnapshot, Target
+    from progress.models import ProgressSnapshot
+    from progress.tasks import rollup_month_task
+    from targets.models import Indicator, Plan, Target
     from targets.services import mark_for_rollup
-    from targets.tasks import rollup_month_task
     from training.models import TrainingFigure
 
     settings.ROLLUP_SWEEP_ON_COMMIT = True
@@ -96,7 +98,7 @@ def test_a_large_import_is_checked_and_applied_by_a_worker(settings, seeded):
     from imports import services
     from imports.choices import ImportStatus
     from imports.models import ImportBatch
-    from skills_portal.models import Membership
+    from org.models import Membership
     from tests import xlsx_corpus as corpus
     from tests.conftest import unit
     from tests.factories import UserFactory

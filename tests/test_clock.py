@@ -12,9 +12,9 @@ from django.test import Client
 from django.utils import timezone
 
 from imports import services as imports
+from org.models import Membership
 from reporting.services import report_for, submit
 from skills_portal import clock
-from skills_portal.models import Membership
 from skills_portal.settings.env import env_date
 from tests import xlsx_corpus as corpus
 from tests.factories import UserFactory

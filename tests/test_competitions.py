@@ -10,10 +10,10 @@ from django.db import IntegrityError, transaction
 
 from competitions.models import Award, Competition
 from competitions.services import delete_award, delete_competition, save_award, save_competition
+from org.models import Department, Membership
+from progress.models import RollupMark
 from skills_portal.identity import id_number_check_char, mask_id_number
-from skills_portal.models import Membership
 from targets.measures import measure_values
-from targets.models import Department, RollupMark
 from tests.conftest import unit
 from tests.factories import UserFactory
 

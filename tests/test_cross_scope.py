@@ -15,9 +15,9 @@ import pytest
 from certification.forms import CERTIFICATE_GRID
 from certification.models import CertificateFigure
 from competitions.models import Award, Competition
+from org.models import Department, Membership
 from skills_portal.identity import id_number_check_char
-from skills_portal.models import Membership
-from targets.models import DataValue, Department, Indicator, Target
+from targets.models import DataValue, Indicator, Target
 from tests.factories import UserFactory
 from training.forms import TRAINING_GRID
 from training.models import TrainingCarrier, TrainingFigure

@@ -12,10 +12,11 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from dashboard.selectors import forget_cached_answers
-from skills_portal.models import Membership
-from targets.demo import generate_demo_figures
-from targets.models import OrgUnit, ProgressSnapshot, Target
-from targets.rollup import rollup_month
+from demo.figures import generate_demo_figures
+from org.models import Membership, OrgUnit
+from progress.models import ProgressSnapshot
+from progress.rollup import rollup_month
+from targets.models import Target
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,9 @@ from decimal import Decimal
 import pytest
 from django.db.models import F
 
-from targets.demo import generate_demo_figures
-from targets.models import DataValue, Indicator, OrgUnit
+from demo.figures import generate_demo_figures
+from org.models import OrgUnit
+from targets.models import DataValue, Indicator
 
 pytestmark = pytest.mark.django_db
 
@@ -102,8 +103,8 @@ def test_department_quotas_divide_the_regional_figures_among_county_departments(
     from collections import Counter
 
     from certification.models import CertificateFigure
-    from targets.demo import DEMO_AS_OF
-    from targets.demo_domain import DomainDemo
+    from demo.domain import DomainDemo
+    from demo.figures import DEMO_AS_OF
     from targets.models import Target
 
     demo = DomainDemo(DEMO_AS_OF)
@@ -139,8 +140,8 @@ def test_department_quotas_divide_the_regional_figures_among_county_departments(
 
 
 def test_demo_reports_follow_the_hierarchy_and_leave_real_reports_alone():
+    from demo.reports import generate_demo_reports
     from reporting.choices import ReportStatus
-    from reporting.demo import generate_demo_reports
     from reporting.models import MonthlyReport
     from reporting.services import entry_problems, report_for
     from tests.conftest import unit

@@ -7,8 +7,9 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from certification.models import CertificateFigure
-from skills_portal.models import Membership
-from targets.models import Department, Indicator, RollupMark, ValidationRule
+from org.models import Department, Membership
+from progress.models import RollupMark
+from targets.models import Indicator, ValidationRule
 from tests.conftest import unit
 from tests.factories import UserFactory
 from training.forms import TRAINING_GRID
@@ -71,7 +72,7 @@ def test_clerk_saves_a_whole_month_with_programmes(client, clerk, longling):
 def test_the_service_refuses_a_programme_of_a_plan_not_covering_the_unit(longling, lucheng):
     from django.core.exceptions import ValidationError
 
-    from skills_portal.grid import parse_grid
+    from targets.grid import parse_grid
     from training.services import TrainingSlice, save_training_month
 
     kang = Programme.objects.get(plan__code="longling-2022", name="康养云师傅")

@@ -12,9 +12,9 @@ from openpyxl import load_workbook
 
 from certification.models import CertificateFigure
 from imports import services
-from imports.exporting import escape_formula
-from skills_portal.models import Membership
-from targets.rollup import rollup_month
+from org.models import Membership
+from progress.rollup import rollup_month
+from skills_portal.exporting import escape_formula
 from tests.conftest import unit
 from tests.factories import UserFactory
 from training.models import TrainingFigure

@@ -12,8 +12,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from imports import services
+from org.models import Membership
 from skills_portal.bulk import _copy_lines, insert_rows, update_rows
-from skills_portal.models import Membership
 from tests import xlsx_corpus as corpus
 from tests.factories import UserFactory
 from training.models import TrainingFigure

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from certification.models import CertificateFigure
 from imports import services
 from imports.choices import ImportStatus
-from skills_portal.models import Membership
+from org.models import Membership
 from tests import xlsx_corpus as corpus
 from tests.factories import UserFactory
 from training.models import Programme, TrainingFigure

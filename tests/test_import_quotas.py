@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 
 from imports import services
 from imports.choices import ImportStatus
-from skills_portal.models import Membership
+from org.models import Membership
 from targets.models import Indicator, Plan, Target
 from tests import xlsx_corpus as corpus
 from tests.conftest import unit

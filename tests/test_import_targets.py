@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from imports import services
 from imports.choices import ImportStatus
-from skills_portal.models import Membership
+from org.models import Membership
 from targets.models import Target
 from tests.conftest import unit
 from tests.factories import UserFactory

@@ -19,7 +19,7 @@ from certification.models import CertificateFigure
 from imports import services
 from imports.choices import ImportStatus
 from imports.models import ImportBatch
-from skills_portal.models import Membership
+from org.models import Membership
 from tests import xlsx_corpus as corpus
 from tests.conftest import unit
 from tests.factories import UserFactory
@@ -668,7 +668,7 @@ def test_a_partner_departments_monthly_report_through_preview_and_confirm(client
     sector are refused on the server, row by row."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from targets.models import Department
+    from org.models import Department
 
     wenzhou, lucheng = unit("全国/浙江省/温州市"), unit("全国/浙江省/温州市/鹿城区")
     Department.objects.create(org_unit=lucheng, name="区应急管理局", sector="emergency")

@@ -184,7 +184,7 @@ def test_one_grouped_query_per_measure(data, django_assert_num_queries):
 
 def test_department_sector_filter(data):
     longling, _ = data
-    from targets.models import Department
+    from org.models import Department
 
     forestry = Department.objects.get(org_unit=longling, name="县林业和草原局")
     TrainingFigure.objects.create(org_unit=longling, department=forestry, period=MAY,

@@ -2,7 +2,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from targets.models import OrgUnit, OrgUnitClosure
+from org.closure import OrgUnitClosure
+from org.models import OrgUnit
 from tests.factories import OrgUnitFactory
 
 pytestmark = pytest.mark.django_db

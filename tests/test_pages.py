@@ -83,8 +83,8 @@ def test_admin_is_chinese_with_coverage_column(admin_client):
     html = admin_client.get("/admin/targets/target/?q=new-skilled-2021").content.decode()
     assert "分解覆盖率" in html
     assert "100" in html
-    for url in ("/admin/", "/admin/targets/orgunit/", "/admin/targets/department/",
+    for url in ("/admin/", "/admin/org/orgunit/", "/admin/org/department/",
                 "/admin/targets/indicator/", "/admin/targets/plan/", "/admin/targets/plantask/",
-                "/admin/targets/datavalue/", "/admin/skills_portal/membership/",
-                "/admin/targets/orgunit/add/", "/admin/targets/target/add/"):
+                "/admin/targets/datavalue/", "/admin/org/membership/",
+                "/admin/org/orgunit/add/", "/admin/targets/target/add/"):
         assert admin_client.get(url).status_code == 200, url

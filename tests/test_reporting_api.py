@@ -9,9 +9,9 @@ import pytest
 from django.test import Client
 
 from competitions.models import Award
+from org.models import Department
 from reporting.choices import ReportStatus
 from reporting.models import MonthlyReport, Notice
-from targets.models import Department
 from tests.api_helpers import API, client_for, member, results
 from tests.factories import UserFactory
 

@@ -8,12 +8,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from org.models import OrgUnit
 from reporting.choices import ReportStatus
 from reporting.models import MonthlyReport, ReportingSchedule
 from reporting.schedule import rules_for
 from reporting.selectors import completeness, not_reported
 from reporting.services import report_for
-from targets.models import OrgUnit, Plan
+from targets.models import Plan
 from tests.conftest import unit
 
 pytestmark = pytest.mark.django_db

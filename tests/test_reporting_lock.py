@@ -16,10 +16,10 @@ from competitions.models import Award
 from competitions.services import save_award
 from imports import services as imports
 from imports.choices import ImportStatus
+from org.models import Membership
 from reporting.choices import ReportStatus
 from reporting.models import EntryWindowException, MonthlyReport, ReportingSchedule
 from reporting.services import assert_entry_open, entry_problems
-from skills_portal.models import Membership
 from targets.models import DataValue, Indicator
 from targets.services import record_data_value
 from tests import xlsx_corpus as corpus

@@ -10,8 +10,9 @@ import pytest
 
 from certification.models import CertificateFigure
 from competitions.models import Competition
+from org.models import Department
 from reporting.snapshot import figures_snapshot, figures_snapshots
-from targets.models import DataValue, Department, Indicator
+from targets.models import DataValue, Indicator
 from training.models import TrainingFigure
 
 pytestmark = pytest.mark.django_db

@@ -14,12 +14,12 @@ from django.core import mail
 from django.test import Client
 
 from audit.models import AuditEntry
+from demo.users import create_demo_users
 from imports import services as imports
+from org.models import Membership
 from reporting.choices import ReportStatus
 from reporting.models import MonthlyReport, Notice, Reminder, ReportSubmission
 from reporting.services import approve, report_for, send_reminders, submit, unapprove
-from skills_portal.demo_users import create_demo_users
-from skills_portal.models import Membership
 from tests import xlsx_corpus as corpus
 from tests.conftest import unit
 from tests.factories import UserFactory

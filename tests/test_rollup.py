@@ -7,17 +7,11 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
 
-from targets import rollup
-from targets.models import (
-    DataValue,
-    Department,
-    Indicator,
-    ProgressSnapshot,
-    RollupLock,
-    RollupMark,
-    RollupRun,
-)
-from targets.rollup import RollupBusy, judge, rollup_month, sweep, time_progress
+from org.models import Department
+from progress import rollup
+from progress.models import ProgressSnapshot, RollupLock, RollupMark, RollupRun
+from progress.rollup import RollupBusy, judge, rollup_month, sweep, time_progress
+from targets.models import DataValue, Indicator
 from targets.services import mark_for_rollup
 from tests.factories import OrgUnitFactory, PlanFactory, TargetFactory
 from training.models import TrainingFigure
@@ -348,7 +342,7 @@ def test_a_second_concurrent_run_is_refused_cleanly(tree):
 
 
 def test_every_seed_target_has_a_snapshot_on_demo_data():
-    from targets.demo import generate_demo_figures
+    from demo.figures import generate_demo_figures
     from targets.models import Target
 
     generate_demo_figures()

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from skills_portal.models import Membership
-from targets.models import DataValue, Department, Indicator, Plan, Target
+from org.models import Department, Membership
+from targets.models import DataValue, Indicator, Plan, Target
 from targets.services import record_data_value, save_target
 from tests.factories import UserFactory
 
@@ -152,7 +152,7 @@ def test_anonymous_sees_nothing():
 
 
 def test_provincial_admin_curates_indicators_county_admin_does_not(lucheng):
-    from targets.models import OrgUnit
+    from org.models import OrgUnit
 
     province_admin = member(OrgUnit.objects.get(code="330000"), role="admin")
     county_admin = member(lucheng, role="admin")

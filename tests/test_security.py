@@ -10,8 +10,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
 from competitions.models import Award
+from org.models import Membership
 from skills_portal.identity import id_number_check_char
-from skills_portal.models import Membership
 from tests.factories import UserFactory
 from tests.test_settings import run_manage
 

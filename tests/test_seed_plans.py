@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 
-from skills_portal.models import Membership
-from targets.models import Department, Indicator, OrgUnit, Plan, PlanTask, Target
+from org.models import Department, Membership, OrgUnit
+from targets.models import Indicator, Plan, PlanTask, Target
 from targets.seeding import SeedError, load_seed_plans, parse_value
 from targets.selectors import decomposition_coverage
 

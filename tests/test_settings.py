@@ -47,7 +47,7 @@ def test_without_redis_tasks_run_in_process_and_say_so():
 def test_beat_schedule_is_in_code():
     from skills_portal.celery import app
 
-    assert "targets.tasks.verify_org_unit_closure" in {
+    assert "progress.tasks.verify_org_unit_closure" in {
         entry["task"] for entry in app.conf.beat_schedule.values()
     }
 

@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from competitions.models import Award, Competition
+from org.models import Membership
 from skills_portal.identity import id_number_check_char
-from skills_portal.models import Membership
 from subsidies import rules, services
 from subsidies.choices import ClaimStatus, VoucherStatus
 from subsidies.models import (
@@ -634,8 +634,9 @@ def test_management_command_and_celery_task(capsys):
 
 
 def test_paid_amounts_reach_a_target_through_the_roll_up(root):
-    from targets.models import Indicator, Plan, RollupMark, Target
-    from targets.rollup import rollup_month
+    from progress.models import RollupMark
+    from progress.rollup import rollup_month
+    from targets.models import Indicator, Plan, Target
 
     longling = unit(LONGLING)
     target = Target.objects.create(

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from competitions.models import Award, Competition
+from org.models import Membership
 from skills_portal.identity import id_number_check_char
-from skills_portal.models import Membership
 from subsidies import services
 from subsidies.choices import ClaimStatus, VoucherStatus
 from subsidies.models import Claim, PersonCertificate, Scheme, SchemeBudget, SchemeRate

@@ -1,7 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from skills_portal.filters import FigureFilter, SubtreeFilter
+from org.filters import FigureFilter, SubtreeFilter
 from targets.filters import UnitMonthFilterSet
 
 from .choices import CarrierLevel, CarrierType

@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from skills_portal.access import writable_departments, writable_units
-from skills_portal.grid import Axis, Block, GridSpec
+from org.selectors import writable_departments, writable_units
+from targets.grid import Axis, Block, GridSpec
 
 from .choices import TargetGroup, TrainingType
 from .models import TrainingCarrier, TrainingFigure

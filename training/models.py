@@ -6,9 +6,10 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from skills_portal.access import VIEW
+from org.access import VIEW
 from skills_portal.choices import Industry
-from skills_portal.models import FigureQuerySet, MonthlyFigure, TimeStampedModel
+from skills_portal.models import TimeStampedModel
+from targets.models import FigureQuerySet, MonthlyFigure
 
 from .choices import CarrierLevel, CarrierType, TargetGroup, TrainingType
 
@@ -125,9 +126,9 @@ class TrainingCarrier(TimeStampedModel):
     carrier_type = models.CharField(_("carrier type"), max_length=20, choices=CarrierType.choices)
     level = models.CharField(pgettext_lazy("carrier level", "level"), max_length=10,
                              choices=CarrierLevel.choices)
-    org_unit = models.ForeignKey("targets.OrgUnit", on_delete=models.PROTECT, related_name="+",
+    org_unit = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT, related_name="+",
                                  verbose_name=_("org unit"))
-    department = models.ForeignKey("targets.Department", on_delete=models.PROTECT, null=True,
+    department = models.ForeignKey("org.Department", on_delete=models.PROTECT, null=True,
                                    blank=True, related_name="+", verbose_name=_("department"))
     established_on = models.DateField(_("established on"))
     closed_on = models.DateField(_("closed on"), null=True, blank=True,

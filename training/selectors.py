@@ -1,6 +1,6 @@
 """Reads of the training app, always scoped by the user."""
 
-from skills_portal.access import VIEW
+from org.access import VIEW
 
 from .models import TrainingCarrier
 

@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from skills_portal.grid import GridData, SaveOutcome, save_grid
-from skills_portal.services import scoped_delete, scoped_save
-from targets.services import mark_for_rollup
+from org.services import scoped_delete, scoped_save
+from skills_portal import hooks
+from targets.grid import GridData, SaveOutcome, save_grid
 
 from .forms import TRAINING_GRID
 from .models import Programme, TrainingCarrier
@@ -58,7 +58,8 @@ def save_carrier(*, user, carrier: TrainingCarrier) -> TrainingCarrier:
     with transaction.atomic():
         before = TrainingCarrier.objects.filter(pk=carrier.pk).first() if carrier.pk else None
         scoped_save(user=user, obj=carrier)
-        mark_for_rollup(pairs=_carrier_months(carrier) + (_carrier_months(before) if before else []))
+        hooks.rollup.mark_for_rollup(
+            pairs=_carrier_months(carrier) + (_carrier_months(before) if before else []))
     return carrier
 
 
@@ -66,4 +67,4 @@ def delete_carrier(*, user, carrier: TrainingCarrier) -> None:
     with transaction.atomic():
         pairs = _carrier_months(carrier)
         scoped_delete(user=user, obj=carrier)
-        mark_for_rollup(pairs=pairs)
+        hooks.rollup.mark_for_rollup(pairs=pairs)

@@ -3,9 +3,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from skills_portal.choices import Industry
-from skills_portal.entry import grid_page, resolve_page
-from skills_portal.records import (
+from org.records import (
     can_write,
     changeable_ids,
     delete_record,
@@ -14,6 +12,8 @@ from skills_portal.records import (
     listing,
     require_writer,
 )
+from skills_portal.choices import Industry
+from targets.entry import grid_page, resolve_page
 
 from . import selectors
 from .filters import TrainingCarrierFilter

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from skills_portal.access import writable_departments, writable_units
+from org.models import Department, OrgUnit
+from org.selectors import writable_departments, writable_units
 from targets.api.common import DepartmentBriefSerializer, UnitRefSerializer
-from targets.models import Department, OrgUnit
 
 from .. import selectors
 from ..models import Award, Competition

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from skills_portal.filters import ID_BOUNDS
+from org.filters import ID_BOUNDS
 from targets.api.common import DepartmentBriefSerializer, MonthField, UnitRefSerializer
 
 from ..models import MonthlyReport, Notice, ReportEvent

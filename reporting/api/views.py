@@ -12,8 +12,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from skills_portal.entry import parse_month, previous_month
+from skills_portal.clock import parse_month
 from targets.api.common import ScopedMixin, ScopedReadOnlyViewSet, service_errors
+from targets.entry import previous_month
 
 from .. import selectors, services
 from ..filters import MonthlyReportFilter

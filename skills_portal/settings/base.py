@@ -36,16 +36,20 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Lowest layer first (docs/architecture.md; import-linter enforces the order).
     "skills_portal",
+    "org",
     "targets",
     "training",
     "certification",
     "competitions",
     "subsidies",
+    "progress",
+    "audit",
+    "reporting",
     "imports",
     "dashboard",
-    "reporting",
-    "audit",
+    "demo",
     "import_export",
     "axes",
 ]
@@ -78,7 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "skills_portal.context_processors.portal",
+                "targets.context_processors.portal",
             ],
         },
     },
@@ -243,13 +247,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Several models have a field called "level" with different vocabularies: name each.
     "ENUM_NAME_OVERRIDES": {
-        "OrgLevelEnum": "targets.choices.OrgLevel",
+        "OrgLevelEnum": "org.choices.OrgLevel",
         "AdministrativeLevelEnum": "training.choices.CarrierLevel",  # = HonourLevel
         "SkillLevelEnum": "certification.choices.SkillLevel",
         "CompetitionLevelEnum": "competitions.choices.CompetitionLevel",
         # ... and several called "status".
-        "ProgressStatusEnum": "targets.models.ProgressStatus",
-        "RollupStatusEnum": "targets.models.RollupStatus",
+        "ProgressStatusEnum": "progress.choices.ProgressStatus",
+        "RollupStatusEnum": "progress.choices.RollupStatus",
         "ReportStatusEnum": "reporting.choices.ReportStatus",
     },
 }

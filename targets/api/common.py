@@ -18,7 +18,7 @@ from rest_framework import pagination, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.settings import api_settings
 
-from skills_portal.entry import parse_month
+from skills_portal.clock import parse_month
 
 
 @extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2024-03"})

@@ -19,9 +19,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from skills_portal.access import writable_departments, writable_units
-from skills_portal.grid import GridRejected, GridSpec, parse_grid
-from targets.models import Department, OrgUnit
+from org.models import Department, OrgUnit
+from org.selectors import writable_departments, writable_units
+from targets.grid import GridRejected, GridSpec, parse_grid
 
 from .common import MonthField, ScopedMixin, UnitRefSerializer, drf_error
 

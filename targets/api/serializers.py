@@ -10,19 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from skills_portal.access import writable_departments, writable_units
+from org.models import Department, OrgUnit
+from org.selectors import writable_departments, writable_units
 
-from ..models import (
-    DataValue,
-    Department,
-    Indicator,
-    OrgUnit,
-    Plan,
-    PlanTask,
-    ProgressSnapshot,
-    RollupRun,
-    Target,
-)
+from ..models import DataValue, Indicator, Plan, PlanTask, Target
 from .common import DepartmentBriefSerializer, MonthField, UnitRefSerializer, number
 
 FOUR = Decimal("0.0001")
@@ -173,82 +164,3 @@ class DataValueSerializer(serializers.ModelSerializer):
                         "The unit, department, indicator and month of a stored value do not "
                         "change: record a new value instead.")})
         return attrs
-
-
-class ProgressSnapshotSerializer(serializers.ModelSerializer):
-    """One row of progress: a target at the end of a month. Field names are stable (the
-    dashboard and other systems read them)."""
-
-    month = MonthField(source="period", read_only=True)
-    org_unit = UnitRefSerializer(source="target.org_unit", read_only=True)
-    department = DepartmentBriefSerializer(source="target.department", read_only=True,
-                                         allow_null=True)
-    indicator = IndicatorBriefSerializer(source="target.indicator", read_only=True)
-    plan = serializers.CharField(source="target.plan.code", read_only=True)
-    target = serializers.IntegerField(source="target_id", read_only=True)
-    target_code = serializers.CharField(source="target.code", read_only=True)
-    window = serializers.CharField(source="target.window", read_only=True)
-    window_label = serializers.CharField(source="target.window_label", read_only=True)
-    target_value = number(allow_null=True)
-    actual = number(allow_null=True)
-    completion_rate = number(allow_null=True)
-    time_progress = number()
-    gap_to_target = number(allow_null=True)
-    gap_to_time = number(allow_null=True)
-    completion_change = number(allow_null=True)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
-
-    class Meta:
-        model = ProgressSnapshot
-        fields = ["id", "month", "plan", "org_unit", "department", "indicator", "target",
-                  "target_code", "window", "window_label", "target_value", "actual",
-                  "completion_rate", "time_progress", "gap_to_target", "gap_to_time", "status",
-                  "status_label", "is_soft", "rank", "rank_of", "completion_change"]
-
-    def to_representation(self, instance):
-        """The same row as the declared fields give (a test compares the two), built directly:
-        pages of a thousand rows are read by other systems, and DRF's per-field machinery
-        costs more than the query."""
-        target = instance.target
-        unit, department, indicator = target.org_unit, target.department, target.indicator
-        return {
-            "id": instance.pk,
-            "month": f"{instance.period:%Y-%m}",
-            "plan": target.plan.code,
-            "org_unit": {"id": unit.pk, "code": unit.code, "name": unit.name},
-            "department": None if department is None else {
-                "id": department.pk, "name": department.name, "sector": department.sector},
-            "indicator": {"code": indicator.code, "name": indicator.name,
-                          "unit": indicator.unit},
-            "target": target.pk,
-            "target_code": target.code,
-            "window": target.window,
-            "window_label": target.window_label,
-            "target_value": _num(instance.target_value),
-            "actual": _num(instance.actual),
-            "completion_rate": _num(instance.completion_rate),
-            "time_progress": _num(instance.time_progress),
-            "gap_to_target": _num(instance.gap_to_target),
-            "gap_to_time": _num(instance.gap_to_time),
-            "status": instance.status,
-            "status_label": instance.get_status_display(),
-            "is_soft": instance.is_soft,
-            "rank": instance.rank,
-            "rank_of": instance.rank_of,
-            "completion_change": _num(instance.completion_change),
-        }
-
-
-def _num(value):
-    return None if value is None else value.quantize(FOUR)
-
-
-class RollupRunSerializer(serializers.ModelSerializer):
-    period = MonthField(read_only=True)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
-
-    class Meta:
-        model = RollupRun
-        fields = ["id", "period", "trigger", "status", "status_label", "started_at",
-                  "finished_at", "rows_written", "queries", "error"]
-

@@ -11,8 +11,6 @@ router.register("indicators", views.IndicatorViewSet, basename="api-indicator")
 router.register("plans", views.PlanViewSet, basename="api-plan")
 router.register("targets", views.TargetViewSet, basename="api-target")
 router.register("data-values", views.DataValueViewSet, basename="api-data-value")
-router.register("progress", views.ProgressViewSet, basename="api-progress")
-router.register("rollup-runs", views.RollupRunViewSet, basename="api-rollup-run")
 
 urlpatterns = [
     path("token/", TokenView.as_view(), name="api-token"),

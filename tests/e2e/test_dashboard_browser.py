@@ -11,10 +11,9 @@ import pytest
 from django.conf import settings
 from openpyxl import load_workbook
 
-from skills_portal.models import Membership
-from targets.demo import generate_demo_figures
-from targets.models import OrgUnit
-from targets.rollup import rollup_month
+from demo.figures import generate_demo_figures
+from org.models import Membership, OrgUnit
+from progress.rollup import rollup_month
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser]

@@ -11,10 +11,9 @@ from selenium.webdriver.support.ui import Select
 
 from certification.forms import CERTIFICATE_GRID
 from competitions.models import Award, Competition
+from org.models import Membership, OrgUnit
 from skills_portal.identity import id_number_check_char
-from skills_portal.models import Membership
 from targets.measures import measure_values
-from targets.models import OrgUnit
 from tests.e2e.waits import click_and_leave
 from tests.factories import UserFactory
 from training.forms import TRAINING_GRID

@@ -8,9 +8,8 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
+from org.models import Membership, OrgUnit
 from reporting.models import MonthlyReport
-from skills_portal.models import Membership
-from targets.models import OrgUnit
 from tests.e2e.waits import click_and_leave
 from tests.factories import UserFactory
 from training.forms import TRAINING_GRID

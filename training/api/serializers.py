@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from skills_portal.access import writable_departments, writable_units
+from org.models import Department, OrgUnit
+from org.selectors import writable_departments, writable_units
 from skills_portal.choices import Industry
 from targets.api.common import DepartmentBriefSerializer, UnitRefSerializer
 from targets.api.figures import FigureSerializer
-from targets.models import Department, OrgUnit
 
 from ..forms import TRAINING_GRID
 from ..models import Programme, TrainingCarrier, TrainingFigure

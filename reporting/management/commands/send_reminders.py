@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from skills_portal.entry import parse_month
+from skills_portal.clock import parse_month
 
 
 class Command(BaseCommand):

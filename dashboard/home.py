@@ -1,0 +1,31 @@
+"""The home page and the entry landing page: where every role starts."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from targets import selectors
+
+
+@login_required
+def home(request):
+    plans = [p for p in selectors.plan_list(request.user) if not p.is_reference]
+    parents = list(
+        selectors.target_list(request.user).filter(children__isnull=False).distinct()
+    )
+    coverage = selectors.decomposition_coverage(parents, request.user)
+    statuses = [c.status for cs in coverage.values() for c in cs]
+    return render(request, "home.html", {
+        "memberships": request.user.memberships.select_related("org_unit", "department"),
+        "plans": plans,
+        "decompositions": len(statuses),
+        "decomposition_problems": sum(1 for s in statuses if s in ("under", "over", "incomplete")),
+    })
+
+
+@login_required
+def entry_home(request):
+    from org.selectors import writable_units
+
+    return render(request, "entry/home.html", {
+        "can_enter": writable_units(request.user).exists(),
+    })

@@ -1,0 +1,174 @@
+"""The admin respects the same scoping as the pages: querysets come from `for_user`, and every
+save or delete goes through `scoped_save` / `scoped_delete`."""
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from skills_portal import hooks
+
+from .access import CHANGE, WRITE_ROLES, Scope
+from .models import Department, Membership, OrgUnit
+from .services import scoped_delete, scoped_save
+
+admin.site.site_header = _("Skills-action target portal")
+admin.site.site_title = _("Skills-action target portal")
+admin.site.index_title = _("Administration")
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """Base for every model admin of the portal."""
+
+    # Which WRITE_ROLES entry allows adding and changing rows of this model.
+    write_roles = "structure"
+    # The change page links to the record's audit history ("变更记录").
+    change_form_template = "audit/admin_change_form.html"
+
+    def get_queryset(self, request):
+        qs = self.model.objects.for_user(request.user)
+        ordering = self.get_ordering(request)
+        return qs.order_by(*ordering) if ordering else qs
+
+    def _scope(self, request) -> Scope:
+        return Scope.of(request.user)
+
+    def has_module_permission(self, request):
+        return self._scope(request).is_member
+
+    def has_view_permission(self, request, obj=None):
+        scope = self._scope(request)
+        if obj is None:
+            return scope.is_member
+        return self.model.objects.for_user(request.user).filter(pk=obj.pk).exists()
+
+    def has_add_permission(self, request):
+        return self._scope(request).has_role(WRITE_ROLES[self.write_roles])
+
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return self._scope(request).has_role(WRITE_ROLES[self.write_roles])
+        return self.model.objects.for_user(request.user, CHANGE).filter(pk=obj.pk).exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        if related is OrgUnit or related is Department:
+            kwargs["queryset"] = related.objects.for_user(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.related_model is Department:
+            kwargs["queryset"] = Department.objects.for_user(request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        user = request.user
+
+        class LockCheckedForm(form):
+            def _post_clean(self):
+                # An approved or closed month (reporting app) is an error on the form, not a 500.
+                super()._post_clean()
+                if not self.errors:
+                    try:
+                        hooks.entry_lock.assert_record_open(user=user, obj=self.instance)
+                    except ValidationError as exc:
+                        self.add_error(None, exc)
+
+        return LockCheckedForm
+
+    def save_model(self, request, obj, form, change):
+        scoped_save(user=request.user, obj=obj)
+
+    def save_related(self, request, form, formsets, change):
+        # Many-to-many values are written after save_model; check the scope again afterwards.
+        super().save_related(request, form, formsets, change)
+        scoped_save(user=request.user, obj=form.instance)
+
+    def get_deleted_objects(self, objs, request):
+        # Records of an approved or closed month (reporting app) are shown as protected, so
+        # the delete page explains why instead of failing.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        lock = hooks.entry_lock
+        problems = lock.entry_problems([cell for obj in objs for cell in lock.record_cells(obj)])
+        if problems:
+            protected = [*protected, *problems]
+        return deleted, counts, perms_needed, protected
+
+    def delete_model(self, request, obj):
+        scoped_delete(user=request.user, obj=obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            scoped_delete(user=request.user, obj=obj)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # A record outside the user's scope is answered like one that does not exist: 404,
+        # never a redirect that says whether the id is in use.
+        raise Http404(_("This record does not exist or is outside your scope."))
+
+
+
+class ReadOnly:
+    """A record only the system writes (roll-up runs and snapshots, bulletins, import batches,
+    the audit trail): browsable, never added, changed or deleted by hand. Put it before the
+    admin class it restricts."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
+    pass
+
+
+@admin.register(OrgUnit)
+class OrgUnitAdmin(ScopedAdmin):
+    list_display = ("name", "short_name", "code", "level", "kind", "parent")
+    list_filter = ("level", "kind")
+    search_fields = ("name", "short_name", "code")
+    autocomplete_fields = ("parent",)
+    ordering = ("level", "code", "name")
+
+
+@admin.register(Department)
+class DepartmentAdmin(ScopedAdmin):
+    list_display = ("name", "org_unit", "sector")
+    list_filter = ("sector", "org_unit__level")
+    search_fields = ("name", "short_name", "org_unit__name")
+    autocomplete_fields = ("org_unit",)
+
+
+class MembershipAdmin(ScopedAdmin):
+    list_display = ("user", "org_unit", "department", "role")
+    list_filter = ("role", "org_unit__level")
+    search_fields = ("user__username", "org_unit__name", "department__name")
+    autocomplete_fields = ("user", "org_unit", "department")
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fk_name = "user"
+    extra = 0
+    autocomplete_fields = ("org_unit", "department")
+
+
+class PortalUserAdmin(UserAdmin):
+    inlines = [MembershipInline]
+
+
+User = get_user_model()
+admin.site.unregister(User)
+admin.site.register(User, PortalUserAdmin)
+admin.site.register(Membership, MembershipAdmin)

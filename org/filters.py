@@ -1,0 +1,54 @@
+"""Filters shared by every app's FilterSets (list pages, API and exports)."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .closure import OrgUnitClosure
+from .models import OrgUnit
+
+# Bounds for number filters: an id or a year outside them is a form error (a 400), not a
+# database error (SQLite cannot bind an integer past 64 bits; a year past 9999 is no date).
+ID_BOUNDS = {"min_value": 1, "max_value": 2**63 - 1}
+YEAR_RANGE = {"min_value": 1949, "max_value": 2100}
+
+
+def search_any(queryset, value, fields):
+    """Rows where any of `fields` contains `value` (a list page's free-text search box)."""
+    value = (value or "").strip()
+    if not value:
+        return queryset
+    q = Q()
+    for name in fields:
+        q |= Q(**{f"{name}__icontains": value})
+    return queryset.filter(q)
+
+
+def visible_units(request):
+    return OrgUnit.objects.for_user(request.user if request else None)
+
+
+class SubtreeFilter(django_filters.ModelChoiceFilter):
+    """An org unit and every unit below it (one join on the closure table); `field_name` is
+    the path from the filtered model to its org unit."""
+
+    def __init__(self, field_name: str = "org_unit", **kwargs):
+        kwargs.setdefault("queryset", visible_units)
+        kwargs.setdefault("label", _("Org unit (with units below)"))
+        super().__init__(field_name=field_name, **kwargs)
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        return qs.filter(**{f"{self.field_name}__in": OrgUnitClosure.objects.filter(
+            ancestor=value).values("descendant_id")})
+
+
+class FigureFilter(django_filters.FilterSet):
+    """The monthly figure models of every domain."""
+
+    unit = SubtreeFilter()
+    month_from = django_filters.DateFilter(field_name="period", lookup_expr="gte",
+                                           label=_("From month"))
+    month_to = django_filters.DateFilter(field_name="period", lookup_expr="lte",
+                                         label=_("To month"))

@@ -1,0 +1,282 @@
+"""The ground every app stands on: the org-unit tree and its closure table, departments and
+their sectors, and memberships (a user's role at a unit or department). Tables keep the names
+they had before this app existed (targets_*, skills_portal_membership)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from skills_portal.models import TimeStampedModel
+
+from .access import VIEW, WRITE_ROLES, Scope, unit_filter
+from .choices import OrgKind, OrgLevel, Role, Sector
+from .closure import OrgUnitClosure
+
+division_code_validator = RegexValidator(
+    r"^\d{6}$", _("An administrative division code has exactly 6 digits.")
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Org units
+# --------------------------------------------------------------------------------------------
+class OrgUnitQuerySet(models.QuerySet):
+    def at_path(self, path: str):
+        """The unit named by a path of names from the root ("全国/云南省/保山市/龙陵县"), or None;
+        with the name at which the path left the tree."""
+        node = None
+        for name in path.split("/"):
+            node = self.filter(parent=node, name=name).first()
+            if node is None:
+                return None, name
+        return node, None
+
+    def subtree_of(self, units, include_self: bool = True):
+        ids = _ids(units)
+        closure = OrgUnitClosure.objects.filter(ancestor_id__in=ids)
+        if not include_self:
+            closure = closure.filter(depth__gt=0)
+        return self.filter(pk__in=closure.values("descendant_id"))
+
+    def ancestors_of(self, units, include_self: bool = False):
+        ids = _ids(units)
+        closure = OrgUnitClosure.objects.filter(descendant_id__in=ids)
+        if not include_self:
+            closure = closure.filter(depth__gt=0)
+        return self.filter(pk__in=closure.values("ancestor_id"))
+
+    def for_user(self, user, action: str = VIEW):
+        scope = Scope.of(user)
+        if scope.is_global:
+            return self
+        if action == VIEW:
+            ids = sorted({m.org_unit_id for m in scope.memberships()})
+            if not ids:
+                return self.none()
+            return self.filter(
+                Q(pk__in=Scope._subtree(ids)) | Q(pk__in=Scope._ancestors(ids))
+            )
+        # Changing the tree: administrators, strictly below their own unit.
+        ids = sorted({m.org_unit_id for m in scope.memberships(WRITE_ROLES["structure"],
+                                                                department=False)})
+        if not ids:
+            return self.none()
+        return self.filter(
+            pk__in=OrgUnitClosure.objects.filter(ancestor_id__in=ids, depth__gt=0)
+            .values("descendant_id")
+        )
+
+
+def _ids(units) -> list[int]:
+    if isinstance(units, models.Model):
+        return [units.pk]
+    if isinstance(units, int):
+        return [units]
+    if isinstance(units, models.QuerySet):
+        return list(units.values_list("pk", flat=True))
+    return [u.pk if isinstance(u, models.Model) else int(u) for u in units]
+
+
+class OrgUnit(TimeStampedModel):
+    """A node of the administrative tree: province, prefecture city, county-level unit
+    (including functional areas such as 经开区), township or park."""
+
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        verbose_name=_("parent unit"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    short_name = models.CharField(
+        _("short name"), max_length=50, blank=True,
+        help_text=_("The name as it is often written in tables, e.g. 鹿城 for 鹿城区."),
+    )
+    code = models.CharField(
+        _("division code"), max_length=6, null=True, blank=True, unique=True,
+        validators=[division_code_validator],
+        help_text=_("6-digit administrative division code (GB/T 2260) where one exists."),
+    )
+    level = models.PositiveSmallIntegerField(_("level"), choices=OrgLevel.choices)
+    kind = models.CharField(_("kind"), max_length=10, choices=OrgKind.choices)
+
+    objects = OrgUnitQuerySet.as_manager()
+
+    class Meta:
+        db_table = "targets_orgunit"
+        verbose_name = _("org unit")
+        verbose_name_plural = _("org units")
+        ordering = ["level", "code", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="orgunit_unique_name_in_parent"),
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(parent__isnull=True), name="orgunit_unique_root_name"
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("pk")), name="orgunit_not_own_parent"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def label(self) -> str:
+        return self.short_name or self.name
+
+    def clean(self):
+        errors = {}
+        if self.parent_id:
+            parent = self.parent
+            if self.level is not None and self.level <= parent.level:
+                errors["level"] = _("A unit must sit at a lower level than its parent (%(p)s).") % {
+                    "p": parent.get_level_display()
+                }
+            if self.pk and OrgUnitClosure.objects.filter(
+                ancestor_id=self.pk, descendant_id=self.parent_id
+            ).exists():
+                errors["parent"] = _("A unit cannot be moved under its own subtree.")
+        elif self.level is not None and self.level > OrgLevel.PROVINCE:
+            errors["parent"] = _("Only the nation or a province may have no parent unit.")
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        creating = self._state.adding
+        old_parent_id = None
+        if not creating:
+            old_parent_id = (
+                OrgUnit.objects.filter(pk=self.pk).values_list("parent_id", flat=True).first()
+            )
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if creating:
+                OrgUnitClosure.insert_leaf(self)
+            elif old_parent_id != self.parent_id:
+                OrgUnitClosure.move_subtree(self)
+
+    def ancestors(self, include_self: bool = False):
+        return OrgUnit.objects.ancestors_of(self, include_self=include_self).order_by("level")
+
+    def subtree(self, include_self: bool = True):
+        return OrgUnit.objects.subtree_of(self, include_self=include_self)
+
+    def path_names(self) -> list[str]:
+        return [u.name for u in self.ancestors(include_self=True)]
+
+
+# --------------------------------------------------------------------------------------------
+# Departments
+# --------------------------------------------------------------------------------------------
+class DepartmentQuerySet(models.QuerySet):
+    def for_user(self, user, action: str = VIEW):
+        scope = Scope.of(user)
+        if scope.is_global:
+            return self
+        if action == VIEW:
+            q = unit_filter("org_unit", scope.unit_subtree())
+            q |= unit_filter("org_unit", scope.unit_context())
+            for m in scope.memberships(department=True):
+                q |= Q(sector=m.department.sector,
+                       org_unit__in=Scope._subtree([m.department.org_unit_id]))
+                q |= unit_filter("org_unit", Scope._ancestors([m.org_unit_id], include_self=True))
+            return self.filter(q)
+        return self.filter(unit_filter("org_unit", scope.unit_subtree(WRITE_ROLES["structure"])))
+
+
+class Department(TimeStampedModel):
+    """A department at an org unit (市应急管理局 at 温州市). The sector lets a city
+    department's quota be compared with its counterparts below it."""
+
+    org_unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="departments", verbose_name=_("org unit")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    short_name = models.CharField(_("short name"), max_length=50, blank=True)
+    sector = models.CharField(_("sector"), max_length=30, choices=Sector.choices)
+
+    objects = DepartmentQuerySet.as_manager()
+
+    class Meta:
+        db_table = "targets_department"
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["org_unit__level", "org_unit__code", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["org_unit", "name"], name="department_unique_in_unit"),
+        ]
+        indexes = [models.Index(fields=["sector", "org_unit"], name="department_sector_unit")]
+
+    def __str__(self):
+        return f"{self.org_unit.label}·{self.name}"
+
+
+
+# --------------------------------------------------------------------------------------------
+# Memberships
+# --------------------------------------------------------------------------------------------
+class MembershipQuerySet(models.QuerySet):
+    def for_user(self, user, action: str = "view"):
+        """A member sees their own memberships; administrators manage memberships in their
+        subtree."""
+        scope = Scope.of(user)
+        if scope.is_global:
+            return self
+        q = unit_filter("org_unit", scope.unit_subtree(WRITE_ROLES["structure"]))
+        if action == "view" and user is not None and user.is_authenticated:
+            q |= models.Q(user=user)
+        return self.filter(q)
+
+
+class Membership(TimeStampedModel):
+    """What a user may see and do: a role at an org unit, optionally narrowed to a department
+    (a partner department's uploader). Every `for_user` scoping method reads these."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships",
+        verbose_name=_("user"),
+    )
+    org_unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="memberships",
+        verbose_name=_("org unit"),
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="memberships", verbose_name=_("department"),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        db_table = "skills_portal_membership"
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "org_unit", "role"], condition=models.Q(department__isnull=True),
+                name="membership_unique_unit_role",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "org_unit", "department", "role"],
+                condition=models.Q(department__isnull=False),
+                name="membership_unique_department_role",
+            ),
+        ]
+
+    def __str__(self):
+        where = f"{self.org_unit}" + (f" · {self.department.name}" if self.department_id else "")
+        return f"{self.user} @ {where} ({self.get_role_display()})"
+
+    def save(self, *args, **kwargs):
+        self.full_clean()
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        if self.department_id and self.department.org_unit_id != self.org_unit_id:
+            raise ValidationError(
+                {"department": _("The department must belong to the membership's org unit.")}
+            )

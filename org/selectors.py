@@ -1,0 +1,43 @@
+"""Reads of the org tree for a user: where they may enter figures."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from .access import WRITE_ROLES, Scope, unit_filter
+from .models import Department, OrgUnit
+
+
+def writable_departments(user):
+    """Departments the user may report for: any department in a whole-unit member's subtree;
+    for a department member, their department and the same-sector departments below it."""
+    scope = Scope.of(user)
+    if scope.is_global:
+        return Department.objects.select_related("org_unit")
+    roles = WRITE_ROLES["values"]
+    q = unit_filter("org_unit", scope.unit_subtree(roles))
+    for m in scope.memberships(roles, department=True):
+        q |= Q(sector=m.department.sector,
+               org_unit__in=Scope._subtree([m.department.org_unit_id]))
+    return Department.objects.filter(q).select_related("org_unit")
+
+
+def writable_units(user):
+    """Org units the user may enter figures or records for: whole-unit members' subtrees, and
+    for a department member the units where a department they may report for sits."""
+    scope = Scope.of(user)
+    if scope.is_global:
+        return OrgUnit.objects.all()
+    q = unit_filter("pk", scope.unit_subtree(WRITE_ROLES["values"]))
+    if any(True for _ in scope.memberships(WRITE_ROLES["values"], department=True)):
+        q |= Q(pk__in=writable_departments(user).values("org_unit"))
+    return OrgUnit.objects.filter(q)
+
+
+def unit_level_writable(user, unit) -> bool:
+    """May the user enter the unit's own figures (not only a department's)?"""
+    scope = Scope.of(user)
+    subtree = scope.unit_subtree(WRITE_ROLES["values"])
+    return scope.is_global or (
+        subtree is not None and subtree.filter(descendant_id=unit.pk).exists()
+    )

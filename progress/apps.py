@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProgressConfig(AppConfig):
+    name = "progress"
+    verbose_name = _("Roll-up and progress")
+
+    def ready(self):
+        # Writes of figures below this app mark their unit-months through this hook.
+        from skills_portal import hooks
+
+        from . import services
+
+        hooks.rollup.provide(by=self.name, mark_for_rollup=services.mark_for_rollup)

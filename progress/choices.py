@@ -1,0 +1,19 @@
+"""Vocabularies of the roll-up and its snapshots."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RollupStatus(models.TextChoices):
+    RUNNING = "running", _("running")
+    SUCCEEDED = "succeeded", _("succeeded")
+    FAILED = "failed", _("failed")
+
+
+class ProgressStatus(models.TextChoices):
+    DONE = "done", "完成"
+    AHEAD = "ahead", "超序时"
+    ON_PACE = "on_pace", "正常"
+    BEHIND = "behind", "滞后"
+    SERIOUSLY_BEHIND = "seriously_behind", "严重滞后"
+    UNDETERMINED = "undetermined", "待定"

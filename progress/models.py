@@ -1,0 +1,133 @@
+"""Progress: what the roll-up keeps. Roll-up marks (which unit-months changed), runs and
+locks, and progress snapshots, the analytics table the dashboard reads. Tables keep the names
+they had in the targets app."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from org.access import VIEW, Scope
+from org.models import OrgUnit
+from targets.models import Target
+
+from .choices import ProgressStatus, RollupStatus
+
+
+class RollupMark(models.Model):
+    """An (org unit, month) whose figures changed since its last roll-up. Written in the same
+    transaction as the figures, so a broker outage loses nothing: the roll-up sweep reads
+    these rows and rolls up every month from the earliest to the latest marked (or
+    snapshotted) one, so a write marks only the first and last month it changed per unit."""
+
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+",
+                                 verbose_name=_("org unit"))
+    period = models.DateField(_("month"))
+    marked_at = models.DateTimeField(_("marked at"))
+
+    class Meta:
+        db_table = "targets_rollupmark"
+        verbose_name = _("roll-up mark")
+        verbose_name_plural = _("roll-up marks")
+        constraints = [
+            models.UniqueConstraint(fields=["org_unit", "period"], name="rollupmark_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.org_unit_id} {self.period:%Y-%m}"
+
+
+class RollupRunQuerySet(models.QuerySet):
+    def for_user(self, user, action: str = VIEW):
+        """A run covers the whole country's month and names no unit: every member may read
+        the runs (to know how fresh the snapshots are); nobody changes them but the roll-up."""
+        scope = Scope.of(user)
+        if scope.is_global:
+            return self
+        return self if action == VIEW and scope.is_member else self.none()
+
+
+class RollupRun(models.Model):
+    """The record every roll-up leaves: what, when, how it ended."""
+
+    period = models.DateField(_("month"))
+    trigger = models.CharField(_("trigger"), max_length=20)  # full | sweep | command | test
+    status = models.CharField(_("status"), max_length=10, choices=RollupStatus.choices,
+                              default=RollupStatus.RUNNING)
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    rows_written = models.PositiveIntegerField(_("rows written"), default=0)
+    queries = models.PositiveIntegerField(_("queries"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    objects = RollupRunQuerySet.as_manager()
+
+    class Meta:
+        db_table = "targets_rolluprun"
+        verbose_name = _("roll-up run")
+        verbose_name_plural = _("roll-up runs")
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["period", "-started_at"], name="rolluprun_month")]
+
+    def __str__(self):
+        return f"{self.period:%Y-%m} {self.status}"
+
+
+class RollupLock(models.Model):
+    """One row per month, locked (SELECT … FOR UPDATE) for the length of a roll-up of that month,
+    so that two roll-ups of one month never interleave."""
+
+    period = models.DateField(unique=True)
+
+    class Meta:
+        db_table = "targets_rolluplock"
+
+    def __str__(self):
+        return f"{self.period:%Y-%m}"
+
+
+class ProgressSnapshotQuerySet(models.QuerySet):
+    def for_user(self, user, action: str = VIEW):
+        """A snapshot is visible to whoever may see its target."""
+        return self.filter(target__in=Target.objects.for_user(user, action))
+
+
+class ProgressSnapshot(models.Model):
+    """A target's progress at the end of a month: the analytics table the dashboard reads.
+    Replaced as a whole for a month by each roll-up."""
+
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="snapshots",
+                               verbose_name=_("target"))
+    period = models.DateField(_("month"))
+    run = models.ForeignKey(RollupRun, on_delete=models.SET_NULL, null=True, related_name="+")
+    actual = models.DecimalField(_("actual"), max_digits=20, decimal_places=4, null=True)
+    target_value = models.DecimalField(_("target value"), max_digits=18, decimal_places=4,
+                                       null=True)
+    completion_rate = models.DecimalField(_("completion rate"), max_digits=12, decimal_places=4,
+                                          null=True)
+    time_progress = models.DecimalField(_("time progress"), max_digits=7, decimal_places=4)
+    gap_to_target = models.DecimalField(_("gap to target"), max_digits=20, decimal_places=4,
+                                        null=True)
+    gap_to_time = models.DecimalField(_("gap to time progress"), max_digits=20,
+                                      decimal_places=4, null=True)
+    status = models.CharField(_("status"), max_length=20, choices=ProgressStatus.choices)
+    is_soft = models.BooleanField(_("soft target (力争)"), default=False)
+    rank = models.PositiveIntegerField(_("rank among siblings"), null=True)
+    rank_of = models.PositiveIntegerField(_("siblings ranked"), null=True)
+    completion_change = models.DecimalField(_("change against the previous month"),
+                                            max_digits=12, decimal_places=4, null=True)
+
+    objects = ProgressSnapshotQuerySet.as_manager()
+
+    class Meta:
+        db_table = "targets_progresssnapshot"
+        verbose_name = _("progress snapshot")
+        verbose_name_plural = _("progress snapshots")
+        ordering = ["period", "target"]
+        constraints = [
+            models.UniqueConstraint(fields=["target", "period"], name="snapshot_unique"),
+        ]
+        indexes = [models.Index(fields=["period", "status"], name="snapshot_month_status")]
+
+    def __str__(self):
+        return f"{self.target_id} {self.period:%Y-%m} {self.status}"

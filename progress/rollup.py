@@ -1,0 +1,361 @@
+"""The monthly roll-up: every target in force in a month, its actual from the unit's own
+figures and its whole subtree, completion against time progress (序时进度), status, rank among
+siblings and change against the previous month — written to `ProgressSnapshot`.
+
+Set-based: flow actuals come from one grouped query per figure table, window and department
+sector over the closure table (each indicator a filtered SUM), stocks and manual values from
+one query per indicator, whatever the number of org units; Python only walks targets and
+aggregated rows, never figure rows. One roll-up per month at a time (a row lock on
+`RollupLock`); the month's snapshot is replaced in one transaction, so a run that dies leaves
+the previous snapshot intact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import F, Max, Min, Sum
+from django.utils import timezone
+
+from skills_portal import clock
+from skills_portal.bulk import insert_rows
+from targets.choices import Comparator, IndicatorKind, IndicatorSource
+from targets.measures import measure_totals, measure_values, months_between, next_month
+from targets.models import DataValue, Indicator, Target
+
+from .choices import ProgressStatus, RollupStatus
+from .models import ProgressSnapshot, RollupLock, RollupMark, RollupRun
+
+logger = logging.getLogger(__name__)
+FOUR = Decimal("0.0001")
+
+
+class RollupBusy(Exception):
+    """Another roll-up of the same month holds the lock."""
+
+
+def months_in(start: dt.date, end: dt.date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def time_progress(target: Target | TargetFacts, month: dt.date) -> Decimal:
+    """Share of the target's window elapsed at the end of `month` (序时进度)."""
+    total = months_in(target.period_start, target.period_end)
+    elapsed = min(max(months_in(target.period_start, month), 0), total)
+    return (Decimal(elapsed) / Decimal(total)).quantize(FOUR)
+
+
+def judge(completion: Decimal | None, progress: Decimal, comparator: str) -> str:
+    if completion is None:
+        return ProgressStatus.UNDETERMINED
+    if comparator == Comparator.LTE:  # a ceiling: fine until it is passed
+        return ProgressStatus.DONE if completion <= 1 else ProgressStatus.SERIOUSLY_BEHIND
+    if completion >= 1:
+        return ProgressStatus.DONE
+    tolerance = Decimal(str(settings.ROLLUP_ON_PACE_TOLERANCE))
+    serious = Decimal(str(settings.ROLLUP_SERIOUS_GAP))
+    lead = completion - progress
+    if lead >= tolerance:
+        return ProgressStatus.AHEAD
+    if lead >= -tolerance:
+        return ProgressStatus.ON_PACE
+    if lead >= -serious:
+        return ProgressStatus.BEHIND
+    return ProgressStatus.SERIOUSLY_BEHIND
+
+
+# --- actuals ----------------------------------------------------------------------------------
+# A leaf is what one query family answers: (indicator id, window start, window end, sector).
+Leaf = tuple[int, dt.date, dt.date, str | None]
+
+
+def _leaf_totals(leaves: dict[Leaf, Indicator], units: dict[Leaf, set[int]]
+                 ) -> dict[Leaf, dict[int, Decimal] | None]:
+    """{leaf: {unit: value over the unit's subtree}}. Flow indicators read from domain
+    measures are batched per (window, sector) into `measure_totals` (one scan per figure
+    table); stock and manual indicators take one grouped query each. None for a department
+    sector's share of figures that record no department (a target that slipped past
+    `Target.clean`): its status is undetermined, and the rest of the month rolls up."""
+    batches: dict[tuple, list[Leaf]] = defaultdict(list)
+    result: dict[Leaf, dict[int, Decimal] | None] = {}
+    for leaf, indicator in leaves.items():
+        _, start, end, sector = leaf
+        if sector is not None and not indicator.has_department_figures():
+            result[leaf] = None  # a department's share cannot be told: undetermined
+            continue
+        if indicator.source == IndicatorSource.MEASURE and indicator.kind == IndicatorKind.FLOW:
+            batches[(start, end, sector)].append(leaf)
+        else:
+            result[leaf] = _single_leaf(indicator, start=start, month=end, units=units[leaf],
+                                        sector=sector)
+    for (start, end, sector), members in batches.items():
+        result.update(measure_totals(
+            {leaf: (leaves[leaf].measure, leaves[leaf].filters) for leaf in members},
+            start=start, end=end, units=sorted(set().union(*(units[leaf] for leaf in members))),
+            rolled_up=True, department_sector=sector,
+        ))
+    return result
+
+
+def _single_leaf(indicator: Indicator, *, start: dt.date, month: dt.date, units: set[int],
+                 sector: str | None) -> dict[int, Decimal]:
+    """Stock indicators at `month` (from a stock measure or the latest manual value's month),
+    manual flows summed from `start`."""
+    first = month if indicator.kind == IndicatorKind.STOCK else start
+    if indicator.source == IndicatorSource.MEASURE:
+        values = measure_values(indicator.measure, indicator.filters, start=first, end=month,
+                                units=sorted(units), rolled_up=True, department_sector=sector)
+        return {u: v for (u, m), v in values.items() if m == month}
+    rows = DataValue.objects.filter(
+        indicator=indicator, period__gte=first, period__lte=month,
+        org_unit__ancestor_links__ancestor__in=sorted(units),
+    )
+    if sector is not None:
+        rows = rows.filter(department__sector=sector)
+    grouped = rows.values(unit=F("org_unit__ancestor_links__ancestor")).annotate(
+        total=Sum("value")).order_by()
+    return {r["unit"]: r["total"] for r in grouped}
+
+
+def actuals(targets: list[TargetFacts], month: dt.date) -> dict[int, Decimal | None]:
+    """Each target's actual at the end of `month`: flows summed from the window start, stocks
+    at `month`, ratios (in %) of their parts, each over the unit's whole subtree (or, for a
+    department target, over that department's sector)."""
+    groups: dict[Leaf, list[Target]] = defaultdict(list)
+    for t in targets:
+        groups[(t.indicator_id, t.period_start, min(month, t.period_end), t.sector)].append(t)
+
+    leaves: dict[Leaf, Indicator] = {}
+    units: dict[Leaf, set[int]] = defaultdict(set)
+
+    def need(indicator: Indicator, key: Leaf, wanted: set[int]) -> None:
+        if indicator.kind == IndicatorKind.RATIO:
+            for part in (indicator.numerator, indicator.denominator):
+                need(part, (part.pk, *key[1:]), wanted)
+            return
+        leaves[key] = indicator
+        units[key] |= wanted
+
+    for key, members in groups.items():
+        need(members[0].indicator, key, {t.org_unit_id for t in members})
+    totals = _leaf_totals(leaves, units)
+
+    def value_of(indicator: Indicator, key: Leaf) -> dict[int, Decimal] | None:
+        if indicator.kind != IndicatorKind.RATIO:
+            return totals[key]
+        num = value_of(indicator.numerator, (indicator.numerator_id, *key[1:]))
+        den = value_of(indicator.denominator, (indicator.denominator_id, *key[1:]))
+        if num is None or den is None:
+            return None
+        return {u: num.get(u, Decimal(0)) / d * 100 for u, d in den.items() if d}
+
+    result: dict[int, Decimal | None] = {}
+    for key, members in groups.items():
+        indicator = members[0].indicator
+        values = value_of(indicator, key)
+        for t in members:
+            if values is None:
+                result[t.pk] = None
+                continue
+            value = values.get(t.org_unit_id)
+            if value is None and indicator.kind != IndicatorKind.RATIO:
+                value = Decimal(0)
+            if value is not None and t.is_increment:
+                value = value - t.baseline if t.baseline is not None else None
+            result[t.pk] = value.quantize(FOUR) if value is not None else None
+    return result
+
+
+# --- the snapshot ----------------------------------------------------------------------------
+@dataclass(slots=True)
+class TargetFacts:
+    """What the roll-up reads of a target, as plain values: at national scale, model instances
+    with their related rows would cost more than the SQL that computes the actuals."""
+
+    pk: int
+    plan_id: int
+    indicator_id: int
+    org_unit_id: int
+    unit_parent_id: int | None
+    department_id: int | None
+    sector: str | None
+    period_start: dt.date
+    period_end: dt.date
+    value: Decimal | None
+    comparator: str
+    is_soft: bool
+    is_increment: bool
+    baseline: Decimal | None
+    parent_id: int | None
+    axis: str
+    indicator: Indicator | None = None
+
+
+_FACT_LOOKUPS = ("pk", "plan_id", "indicator_id", "org_unit_id", "org_unit__parent_id",
+                 "department_id", "department__sector", "period_start", "period_end", "value",
+                 "comparator", "is_soft", "is_increment", "baseline", "parent_id", "axis")
+
+
+def in_force(month: dt.date) -> list[TargetFacts]:
+    """Every target whose window covers `month`, outside reference plans, in id order."""
+    indicators = {i.pk: i for i in Indicator.objects.select_related("numerator", "denominator")}
+    rows = Target.objects.filter(
+        plan__is_reference=False, period_start__lte=month, period_end__gte=month,
+    ).order_by("pk").values_list(*_FACT_LOOKUPS)
+    return [TargetFacts(*row, indicator=indicators[row[2]]) for row in rows]
+
+
+@dataclass(slots=True)
+class SnapshotRow:
+    target_id: int
+    actual: Decimal | None
+    target_value: Decimal | None
+    completion_rate: Decimal | None
+    time_progress: Decimal
+    gap_to_target: Decimal | None
+    gap_to_time: Decimal | None
+    status: str
+    is_soft: bool
+    completion_change: Decimal | None
+    rank: int | None = None
+    rank_of: int | None = None
+
+
+def build_snapshot(month: dt.date) -> list[SnapshotRow]:
+    targets = in_force(month)
+    values = actuals(targets, month)
+    previous = dict(ProgressSnapshot.objects.filter(period=clock.previous_month(month))
+                    .values_list("target_id", "completion_rate"))
+    rows = []
+    for t in targets:
+        actual = values.get(t.pk)
+        progress = time_progress(t, month)
+        completion = None
+        if actual is not None and t.value:
+            completion = (actual / t.value).quantize(FOUR)
+        prior = previous.get(t.pk)
+        rows.append(SnapshotRow(
+            target_id=t.pk, actual=actual, target_value=t.value,
+            completion_rate=completion, time_progress=progress,
+            gap_to_target=(actual - t.value).quantize(FOUR)
+            if actual is not None and t.value is not None else None,
+            gap_to_time=(actual - t.value * progress).quantize(FOUR)
+            if actual is not None and t.value is not None else None,
+            status=judge(completion, progress, t.comparator), is_soft=t.is_soft,
+            completion_change=(completion - prior).quantize(FOUR)
+            if completion is not None and prior is not None else None,
+        ))
+    _rank(targets, rows)
+    return rows
+
+
+def _rank(targets: list[TargetFacts], rows: list[SnapshotRow]) -> None:
+    """Rank by completion rate among siblings: the shares of one decomposition, or the same
+    plan's targets on the same indicator and window held by units of one parent."""
+    siblings: dict[tuple, list[SnapshotRow]] = defaultdict(list)
+    for t, row in zip(targets, rows, strict=True):
+        if t.parent_id:
+            key = ("part", t.parent_id, t.axis)
+        else:
+            key = ("peer", t.plan_id, t.indicator_id, t.period_start, t.period_end,
+                   t.unit_parent_id, t.department_id is None)
+        siblings[key].append(row)
+    for group in siblings.values():
+        ranked = sorted((r for r in group if r.completion_rate is not None),
+                        key=lambda r: (-r.completion_rate, r.target_id))
+        if len(group) < 2:
+            continue
+        position, last = 0, None
+        for index, row in enumerate(ranked, start=1):
+            if row.completion_rate != last:
+                position, last = index, row.completion_rate
+            row.rank, row.rank_of = position, len(ranked)
+
+
+_SNAPSHOT_FIELDS = ("target", "period", "run", "actual", "target_value", "completion_rate",
+                    "time_progress", "gap_to_target", "gap_to_time", "status", "is_soft",
+                    "rank", "rank_of", "completion_change")
+
+
+def _write_snapshot(month: dt.date, run: RollupRun | None, rows: list[SnapshotRow]) -> None:
+    """Replace the month's snapshot inside the caller's transaction. The rows are plain
+    computed values with no save() logic, so they go in as plain values (`insert_rows`:
+    COPY on PostgreSQL)."""
+    ProgressSnapshot.objects.filter(period=month).delete()
+    run_id = run.pk if run else None
+    insert_rows(ProgressSnapshot, _SNAPSHOT_FIELDS, (
+        (r.target_id, month, run_id, r.actual, r.target_value, r.completion_rate,
+         r.time_progress, r.gap_to_target, r.gap_to_time, r.status, r.is_soft, r.rank,
+         r.rank_of, r.completion_change) for r in rows))
+
+
+@contextmanager
+def _count_queries():
+    counter = {"n": 0}
+
+    def wrapper(execute, sql, params, many, context):
+        counter["n"] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        yield counter
+
+
+def rollup_month(month: dt.date, *, trigger: str = "command", wait: bool = True) -> RollupRun:
+    """Recompute the snapshot of `month`. Raises RollupBusy when another roll-up of that month
+    holds the lock and `wait` is False."""
+    month = month.replace(day=1)
+    run = RollupRun.objects.create(period=month, trigger=trigger)
+    try:
+        with suppress(IntegrityError):  # created concurrently: it exists now
+            RollupLock.objects.get_or_create(period=month)
+        with _count_queries() as counter, transaction.atomic():
+            try:
+                RollupLock.objects.select_for_update(nowait=not wait).get(period=month)
+            except DatabaseError as exc:
+                raise RollupBusy(f"a roll-up of {month:%Y-%m} is already running") from exc
+            rows = build_snapshot(month)
+            _write_snapshot(month, run, rows)
+        run.status, run.rows_written, run.queries = RollupStatus.SUCCEEDED, len(rows), counter["n"]
+    except Exception as exc:
+        run.status, run.error = RollupStatus.FAILED, f"{type(exc).__name__}: {exc}"
+        run.finished_at = timezone.now()
+        run.save()
+        logger.warning("roll-up of %s failed: %s", f"{month:%Y-%m}", run.error)
+        raise
+    run.finished_at = timezone.now()
+    run.save()
+    return run
+
+
+def sweep() -> list[dt.date]:
+    """Roll up every month touched by figures saved since the last sweep, and the later months
+    whose year-to-date or cumulative actuals they change. Marks are removed only after a
+    successful roll-up, so nothing is lost if this fails."""
+    started = timezone.now()
+    marks = RollupMark.objects.filter(marked_at__lte=started)
+    span = marks.aggregate(first=Min("period"), last=Max("period"))
+    if span["first"] is None:
+        return []
+    latest = ProgressSnapshot.objects.aggregate(last=Max("period"))["last"]
+    last = max(d for d in (span["last"], latest) if d is not None)
+    months = months_between(span["first"], last)
+    for month in months:
+        rollup_month(month, trigger="sweep")
+    marks.delete()
+    return months
+
+
+def rollup_span(first: dt.date, last: dt.date, *, trigger: str = "command") -> list[RollupRun]:
+    month, runs = first.replace(day=1), []
+    while month <= last:
+        runs.append(rollup_month(month, trigger=trigger))
+        month = next_month(month)
+    return runs

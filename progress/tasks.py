@@ -1,0 +1,48 @@
+"""Thin Celery wrappers around targets services."""
+
+import datetime as dt
+import logging
+
+from celery import shared_task
+from django.db import transaction
+
+from org.closure import OrgUnitClosure
+from skills_portal import clock, hooks
+
+from .rollup import RollupBusy, rollup_month, sweep
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def verify_org_unit_closure() -> dict:
+    """Compare the closure table with the tree; rebuild it if they differ."""
+    missing = OrgUnitClosure.discrepancies()
+    if missing:
+        logger.warning("Org-unit closure differs from the tree in %s rows; rebuilding.", missing)
+        rows = OrgUnitClosure.rebuild()
+        return {"discrepancies": missing, "rebuilt_rows": rows}
+    return {"discrepancies": 0}
+
+
+@shared_task(acks_late=True, autoretry_for=(RollupBusy, ConnectionError), retry_backoff=True,
+             max_retries=10)
+def rollup_month_task(month: str, trigger: str = "full") -> dict:
+    """Roll up one month (YYYY-MM). A worker killed mid-run leaves the previous snapshot in
+    place (the swap is one transaction) and the task, acknowledged late, runs again."""
+    year, number = (int(x) for x in month.split("-"))
+    run = rollup_month(dt.date(year, number, 1), trigger=trigger, wait=False)
+    # 一月一通报: the month's first bulletins (dashboard app), once the snapshot is committed.
+    transaction.on_commit(lambda: hooks.month_rolled_up.month_rolled_up(month))
+    return {"run": run.pk, "rows": run.rows_written}
+
+
+@shared_task(acks_late=True)
+def rollup_previous_month() -> dict:
+    return rollup_month_task.run(clock.previous_month().strftime("%Y-%m"))
+
+
+@shared_task(acks_late=True, autoretry_for=(RollupBusy,), retry_backoff=True, max_retries=10)
+def rollup_sweep() -> list[str]:
+    """Roll up the months with figures saved since the last sweep."""
+    return [m.strftime("%Y-%m") for m in sweep()]

@@ -1,0 +1,92 @@
+"""The request side of the entry grids: which unit, month and department a page is for, and
+the shared GET/POST cycle (save all or nothing, keep what was typed on failure)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+
+from org.selectors import unit_level_writable, writable_departments, writable_units
+from skills_portal import hooks
+from skills_portal.clock import parse_month, previous_month
+from skills_portal.exporting import CONTENT_TYPES
+
+from .grid import GridRejected, GridSpec, current_values, grid_tables, parse_grid, raw_from_values
+
+
+def resolve_page(request) -> dict:
+    """Unit, month and department from the query string, limited to what the user may enter.
+    Raises PermissionDenied with a Chinese message when the user may enter nothing there."""
+    params = request.GET  # the grid form posts back to the same query string
+    units = list(writable_units(request.user).order_by("level", "code", "name"))
+    if not units:
+        raise PermissionDenied(_("You have no unit to enter figures for."))
+    unit = next((u for u in units if str(u.pk) == params.get("unit")), None)
+    if params.get("unit") and unit is None:
+        raise PermissionDenied(_("You may not enter figures for this unit."))
+    if unit is None:
+        own = {m.org_unit_id for m in request.user.memberships.all()}
+        unit = next((u for u in units if u.pk in own), units[0])
+    period = parse_month(params.get("month")) or previous_month()
+    unit_level_allowed = unit_level_writable(request.user, unit)
+    departments = list(writable_departments(request.user).filter(org_unit=unit).order_by("name"))
+    department = next((d for d in departments if str(d.pk) == params.get("department")), None)
+    if params.get("department") and department is None:
+        raise PermissionDenied(_("You may not enter figures for this department."))
+    if department is None and not unit_level_allowed:
+        if not departments:
+            raise PermissionDenied(_("You may not enter figures for this unit."))
+        department = departments[0]
+    return {"units": units, "unit": unit, "period": period, "department": department,
+            "departments": departments, "unit_level_allowed": unit_level_allowed}
+
+
+def _grid_download(spec: GridSpec, fixed: dict) -> HttpResponse:
+    """The page's figures as a workbook in the grid layout, to fill in offline and upload."""
+    data, title = hooks.grid_workbook.grid_workbook(spec, fixed=fixed,
+                                                    values=current_values(spec, fixed))
+    response = HttpResponse(data, content_type=CONTENT_TYPES["xlsx"])
+    name = f"{title}-{fixed['org_unit'].name}-{fixed['period']:%Y-%m}.xlsx"
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
+
+
+def grid_page(request, *, spec: GridSpec, title: str, page: dict, fixed: dict, save,
+              selectors: list[dict]):
+    """GET shows the month's figures; POST saves them all or nothing and redirects (so a
+    refresh does not post twice), or re-shows the page with each error beside its cell."""
+    data = None
+    if request.method == "GET" and request.GET.get("format") == "xlsx":
+        return _grid_download(spec, fixed)
+    if request.method == "POST":
+        data = parse_grid(spec, request.POST)
+        try:
+            outcome = save(data)
+        except GridRejected as rejected:
+            data = rejected.data
+        else:
+            messages.success(request, _("Saved: %(w)s cells written, %(d)s cleared.")
+                             % {"w": outcome.written, "d": outcome.deleted})
+            for warning in outcome.warnings:
+                messages.warning(request, warning)
+            return HttpResponseRedirect(request.get_full_path())
+    raw = data.raw if data else raw_from_values(spec, current_values(spec, fixed))
+    errors = data.errors if data else {}
+    return render(request, "entry/grid.html", {
+        **page,
+        "title": title,
+        "selectors": selectors,
+        "tables": grid_tables(spec, raw, errors),
+        "row_axis_label": spec.rows.label,
+        "col_axis_label": spec.cols.label,
+        "data_errors": [
+            (name, f"{spec.describe(name)}：{message}")
+            for name, message in sorted(errors.items(), key=lambda item: [
+                int(x) if x.isdigit() else x for x in item[0].split("-")])
+        ],
+        "messages_list": data.messages if data else [],
+    }, status=400 if data else 200)

@@ -1,0 +1,301 @@
+"""The monthly entry grid shared by the domain apps: a month of one unit's figures laid out
+like the paper report (rows × columns, one table per measured field), saved all or nothing.
+
+A domain app describes its grid with a `GridSpec`; `parse_grid` reads a submitted form into
+per-cell integers and per-cell errors; `save_grid` writes the cells in one transaction,
+checks scope, model constraints and the data-driven validation rules, marks the month for the
+roll-up, and returns outlier warnings. Any error rolls the whole month back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Avg, Count
+from django.utils.translation import gettext as _
+
+from org.access import CHANGE
+from skills_portal import hooks
+
+MAX_CELL = 10_000_000
+
+
+@dataclass(frozen=True)
+class Axis:
+    field: str
+    label: str
+    choices: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Block:
+    field: str
+    label: str
+
+
+@dataclass(frozen=True)
+class GridSpec:
+    model: type
+    app: str  # the app whose measures this grid feeds (selects the validation rules)
+    rows: Axis
+    cols: Axis
+    blocks: tuple[Block, ...]
+    cell_enabled: Callable[[str, str], bool] = lambda row, col: True
+    # Blocks compared cell by cell: (smaller, larger) — e.g. completed ≤ trained.
+    ordering: tuple[tuple[str, str], ...] = ()
+
+    def cells(self):
+        for r, _label in self.rows.choices:
+            for c, _clabel in self.cols.choices:
+                if self.cell_enabled(r, c):
+                    yield r, c
+
+    def describe(self, name: str) -> str:
+        """'培训人次 · 企业职工 / 就业技能培训' for an input name, for error summaries."""
+        block, ri, ci = name.split("-")
+        labels = {b.field: b.label for b in self.blocks}
+        return (f"{labels[block]} · {self.rows.choices[int(ri)][1]} / "
+                f"{self.cols.choices[int(ci)][1]}")
+
+    def name(self, block: str, row: str, col: str) -> str:
+        ri = [v for v, _ in self.rows.choices].index(row)
+        ci = [v for v, _ in self.cols.choices].index(col)
+        return f"{block}-{ri}-{ci}"
+
+
+@dataclass
+class GridData:
+    values: dict[tuple[str, str, str], int] = field(default_factory=dict)  # (block, row, col)
+    raw: dict[str, str] = field(default_factory=dict)  # input name → what was typed
+    errors: dict[str, str] = field(default_factory=dict)  # input name → message
+    messages: list[str] = field(default_factory=list)  # errors not tied to one cell
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.messages
+
+
+@dataclass
+class SaveOutcome:
+    written: int
+    deleted: int
+    warnings: list[str]
+
+
+class GridRejected(Exception):
+    def __init__(self, data: GridData):
+        super().__init__("grid rejected")
+        self.data = data
+
+
+def parse_grid(spec: GridSpec, post) -> GridData:
+    """Blank cells are zero; anything else must be a whole number from 0 to MAX_CELL."""
+    data = GridData()
+    for row, col in spec.cells():
+        for block in spec.blocks:
+            name = spec.name(block.field, row, col)
+            text = (post.get(name) or "").strip().replace(",", "")
+            data.raw[name] = text
+            if text == "":
+                data.values[(block.field, row, col)] = 0
+                continue
+            if not text.isdigit():
+                data.errors[name] = _("Enter a whole number of 0 or more.")
+                continue
+            number = int(text)
+            if number > MAX_CELL:
+                data.errors[name] = _("Too large: at most %(max)s.") % {"max": f"{MAX_CELL:,}"}
+                continue
+            data.values[(block.field, row, col)] = number
+    for row, col in spec.cells():
+        for smaller, larger in spec.ordering:
+            a = data.values.get((smaller, row, col))
+            b = data.values.get((larger, row, col))
+            if a is not None and b is not None and a > b:
+                labels = {blk.field: blk.label for blk in spec.blocks}
+                data.errors[spec.name(smaller, row, col)] = _(
+                    "%(a)s (%(av)s) cannot exceed %(b)s (%(bv)s)."
+                ) % {"a": labels[smaller], "av": a, "b": labels[larger], "bv": b}
+    return data
+
+
+def current_values(spec: GridSpec, fixed: dict) -> dict[tuple[str, str, str], int]:
+    values = {}
+    for obj in spec.model.objects.filter(**fixed):
+        for block in spec.blocks:
+            values[(block.field, getattr(obj, spec.rows.field), getattr(obj, spec.cols.field))] = \
+                getattr(obj, block.field)
+    return values
+
+
+def save_grid(*, user, spec: GridSpec, fixed: dict, data: GridData, extra: dict | None = None,
+              only: set[tuple[str, str]] | None = None) -> SaveOutcome:
+    """Replace the figures selected by `fixed` (unit, department, month and the other slice
+    dimensions) with the grid's cells. All or nothing.
+
+    `only` (a set of (row, col)) changes just those cells: every other cell keeps the value
+    stored when the page's rows are locked, so two writers of different cells of one page do
+    not undo each other (the API writes one cell at a time). Without it the whole page is
+    replaced, as the grid page does."""
+    from .services import evaluate_rules
+
+    if not data.ok:
+        raise GridRejected(data)
+    audit = hooks.audit
+    model = spec.model
+    written = deleted = 0
+    changes = []  # one audit statement for the whole save
+    dims = [spec.rows.field, spec.cols.field,
+            *(k for k in fixed if k not in ("org_unit", "department", "period"))]
+
+    def audited(obj, before, after):  # before a delete clears obj.pk
+        key = {name: getattr(obj, model._meta.get_field(name).attname) for name in dims}
+        changes.append(({"object_id": obj.pk, "org_unit_id": obj.org_unit_id,
+                         "department_id": obj.department_id, "period": obj.period},
+                        key, before, after))
+
+    with transaction.atomic():
+        _assert_open(user, fixed, data)
+        existing = {
+            (getattr(o, spec.rows.field), getattr(o, spec.cols.field)): o
+            for o in model.objects.select_for_update().filter(**fixed)
+        }
+        if existing and model.objects.for_user(user, CHANGE).filter(
+                pk__in=[o.pk for o in existing.values()]).count() != len(existing):
+            raise PermissionDenied(_("You may not change these figures: they are outside your "
+                                     "scope."))
+        if only is not None:  # the other cells keep their locked, stored numbers
+            for row, col in spec.cells():
+                if (row, col) not in only:
+                    obj = existing.get((row, col))
+                    for b in spec.blocks:
+                        data.values[(b.field, row, col)] = getattr(obj, b.field) if obj else 0
+        for row, col in spec.cells():
+            numbers = {b.field: data.values.get((b.field, row, col), 0) for b in spec.blocks}
+            obj = existing.get((row, col))
+            stored = None if obj is None else {k: getattr(obj, k) for k in numbers}
+            if not any(numbers.values()):
+                if obj is not None:
+                    audited(obj, stored, None)
+                    obj.delete()
+                    deleted += 1
+                continue
+            if obj is None:
+                obj = model(**fixed, **{spec.rows.field: row, spec.cols.field: col})
+            changed = obj.pk is None or any(getattr(obj, k) != v for k, v in numbers.items())
+            if not changed:
+                continue
+            for key, value in numbers.items():
+                setattr(obj, key, value)
+            for key, value in (extra or {}).items():
+                setattr(obj, key, value)
+            try:
+                obj.full_clean()
+            except ValidationError as exc:
+                for key, messages in exc.message_dict.items():
+                    target = key if key in numbers else spec.blocks[0].field
+                    data.errors[spec.name(target, row, col)] = " ".join(messages)
+                continue
+            obj.save()
+            audited(obj, stored, numbers)
+            written += 1
+        if not data.ok:
+            raise GridRejected(data)
+        if model.objects.filter(**fixed).exclude(
+                pk__in=model.objects.for_user(user, CHANGE).values("pk")).exists():
+            raise PermissionDenied(_("You may not enter figures for this unit or department."))
+
+        unit, period = fixed["org_unit"], fixed["period"]
+        results = evaluate_rules(org_unit=unit, period=period, apps={spec.app})
+        errors = [r.message for r in results if not r.passed and r.rule.importance == "error"]
+        warnings = [r.message for r in results if not r.passed and r.rule.importance == "warning"]
+        if errors:
+            data.messages.extend(errors)
+            raise GridRejected(data)
+        hooks.rollup.mark_for_rollup(pairs=[(unit.pk, period)])
+        # Described as an import describes its rows: "脱贫人口 · 就业技能培训 · 康养云师傅".
+        describe = audit.key_texts(model, dims, [tuple(key.values()) for _o, key, _b, _a in changes])
+        audit_rows = [row for row in (
+            audit.change_row(**where, key=key, before=before, after=after,
+                       object_repr=describe(tuple(key.values())))
+            for where, key, before, after in changes) if row is not None]
+        if audit_rows:
+            audit.record_many(actor=user, action="update", model=model, rows=audit_rows)
+    warnings += outlier_warnings(spec, fixed, data)
+    return SaveOutcome(written=written, deleted=deleted, warnings=warnings)
+
+
+def _assert_open(user, fixed: dict, data: GridData) -> None:
+    """An approved report or a closed entry window locks the month (reporting app)."""
+    department = fixed.get("department")
+    try:
+        hooks.entry_lock.assert_entry_open(user=user, cells=[(fixed["org_unit"].pk,
+                                             department.pk if department else None,
+                                             fixed["period"])])
+    except ValidationError as exc:
+        data.messages.extend(exc.messages)
+        raise GridRejected(data) from exc
+
+
+def outlier_warnings(spec: GridSpec, fixed: dict, data: GridData, months: int = 6) -> list[str]:
+    """Cells far above the same cell's average over the previous months (3× and at least 20
+    more): a warning, never a block."""
+    period: dt.date = fixed["period"]
+    first = dt.date(period.year - (1 if period.month <= months else 0),
+                    (period.month - months - 1) % 12 + 1, 1)
+    history = {k: v for k, v in fixed.items() if k != "period"}
+    primary = spec.blocks[0]
+    rows = (
+        spec.model.objects.filter(**history, period__gte=first, period__lt=period)
+        .values(spec.rows.field, spec.cols.field)
+        .annotate(mean=Avg(primary.field), n=Count("period"))
+    )
+    row_labels, col_labels = dict(spec.rows.choices), dict(spec.cols.choices)
+    warnings = []
+    for r in rows:
+        row, col, mean = r[spec.rows.field], r[spec.cols.field], Decimal(str(r["mean"] or 0))
+        value = data.values.get((primary.field, row, col), 0)
+        if r["n"] >= 3 and value > 3 * mean and value - mean >= 20:
+            warnings.append(_(
+                "%(row)s / %(col)s: %(block)s %(value)s this month is far above the average of "
+                "%(mean)s over the previous months; please check (a warning only)."
+            ) % {"row": row_labels.get(row, row), "col": col_labels.get(col, col),
+                 "block": primary.label, "value": value, "mean": round(mean, 1)})
+    return warnings
+
+
+# --- page helpers -------------------------------------------------------------------------------
+def grid_tables(spec: GridSpec, raw: dict[str, str], errors: dict[str, str]) -> list[dict]:
+    """The grid as tables for the template: one per block, with row and column totals."""
+    tables = []
+    for block in spec.blocks:
+        rows, col_totals = [], {c: 0 for c, _ in spec.cols.choices}
+        for r, rlabel in spec.rows.choices:
+            cells, row_total = [], 0
+            for c, _clabel in spec.cols.choices:
+                if not spec.cell_enabled(r, c):
+                    cells.append({"enabled": False})
+                    continue
+                name = spec.name(block.field, r, c)
+                text = raw.get(name, "")
+                number = int(text) if text.isdigit() else 0
+                row_total += number
+                col_totals[c] += number
+                cells.append({"enabled": True, "name": name, "value": text,
+                              "error": errors.get(name, ""), "row": rlabel, "col": _clabel})
+            rows.append({"label": rlabel, "cells": cells, "total": row_total})
+        tables.append({
+            "block": block, "cols": spec.cols.choices, "rows": rows,
+            "col_totals": [col_totals[c] for c, _ in spec.cols.choices],
+            "total": sum(col_totals.values()),
+        })
+    return tables
+
+
+def raw_from_values(spec: GridSpec, values: dict) -> dict[str, str]:
+    return {spec.name(b, r, c): str(v) for (b, r, c), v in values.items() if v}
