@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from org.access import VIEW, Scope, unit_filter
+from org.scoping import ScopedQuerySet
 
 from .choices import AuditAction
 
@@ -38,7 +39,7 @@ class AppendOnlyError(Exception):
     """An attempt to change or delete an audit entry."""
 
 
-class AuditEntryQuerySet(models.QuerySet):
+class AuditEntryQuerySet(ScopedQuerySet):
     def for_user(self, user, action: str = VIEW):
         """Entries of the units in the user's subtrees (any role), of their department and its
         same-sector departments below, and the user's own actions that belong to no unit.
@@ -88,6 +89,11 @@ class AuditEntry(models.Model):
     batch = _loose_fk("imports.ImportBatch", _("import batch"))
     note = models.TextField(_("note"), blank=True)
 
+    # The default manager, which Django's own machinery uses (unique checks, related
+    # managers, admin and form choices); code names it `unscoped` where it means to cross
+    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
+    # request path (org.scoping).
+    unscoped = AuditEntryQuerySet.as_unscoped_manager()
     objects = AuditEntryQuerySet.as_manager()
 
     class Meta:

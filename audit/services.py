@@ -188,7 +188,7 @@ def record(*, actor, action: str, obj=None, before=None, after=None, org_unit=No
             department = _first_attr(obj, DEPARTMENT_FIELDS)
         if period is None:
             period = period_of(obj)
-    return AuditEntry.objects.create(
+    return AuditEntry.unscoped.create(
         created_at=timezone.now(), actor_id=actor_id, actor_name=actor_name, action=action,
         model_label=label, object_id=object_id, object_repr=text,
         org_unit_id=_id(org_unit), department_id=_id(department), period=_month(period),

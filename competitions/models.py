@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from org.access import VIEW, WRITE_ROLES, Scope, unit_filter
+from org.scoping import ScopedQuerySet
 from skills_portal.identity import mask_id_number, normalise_id_number, validate_id_number
 from skills_portal.models import TimeStampedModel
 
@@ -36,9 +37,11 @@ def _scoped(queryset, user, action, unit_field, department_field):
 # --------------------------------------------------------------------------------------------
 # Competitions
 # --------------------------------------------------------------------------------------------
-class CompetitionQuerySet(models.QuerySet):
+class CompetitionQuerySet(ScopedQuerySet):
     def for_user(self, user, action: str = VIEW):
         return _scoped(self, user, action, "organiser_unit", "organiser_department")
+
+    scoping_methods = ("for_user", "linkable_for")
 
     def linkable_for(self, user):
         """Competitions an award entered by `user` may name: those in the user's scope, the
@@ -87,6 +90,11 @@ class Competition(TimeStampedModel):
         related_name="+", verbose_name=_("created by"),
     )
 
+    # The default manager, which Django's own machinery uses (unique checks, related
+    # managers, admin and form choices); code names it `unscoped` where it means to cross
+    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
+    # request path (org.scoping).
+    unscoped = CompetitionQuerySet.as_unscoped_manager()
     objects = CompetitionQuerySet.as_manager()
 
     class Meta:
@@ -112,7 +120,7 @@ class Competition(TimeStampedModel):
         errors = {}
         if self.start_date and self.end_date and self.end_date < self.start_date:
             errors["end_date"] = _("A competition cannot end before it starts.")
-        if self.pk and self.start_date and Award.objects.filter(
+        if self.pk and self.start_date and Award.unscoped.filter(
             competition_id=self.pk, awarded_on__lt=self.start_date
         ).exists():
             errors["start_date"] = _(
@@ -131,7 +139,7 @@ class Competition(TimeStampedModel):
 # --------------------------------------------------------------------------------------------
 # Awards and honours
 # --------------------------------------------------------------------------------------------
-class AwardQuerySet(models.QuerySet):
+class AwardQuerySet(ScopedQuerySet):
     def for_user(self, user, action: str = VIEW):
         return _scoped(self, user, action, "org_unit", "department")
 
@@ -180,6 +188,11 @@ class Award(TimeStampedModel):
         related_name="+", verbose_name=_("created by"),
     )
 
+    # The default manager, which Django's own machinery uses (unique checks, related
+    # managers, admin and form choices); code names it `unscoped` where it means to cross
+    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
+    # request path (org.scoping).
+    unscoped = AwardQuerySet.as_unscoped_manager()
     objects = AwardQuerySet.as_manager()
 
     class Meta:

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
+from org.scoping import unscoped
 from org.services import scoped_delete, scoped_save
 from skills_portal import hooks
 
@@ -32,7 +33,7 @@ def _stored_pair(model, pk, unit_field: str, date_field: str) -> list[Pair]:
     the month it leaves also changes."""
     if pk is None:
         return []
-    row = model.objects.filter(pk=pk).values_list(unit_field, date_field).first()
+    row = unscoped(model).filter(pk=pk).values_list(unit_field, date_field).first()
     return [row] if row else []
 
 
@@ -41,7 +42,7 @@ def _award_pairs(competition_id) -> list[Pair]:
     its awards are counted."""
     if competition_id is None:
         return []
-    return list(Award.objects.filter(competition_id=competition_id)
+    return list(Award.unscoped.filter(competition_id=competition_id)
                 .values_list("org_unit_id", "awarded_on"))
 
 
@@ -85,10 +86,10 @@ def save_award(*, user, award: Award) -> Award:
         creating = award._state.adding or award.pk is None
         pairs = [] if creating else _stored_pair(Award, award.pk, "org_unit_id", "awarded_on")
         stored_competition = None if creating else (
-            Award.objects.filter(pk=award.pk).values_list("competition_id", flat=True).first()
+            Award.unscoped.filter(pk=award.pk).values_list("competition_id", flat=True).first()
         )
         if award.competition_id is not None and award.competition_id != stored_competition and \
-                not Competition.objects.linkable_for(user).filter(pk=award.competition_id).exists():
+                not Competition.unscoped.linkable_for(user).filter(pk=award.competition_id).exists():
             raise PermissionDenied(
                 _("You may not record an award at this competition: it is outside your scope.")
             )

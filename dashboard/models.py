@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from org.access import VIEW, Scope, nothing, unit_filter
 from org.choices import Role
 from org.models import OrgUnit
+from org.scoping import ScopedQuerySet
 from progress.models import RollupRun
 from targets.models import Plan, first_of_month
 
@@ -22,7 +23,7 @@ def may_issue_bulletins(user) -> bool:
     return scope.is_global or scope.unit_subtree(ISSUING_ROLES) is not None
 
 
-class BulletinQuerySet(models.QuerySet):
+class BulletinQuerySet(ScopedQuerySet):
     def for_user(self, user, action: str = VIEW):
         """A bulletin ranks every unit below its own: only whole-unit members of that unit or
         above read it (a county never sees its city's bulletin, which names its siblings);
@@ -61,6 +62,11 @@ class Bulletin(models.Model):
                                   verbose_name=_("issued by"))
     content = models.JSONField(_("content"))
 
+    # The default manager, which Django's own machinery uses (unique checks, related
+    # managers, admin and form choices); code names it `unscoped` where it means to cross
+    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
+    # request path (org.scoping).
+    unscoped = BulletinQuerySet.as_unscoped_manager()
     objects = BulletinQuerySet.as_manager()
 
     class Meta:

@@ -72,15 +72,16 @@ def month_label(month: dt.date | None) -> str | None:
 
 
 def _visible_units(user):
-    return OrgUnit.objects.all() if user is None else OrgUnit.objects.for_user(user)
+    # No user: a bulletin issued by the system (a Celery task) sees every unit.
+    return OrgUnit.unscoped.all() if user is None else OrgUnit.objects.for_user(user)
 
 
 def _visible_targets(user):
-    return Target.objects.all() if user is None else Target.objects.for_user(user)
+    return Target.unscoped.all() if user is None else Target.objects.for_user(user)
 
 
 def _visible_snapshots(user):
-    return ProgressSnapshot.objects.all() if user is None else \
+    return ProgressSnapshot.unscoped.all() if user is None else \
         ProgressSnapshot.objects.for_user(user)
 
 
@@ -88,7 +89,8 @@ def run_months() -> tuple[dict[dt.date, object], object]:
     """{month: last finish of a succeeded roll-up of that month}, and the latest finish of
     all: one grouped query over the roll-up runs. The stamp keys the dashboard cache, so a
     finished roll-up of any month makes every cached page stale."""
-    rows = (RollupRun.objects.filter(status=RollupStatus.SUCCEEDED)
+    # Runs are national and name no unit: every member may know how fresh the figures are.
+    rows = (RollupRun.unscoped.filter(status=RollupStatus.SUCCEEDED)
             .values_list("period").annotate(last=Max("finished_at")).order_by())
     months = dict(rows)
     stamp = max((v for v in months.values() if v is not None), default=None)
@@ -108,7 +110,7 @@ class Resolved:
 def _plans(user) -> list[dict]:
     """Non-reference plans with at least one target the user may see, with their targets'
     span."""
-    rows = (Plan.objects.filter(is_reference=False,
+    rows = (Plan.unscoped.filter(is_reference=False,  # the plans of targets in scope
                                 pk__in=_visible_targets(user).values("plan_id"))
             .annotate(first=Min("targets__period_start"), last=Max("targets__period_end"))
             .values("pk", "code", "short_name", "doc_number", "issuer_unit_id", "issue_date",
@@ -158,7 +160,7 @@ def resolve(user, *, plan_code: str | None, unit_id: int | None, month: dt.date 
 
         plan = max(plans, key=preference)
     if unit is None:  # a superuser without a unit: the plan's issuing unit
-        unit = OrgUnit.objects.get(pk=plan["issuer_unit_id"])
+        unit = OrgUnit.unscoped.get(pk=plan["issuer_unit_id"])
 
     months = sorted((m for m in run_periods if plan["first"] <= m <= plan["last"]),
                     reverse=True)

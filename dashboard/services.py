@@ -28,7 +28,7 @@ from .models import Bulletin, Trigger
 
 def month_run(month: dt.date) -> dict | None:
     """The month's latest succeeded roll-up ({"pk", "finished_at"}), which a bulletin names."""
-    return (RollupRun.objects.filter(period=month, status=RollupStatus.SUCCEEDED)
+    return (RollupRun.unscoped.filter(period=month, status=RollupStatus.SUCCEEDED)
             .order_by("-finished_at").values("pk", "finished_at").first())
 
 
@@ -54,7 +54,7 @@ def bulletin_content(*, plan: Plan, org_unit: OrgUnit, month: dt.date, run: dict
 
 
 def _next_version(plan: Plan, org_unit: OrgUnit, month: dt.date) -> int:
-    last = Bulletin.objects.select_for_update().filter(
+    last = Bulletin.unscoped.select_for_update().filter(
         plan=plan, org_unit=org_unit, period=month).aggregate(v=Max("version"))["v"]
     return (last or 0) + 1
 
@@ -75,12 +75,12 @@ def issue_bulletin(*, user, plan: Plan, org_unit: OrgUnit, month: dt.date) -> Bu
 def bulletin_units(plan: Plan, month: dt.date) -> list[OrgUnit]:
     """Units that get a bulletin of `plan` for `month`: the issuing unit and every unit below
     it with a child holding a target of the plan in force that month."""
-    in_force = Target.objects.filter(plan=plan, period_start__lte=month, period_end__gte=month)
+    in_force = Target.unscoped.filter(plan=plan, period_start__lte=month, period_end__gte=month)
     parents = in_force.filter(department__isnull=True, org_unit__parent__isnull=False) \
         .values("org_unit__parent_id")
     below_issuer = OrgUnitClosure.objects.filter(ancestor_id=plan.issuer_unit_id) \
         .values("descendant_id")
-    return list(OrgUnit.objects.filter(Q(pk__in=parents, id__in=below_issuer)
+    return list(OrgUnit.unscoped.filter(Q(pk__in=parents, id__in=below_issuer)
                                        | Q(pk=plan.issuer_unit_id)).order_by("level", "code"))
 
 
@@ -93,10 +93,10 @@ def issue_monthly_bulletins(*, month: dt.date) -> list[Bulletin]:
     month = month.replace(day=1)
     issued = []
     run = month_run(month)  # one lookup for every plan and unit of the month
-    plans = Plan.objects.filter(is_reference=False, targets__period_start__lte=month,
+    plans = Plan.unscoped.filter(is_reference=False, targets__period_start__lte=month,
                                 targets__period_end__gte=month).distinct().order_by("code")
     for plan in plans:
-        done = set(Bulletin.objects.filter(plan=plan, period=month)
+        done = set(Bulletin.unscoped.filter(plan=plan, period=month)
                    .values_list("org_unit_id", flat=True))
         for unit in bulletin_units(plan, month):
             if unit.pk in done:

@@ -26,6 +26,7 @@ from functools import cached_property
 
 from django.db import transaction
 
+from org.scoping import unscoped
 from skills_portal.identity import id_number_check_char
 from targets.choices import DecompositionAxis, IndicatorSource
 from targets.measures import registry
@@ -66,7 +67,7 @@ def _covers(general: dict, specific: dict) -> bool:
 
 def allocations(as_of: dt.date) -> list[Allocation]:
     targets = list(
-        Target.objects.filter(plan__is_reference=False, value__isnull=False, is_increment=False,
+        Target.unscoped.filter(plan__is_reference=False, value__isnull=False, is_increment=False,
                               indicator__source=IndicatorSource.MEASURE)
         .exclude(axis=DecompositionAxis.DEPARTMENT)
         .select_related("indicator")
@@ -127,7 +128,7 @@ class DomainDemo:
         from training.models import Programme
 
         self.base = DemoGenerator(as_of)
-        self.programmes = {(p.plan_id, p.name): p.pk for p in Programme.objects.all()}
+        self.programmes = {(p.plan_id, p.name): p.pk for p in Programme.unscoped.all()}
         self.training = defaultdict(lambda: defaultdict(int))
         self.certificates = defaultdict(int)
         self.carriers, self.competitions, self.awards = [], [], []
@@ -204,7 +205,7 @@ class DomainDemo:
         window, divided among the departments' sectors (see the module's note). What the
         departments' quotas leave of their parent target stays without a department."""
         groups = defaultdict(list)
-        for t in (Target.objects.filter(plan__is_reference=False, value__isnull=False,
+        for t in (Target.unscoped.filter(plan__is_reference=False, value__isnull=False,
                                         axis=DecompositionAxis.DEPARTMENT,
                                         department__isnull=False,
                                         indicator__measure="certification.certificates")
@@ -231,14 +232,14 @@ class DomainDemo:
     def _unit_names(self) -> dict[int, str]:
         from org.models import OrgUnit
 
-        return dict(OrgUnit.objects.values_list("pk", "name"))
+        return dict(OrgUnit.unscoped.values_list("pk", "name"))
 
     def _county_department(self, unit_id: int, department) -> int:
         """The unit's department in a city department's line (鹿城区 + 应急管理局), made for
         the demo if it is not there."""
         from org.models import Department
 
-        return Department.objects.get_or_create(
+        return Department.unscoped.get_or_create(
             org_unit_id=unit_id, name=self._unit_names[unit_id] + department.name.removeprefix("市"),
             defaults={"sector": department.sector})[0].pk
 
@@ -307,25 +308,25 @@ class DomainDemo:
             from subsidies.models import Claim
 
             # Claims computed from earlier demo awards go with them (a claim protects its basis).
-            Claim.objects.filter(award__is_demo=True).delete()
+            Claim.unscoped.filter(award__is_demo=True).delete()
             for model in (TrainingFigure, CertificateFigure, TrainingCarrier, Award, Competition):
-                model.objects.filter(is_demo=True).delete()
-            counts["training"] = len(TrainingFigure.objects.bulk_create([
+                unscoped(model).filter(is_demo=True).delete()
+            counts["training"] = len(TrainingFigure.unscoped.bulk_create([
                 TrainingFigure(org_unit_id=u, period=m, training_type=tt, target_group=tg,
                                programme_id=p, subsidised=s, industry=ind, is_demo=True, **v)
                 for (u, m, tt, tg, p, s, ind), v in sorted(self.training.items(), key=str)
             ], batch_size=2000))
-            counts["certificates"] = len(CertificateFigure.objects.bulk_create([
+            counts["certificates"] = len(CertificateFigure.unscoped.bulk_create([
                 CertificateFigure(org_unit_id=u, period=m, certificate_type=ct, level=lv,
                                   occupation=occ, industry=ind, department_id=d, count=n,
                                   is_demo=True)
                 for (u, m, ct, lv, occ, ind, d), n in sorted(self.certificates.items(), key=str)
             ], batch_size=2000))
-            counts["carriers"] = len(TrainingCarrier.objects.bulk_create(
+            counts["carriers"] = len(TrainingCarrier.unscoped.bulk_create(
                 [TrainingCarrier(is_demo=True, **c) for c in self.carriers], batch_size=2000))
-            counts["competitions"] = len(Competition.objects.bulk_create(
+            counts["competitions"] = len(Competition.unscoped.bulk_create(
                 [Competition(is_demo=True, **c) for c in self.competitions], batch_size=2000))
-            counts["awards"] = len(Award.objects.bulk_create(
+            counts["awards"] = len(Award.unscoped.bulk_create(
                 [Award(is_demo=True, **a) for a in self.awards], batch_size=2000))
             counts["awards"] += self.subsidy_showcase()
         return counts
@@ -339,14 +340,14 @@ class DomainDemo:
         from org.models import OrgUnit
 
         def unit(path: str):
-            return OrgUnit.objects.at_path(path)[0]
+            return OrgUnit.unscoped.at_path(path)[0]
 
         yunnan, longling = unit("全国/云南省"), unit("全国/云南省/保山市/龙陵县")
         ningxia = unit("全国/宁夏回族自治区")
         created = []
         if yunnan and longling and self.base.as_of >= dt.date(2024, 9, 1):
             day = dt.date(2024, 8, 20)
-            contest = Competition.objects.create(
+            contest = Competition.unscoped.create(
                 is_demo=True, name="演示云南省第二届职业技能大赛", level="全省综合性",
                 organiser_unit=yunnan, start_date=day - dt.timedelta(days=2), end_date=day,
                 participants=860, occupations="电工、焊工、中式烹调师")
@@ -362,7 +363,7 @@ class DomainDemo:
                     honour_title="技术能手", honour_level="省级", awarded_on=dt.date(2023, 11, 28)))
         for award in created:
             award.full_clean()
-        return len(Award.objects.bulk_create(created))
+        return len(Award.unscoped.bulk_create(created))
 
     def _showcase_award(self, unit, i: int, **fields):
         from competitions.models import Award
@@ -379,6 +380,6 @@ def generate_domain_demo(*, as_of: dt.date) -> dict:
     demo = DomainDemo(as_of)
     from org.models import OrgUnit
 
-    demo.base.unit_codes = dict(OrgUnit.objects.exclude(code=None).values_list("pk", "code"))
+    demo.base.unit_codes = dict(OrgUnit.unscoped.exclude(code=None).values_list("pk", "code"))
     demo.run()
     return demo.write()

@@ -70,8 +70,8 @@ def generate_demo_reports(*, as_of: dt.date) -> dict:
     day of a month). Returns counts by status."""
     as_of = as_of.replace(day=1)
     months = [dt.date(as_of.year, m, 1) for m in range(1, as_of.month + 1)]
-    units = list(OrgUnit.objects.filter(level__in=REPORTING_LEVELS).order_by("-level", "pk"))
-    real = set(MonthlyReport.objects.filter(is_demo=False, department__isnull=True)
+    units = list(OrgUnit.unscoped.filter(level__in=REPORTING_LEVELS).order_by("-level", "pk"))
+    real = set(MonthlyReport.unscoped.filter(is_demo=False, department__isnull=True)
                     .values_list("org_unit_id", "period"))
     rules = rules_for([(u.pk, m) for u in units for m in months])
     children: dict[int, list[int]] = {}
@@ -87,7 +87,7 @@ def generate_demo_reports(*, as_of: dt.date) -> dict:
             if (chosen := status[(unit.pk, period)]) is not None and (unit.pk, period) not in real]
     snapshots = figures_snapshots([(unit.pk, None, period) for unit, period, _s in made])
     with transaction.atomic():
-        MonthlyReport.objects.filter(is_demo=True).delete()  # their submissions and events too
+        MonthlyReport.unscoped.filter(is_demo=True).delete()  # their submissions and events too
         counts: dict[str, int] = {}
         for unit, period, chosen in made:
             _create(unit, period, chosen, rules[(unit.pk, period)].deadline(period),
@@ -106,7 +106,7 @@ def _create(unit: OrgUnit, period: dt.date, status: str, deadline: dt.date,
     lead = 6 - unit.level + int(draw * 100) % 3 if not late else -1 - int(draw * 30) % 4
     submitted = min(_at(deadline - dt.timedelta(days=lead), 9 + int(draw * 100) % 8),
                     latest - dt.timedelta(hours=6))
-    report = MonthlyReport.objects.create(
+    report = MonthlyReport.unscoped.create(
         org_unit=unit, period=period, status=status, deadline=deadline, submitted_at=submitted,
         is_late=late, is_demo=True)
     ReportSubmission.objects.create(report=report, number=1, submitted_at=submitted,

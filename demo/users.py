@@ -23,7 +23,7 @@ DEMO_USERS = [
 
 
 def _unit(path: str) -> OrgUnit:
-    node, missing = OrgUnit.objects.at_path(path)
+    node, missing = OrgUnit.unscoped.at_path(path)
     if node is None:
         raise OrgUnit.DoesNotExist(f"no org unit {missing!r} on the path {path!r}")
     return node
@@ -46,7 +46,7 @@ def create_demo_users(password: str) -> list[tuple[str, str]]:
         user.set_password(password)
         user.save()
         unit = _unit(path)
-        department = Department.objects.get(org_unit=unit, name=dept_name) if dept_name else None
-        Membership.objects.get_or_create(user=user, org_unit=unit, department=department, role=role)
+        department = Department.unscoped.get(org_unit=unit, name=dept_name) if dept_name else None
+        Membership.unscoped.get_or_create(user=user, org_unit=unit, department=department, role=role)
         created.append((username, full_name))
     return created

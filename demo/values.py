@@ -49,8 +49,8 @@ class DemoGenerator:
         self.as_of = as_of
         self.rows: dict[tuple, Decimal] = {}
         self.leaves_cache: dict[int, list[int]] = {}
-        parents = set(OrgUnit.objects.exclude(parent=None).values_list("parent_id", flat=True))
-        self.leaf_ids = set(OrgUnit.objects.values_list("pk", flat=True)) - parents
+        parents = set(OrgUnit.unscoped.exclude(parent=None).values_list("parent_id", flat=True))
+        self.leaf_ids = set(OrgUnit.unscoped.values_list("pk", flat=True)) - parents
 
     def reporting_units(self, unit_id: int) -> list[int]:
         """The leaf units below `unit_id` (the unit itself when it is a leaf): the counties
@@ -134,7 +134,7 @@ def _is_manual(indicator: Indicator) -> bool:
 
 def generate_manual_values(*, as_of: dt.date) -> dict:
     targets = (
-        Target.objects.filter(plan__is_reference=False)
+        Target.unscoped.filter(plan__is_reference=False)
         .select_related("indicator__numerator", "indicator__denominator")
         .order_by("plan__code", "code")
     )
@@ -145,7 +145,7 @@ def generate_manual_values(*, as_of: dt.date) -> dict:
         generator.target(target)
 
     real = set(
-        DataValue.objects.filter(is_demo=False, department__isnull=True)
+        DataValue.unscoped.filter(is_demo=False, department__isnull=True)
         .values_list("indicator_id", "org_unit_id", "period")
     )
     rows = [
@@ -154,6 +154,6 @@ def generate_manual_values(*, as_of: dt.date) -> dict:
         for (i, u, m), v in sorted(generator.rows.items()) if (i, u, m) not in real
     ]
     with transaction.atomic():
-        deleted, _ = DataValue.objects.filter(is_demo=True).delete()
-        DataValue.objects.bulk_create(rows, batch_size=2000)
+        deleted, _ = DataValue.unscoped.filter(is_demo=True).delete()
+        DataValue.unscoped.bulk_create(rows, batch_size=2000)
     return {"deleted": deleted, "created": len(rows)}

@@ -28,6 +28,7 @@ from django.utils import timezone
 from openpyxl.utils import get_column_letter
 
 from org.access import WRITE_ROLES, Scope
+from org.scoping import unscoped
 from org.selectors import writable_departments, writable_units
 from skills_portal import clock
 from skills_portal.bulk import insert_rows, update_rows
@@ -172,12 +173,12 @@ class _Context:
         from targets.models import Plan
 
         self.user = user
-        units = list(OrgUnit.objects.only("pk", "code", "name", "short_name", "parent_id"))
+        units = list(OrgUnit.unscoped.only("pk", "code", "name", "short_name", "parent_id"))
         self.units = UnitResolver(units)
         names = {u.pk: u.name for u in units}
         self.departments = DepartmentResolver(
-            Department.objects.only("pk", "name", "org_unit_id"), names)
-        self.department_unit = dict(Department.objects.values_list("pk", "org_unit_id"))
+            Department.unscoped.only("pk", "name", "org_unit_id"), names)
+        self.department_unit = dict(Department.unscoped.values_list("pk", "org_unit_id"))
         scope = Scope.of(user)
         self.all_units = scope.is_global
         self.writable_units = set(writable_units(user).values_list("pk", flat=True))
@@ -186,14 +187,14 @@ class _Context:
                            set(subtree.values_list("descendant_id", flat=True)) if subtree is not None
                            else set())
         self.writable_departments = set(writable_departments(user).values_list("pk", flat=True))
-        starts = Plan.objects.filter(is_reference=False).values_list("period_start", flat=True)
+        starts = Plan.unscoped.filter(is_reference=False).values_list("period_start", flat=True)
         self.first_month = min(starts, default=dt.date(2000, 1, 1))
         self.last_month = clock.today().replace(day=1)
         self.programmes: dict[str, list[tuple[int, int]]] = defaultdict(list)
         if any(c.kind == "programme" for c in layout.dimensions):
             from training.models import Programme
 
-            for pk, name, issuer in Programme.objects.filter(is_active=True).values_list(
+            for pk, name, issuer in Programme.unscoped.filter(is_active=True).values_list(
                     "pk", "name", "plan__issuer_unit_id"):
                 self.programmes[header_key(name)].append((pk, issuer))
         # The units each programme's plan covers (its issuer's subtree), in one query.
@@ -210,7 +211,7 @@ class _Context:
         if any(c.kind == "indicator" for c in layout.dimensions):
             from targets.models import Indicator
 
-            for pk, code, name in Indicator.objects.filter(source="manual").values_list(
+            for pk, code, name in Indicator.unscoped.filter(source="manual").values_list(
                     "pk", "code", "name"):
                 self.indicators[header_key(code)].append(pk)
                 if header_key(name) != header_key(code):
@@ -576,7 +577,7 @@ def _stored(layout: FigureLayout, units: set[int], months: set[dt.date]
     fields = [model._meta.get_field(f).attname for f in ("org_unit", "department", "period", *dims)]
     width = len(fields)
     existing: dict[tuple, tuple[int, tuple]] = {}
-    for row in model.objects.filter(
+    for row in unscoped(model).filter(
             org_unit_id__in=sorted(units), period__gte=dt.date(min(months).year, 1, 1),
             period__lte=max(months)).values_list("pk", *fields, *layout.value_fields):
         existing[row[1:width + 1]] = (row[0], row[width + 1:])
@@ -659,7 +660,8 @@ def apply(layout: FigureLayout, sheets: list[Sheet], *, user, basis: str = Value
           progress: Callable[[int], None] | None = None) -> Analysis:
     """Analyse again and write, in one transaction, only if there is no error."""
     from audit.bulk import record_figure_import
-    from targets.services import evaluate_rules_for, mark_for_rollup
+    from progress.services import mark_for_rollup
+    from targets.services import evaluate_rules_for
 
     model = layout.model
     dims = [c.field for c in layout.dimension_columns()]
@@ -691,7 +693,7 @@ def apply(layout: FigureLayout, sheets: list[Sheet], *, user, basis: str = Value
                     (pk, *map(after.__getitem__, values), now, user.pk)
                     for pk, _before, after in analysis.update))
             if analysis.delete:
-                model.objects.filter(pk__in=[pk for pk, _ in analysis.delete]).delete()
+                unscoped(model).filter(pk__in=[pk for pk, _ in analysis.delete]).delete()
         except IntegrityError as exc:
             transaction.set_rollback(True)
             analysis = analysis or Analysis(layout=layout)  # the COPY stopped the analysis

@@ -27,7 +27,7 @@ class UploadForm(forms.Form):
         self.fields["kind"].choices = titles()
         self.fields["plan"].queryset = Plan.objects.for_user(user, "change").filter(
             is_reference=False).order_by("code")
-        self.fields["indicator"].queryset = Indicator.objects.order_by("code")
+        self.fields["indicator"].queryset = Indicator.objects.for_user(user).order_by("code")
 
     def clean(self):
         data = super().clean()

@@ -67,8 +67,8 @@ def _read_and_run(batch: ImportBatch, *, write: bool):
         from targets.models import Indicator, Plan
 
         options = batch.options or {}
-        plan = Plan.objects.get(pk=options["plan"])
-        indicator = Indicator.objects.filter(pk=options.get("indicator")).first()
+        plan = Plan.unscoped.get(pk=options["plan"])
+        indicator = Indicator.unscoped.filter(pk=options.get("indicator")).first()
         run = quotas.apply if write else quotas.analyse
         return run(sheets, user=user, plan=plan, indicator=indicator, year=options.get("year"),
                    file_name=batch.file_name)
@@ -94,7 +94,7 @@ def preview(batch: ImportBatch) -> ImportBatch:
 
 
 def run_apply(batch_id: int) -> ImportBatch:
-    batch = ImportBatch.objects.select_related("uploaded_by").get(pk=batch_id)
+    batch = ImportBatch.unscoped.select_related("uploaded_by").get(pk=batch_id)
     try:
         with audit_context(batch=batch):  # every audit entry of the apply names the batch
             analysis = _analyse(batch, write=True)

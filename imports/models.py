@@ -6,10 +6,12 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from org.scoping import ScopedQuerySet
+
 from .choices import ImportStatus, ValueBasis
 
 
-class ImportBatchQuerySet(models.QuerySet):
+class ImportBatchQuerySet(ScopedQuerySet):
     def for_user(self, user, action: str = "view"):
         """Uploaders see their own imports; administrators see those of users whose
         memberships fall in their subtree; superusers see all."""
@@ -58,6 +60,11 @@ class ImportBatch(models.Model):
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
 
+    # The default manager, which Django's own machinery uses (unique checks, related
+    # managers, admin and form choices); code names it `unscoped` where it means to cross
+    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
+    # request path (org.scoping).
+    unscoped = ImportBatchQuerySet.as_unscoped_manager()
     objects = ImportBatchQuerySet.as_manager()
 
     class Meta:

@@ -66,16 +66,16 @@ def analyse(sheets: list[Sheet], *, user, write: bool = False) -> QuotaAnalysis:
     for cells, message in unreadable_cells(sheet):
         analysis.error(sheet.name, None, cells, message)
     letters = {f: get_column_letter(p + 1) for f, p in columns.items()}
-    plans = {p.code: p for p in Plan.objects.filter(is_reference=False)}
+    plans = {p.code: p for p in Plan.unscoped.filter(is_reference=False)}
     indicators = {}
-    for indicator in Indicator.objects.all():
+    for indicator in Indicator.unscoped.all():
         indicators[header_key(indicator.code)] = indicator
         indicators.setdefault(header_key(indicator.name), indicator)
-    units = list(OrgUnit.objects.only("pk", "code", "name", "short_name", "parent_id"))
+    units = list(OrgUnit.unscoped.only("pk", "code", "name", "short_name", "parent_id"))
     resolver = UnitResolver(units)
-    departments = DepartmentResolver(Department.objects.only("pk", "name", "org_unit_id"),
+    departments = DepartmentResolver(Department.unscoped.only("pk", "name", "org_unit_id"),
                                      {u.pk: u.name for u in units})
-    existing = {(t.plan_id, t.code): t for t in Target.objects.filter(plan__in=plans.values())}
+    existing = {(t.plan_id, t.code): t for t in Target.unscoped.filter(plan__in=plans.values())}
     # Rows that change nothing are not saved, but may only be uploaded by who could change them.
     changeable = set(Target.objects.for_user(user, "change").filter(plan__in=plans.values())
                      .values_list("pk", flat=True))

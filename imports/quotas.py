@@ -93,7 +93,7 @@ def analyse(sheets: list[Sheet], *, user, plan, indicator=None, year: int | None
     header = sheet.rows[header_index]
     # A unit note may sit on its own row under the header: 市级培育指标数 / (万人).
     below = sheet.rows[header_index + 1] if header_index + 1 < len(sheet.rows) else []
-    by_code = {i.code: i for i in Indicator.objects.all()}
+    by_code = {i.code: i for i in Indicator.unscoped.all()}
     by_name = {header_key(i.name): i for i in by_code.values()}
     columns: dict[int, tuple[object, Decimal, str]] = {}  # position → (indicator, scale, heading)
     unmatched = []
@@ -137,7 +137,7 @@ def analyse(sheets: list[Sheet], *, user, plan, indicator=None, year: int | None
                            f"“{ind.name}”的数据不记录部门（补贴申领和培训券都不记录部门），"
                            "不能按部门分解，请按地区分解")
             continue
-        candidates = Target.objects.filter(plan=plan, indicator=ind, org_unit=issuer,
+        candidates = Target.unscoped.filter(plan=plan, indicator=ind, org_unit=issuer,
                                            department=None, parent=None)
         if year:
             candidates = candidates.filter(period_start__year__lte=year, period_end__year__gte=year)
@@ -155,13 +155,13 @@ def analyse(sheets: list[Sheet], *, user, plan, indicator=None, year: int | None
             pk__in=[p.pk for p in parents.values()]).count() == len(set(parents.values())):
         raise ImportRefused("您无权分解这个方案的目标（需要发文单位或上级的管理员权限）。")
 
-    units = list(OrgUnit.objects.filter(ancestor_links__ancestor=issuer)
+    units = list(OrgUnit.unscoped.filter(ancestor_links__ancestor=issuer)
                  .exclude(pk=issuer.pk).only("pk", "code", "name", "short_name", "parent_id"))
     resolver = UnitResolver([issuer, *units])
-    departments = DepartmentResolver(Department.objects.filter(org_unit=issuer),
+    departments = DepartmentResolver(Department.unscoped.filter(org_unit=issuer),
                                      {issuer.pk: issuer.name})
     existing = {}
-    for child in Target.objects.filter(parent__in=list(parents.values())):
+    for child in Target.unscoped.filter(parent__in=list(parents.values())):
         existing[(child.parent_id, child.org_unit_id if axis == "region" else child.department_id)] = child
     sums = {position: Decimal(0) for position in parents}
     totals = {}
@@ -259,18 +259,18 @@ def apply(sheets: list[Sheet], *, user, plan, indicator=None, year=None,
     from org.models import Department, OrgUnit
     from org.services import scoped_save
     from targets.models import Target
-    from targets.services import mark_for_rollup
+    from progress.services import mark_for_rollup
 
     with transaction.atomic():
         analysis = analyse(sheets, user=user, plan=plan, indicator=indicator, year=year,
                            file_name=file_name)
         if not analysis.ok:
             return analysis
-        parents = Target.objects.select_related("indicator", "org_unit", "task").in_bulk(
+        parents = Target.unscoped.select_related("indicator", "org_unit", "task").in_bulk(
             {c["parent"] for c in analysis.create})
         region = analysis.axis == "region"
         keys = {c["key"] for c in analysis.create}
-        shares = OrgUnit.objects.in_bulk(keys) if region else Department.objects.in_bulk(keys)
+        shares = OrgUnit.unscoped.in_bulk(keys) if region else Department.unscoped.in_bulk(keys)
         for values in analysis.create:
             parent = parents[values["parent"]]
             unit = shares[values["key"]] if region else parent.org_unit
@@ -285,7 +285,7 @@ def apply(sheets: list[Sheet], *, user, plan, indicator=None, year=None,
                 note="由指标分解表导入",
             )
             scoped_save(user=user, obj=child)
-        children = Target.objects.in_bulk([pk for pk, _before, _after in analysis.update])
+        children = Target.unscoped.in_bulk([pk for pk, _before, _after in analysis.update])
         for pk, _before, after in analysis.update:
             child = children[pk]
             child.value = after["value"]

@@ -28,7 +28,7 @@ def upload(*, user, kind: str, basis: str, file_name: str, data: bytes,
         raise ValidationError("导入指标分解表需要选择方案")
     if basis not in ValueBasis.values:
         raise ValidationError("数据口径只能是“本月”或“累计”")
-    batch = ImportBatch.objects.create(
+    batch = ImportBatch.unscoped.create(
         kind=kind, basis=basis, uploaded_by=user, file_name=file_name[:255],
         file_size=len(data), sha256=hashlib.sha256(data).hexdigest(), options=options or {},
         content=data if len(data) <= settings.IMPORT_MAX_BYTES else None,
@@ -52,7 +52,7 @@ def confirm(batch: ImportBatch, *, user) -> ImportBatch:
     if batch.uploaded_by_id != user.pk:
         raise PermissionDenied("只有上传者本人可以确认导入")
     with transaction.atomic():
-        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        locked = ImportBatch.unscoped.select_for_update().get(pk=batch.pk)
         if not locked.is_confirmable:
             raise ValidationError("这个导入不能确认（已处理、已放弃、有错误或没有需要导入的变更）")
         locked.status, locked.message = ImportStatus.RUNNING, "正在导入…"
@@ -67,7 +67,7 @@ def confirm(batch: ImportBatch, *, user) -> ImportBatch:
 def discard(batch: ImportBatch, *, user) -> ImportBatch:
     if batch.uploaded_by_id != user.pk:
         raise PermissionDenied("只有上传者本人可以放弃导入")
-    updated = ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.PREVIEWED).update(
+    updated = ImportBatch.unscoped.filter(pk=batch.pk, status=ImportStatus.PREVIEWED).update(
         status=ImportStatus.DISCARDED, content=None, message="已放弃")
     if not updated:
         raise ValidationError("这个导入已处理，不能放弃")

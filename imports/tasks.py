@@ -8,7 +8,7 @@ from .models import ImportBatch
 
 @shared_task(acks_late=True)
 def preview_import(batch_id: int) -> str:
-    return preview(ImportBatch.objects.select_related("uploaded_by").get(pk=batch_id)).status
+    return preview(ImportBatch.unscoped.select_related("uploaded_by").get(pk=batch_id)).status
 
 
 @shared_task(acks_late=True)

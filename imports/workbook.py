@@ -45,7 +45,7 @@ def template(layout: FigureLayout, *, user) -> bytes:
         elif column.kind == "indicator":
             from targets.models import Indicator
 
-            lists.append((column.header, list(Indicator.objects.filter(source="manual")
+            lists.append((column.header, list(Indicator.unscoped.filter(source="manual")
                                               .order_by("code").values_list("name", flat=True))))
     ranges = {}
     for index, (title, values) in enumerate(lists, start=1):

@@ -16,6 +16,7 @@ from skills_portal.models import TimeStampedModel
 from .access import VIEW, WRITE_ROLES, Scope, unit_filter
 from .choices import OrgKind, OrgLevel, Role, Sector
 from .closure import OrgUnitClosure
+from .scoping import ScopedQuerySet
 
 division_code_validator = RegexValidator(
     r"^\d{6}$", _("An administrative division code has exactly 6 digits.")
@@ -25,7 +26,7 @@ division_code_validator = RegexValidator(
 # --------------------------------------------------------------------------------------------
 # Org units
 # --------------------------------------------------------------------------------------------
-class OrgUnitQuerySet(models.QuerySet):
+class OrgUnitQuerySet(ScopedQuerySet):
     def at_path(self, path: str):
         """The unit named by a path of names from the root ("全国/云南省/保山市/龙陵县"), or None;
         with the name at which the path left the tree."""
@@ -103,6 +104,11 @@ class OrgUnit(TimeStampedModel):
     level = models.PositiveSmallIntegerField(_("level"), choices=OrgLevel.choices)
     kind = models.CharField(_("kind"), max_length=10, choices=OrgKind.choices)
 
+    # The default manager, which Django's own machinery uses (unique checks, related
+    # managers, admin and form choices); code names it `unscoped` where it means to cross
+    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
+    # request path (org.scoping).
+    unscoped = OrgUnitQuerySet.as_unscoped_manager()
     objects = OrgUnitQuerySet.as_manager()
 
     class Meta:
@@ -149,7 +155,7 @@ class OrgUnit(TimeStampedModel):
         old_parent_id = None
         if not creating:
             old_parent_id = (
-                OrgUnit.objects.filter(pk=self.pk).values_list("parent_id", flat=True).first()
+                OrgUnit.unscoped.filter(pk=self.pk).values_list("parent_id", flat=True).first()
             )
         with transaction.atomic():
             super().save(*args, **kwargs)
@@ -159,10 +165,10 @@ class OrgUnit(TimeStampedModel):
                 OrgUnitClosure.move_subtree(self)
 
     def ancestors(self, include_self: bool = False):
-        return OrgUnit.objects.ancestors_of(self, include_self=include_self).order_by("level")
+        return OrgUnit.unscoped.ancestors_of(self, include_self=include_self).order_by("level")
 
     def subtree(self, include_self: bool = True):
-        return OrgUnit.objects.subtree_of(self, include_self=include_self)
+        return OrgUnit.unscoped.subtree_of(self, include_self=include_self)
 
     def path_names(self) -> list[str]:
         return [u.name for u in self.ancestors(include_self=True)]
@@ -171,7 +177,7 @@ class OrgUnit(TimeStampedModel):
 # --------------------------------------------------------------------------------------------
 # Departments
 # --------------------------------------------------------------------------------------------
-class DepartmentQuerySet(models.QuerySet):
+class DepartmentQuerySet(ScopedQuerySet):
     def for_user(self, user, action: str = VIEW):
         scope = Scope.of(user)
         if scope.is_global:
@@ -198,6 +204,11 @@ class Department(TimeStampedModel):
     short_name = models.CharField(_("short name"), max_length=50, blank=True)
     sector = models.CharField(_("sector"), max_length=30, choices=Sector.choices)
 
+    # The default manager, which Django's own machinery uses (unique checks, related
+    # managers, admin and form choices); code names it `unscoped` where it means to cross
+    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
+    # request path (org.scoping).
+    unscoped = DepartmentQuerySet.as_unscoped_manager()
     objects = DepartmentQuerySet.as_manager()
 
     class Meta:
@@ -218,7 +229,7 @@ class Department(TimeStampedModel):
 # --------------------------------------------------------------------------------------------
 # Memberships
 # --------------------------------------------------------------------------------------------
-class MembershipQuerySet(models.QuerySet):
+class MembershipQuerySet(ScopedQuerySet):
     def for_user(self, user, action: str = "view"):
         """A member sees their own memberships; administrators manage memberships in their
         subtree."""
@@ -249,6 +260,11 @@ class Membership(TimeStampedModel):
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
 
+    # The default manager, which Django's own machinery uses (unique checks, related
+    # managers, admin and form choices); code names it `unscoped` where it means to cross
+    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
+    # request path (org.scoping).
+    unscoped = MembershipQuerySet.as_unscoped_manager()
     objects = MembershipQuerySet.as_manager()
 
     class Meta:

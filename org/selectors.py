@@ -13,13 +13,13 @@ def writable_departments(user):
     for a department member, their department and the same-sector departments below it."""
     scope = Scope.of(user)
     if scope.is_global:
-        return Department.objects.select_related("org_unit")
+        return Department.objects.within(Q()).select_related("org_unit")
     roles = WRITE_ROLES["values"]
     q = unit_filter("org_unit", scope.unit_subtree(roles))
     for m in scope.memberships(roles, department=True):
         q |= Q(sector=m.department.sector,
                org_unit__in=Scope._subtree([m.department.org_unit_id]))
-    return Department.objects.filter(q).select_related("org_unit")
+    return Department.objects.within(q).select_related("org_unit")
 
 
 def writable_units(user):
@@ -27,11 +27,11 @@ def writable_units(user):
     for a department member the units where a department they may report for sits."""
     scope = Scope.of(user)
     if scope.is_global:
-        return OrgUnit.objects.all()
+        return OrgUnit.objects.within(Q())
     q = unit_filter("pk", scope.unit_subtree(WRITE_ROLES["values"]))
     if any(True for _ in scope.memberships(WRITE_ROLES["values"], department=True)):
         q |= Q(pk__in=writable_departments(user).values("org_unit"))
-    return OrgUnit.objects.filter(q)
+    return OrgUnit.objects.within(q)
 
 
 def unit_level_writable(user, unit) -> bool:

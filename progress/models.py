@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from org.access import VIEW, Scope
 from org.models import OrgUnit
+from org.scoping import ScopedQuerySet
 from targets.models import Target
 
 from .choices import ProgressStatus, RollupStatus
@@ -37,7 +38,7 @@ class RollupMark(models.Model):
         return f"{self.org_unit_id} {self.period:%Y-%m}"
 
 
-class RollupRunQuerySet(models.QuerySet):
+class RollupRunQuerySet(ScopedQuerySet):
     def for_user(self, user, action: str = VIEW):
         """A run covers the whole country's month and names no unit: every member may read
         the runs (to know how fresh the snapshots are); nobody changes them but the roll-up."""
@@ -60,6 +61,11 @@ class RollupRun(models.Model):
     queries = models.PositiveIntegerField(_("queries"), default=0)
     error = models.TextField(_("error"), blank=True)
 
+    # The default manager, which Django's own machinery uses (unique checks, related
+    # managers, admin and form choices); code names it `unscoped` where it means to cross
+    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
+    # request path (org.scoping).
+    unscoped = RollupRunQuerySet.as_unscoped_manager()
     objects = RollupRunQuerySet.as_manager()
 
     class Meta:
@@ -86,7 +92,7 @@ class RollupLock(models.Model):
         return f"{self.period:%Y-%m}"
 
 
-class ProgressSnapshotQuerySet(models.QuerySet):
+class ProgressSnapshotQuerySet(ScopedQuerySet):
     def for_user(self, user, action: str = VIEW):
         """A snapshot is visible to whoever may see its target."""
         return self.filter(target__in=Target.objects.for_user(user, action))
@@ -117,6 +123,11 @@ class ProgressSnapshot(models.Model):
     completion_change = models.DecimalField(_("change against the previous month"),
                                             max_digits=12, decimal_places=4, null=True)
 
+    # The default manager, which Django's own machinery uses (unique checks, related
+    # managers, admin and form choices); code names it `unscoped` where it means to cross
+    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
+    # request path (org.scoping).
+    unscoped = ProgressSnapshotQuerySet.as_unscoped_manager()
     objects = ProgressSnapshotQuerySet.as_manager()
 
     class Meta:

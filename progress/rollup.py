@@ -113,7 +113,7 @@ def _single_leaf(indicator: Indicator, *, start: dt.date, month: dt.date, units:
         values = measure_values(indicator.measure, indicator.filters, start=first, end=month,
                                 units=sorted(units), rolled_up=True, department_sector=sector)
         return {u: v for (u, m), v in values.items() if m == month}
-    rows = DataValue.objects.filter(
+    rows = DataValue.unscoped.filter(
         indicator=indicator, period__gte=first, period__lte=month,
         org_unit__ancestor_links__ancestor__in=sorted(units),
     )
@@ -205,8 +205,8 @@ _FACT_LOOKUPS = ("pk", "plan_id", "indicator_id", "org_unit_id", "org_unit__pare
 
 def in_force(month: dt.date) -> list[TargetFacts]:
     """Every target whose window covers `month`, outside reference plans, in id order."""
-    indicators = {i.pk: i for i in Indicator.objects.select_related("numerator", "denominator")}
-    rows = Target.objects.filter(
+    indicators = {i.pk: i for i in Indicator.unscoped.select_related("numerator", "denominator")}
+    rows = Target.unscoped.filter(
         plan__is_reference=False, period_start__lte=month, period_end__gte=month,
     ).order_by("pk").values_list(*_FACT_LOOKUPS)
     return [TargetFacts(*row, indicator=indicators[row[2]]) for row in rows]
@@ -231,7 +231,7 @@ class SnapshotRow:
 def build_snapshot(month: dt.date) -> list[SnapshotRow]:
     targets = in_force(month)
     values = actuals(targets, month)
-    previous = dict(ProgressSnapshot.objects.filter(period=clock.previous_month(month))
+    previous = dict(ProgressSnapshot.unscoped.filter(period=clock.previous_month(month))
                     .values_list("target_id", "completion_rate"))
     rows = []
     for t in targets:
@@ -288,7 +288,7 @@ def _write_snapshot(month: dt.date, run: RollupRun | None, rows: list[SnapshotRo
     """Replace the month's snapshot inside the caller's transaction. The rows are plain
     computed values with no save() logic, so they go in as plain values (`insert_rows`:
     COPY on PostgreSQL)."""
-    ProgressSnapshot.objects.filter(period=month).delete()
+    ProgressSnapshot.unscoped.filter(period=month).delete()
     run_id = run.pk if run else None
     insert_rows(ProgressSnapshot, _SNAPSHOT_FIELDS, (
         (r.target_id, month, run_id, r.actual, r.target_value, r.completion_rate,
@@ -312,7 +312,7 @@ def rollup_month(month: dt.date, *, trigger: str = "command", wait: bool = True)
     """Recompute the snapshot of `month`. Raises RollupBusy when another roll-up of that month
     holds the lock and `wait` is False."""
     month = month.replace(day=1)
-    run = RollupRun.objects.create(period=month, trigger=trigger)
+    run = RollupRun.unscoped.create(period=month, trigger=trigger)
     try:
         with suppress(IntegrityError):  # created concurrently: it exists now
             RollupLock.objects.get_or_create(period=month)
@@ -344,7 +344,7 @@ def sweep() -> list[dt.date]:
     span = marks.aggregate(first=Min("period"), last=Max("period"))
     if span["first"] is None:
         return []
-    latest = ProgressSnapshot.objects.aggregate(last=Max("period"))["last"]
+    latest = ProgressSnapshot.unscoped.aggregate(last=Max("period"))["last"]
     last = max(d for d in (span["last"], latest) if d is not None)
     months = months_between(span["first"], last)
     for month in months:

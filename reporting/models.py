@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from org.access import VIEW, WRITE_ROLES, Scope, unit_filter
+from org.scoping import ScopedQuerySet
 
 from .choices import ReportAction, ReportStatus
 
@@ -20,7 +21,7 @@ DEFAULT_DEADLINE_DAY = 5
 DEFAULT_REMINDER_DAYS = 3
 
 
-class ReportingScheduleQuerySet(models.QuerySet):
+class ReportingScheduleQuerySet(ScopedQuerySet):
     def for_user(self, user, action: str = VIEW):
         """Schedules apply across the tree: superusers only."""
         return self if Scope.of(user).is_global else self.none()
@@ -54,6 +55,11 @@ class ReportingSchedule(models.Model):
         validators=[MaxValueValidator(28)],
     )
 
+    # The default manager, which Django's own machinery uses (unique checks, related
+    # managers, admin and form choices); code names it `unscoped` where it means to cross
+    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
+    # request path (org.scoping).
+    unscoped = ReportingScheduleQuerySet.as_unscoped_manager()
     objects = ReportingScheduleQuerySet.as_manager()
 
     class Meta:
@@ -64,12 +70,12 @@ class ReportingSchedule(models.Model):
         return str(self.plan) if self.plan_id else str(_("default schedule"))
 
     def clean(self):
-        if self.plan_id is None and ReportingSchedule.objects.filter(plan__isnull=True).exclude(
+        if self.plan_id is None and ReportingSchedule.unscoped.filter(plan__isnull=True).exclude(
                 pk=self.pk).exists():
             raise ValidationError({"plan": _("There is already a default schedule.")})
 
 
-class MonthlyReportQuerySet(models.QuerySet):
+class MonthlyReportQuerySet(ScopedQuerySet):
     def for_user(self, user, action: str = VIEW):
         """Members see the reports of their subtree (department members: their department and
         its same-sector counterparts below). Changing a report is a workflow action: the
@@ -115,6 +121,11 @@ class MonthlyReport(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    # The default manager, which Django's own machinery uses (unique checks, related
+    # managers, admin and form choices); code names it `unscoped` where it means to cross
+    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
+    # request path (org.scoping).
+    unscoped = MonthlyReportQuerySet.as_unscoped_manager()
     objects = MonthlyReportQuerySet.as_manager()
 
     class Meta:
@@ -195,7 +206,7 @@ class ReportEvent(models.Model):
         return f"{self.report} {self.get_action_display()}"
 
 
-class EntryExceptionQuerySet(models.QuerySet):
+class EntryExceptionQuerySet(ScopedQuerySet):
     def for_user(self, user, action: str = VIEW):
         scope = Scope.of(user)
         if scope.is_global:
@@ -218,6 +229,11 @@ class EntryWindowException(models.Model):
                                    verbose_name=_("granted by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
+    # The default manager, which Django's own machinery uses (unique checks, related
+    # managers, admin and form choices); code names it `unscoped` where it means to cross
+    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
+    # request path (org.scoping).
+    unscoped = EntryExceptionQuerySet.as_unscoped_manager()
     objects = EntryExceptionQuerySet.as_manager()
 
     class Meta:
@@ -241,7 +257,7 @@ class EntryWindowException(models.Model):
             raise ValidationError(errors)
 
 
-class NoticeQuerySet(models.QuerySet):
+class NoticeQuerySet(ScopedQuerySet):
     def for_user(self, user, action: str = VIEW):
         if user is None or not user.is_authenticated:
             return self.none()
@@ -259,6 +275,11 @@ class Notice(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
+    # The default manager, which Django's own machinery uses (unique checks, related
+    # managers, admin and form choices); code names it `unscoped` where it means to cross
+    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
+    # request path (org.scoping).
+    unscoped = NoticeQuerySet.as_unscoped_manager()
     objects = NoticeQuerySet.as_manager()
 
     class Meta:
@@ -271,7 +292,7 @@ class Notice(models.Model):
         return self.title
 
 
-class ReminderQuerySet(models.QuerySet):
+class ReminderQuerySet(ScopedQuerySet):
     def for_user(self, user, action: str = VIEW):
         scope = Scope.of(user)
         if scope.is_global:
@@ -292,6 +313,11 @@ class Reminder(models.Model):
     recipients = models.PositiveIntegerField(_("recipients"), default=0)
     emails = models.PositiveIntegerField(_("e-mails sent"), default=0)
 
+    # The default manager, which Django's own machinery uses (unique checks, related
+    # managers, admin and form choices); code names it `unscoped` where it means to cross
+    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
+    # request path (org.scoping).
+    unscoped = ReminderQuerySet.as_unscoped_manager()
     objects = ReminderQuerySet.as_manager()
 
     class Meta:

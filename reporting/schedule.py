@@ -49,8 +49,8 @@ def _rules(schedule: ReportingSchedule | None) -> Rules:
 def rules_for(pairs) -> dict[tuple[int, dt.date], Rules]:
     """{(unit id, month): Rules} for the given (unit id, month) pairs."""
     pairs = {(u, m if m.day == 1 else m.replace(day=1)) for u, m in pairs}
-    default = _rules(ReportingSchedule.objects.filter(plan__isnull=True).first())
-    planned = list(ReportingSchedule.objects.filter(plan__isnull=False, plan__is_reference=False)
+    default = _rules(ReportingSchedule.unscoped.filter(plan__isnull=True).first())
+    planned = list(ReportingSchedule.unscoped.filter(plan__isnull=False, plan__is_reference=False)
                    .select_related("plan"))
     if not planned:
         return dict.fromkeys(pairs, default)

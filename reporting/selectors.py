@@ -24,17 +24,18 @@ REPORTING_LEVELS = (OrgLevel.PROVINCE, OrgLevel.CITY, OrgLevel.COUNTY)
 
 def expected_units():
     """Units that report every month: every province, city and county-level unit (each
-    level reports its own figures; the nation and townships do not)."""
-    return OrgUnit.objects.filter(level__in=REPORTING_LEVELS)
+    level reports its own figures; the nation and townships do not). Not scoped: callers
+    narrow it to the user's units."""
+    return OrgUnit.unscoped.filter(level__in=REPORTING_LEVELS)
 
 
 def root_units(user) -> list[OrgUnit]:
     """The top units of the user's scope (their membership units, highest first)."""
     scope = Scope.of(user)
     if scope.is_global:
-        return list(OrgUnit.objects.filter(parent__isnull=True).order_by("name"))
+        return list(OrgUnit.objects.within(Q(parent__isnull=True)).order_by("name"))
     ids = {m.org_unit_id for m in scope.memberships(department=False)}
-    units = list(OrgUnit.objects.filter(pk__in=ids).order_by("level", "code", "name"))
+    units = list(OrgUnit.objects.within(Q(pk__in=ids)).order_by("level", "code", "name"))
     # Drop units inside another member unit's subtree.
     inside = set(OrgUnitClosure.objects.filter(ancestor_id__in=ids, descendant_id__in=ids,
                                                depth__gt=0).values_list("descendant_id",
@@ -46,8 +47,8 @@ def visible_units(user):
     """Units whose reports and completeness the user may see: their subtrees."""
     scope = Scope.of(user)
     if scope.is_global:
-        return OrgUnit.objects.all()
-    return OrgUnit.objects.filter(unit_filter("pk", scope.unit_subtree()))
+        return OrgUnit.objects.within(Q())
+    return OrgUnit.objects.within(unit_filter("pk", scope.unit_subtree()))
 
 
 def report_unit_and_department(user, *, unit_id: int, department_id: int | None = None):
@@ -70,8 +71,9 @@ def report_unit_and_department(user, *, unit_id: int, department_id: int | None 
 
 
 def completeness_units(root: OrgUnit) -> list[OrgUnit]:
-    """`root` and the units directly below it that report: the rows of a completeness table."""
-    return [root, *OrgUnit.objects.filter(parent=root, level__in=REPORTING_LEVELS)
+    """`root` and the units directly below it that report: the rows of a completeness table
+    (`root` is one of the user's units, so the units below it are theirs too)."""
+    return [root, *OrgUnit.unscoped.filter(parent=root, level__in=REPORTING_LEVELS)
             .order_by("code", "name")]
 
 
@@ -106,7 +108,8 @@ def month_rows(user, *, period: dt.date, root: OrgUnit | None = None) -> list[Ro
     if root is not None:
         units = units.filter(pk__in=root.subtree().values("pk"))
     units = list(units.order_by("level", "code", "name"))
-    found = {r.org_unit_id: r for r in MonthlyReport.objects.filter(
+    # The units are the user's: their reports are too.
+    found = {r.org_unit_id: r for r in MonthlyReport.unscoped.filter(
         period=period, department__isnull=True, org_unit__in=[u.pk for u in units])
         .select_related("submitted_by", "approved_by")}
     return [Row(unit=u, report=found.get(u.pk)) for u in units]
@@ -190,7 +193,7 @@ def completeness(*, units, period: dt.date) -> list[Completeness]:
 
 def not_reported(*, root: OrgUnit, period: dt.date):
     """Expected units under `root` (itself included) with no submitted or approved report."""
-    done = MonthlyReport.objects.filter(period=period, department__isnull=True,
+    done = MonthlyReport.unscoped.filter(period=period, department__isnull=True,
                                         status__in=REPORTED).values("org_unit_id")
     return (expected_units().filter(pk__in=root.subtree().values("pk"))
             .exclude(pk__in=done).select_related("parent").order_by("level", "code", "name"))

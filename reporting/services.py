@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from org.closure import OrgUnitClosure
 from org.models import Department, OrgUnit
+from org.scoping import unscoped
 from skills_portal import clock
 
 from .choices import ReportStatus
@@ -69,7 +70,7 @@ def _approval_locks(cells: set[Cell]) -> tuple[dict[tuple, list[dt.date]], set[C
     problems: dict[tuple, list[dt.date]] = {}
     blocked: set[Cell] = set()
     approved = list(
-        MonthlyReport.objects.filter(status=ReportStatus.APPROVED, period__in=months)
+        MonthlyReport.unscoped.filter(status=ReportStatus.APPROVED, period__in=months)
         .filter(org_unit__in=OrgUnitClosure.objects.filter(descendant_id__in=units)
                 .values("ancestor_id"))
         .values_list("org_unit_id", "department_id", "period")
@@ -121,7 +122,7 @@ def entry_problems(cells: Iterable, *, today: dt.date | None = None,
     # 2. The entry window.
     closed = _closed_cells(cells - blocked, today) if window else {}
     if closed:
-        exempt = set(EntryWindowException.objects.filter(
+        exempt = set(EntryWindowException.unscoped.filter(
             org_unit_id__in={u for u, _d, _m in closed}, period__in={m for _u, _d, m in closed},
             open_until__gte=today).values_list("org_unit_id", "period"))
         for cell, closes in closed.items():
@@ -130,10 +131,10 @@ def entry_problems(cells: Iterable, *, today: dt.date | None = None,
     if not problems:
         return []
 
-    names = dict(OrgUnit.objects.filter(
+    names = dict(OrgUnit.unscoped.filter(
         pk__in={k[0] for k in problems} | {k[3] for k in problems if k[2] == "above"})
         .values_list("pk", "name"))
-    departments = dict(Department.objects.filter(
+    departments = dict(Department.unscoped.filter(
         pk__in={k[1] for k in problems if k[1]}).values_list("pk", "name"))
     texts = {
         "approved": _("%(who)s %(month)s: the monthly report has been approved, so these "
@@ -200,7 +201,7 @@ def assert_record_open(*, user, obj, stored=_UNSET) -> None:
     cells = record_cells(obj)
     if obj.pk is not None:
         if stored is _UNSET:
-            stored = type(obj)._default_manager.filter(pk=obj.pk).first()
+            stored = unscoped(type(obj)).filter(pk=obj.pk).first()
         if stored is not None:
             cells += record_cells(stored)
     assert_entry_open(user=user, cells=cells)
@@ -223,7 +224,7 @@ def report_for(*, org_unit, period: dt.date, department=None, lock: bool = False
     from .schedule import rules_of
 
     period = _month(period)
-    qs = MonthlyReport.objects.select_related("org_unit", "department")
+    qs = MonthlyReport.unscoped.select_related("org_unit", "department")
     if lock:
         qs = qs.select_for_update(of=("self",))
     report = qs.filter(org_unit=org_unit, department=department, period=period).first()
@@ -243,7 +244,7 @@ def report_for(*, org_unit, period: dt.date, department=None, lock: bool = False
 
 def _locked(report: MonthlyReport) -> MonthlyReport:
     """Re-read the report under a row lock, so two reviewers cannot act on it at once."""
-    return (MonthlyReport.objects.select_for_update(of=("self",))
+    return (MonthlyReport.unscoped.select_for_update(of=("self",))
             .select_related("org_unit", "department").get(pk=report.pk))
 
 
@@ -371,7 +372,7 @@ def unapproved_children(report: MonthlyReport) -> list:
     if report.department_id:
         return []
     children = expected_units().filter(parent_id=report.org_unit_id)
-    approved = MonthlyReport.objects.filter(period=report.period, department__isnull=True,
+    approved = MonthlyReport.unscoped.filter(period=report.period, department__isnull=True,
                                             status=ReportStatus.APPROVED).values("org_unit_id")
     return list(children.exclude(pk__in=approved).order_by("code", "name"))
 
@@ -475,7 +476,7 @@ def unapprove(*, user, report: MonthlyReport, reason: str) -> MonthlyReport:
         refusal = _unapprove_refusal(user, report, level)
         if refusal is not None:
             raise refusal
-        above = (MonthlyReport.objects.filter(
+        above = (MonthlyReport.unscoped.filter(
             period=report.period, department__isnull=True, status=ReportStatus.APPROVED,
             org_unit__in=OrgUnitClosure.objects.filter(descendant_id=report.org_unit_id,
                                                        depth__gt=0).values("ancestor_id"))
@@ -549,7 +550,7 @@ def notify(*, users, title: str, body: str = "", link: str = "") -> int:
     from .models import Notice
 
     notices = [Notice(user=u, title=title[:200], body=body, link=link) for u in users]
-    Notice.objects.bulk_create(notices)
+    Notice.unscoped.bulk_create(notices)
     return len(notices)
 
 
@@ -598,9 +599,9 @@ def send_reminders(*, today: dt.date | None = None, period: dt.date | None = Non
 
     today = today or clock.today()
     period = _month(period) if period else clock.previous_month(today)
-    reported = MonthlyReport.objects.filter(period=period, department__isnull=True,
+    reported = MonthlyReport.unscoped.filter(period=period, department__isnull=True,
                                             status__in=REPORTED).values("org_unit_id")
-    reminded = Reminder.objects.filter(period=period).values("org_unit_id")
+    reminded = Reminder.unscoped.filter(period=period).values("org_unit_id")
     units = {u.pk: u for u in expected_units().exclude(pk__in=reported).exclude(pk__in=reminded)}
     rules = rules_for([(pk, period) for pk in units])
     due = {pk: rules[(pk, period)] for pk in units
@@ -610,7 +611,7 @@ def send_reminders(*, today: dt.date | None = None, period: dt.date | None = Non
         return sent
     run = uuid.uuid4()
     recipients: dict[int, list] = {}
-    for m in (Membership.objects.filter(
+    for m in (Membership.unscoped.filter(
             org_unit_id__in=list(due), department__isnull=True, user__is_active=True,
             role__in=[Role.DATA_ENTRY, Role.ADMIN]).select_related("user")
             .order_by("org_unit_id", "user_id")):
@@ -619,12 +620,12 @@ def send_reminders(*, today: dt.date | None = None, period: dt.date | None = Non
             users.append(m.user)
     messages, notices = [], []
     with transaction.atomic():
-        Reminder.objects.bulk_create(
+        Reminder.unscoped.bulk_create(
             [Reminder(org_unit_id=pk, period=period, run=run,
                       recipients=len(recipients.get(pk, [])),
                       emails=sum(1 for u in recipients.get(pk, []) if u.email))
              for pk in sorted(due)], ignore_conflicts=True)
-        mine = set(Reminder.objects.filter(period=period, run=run)
+        mine = set(Reminder.unscoped.filter(period=period, run=run)
                    .values_list("org_unit_id", flat=True))
         for pk in sorted(mine):
             unit, rule = units[pk], due[pk]
@@ -643,7 +644,7 @@ def send_reminders(*, today: dt.date | None = None, period: dt.date | None = Non
             if addresses:
                 messages.append(EmailMessage(title, body, settings.DEFAULT_FROM_EMAIL,
                                              addresses))
-        Notice.objects.bulk_create(notices, batch_size=2000)
+        Notice.unscoped.bulk_create(notices, batch_size=2000)
     emails = 0
     if messages:
         # After the commit: a mail server outage does not undo the notices; failures are

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db.models import Count, F, Sum
 
+from org.scoping import unscoped
 from targets.measures import as_date, month_of, next_month, registry
 from targets.models import DataValue
 
@@ -51,7 +52,7 @@ def figures_snapshots(keys) -> dict[tuple, dict]:
         if source is None or measure.is_stock:
             continue
         model = source.model_class()
-        qs = model._default_manager.filter(**dict(source.where), **{
+        qs = unscoped(model).filter(**dict(source.where), **{
             f"{source.unit_field}__in": units, f"{source.date_field}__gte": start,
             f"{source.date_field}__lt": end})
         lookups = [source.dimensions[d.name] for d in measure.dimensions
@@ -71,7 +72,7 @@ def figures_snapshots(keys) -> dict[tuple, dict]:
                 if key in wanted:
                     cells = out[key].setdefault(measure.code, {})
                     cells[cell] = cells.get(cell, 0) + value
-    values = DataValue.objects.filter(org_unit_id__in=units, period__gte=start, period__lt=end)
+    values = DataValue.unscoped.filter(org_unit_id__in=units, period__gte=start, period__lt=end)
     for unit, department, period, code, name, value in values.values_list(
             "org_unit_id", "department_id", "period", "indicator__code", "indicator__name",
             "value"):

@@ -204,7 +204,8 @@ def update_rows(model, fields: Sequence[str], rows: Iterable[Sequence]) -> int:
             for column, value in zip(columns, values, strict=True):
                 setattr(obj, column.attname, value)
             objects.append(obj)
-        model._default_manager.bulk_update(objects, list(fields), batch_size=500)
+        # The plain manager: a bulk write is a service's, never a user-scoped read.
+        model._base_manager.bulk_update(objects, list(fields), batch_size=500)
         return len(objects)
     quote = connection.ops.quote_name
     names = [quote(meta.pk.column), *(quote(c.column) for c in columns)]

@@ -35,6 +35,7 @@ from certification.models import level_fits
 from competitions.choices import CompetitionLevel, HonourLevel, HonourTitle, Medal
 from org.access import VIEW, WRITE_ROLES, Scope, unit_filter
 from org.choices import Role
+from org.scoping import ScopedQuerySet
 from skills_portal.identity import mask_id_number, normalise_id_number, validate_id_number
 from skills_portal.models import TimeStampedModel
 from targets.models import first_of_month
@@ -104,7 +105,7 @@ class PersonalRecord(TimeStampedModel):
 # --------------------------------------------------------------------------------------------
 # Schemes
 # --------------------------------------------------------------------------------------------
-class SchemeQuerySet(models.QuerySet):
+class SchemeQuerySet(ScopedQuerySet):
     def for_user(self, user, action: str = VIEW):
         """Schemes are published policy: every member reads them. Administrators change those
         applying at or below their units."""
@@ -155,6 +156,11 @@ class Scheme(TimeStampedModel):
     note = models.TextField(_("note"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
+    # The default manager, which Django's own machinery uses (unique checks, related
+    # managers, admin and form choices); code names it `unscoped` where it means to cross
+    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
+    # request path (org.scoping).
+    unscoped = SchemeQuerySet.as_unscoped_manager()
     objects = SchemeQuerySet.as_manager()
 
     class Meta:
@@ -352,7 +358,7 @@ class SchemeBudget(models.Model):
 # --------------------------------------------------------------------------------------------
 # Bases of claims
 # --------------------------------------------------------------------------------------------
-class UnitRecordQuerySet(models.QuerySet):
+class UnitRecordQuerySet(ScopedQuerySet):
     def for_user(self, user, action: str = VIEW):
         return _unit_scoped(self, user, action)
 
@@ -389,6 +395,11 @@ class PersonCertificate(PersonalRecord):
                                    null=True, blank=True, related_name="+",
                                    verbose_name=_("created by"))
 
+    # The default manager, which Django's own machinery uses (unique checks, related
+    # managers, admin and form choices); code names it `unscoped` where it means to cross
+    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
+    # request path (org.scoping).
+    unscoped = UnitRecordQuerySet.as_unscoped_manager()
     objects = UnitRecordQuerySet.as_manager()
 
     class Meta:
@@ -453,6 +464,11 @@ class Hire(TimeStampedModel):
                                    null=True, blank=True, related_name="+",
                                    verbose_name=_("created by"))
 
+    # The default manager, which Django's own machinery uses (unique checks, related
+    # managers, admin and form choices); code names it `unscoped` where it means to cross
+    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
+    # request path (org.scoping).
+    unscoped = UnitRecordQuerySet.as_unscoped_manager()
     objects = UnitRecordQuerySet.as_manager()
 
     class Meta:
@@ -506,6 +522,11 @@ class StartupProject(PersonalRecord):
                                    null=True, blank=True, related_name="+",
                                    verbose_name=_("created by"))
 
+    # The default manager, which Django's own machinery uses (unique checks, related
+    # managers, admin and form choices); code names it `unscoped` where it means to cross
+    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
+    # request path (org.scoping).
+    unscoped = UnitRecordQuerySet.as_unscoped_manager()
     objects = UnitRecordQuerySet.as_manager()
 
     class Meta:
@@ -553,6 +574,11 @@ class Voucher(PersonalRecord):
                                    null=True, blank=True, related_name="+",
                                    verbose_name=_("issued by"))
 
+    # The default manager, which Django's own machinery uses (unique checks, related
+    # managers, admin and form choices); code names it `unscoped` where it means to cross
+    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
+    # request path (org.scoping).
+    unscoped = UnitRecordQuerySet.as_unscoped_manager()
     objects = UnitRecordQuerySet.as_manager()
 
     class Meta:
@@ -619,7 +645,7 @@ DUPLICATE_CLAIM = _("A claim has already been made on this record under this sch
 ONCE = {"violation_error_code": "duplicate", "violation_error_message": DUPLICATE_CLAIM}
 
 
-class ClaimQuerySet(models.QuerySet):
+class ClaimQuerySet(ScopedQuerySet):
     def for_user(self, user, action: str = VIEW):
         """view: any member, claims of their subtree; change (enter by hand, edit while
         pending): data entry and administrators; decide (approve, reject, pay): reviewers and
@@ -678,6 +704,11 @@ class Claim(PersonalRecord):
                                    null=True, blank=True, related_name="+",
                                    verbose_name=_("created by"))
 
+    # The default manager, which Django's own machinery uses (unique checks, related
+    # managers, admin and form choices); code names it `unscoped` where it means to cross
+    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
+    # request path (org.scoping).
+    unscoped = ClaimQuerySet.as_unscoped_manager()
     objects = ClaimQuerySet.as_manager()
 
     class Meta:

@@ -27,7 +27,7 @@ def load_schemes(loader: SeedLoader, directory: Path) -> None:
 
 
 def _load_scheme(loader: SeedLoader, entry: dict, where: str) -> Scheme:
-    plan = Plan.objects.filter(code=entry["plan"]).first()
+    plan = Plan.unscoped.filter(code=entry["plan"]).first()
     if plan is None:
         raise SeedError(f"{where}: unknown plan {entry['plan']!r}")
     if entry["rule"] not in RuleKind.values:

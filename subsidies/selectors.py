@@ -32,7 +32,7 @@ def scheme_overview(user, schemes, *, year: int | None = None) -> list[dict]:
     schemes = list(schemes)
     ids = [s.pk for s in schemes]
     committed = dict(
-        Claim.objects.filter(scheme_id__in=ids, status__in=COMMITTED_STATUSES,
+        Claim.unscoped.filter(scheme_id__in=ids, status__in=COMMITTED_STATUSES,
                              approved_on__year=year)
         .values_list("scheme_id").annotate(total=Sum("amount")).order_by())
     visible = Claim.objects.for_user(user).filter(scheme_id__in=ids)

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from competitions.models import Award
 from org.access import CHANGE, Scope
+from org.scoping import unscoped
 from org.services import scoped_save
 from skills_portal import clock, hooks
 from skills_portal.hooks import audit
@@ -92,7 +93,7 @@ def save_record(*, user, obj):
         if creating:
             obj.created_by = user
         elif obj.claims.exclude(status=ClaimStatus.REJECTED).exists():
-            stored = type(obj).objects.get(pk=obj.pk)
+            stored = unscoped(type(obj)).get(pk=obj.pk)
             frozen = [f.name for f in obj._meta.concrete_fields
                       if f.name not in ("note", "updated_at", "created_by", "allowance_ends_on",
                                         "allowance_starts_on", "left_on", "insured_months")]
@@ -179,7 +180,7 @@ def _end_of_validity(scheme) -> dt.date | None:
 
 def _candidates(scheme: Scheme, *, as_of: dt.date, user=None):
     """(basis kwargs, period) pairs the scheme's rule looks at and that have no claim yet."""
-    claimed = Claim.objects.filter(scheme=scheme)
+    claimed = Claim.unscoped.filter(scheme=scheme)
     end = _end_of_validity(scheme)
     kind = scheme.rule_kind
     rates = list(scheme.rates.all())
@@ -189,7 +190,7 @@ def _candidates(scheme: Scheme, *, as_of: dt.date, user=None):
             pk__in=qs.model.objects.for_user(user, CHANGE).values("pk"))
 
     if kind in (RuleKind.TIERED_AWARD, RuleKind.HONOUR):
-        qs = _in_scheme_unit(Award.objects.all(), scheme).filter(
+        qs = _in_scheme_unit(Award.unscoped.all(), scheme).filter(
             awarded_on__gte=scheme.valid_from).exclude(
             pk__in=claimed.filter(award__isnull=False).values("award_id"))
         if end:
@@ -202,7 +203,7 @@ def _candidates(scheme: Scheme, *, as_of: dt.date, user=None):
         for award in scoped(qs).select_related("competition").order_by("pk"):
             yield {"award": award}, None
     elif kind == RuleKind.MONTHLY_ALLOWANCE:
-        qs = _in_scheme_unit(PersonCertificate.objects.all(), scheme).filter(
+        qs = _in_scheme_unit(PersonCertificate.unscoped.all(), scheme).filter(
             level__in={r.certificate_level for r in rates}, issued_on__lt=as_of)
         if scheme.occupation_list():
             qs = qs.filter(occupation__in=scheme.occupation_list())
@@ -216,7 +217,7 @@ def _candidates(scheme: Scheme, *, as_of: dt.date, user=None):
                 if (certificate.pk, month) not in done:
                     yield {"certificate": certificate}, month
     elif kind == RuleKind.PER_HIRE:
-        qs = _in_scheme_unit(Hire.objects.all(), scheme).filter(
+        qs = _in_scheme_unit(Hire.unscoped.all(), scheme).filter(
             hired_on__gte=scheme.valid_from).exclude(
             pk__in=claimed.filter(hire__isnull=False).values("hire_id"))
         if end:
@@ -225,7 +226,7 @@ def _candidates(scheme: Scheme, *, as_of: dt.date, user=None):
             yield {"hire": hire}, None
     elif kind == RuleKind.TRAINING_BY_LEVEL:
         # Vouchers are claimed when redeemed; this catches any redeemed without a claim.
-        qs = Voucher.objects.filter(scheme=scheme, status=VoucherStatus.REDEEMED).exclude(
+        qs = Voucher.unscoped.filter(scheme=scheme, status=VoucherStatus.REDEEMED).exclude(
             pk__in=claimed.filter(voucher__isnull=False).values("voucher_id"))
         for voucher in scoped(qs).select_related("certificate").order_by("pk"):
             yield {"voucher": voucher}, None
@@ -245,7 +246,7 @@ def generate_claims(*, scheme: Scheme | None = None, user=None,
     one statement."""
     as_of = as_of or clock.today()
     report = GenerationReport()
-    schemes = Scheme.objects.filter(is_active=True).select_related("org_unit", "plan")
+    schemes = Scheme.unscoped.filter(is_active=True).select_related("org_unit", "plan")
     if user is not None and not Scope.of(user).is_member:  # members read every scheme
         raise PermissionDenied(_("You do not have permission to do this."))
     if scheme is not None:
@@ -286,7 +287,7 @@ def _outside_approved_months(claims: list[Claim], report: GenerationReport) -> l
 def _lock_scheme(scheme_id: int) -> Scheme:
     """SELECT … FOR UPDATE on the scheme row: approvals, hand entries and generation of one
     scheme run one at a time (a no-op on SQLite, which writes one transaction at a time)."""
-    return Scheme.objects.select_for_update().get(pk=scheme_id)
+    return Scheme.unscoped.select_for_update().get(pk=scheme_id)
 
 
 _CLAIM_RELATIONS = ["scheme", "award", "certificate", "hire", "project", "voucher", "org_unit",
@@ -301,7 +302,7 @@ def _insert_claims(claims: list[Claim], *, user) -> None:
     for claim in claims:
         claim.clean_fields(exclude=_CLAIM_RELATIONS)
         claim.clean()
-    Claim.objects.bulk_create(claims, batch_size=1000)
+    Claim.unscoped.bulk_create(claims, batch_size=1000)
     audit.record_many(actor=user, action="create", model=Claim, rows=[
         {"object_id": c.pk, "org_unit_id": c.org_unit_id, "period": c.period,
          "before": None, "after": audit.snapshot(c), "object_repr": str(c),
@@ -313,11 +314,11 @@ def _insert_claims(claims: list[Claim], *, user) -> None:
 def _locked_claim(user, claim_id: int) -> tuple[Scheme, Claim]:
     """Lock the claim's scheme row, then the claim (always in this order), and check the user
     may decide it."""
-    scheme_id = Claim.objects.filter(pk=claim_id).values_list("scheme_id", flat=True).first()
+    scheme_id = Claim.unscoped.filter(pk=claim_id).values_list("scheme_id", flat=True).first()
     if scheme_id is None:
         raise ValidationError(_("This claim no longer exists."))
     scheme = _lock_scheme(scheme_id)
-    claim = Claim.objects.select_for_update().get(pk=claim_id)
+    claim = Claim.unscoped.select_for_update().get(pk=claim_id)
     if not Claim.objects.for_user(user, DECIDE).filter(pk=claim.pk).exists():
         raise PermissionDenied(_("Only reviewers and administrators of the beneficiary's unit "
                                  "or a unit above it decide this claim."))
@@ -325,7 +326,7 @@ def _locked_claim(user, claim_id: int) -> tuple[Scheme, Claim]:
 
 
 def committed_total(scheme: Scheme, **filters) -> Decimal:
-    total = Claim.objects.filter(scheme=scheme, status__in=COMMITTED_STATUSES, **filters)\
+    total = Claim.unscoped.filter(scheme=scheme, status__in=COMMITTED_STATUSES, **filters)\
         .aggregate(total=Sum("amount"))["total"]
     return total or Decimal(0)
 
@@ -461,7 +462,7 @@ def check_issue(*, scheme: Scheme, org_unit, id_number: str, issued_on: dt.date)
     if not rules.in_unit(scheme, org_unit.pk):
         raise ValidationError({"org_unit": _("The holder is outside %(unit)s, where the scheme "
                                              "applies.") % {"unit": scheme.org_unit.name}})
-    if Voucher.objects.filter(scheme=scheme, id_number=normalise_id_number(id_number),
+    if Voucher.unscoped.filter(scheme=scheme, id_number=normalise_id_number(id_number),
                               status__in=OPEN_VOUCHER_STATUSES).exists():
         raise ValidationError({"id_number": _("This person already holds an open voucher "
                                               "under this scheme.")})
@@ -474,7 +475,7 @@ def advance_voucher(*, user, voucher: Voucher, to_status: str, on: dt.date | Non
     from it and creates the pending claim that pays it."""
     on = on or clock.today()
     with transaction.atomic(), _stored_language():
-        voucher = Voucher.objects.select_for_update().get(pk=voucher.pk)
+        voucher = Voucher.unscoped.select_for_update().get(pk=voucher.pk)
         if not Voucher.objects.for_user(user, CHANGE).filter(pk=voucher.pk).exists():
             raise PermissionDenied(_("You may not change this voucher: it is outside your "
                                      "scope."))
@@ -559,7 +560,7 @@ def _check_certificate(voucher: Voucher, certificate, on: dt.date) -> None:
         raise ValidationError({"certificate": _("The certificate is for %(got)s; the voucher "
                                                 "was issued for %(want)s.") % {
             "got": certificate.occupation, "want": voucher.occupation}})
-    if Voucher.objects.filter(certificate=certificate).exclude(pk=voucher.pk).exists():
+    if Voucher.unscoped.filter(certificate=certificate).exclude(pk=voucher.pk).exists():
         raise ValidationError({"certificate": _("This certificate has already redeemed a "
                                                 "voucher.")})
 
@@ -568,12 +569,12 @@ def expire_vouchers(*, today: dt.date | None = None) -> int:
     """Void vouchers not redeemed by their expiry date. Returns how many."""
     today = today or clock.today()
     with transaction.atomic():
-        expiring = list(Voucher.objects.select_for_update().filter(
+        expiring = list(Voucher.unscoped.select_for_update().filter(
             status__in=OPEN_VOUCHER_STATUSES, expires_on__lt=today)
             .values_list("pk", "number", "org_unit_id", "issued_on", "status"))
         if not expiring:
             return 0
-        Voucher.objects.filter(pk__in=[row[0] for row in expiring]).update(
+        Voucher.unscoped.filter(pk__in=[row[0] for row in expiring]).update(
             status=VoucherStatus.EXPIRED, expired_on=today, updated_at=timezone.now())
         audit.record_many(actor=None, action="update", model=Voucher, rows=[
             {"object_id": pk, "object_repr": number, "org_unit_id": unit_id, "period": None,

@@ -10,7 +10,7 @@ def generate_claims_task(scheme_id: int | None = None) -> dict:
     """Create the claims active schemes give for records not yet claimed (idempotent)."""
     from .models import Scheme
 
-    scheme = Scheme.objects.get(pk=scheme_id) if scheme_id else None
+    scheme = Scheme.unscoped.get(pk=scheme_id) if scheme_id else None
     report = services.generate_claims(scheme=scheme)
     return {"schemes": report.schemes, "created": report.created, "amount": str(report.amount),
             "skipped": dict(report.skipped)}

@@ -5,7 +5,7 @@ def portal(request):
     from targets.models import DataValue
 
     return {
-        "portal_demo_data": DataValue.objects.filter(is_demo=True).exists()
+        "portal_demo_data": DataValue.unscoped.filter(is_demo=True).exists()
         if request.user.is_authenticated
         else False,
         "portal_debug": settings.DEBUG,

@@ -26,6 +26,8 @@ from django.db.models import Count, DateField, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
+from org.scoping import unscoped
+
 
 @dataclass(frozen=True)
 class Dimension:
@@ -174,7 +176,7 @@ def _filtered(measure: Measure, filters: dict | None, *, department_sector=None,
     source = measure.source
     if (department is not None or department_sector is not None) and not source.department_field:
         raise _no_department(measure)
-    qs = source.model_class()._default_manager.filter(_condition(measure, filters))
+    qs = unscoped(source.model_class()).filter(_condition(measure, filters))
     if department is not None:
         qs = qs.filter(**{source.department_field: department})
     if department_sector is not None:
@@ -211,7 +213,7 @@ def measure_totals(
     result: dict[Hashable, dict[int, Decimal]] = {key: {} for key in requests}
     for (model, date_field, unit_field, department_field), members in tables.items():
         unit_key = f"{unit_field}__ancestor_links__ancestor" if rolled_up else unit_field
-        qs = apps.get_model(model)._default_manager.filter(
+        qs = unscoped(apps.get_model(model)).filter(
             **{f"{date_field}__gte": start, f"{date_field}__lt": next_month(end)})
         conditions = {key: _condition(measure, filters)
                       for key, (measure, filters) in members.items()}

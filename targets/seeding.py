@@ -22,6 +22,7 @@ from django.db import models, transaction
 
 from org.choices import OrgLevel
 from org.models import Department, OrgUnit
+from org.scoping import unscoped
 
 from .choices import IndicatorKind, IndicatorSource, WindowKind
 from .models import Indicator, Plan, PlanTask, Target, ValidationRule
@@ -116,7 +117,7 @@ def _save(obj: models.Model, report: LoadReport, created: bool, changed: bool) -
 
 
 def upsert(model, report: LoadReport, lookup: dict, values: dict):
-    obj = model.objects.filter(**lookup).first()
+    obj = unscoped(model).filter(**lookup).first()
     created = obj is None
     if created:
         obj = model(**lookup, **values)
@@ -142,7 +143,7 @@ class SeedLoader:
     def unit(self, path: str, where: str) -> OrgUnit:
         if path in self.units:
             return self.units[path]
-        node, missing = OrgUnit.objects.at_path(path)
+        node, missing = OrgUnit.unscoped.at_path(path)
         if node is None:
             raise SeedError(f"{where}: unknown org unit {path!r} (at {missing!r})")
         self.units[path] = node
@@ -153,7 +154,7 @@ class SeedLoader:
             raise SeedError(f"{where}: a department is written '<unit path>#<name>', got {ref!r}")
         path, name = ref.split("#", 1)
         unit = self.unit(path, where)
-        dept = Department.objects.filter(org_unit=unit, name=name).first()
+        dept = Department.unscoped.filter(org_unit=unit, name=name).first()
         if dept is None:
             raise SeedError(f"{where}: unknown department {name!r} at {path}")
         return dept
@@ -198,7 +199,7 @@ class SeedLoader:
     def _indicator(self, code, where) -> Indicator | None:
         if not code:
             return None
-        found = Indicator.objects.filter(code=code).first()
+        found = Indicator.unscoped.filter(code=code).first()
         if found is None:
             raise SeedError(f"{where}: unknown indicator {code!r}")
         return found
@@ -228,10 +229,10 @@ class SeedLoader:
             self._link_parent_plan(entry, f"{path.name} {entry['code']}")
 
     def _link_parent_plan(self, entry: dict, where: str) -> None:
-        plan = Plan.objects.get(code=entry["code"])
+        plan = Plan.unscoped.get(code=entry["code"])
         parent = None
         if entry.get("parent"):
-            parent = Plan.objects.filter(code=entry["parent"]).first()
+            parent = Plan.unscoped.filter(code=entry["parent"]).first()
             if parent is None:
                 raise SeedError(f"{where}: unknown parent plan {entry['parent']!r}")
         if plan.parent_id != (parent.pk if parent else None):

@@ -83,7 +83,8 @@ def decomposition_coverage(targets, user=None) -> dict[int, list[Coverage]]:
     parents = {t.pk: t for t in targets}
     visible = _visible(user)
     rows = (
-        Target.objects.filter(parent_id__in=list(parents))
+        # Children of targets in hand; what the user may see of them is counted apart.
+        Target.unscoped.filter(parent_id__in=list(parents))
         .values("parent_id", "axis")
         .annotate(
             n=Count("id"),
@@ -136,7 +137,8 @@ def plan_detail(user, code: str) -> Plan:
         Plan.objects.for_user(user)
         .select_related("issuer_unit", "parent")
         .prefetch_related(
-            Prefetch("tasks", queryset=PlanTask.objects.prefetch_related(*departments)),
+            # The tasks of plans in scope.
+            Prefetch("tasks", queryset=PlanTask.unscoped.prefetch_related(*departments)),
         )
         .get(code=code)
     )

@@ -36,7 +36,7 @@ def record_data_value(
     """Create or update the manual value of `indicator` for a unit (and department) and month."""
     with transaction.atomic():
         existing = (
-            DataValue.objects.select_for_update()
+            DataValue.unscoped.select_for_update()
             .filter(indicator=indicator, org_unit=org_unit, department=department, period=period)
             .first()
         )
@@ -91,7 +91,7 @@ def _indicator_values(indicator: Indicator, units: list[int], start: dt.date, en
     if indicator.source == "measure":
         return measure_values(indicator.measure, indicator.filters, start=start, end=end,
                               units=units)
-    rows = (DataValue.objects.filter(indicator=indicator, org_unit__in=units, period__gte=start,
+    rows = (DataValue.unscoped.filter(indicator=indicator, org_unit__in=units, period__gte=start,
                                      period__lte=end)
             .values("org_unit", "period").annotate(total=Sum("value")).order_by())
     return {(r["org_unit"], r["period"]): r["total"] or Decimal(0) for r in rows}
@@ -110,7 +110,7 @@ def evaluate_rules_for(*, pairs, apps: set[str] | None = None, failing: bool = F
     units = sorted({u for u, _m in pairs})
     start, end = min(m for _u, m in pairs), max(m for _u, m in pairs)
     results = []
-    rules = [rule for rule in ValidationRule.objects.filter(is_active=True)
+    rules = [rule for rule in ValidationRule.unscoped.filter(is_active=True)
              .select_related("left", "right")
              if apps is None or rule.measure_apps() & apps]
     sides = {i.pk: i for rule in rules for i in (rule.left, rule.right) if i is not None}

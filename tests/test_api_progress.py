@@ -183,7 +183,7 @@ def test_fast_rows_equal_the_declared_fields(june, wenzhou):
     from rest_framework.utils.encoders import JSONEncoder
 
     from progress.api.serializers import ProgressSnapshotSerializer
-    from targets.api.views import ProgressViewSet
+    from progress.api.views import ProgressViewSet
 
     serializer = ProgressSnapshotSerializer()
     rows = list(ProgressViewSet().scoped_queryset(member(wenzhou)))

@@ -49,9 +49,9 @@ def test_saved_figures_reach_the_snapshot_through_a_worker(settings):
     from django.db import transaction
 
     from progress.models import ProgressSnapshot
+    from progress.services import mark_for_rollup
     from progress.tasks import rollup_month_task
     from targets.models import Indicator, Plan, Target
-    from targets.services import mark_for_rollup
     from training.models import TrainingFigure
 
     settings.ROLLUP_SWEEP_ON_COMMIT = True

@@ -11,8 +11,8 @@ from org.models import Department
 from progress import rollup
 from progress.models import ProgressSnapshot, RollupLock, RollupMark, RollupRun
 from progress.rollup import RollupBusy, judge, rollup_month, sweep, time_progress
+from progress.services import mark_for_rollup
 from targets.models import DataValue, Indicator
-from targets.services import mark_for_rollup
 from tests.factories import OrgUnitFactory, PlanFactory, TargetFactory
 from training.models import TrainingFigure
 

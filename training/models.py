@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from org.access import VIEW
+from org.scoping import ScopedQuerySet
 from skills_portal.choices import Industry
 from skills_portal.models import TimeStampedModel
 from targets.models import FigureQuerySet, MonthlyFigure
@@ -14,7 +15,7 @@ from targets.models import FigureQuerySet, MonthlyFigure
 from .choices import CarrierLevel, CarrierType, TargetGroup, TrainingType
 
 
-class ProgrammeQuerySet(models.QuerySet):
+class ProgrammeQuerySet(ScopedQuerySet):
     def for_user(self, user, action: str = VIEW):
         from targets.models import Plan
 
@@ -37,6 +38,11 @@ class Programme(TimeStampedModel):
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
+    # The default manager, which Django's own machinery uses (unique checks, related
+    # managers, admin and form choices); code names it `unscoped` where it means to cross
+    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
+    # request path (org.scoping).
+    unscoped = ProgrammeQuerySet.as_unscoped_manager()
     objects = ProgrammeQuerySet.as_manager()
 
     class Meta:
@@ -136,6 +142,11 @@ class TrainingCarrier(TimeStampedModel):
     note = models.TextField(_("note"), blank=True)
     is_demo = models.BooleanField(_("demo data"), default=False)
 
+    # The default manager, which Django's own machinery uses (unique checks, related
+    # managers, admin and form choices); code names it `unscoped` where it means to cross
+    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
+    # request path (org.scoping).
+    unscoped = FigureQuerySet.as_unscoped_manager()
     objects = FigureQuerySet.as_manager()
 
     class Meta:

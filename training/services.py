@@ -39,7 +39,7 @@ def save_training_month(*, user, org_unit, period: dt.date, slice_: TrainingSlic
     must be one of a plan covering the unit (issued at it or above it)."""
     programme = slice_.programme
     if programme is not None and \
-            not Programme.objects.available_at(org_unit).filter(pk=programme.pk).exists():
+            not Programme.unscoped.available_at(org_unit).filter(pk=programme.pk).exists():
         raise ValidationError({"programme": _(
             "%(programme)s is not a programme of a plan covering %(unit)s.")
             % {"programme": programme.name, "unit": org_unit.name}})
@@ -56,7 +56,7 @@ def _carrier_months(carrier) -> list[tuple[int, dt.date]]:
 def save_carrier(*, user, carrier: TrainingCarrier) -> TrainingCarrier:
     """Create or update a training carrier inside `user`'s scope."""
     with transaction.atomic():
-        before = TrainingCarrier.objects.filter(pk=carrier.pk).first() if carrier.pk else None
+        before = TrainingCarrier.unscoped.filter(pk=carrier.pk).first() if carrier.pk else None
         scoped_save(user=user, obj=carrier)
         hooks.rollup.mark_for_rollup(
             pairs=_carrier_months(carrier) + (_carrier_months(before) if before else []))

@@ -26,7 +26,8 @@ from .services import TrainingSlice, delete_carrier, save_carrier, save_training
 def training_grid(request):
     page = resolve_page(request)
     params = request.GET
-    programmes = list(Programme.objects.available_at(page["unit"]).select_related("plan"))
+    programmes = list(Programme.objects.for_user(request.user).available_at(page["unit"])
+                      .select_related("plan"))
     programme = next((p for p in programmes if str(p.pk) == params.get("programme")), None)
     subsidised = params.get("subsidised") == "1"
     industry = params.get("industry") if params.get("industry") in Industry.values else ""

@@ -26,7 +26,8 @@ def entry_status(context, unit, period, department=None):
 
     if unit is None or period is None:
         return {"show": False}
-    report = MonthlyReport.objects.filter(org_unit=unit, department=department,
+    # The entry page's unit and department are ones the user may enter figures for.
+    report = MonthlyReport.unscoped.filter(org_unit=unit, department=department,
                                           period=period.replace(day=1)).first()
     rules = rules_of(unit.pk, period)
     return {

@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so that it wraps the view and its rendering: scoped querysets must be scoped there.
+    "org.middleware.RequestPathMiddleware",
 ]
 
 ROOT_URLCONF = "skills_portal.urls"

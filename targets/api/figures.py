@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from org.models import Department, OrgUnit
+from org.scoping import unscoped
 from org.selectors import writable_departments, writable_units
 from targets.grid import GridRejected, GridSpec, parse_grid
 
@@ -145,7 +146,7 @@ class FigureViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
         attrs = serializer.validated_data
         key = {k: attrs.get(k) for k in serializer.key_fields()}
         fixed = self.slice_of(key).fixed(key["org_unit"], key["period"])
-        existed = self.spec.model.objects.filter(
+        existed = unscoped(self.spec.model).filter(  # a cell the user may enter
             **fixed, **{f: key[f] for f in (self.spec.rows.field, self.spec.cols.field)}
         ).exists()
         stored, warnings = self._write(key, {b.field: attrs.get(b.field, 0)

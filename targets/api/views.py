@@ -67,7 +67,8 @@ class PlanViewSet(ScopedReadOnlyViewSet):
     ordering = ["is_reference", "-issue_date", "code"]
 
     def scoped_queryset(self, user):
-        departments = Department.objects.select_related("org_unit")
+        # The departments named by tasks of plans in scope (read through those tasks).
+        departments = Department.unscoped.select_related("org_unit")
         tasks = PlanTask.objects.for_user(user).order_by("position").prefetch_related(
             Prefetch("lead_departments", queryset=departments),
             Prefetch("responsible_departments", queryset=departments),
@@ -136,7 +137,7 @@ class DataValueViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelM
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        existed = DataValue.objects.filter(
+        existed = DataValue.unscoped.filter(  # the validated cell is in the user's scope
             indicator=serializer.validated_data["indicator"],
             org_unit=serializer.validated_data["org_unit"],
             department=serializer.validated_data.get("department"),

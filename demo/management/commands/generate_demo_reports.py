@@ -18,7 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options["remove"]:
-            deleted = MonthlyReport.objects.filter(is_demo=True).delete()[1].get(
+            deleted = MonthlyReport.unscoped.filter(is_demo=True).delete()[1].get(
                 "reporting.MonthlyReport", 0)
             self.stdout.write(self.style.SUCCESS(f"{deleted} demo reports removed"))
             return

@@ -19,7 +19,7 @@ class Command(BaseCommand):
     def handle(self, *args, scheme=None, as_of=None, **options):
         chosen = None
         if scheme:
-            chosen = Scheme.objects.filter(code=scheme).first()
+            chosen = Scheme.unscoped.filter(code=scheme).first()
             if chosen is None:
                 raise CommandError(f"No scheme with code {scheme!r}.")
         day = None
