@@ -19,6 +19,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
+from org.models import OrgUnit
+from skills_portal.bulk import insert_rows
 from skills_portal.identity import mask_id_number
 
 from .context import current_batch_id, current_request_id
@@ -136,8 +138,6 @@ def _month(value):
 
 
 def unit_of(obj):
-    from org.models import OrgUnit
-
     if isinstance(obj, OrgUnit):
         return obj.pk
     return _first_attr(obj, UNIT_FIELDS)
@@ -252,7 +252,6 @@ def record_many(*, actor, action: str, model, rows: Iterable[dict], batch=None) 
     SQLite). Each row: object_id, org_unit_id, period, before, after, and optionally
     department_id, object_repr, note and action (overriding `action` for that row).
     Returns the number of entries written."""
-    from skills_portal.bulk import insert_rows
 
     actor_id, actor_name = _actor(actor)
     label = model if isinstance(model, str) else model._meta.label_lower

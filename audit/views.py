@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 
+from org.filters import SubtreeFilter
 from org.models import OrgUnit
 
 from . import selectors
@@ -41,7 +42,6 @@ def unit_entries(request, unit_id: int):
     unit = OrgUnit.objects.for_user(request.user).filter(pk=unit_id).first()
     if unit is None:
         raise Http404
-    from org.filters import SubtreeFilter
 
     base = SubtreeFilter().filter(selectors.entries(request.user), unit)
     return _list_page(request, base, {"unit": unit})

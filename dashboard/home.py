@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from org.selectors import writable_units
 from targets import selectors
 
 
@@ -24,8 +25,6 @@ def home(request):
 
 @login_required
 def entry_home(request):
-    from org.selectors import writable_units
-
     return render(request, "entry/home.html", {
         "can_enter": writable_units(request.user).exists(),
     })

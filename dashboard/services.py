@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
+from audit.services import record
 from org.closure import OrgUnitClosure
 from org.models import OrgUnit
 from org.services import scoped_save
@@ -88,7 +89,6 @@ def issue_monthly_bulletins(*, month: dt.date) -> list[Bulletin]:
     """After a roll-up of `month`: the first bulletin of every plan and unit that has none
     for that month yet. A bulletin already issued is never replaced, so re-running a month's
     roll-up leaves last month's bulletin as it was sent."""
-    from audit.services import record
 
     month = month.replace(day=1)
     issued = []

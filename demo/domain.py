@@ -26,11 +26,16 @@ from functools import cached_property
 
 from django.db import transaction
 
+from certification.models import CertificateFigure
+from competitions.models import Award, Competition
+from org.models import Department, OrgUnit
 from org.scoping import unscoped
 from skills_portal.identity import id_number_check_char
+from subsidies.models import Claim
 from targets.choices import DecompositionAxis, IndicatorSource
 from targets.measures import registry
 from targets.models import Target
+from training.models import Programme, TrainingCarrier, TrainingFigure
 
 from .values import DemoGenerator, _months, _rng
 
@@ -125,8 +130,6 @@ def _one(value):
 
 class DomainDemo:
     def __init__(self, as_of: dt.date):
-        from training.models import Programme
-
         self.base = DemoGenerator(as_of)
         self.programmes = {(p.plan_id, p.name): p.pk for p in Programme.unscoped.all()}
         self.training = defaultdict(lambda: defaultdict(int))
@@ -230,14 +233,11 @@ class DomainDemo:
 
     @cached_property
     def _unit_names(self) -> dict[int, str]:
-        from org.models import OrgUnit
-
         return dict(OrgUnit.unscoped.values_list("pk", "name"))
 
     def _county_department(self, unit_id: int, department) -> int:
         """The unit's department in a city department's line (鹿城区 + 应急管理局), made for
         the demo if it is not there."""
-        from org.models import Department
 
         return Department.unscoped.get_or_create(
             org_unit_id=unit_id, name=self._unit_names[unit_id] + department.name.removeprefix("市"),
@@ -299,14 +299,8 @@ class DomainDemo:
 
     # --- writing ------------------------------------------------------------------------
     def write(self) -> dict:
-        from certification.models import CertificateFigure
-        from competitions.models import Award, Competition
-        from training.models import TrainingCarrier, TrainingFigure
-
         counts = {}
         with transaction.atomic():
-            from subsidies.models import Claim
-
             # Claims computed from earlier demo awards go with them (a claim protects its basis).
             Claim.unscoped.filter(award__is_demo=True).delete()
             for model in (TrainingFigure, CertificateFigure, TrainingCarrier, Award, Competition):
@@ -336,8 +330,6 @@ class DomainDemo:
         competition medals with a coaching team, Ningxia's 自治区技术能手), so the demo's
         subsidy pages have claims to show. The calibrated figures above are county-level
         titles, which no seed scheme pays."""
-        from competitions.models import Award, Competition
-        from org.models import OrgUnit
 
         def unit(path: str):
             return OrgUnit.unscoped.at_path(path)[0]
@@ -366,8 +358,6 @@ class DomainDemo:
         return len(Award.unscoped.bulk_create(created))
 
     def _showcase_award(self, unit, i: int, **fields):
-        from competitions.models import Award
-
         team = fields["recipient_kind"] != "individual"
         first17 = f"{unit.code}19{85 + i:02d}0{1 + i}1{i}{100 + i:03d}"
         return Award(
@@ -378,7 +368,6 @@ class DomainDemo:
 
 def generate_domain_demo(*, as_of: dt.date) -> dict:
     demo = DomainDemo(as_of)
-    from org.models import OrgUnit
 
     demo.base.unit_codes = dict(OrgUnit.unscoped.exclude(code=None).values_list("pk", "code"))
     demo.run()

@@ -27,13 +27,21 @@ from django.db.models import Max
 from django.utils import timezone
 from openpyxl.utils import get_column_letter
 
+from audit.bulk import record_figure_import
 from org.access import WRITE_ROLES, Scope
+from org.closure import OrgUnitClosure
+from org.models import Department, OrgUnit
 from org.scoping import unscoped
 from org.selectors import writable_departments, writable_units
+from progress.services import mark_for_rollup
+from reporting.services import entry_problems
 from skills_portal import clock
 from skills_portal.bulk import insert_rows, update_rows
 from targets.grid import MAX_CELL
 from targets.layouts import BASIS, DEPARTMENT, MONTH, UNIT, Column, FigureLayout
+from targets.models import Indicator, Plan
+from targets.services import evaluate_rules_for
+from training.models import Programme
 
 from .choices import ValueBasis
 from .grid_layout import map_back, to_long
@@ -169,9 +177,6 @@ class _Context:
     """What the rows are checked against, read once per file."""
 
     def __init__(self, layout: FigureLayout, user):
-        from org.models import Department, OrgUnit
-        from targets.models import Plan
-
         self.user = user
         units = list(OrgUnit.unscoped.only("pk", "code", "name", "short_name", "parent_id"))
         self.units = UnitResolver(units)
@@ -192,8 +197,6 @@ class _Context:
         self.last_month = clock.today().replace(day=1)
         self.programmes: dict[str, list[tuple[int, int]]] = defaultdict(list)
         if any(c.kind == "programme" for c in layout.dimensions):
-            from training.models import Programme
-
             for pk, name, issuer in Programme.unscoped.filter(is_active=True).values_list(
                     "pk", "name", "plan__issuer_unit_id"):
                 self.programmes[header_key(name)].append((pk, issuer))
@@ -201,16 +204,12 @@ class _Context:
         self.covered: dict[int, set[int]] = defaultdict(set)
         issuers = {issuer for found in self.programmes.values() for _pk, issuer in found}
         if issuers:
-            from org.closure import OrgUnitClosure
-
             for issuer, unit in OrgUnitClosure.objects.filter(ancestor_id__in=issuers).values_list(
                     "ancestor_id", "descendant_id"):
                 self.covered[issuer].add(unit)
         self.year_to_date = layout.year_to_date
         self.indicators: dict[str, list[int]] = defaultdict(list)
         if any(c.kind == "indicator" for c in layout.dimensions):
-            from targets.models import Indicator
-
             for pk, code, name in Indicator.unscoped.filter(source="manual").values_list(
                     "pk", "code", "name"):
                 self.indicators[header_key(code)].append(pk)
@@ -557,7 +556,6 @@ def _analyse_long(layout: FigureLayout, sheets: list[Sheet], *, user, basis: str
         analysis.create, analysis.update, analysis.delete = [], [], []
         analysis.unchanged, analysis.pairs = 0, set()
         return analysis
-    from reporting.services import entry_problems  # approved or closed months are locked
 
     for message in entry_problems(touched):
         analysis.error(sheet.name, None, "", message)
@@ -659,9 +657,6 @@ def _year_to_date(layout: FigureLayout, parsed: dict, existing: dict, sheet: str
 def apply(layout: FigureLayout, sheets: list[Sheet], *, user, basis: str = ValueBasis.MONTH,
           progress: Callable[[int], None] | None = None) -> Analysis:
     """Analyse again and write, in one transaction, only if there is no error."""
-    from audit.bulk import record_figure_import
-    from progress.services import mark_for_rollup
-    from targets.services import evaluate_rules_for
 
     model = layout.model
     dims = [c.field for c in layout.dimension_columns()]

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from targets.models import Indicator, Plan
+
 from .choices import ValueBasis
 from .kinds import QUOTA, titles
 
@@ -21,8 +23,6 @@ class UploadForm(forms.Form):
     file = forms.FileField(label=_("Excel file (.xlsx)"))
 
     def __init__(self, *args, user, **kwargs):
-        from targets.models import Indicator, Plan
-
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = titles()
         self.fields["plan"].queryset = Plan.objects.for_user(user, "change").filter(

@@ -12,7 +12,9 @@ from django.utils import timezone
 from audit.context import audit_context
 from audit.services import record
 from skills_portal.bulk import gc_paused
+from targets.models import Indicator, Plan
 
+from . import figures, plan_targets, quotas
 from .choices import ImportStatus
 from .kinds import QUOTA, TARGETS
 from .kinds import layout as layout_of
@@ -57,15 +59,11 @@ def _analyse(batch: ImportBatch, *, write: bool):
 
 
 def _read_and_run(batch: ImportBatch, *, write: bool):
-    from . import figures, plan_targets, quotas
-
     sheets = read_workbook(bytes(batch.content), batch.file_name)
     user = batch.uploaded_by
     if batch.kind == TARGETS:
         return plan_targets.analyse(sheets, user=user, write=write)
     if batch.kind == QUOTA:
-        from targets.models import Indicator, Plan
-
         options = batch.options or {}
         plan = Plan.unscoped.get(pk=options["plan"])
         indicator = Indicator.unscoped.filter(pk=options.get("indicator")).first()

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from org.access import Scope, unit_filter
+from org.choices import Role
 from org.scoping import ScopedQuerySet
 
 from .choices import ImportStatus, ValueBasis
@@ -15,8 +17,6 @@ class ImportBatchQuerySet(ScopedQuerySet):
     def for_user(self, user, action: str = "view"):
         """Uploaders see their own imports; administrators see those of users whose
         memberships fall in their subtree; superusers see all."""
-        from org.access import Scope, unit_filter
-        from org.choices import Role
 
         scope = Scope.of(user)
         if scope.is_global:

@@ -12,7 +12,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from openpyxl.utils import get_column_letter
 
+from org.models import Department, OrgUnit
+from org.services import scoped_save
 from progress.services import mark_for_rollup
+from targets.models import Indicator, Plan, Target
+from targets.resources import WINDOW_WORDS
 
 from .figures import unreadable_cells
 from .matching import DepartmentResolver, UnitResolver
@@ -54,10 +58,6 @@ def _header(sheet: Sheet) -> tuple[int, dict[str, int]]:
 
 
 def analyse(sheets: list[Sheet], *, user, write: bool = False) -> QuotaAnalysis:
-    from org.models import Department, OrgUnit
-    from org.services import scoped_save
-    from targets.models import Indicator, Plan, Target
-
     analysis = QuotaAnalysis()
     sheet = next((s for s in sheets if not s.hidden), None)
     if sheet is None:
@@ -151,8 +151,6 @@ def analyse(sheets: list[Sheet], *, user, write: bool = False) -> QuotaAnalysis:
 
 
 def _target(cell, plans, indicators, resolver, departments, existing):
-    from targets.models import Target
-
     plan = plans.get(text(cell["plan"]))
     if plan is None:
         raise CellError("plan", f"没有代码为「{text(cell['plan'])}」的方案")
@@ -176,7 +174,6 @@ def _target(cell, plans, indicators, resolver, departments, existing):
         raise CellError("comparator", f"比较方式「{text(cell['comparator'])}」应为 ≥、≤、> 或 =")
     if axis is None:
         raise CellError("axis", f"分解方式「{text(cell['axis'])}」应为 地区、部门 或 其中")
-    from targets.resources import WINDOW_WORDS
 
     words = {word: code for code, word in WINDOW_WORDS.items()} | {c: c for c in WINDOW_WORDS}
     window = words.get(text(cell.get("window", "")))

@@ -16,6 +16,11 @@ from decimal import Decimal
 from django.db import transaction
 from openpyxl.utils import get_column_letter
 
+from org.models import Department, OrgUnit
+from org.services import scoped_save
+from progress.services import mark_for_rollup
+from targets.models import Indicator, Target
+
 from .figures import unreadable_cells
 from .matching import DepartmentResolver, UnitResolver
 from .reader import CellError, ImportRefused, Sheet, header_key, parse_number, text, unit_note
@@ -80,8 +85,6 @@ def _header(sheet: Sheet):
 
 def analyse(sheets: list[Sheet], *, user, plan, indicator=None, year: int | None = None,
             file_name: str = "") -> QuotaAnalysis:
-    from org.models import Department, OrgUnit
-    from targets.models import Indicator, Target
 
     analysis = QuotaAnalysis(file_name=file_name)
     sheet = next((s for s in sheets if not s.hidden), None)
@@ -256,10 +259,6 @@ def _has_numbers(sheet: Sheet, header_index: int, position: int) -> bool:
 
 def apply(sheets: list[Sheet], *, user, plan, indicator=None, year=None,
           file_name: str = "") -> QuotaAnalysis:
-    from org.models import Department, OrgUnit
-    from org.services import scoped_save
-    from targets.models import Target
-    from progress.services import mark_for_rollup
 
     with transaction.atomic():
         analysis = analyse(sheets, user=user, plan=plan, indicator=indicator, year=year,

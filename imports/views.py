@@ -9,8 +9,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from certification.filters import CertificateFigureFilter
+from certification.models import CertificateFigure
+from certification.resources import CertificateFigureResource
 from org.selectors import writable_units
+from progress.filters import ProgressFilter
+from progress.models import ProgressSnapshot
+from progress.resources import ProgressResource
 from skills_portal.exporting import export_response
+from targets import selectors
+from targets.filters import TargetFilter
+from targets.resources import TargetResource
+from training.filters import TrainingFigureFilter
+from training.models import TrainingFigure
+from training.resources import TrainingFigureResource
 
 from . import services
 from .choices import ImportStatus
@@ -101,19 +113,6 @@ def import_template(request, kind):
 
 
 def _exports():
-    from certification.filters import CertificateFigureFilter
-    from certification.models import CertificateFigure
-    from certification.resources import CertificateFigureResource
-    from progress.filters import ProgressFilter
-    from progress.models import ProgressSnapshot
-    from progress.resources import ProgressResource
-    from targets import selectors
-    from targets.filters import TargetFilter
-    from targets.resources import TargetResource
-    from training.filters import TrainingFigureFilter
-    from training.models import TrainingFigure
-    from training.resources import TrainingFigureResource
-
     return {
         "training": ("培训月报", lambda u: TrainingFigure.objects.for_user(u).select_related(
             "org_unit", "department", "programme").order_by("period", "org_unit__code", "pk"),

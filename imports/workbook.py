@@ -14,6 +14,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from org.selectors import writable_units
 from skills_portal import clock
 from targets.layouts import BASIS, DEPARTMENT, MONTH, UNIT, FigureLayout
+from targets.models import Indicator
 
 from .kinds import layouts
 
@@ -43,8 +44,6 @@ def template(layout: FigureLayout, *, user) -> bytes:
         elif column.kind == "bool":
             lists.append((column.header, ["是", "否"]))
         elif column.kind == "indicator":
-            from targets.models import Indicator
-
             lists.append((column.header, list(Indicator.unscoped.filter(source="manual")
                                               .order_by("code").values_list("name", flat=True))))
     ranges = {}

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from org.admin import ScopedAdmin
+from reporting.services import save_exception
 
 from .models import (
     EntryWindowException,
@@ -81,8 +82,6 @@ class EntryWindowExceptionAdmin(ScopedAdmin):
     readonly_fields = ("granted_by",)
 
     def save_model(self, request, obj, form, change):
-        from reporting.services import save_exception
-
         save_exception(user=request.user, exception=obj)  # sets granted_by on a new one
 
 

@@ -14,7 +14,8 @@ from django.db.models import Count, FilteredRelation, Q
 from org.access import Scope, unit_filter
 from org.choices import OrgLevel
 from org.closure import OrgUnitClosure
-from org.models import OrgUnit
+from org.models import Department, OrgUnit
+from org.selectors import writable_departments
 
 from .choices import REPORTED, ReportStatus
 from .models import MonthlyReport, Notice
@@ -56,8 +57,6 @@ def report_unit_and_department(user, *, unit_id: int, department_id: int | None 
     user's visible units, or — for a department member — the department's unit when the
     department is one they may report for. The department (None without `department_id`)
     must be in scope and belong to the unit. Either is None when not found or out of scope."""
-    from org.models import Department
-    from org.selectors import writable_departments
 
     unit = visible_units(user).filter(pk=unit_id).first()
     department = None
@@ -118,7 +117,6 @@ def month_rows(user, *, period: dt.date, root: OrgUnit | None = None) -> list[Ro
 def department_rows(user, *, period: dt.date) -> list[tuple]:
     """(department, report or None) for the month: the departments a department member
     reports for, and every department report of the month in the user's scope."""
-    from org.selectors import writable_departments
 
     scope = Scope.of(user)
     found = {r.department_id: r for r in reports(user, period=period)

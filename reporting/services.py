@@ -17,14 +17,21 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import record
+from org.access import Scope
+from org.choices import Role
 from org.closure import OrgUnitClosure
-from org.models import Department, OrgUnit
+from org.models import Department, Membership, OrgUnit
 from org.scoping import unscoped
+from org.selectors import unit_level_writable, writable_departments
+from org.services import scoped_save
 from skills_portal import clock
 
-from .choices import ReportStatus
-from .models import EntryWindowException, MonthlyReport
-from .schedule import rules_for
+from .choices import REPORTED, ReportAction, ReportStatus
+from .models import EntryWindowException, MonthlyReport, Notice, Reminder, ReportEvent, ReportSubmission
+from .schedule import rules_for, rules_of
+from .selectors import expected_units
+from .snapshot import figures_snapshot
 
 Cell = tuple[int, int | None, dt.date]
 
@@ -211,8 +218,6 @@ def assert_record_open(*, user, obj, stored=_UNSET) -> None:
 # The workflow: submit → return (with a comment) → resubmit → approve; withdraw an approval.
 # --------------------------------------------------------------------------------------------
 def _audit(*, actor, action: str, report: MonthlyReport, before: dict | None, note: str = ""):
-    from audit.services import record
-
     record(actor=actor, action=action, obj=report, before=before,
            after={"status": report.status, "is_late": report.is_late}, org_unit=report.org_unit_id,
            period=report.period, note=note)
@@ -221,7 +226,6 @@ def _audit(*, actor, action: str, report: MonthlyReport, before: dict | None, no
 def report_for(*, org_unit, period: dt.date, department=None, lock: bool = False
                ) -> MonthlyReport:
     """The report of a unit (or department) and month, created as a draft the first time."""
-    from .schedule import rules_of
 
     period = _month(period)
     qs = MonthlyReport.unscoped.select_related("org_unit", "department")
@@ -251,8 +255,6 @@ def _locked(report: MonthlyReport) -> MonthlyReport:
 def may_submit(user, report: MonthlyReport) -> bool:
     """Data entry (or an administrator) whose scope covers the unit — for a department's
     report, a member who may report for that department."""
-    from org.access import Scope
-    from org.selectors import unit_level_writable, writable_departments
 
     scope = Scope.of(user)
     if scope.is_global:
@@ -266,8 +268,6 @@ def reviewer_level(user, report: MonthlyReport) -> int | None:
     """The highest level (smallest number) at which `user` reviews this report: a reviewer or
     administrator at a unit above the report's unit (for a department's report, the unit
     itself also counts). None when the user may not review it."""
-    from org.access import Scope
-    from org.choices import Role
 
     scope = Scope.of(user)
     if scope.is_global:
@@ -288,10 +288,6 @@ def submit(*, user, report: MonthlyReport, comment: str = "") -> MonthlyReport:
     figures. A first submission after the deadline is flagged late."""
     from django.core.exceptions import PermissionDenied
     from django.db import transaction
-
-    from .choices import ReportAction
-    from .models import ReportSubmission
-    from .snapshot import figures_snapshot
 
     with transaction.atomic():
         report = _locked(report)
@@ -342,8 +338,6 @@ def return_report(*, user, report: MonthlyReport, comment: str) -> MonthlyReport
     """Send a submitted report back to the unit with a comment saying what to fix."""
     from django.db import transaction
 
-    from .choices import ReportAction
-
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError({"comment": _("Say what needs fixing: a returned report needs a "
@@ -367,7 +361,6 @@ def return_report(*, user, report: MonthlyReport, comment: str) -> MonthlyReport
 def unapproved_children(report: MonthlyReport) -> list:
     """The units directly below a unit's report whose own report of the month is not approved
     (only units expected to report)."""
-    from .selectors import expected_units
 
     if report.department_id:
         return []
@@ -429,8 +422,6 @@ def approve(*, user, report: MonthlyReport, override_reason: str = "",
     reports of the units below it approved first, or an override with a reason."""
     from django.db import transaction
 
-    from .choices import ReportAction
-
     override_reason = (override_reason or "").strip()
     with transaction.atomic():
         report = _locked(report)
@@ -465,8 +456,6 @@ def unapprove(*, user, report: MonthlyReport, reason: str) -> MonthlyReport:
     report above it for the month."""
     from django.db import transaction
 
-    from .choices import ReportAction
-
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Withdrawing an approval needs a reason.")})
@@ -500,8 +489,6 @@ def add_comment(*, user, report: MonthlyReport, text: str):
     """A comment on the report's page, by anyone who may submit or review it."""
     from django.core.exceptions import PermissionDenied
 
-    from .choices import ReportAction
-
     text = (text or "").strip()
     if not text:
         raise ValidationError({"comment": _("The comment is empty.")})
@@ -521,8 +508,6 @@ def _require_reviewer(user, report: MonthlyReport) -> int:
 
 
 def _event(report, user, action, previous, comment):
-    from .models import ReportEvent
-
     return ReportEvent.objects.create(report=report, action=action, actor=user,
                                       from_status=previous, to_status=report.status
                                       if action != "comment" else "", comment=comment or "")
@@ -538,7 +523,6 @@ def _report_link(report) -> str:
 
 def mark_notices_read(*, user, notice_id: int | None = None) -> int:
     """Mark the user's unread notices read (only `notice_id`, when given); returns how many."""
-    from .models import Notice
 
     unread = Notice.objects.for_user(user).filter(read_at__isnull=True)
     if notice_id is not None:
@@ -547,8 +531,6 @@ def mark_notices_read(*, user, notice_id: int | None = None) -> int:
 
 
 def notify(*, users, title: str, body: str = "", link: str = "") -> int:
-    from .models import Notice
-
     notices = [Notice(user=u, title=title[:200], body=body, link=link) for u in users]
     Notice.unscoped.bulk_create(notices)
     return len(notices)
@@ -562,8 +544,6 @@ def _notify_submitter(report, title, body):
 def _notify_reviewers(report, actor):
     """Tell the reviewers of the unit directly above that a report waits for them."""
     from django.contrib.auth import get_user_model
-
-    from org.choices import Role
 
     if report.org_unit.parent_id is None:
         return
@@ -589,13 +569,6 @@ def send_reminders(*, today: dt.date | None = None, period: dt.date | None = Non
     from django.core.mail import EmailMessage, get_connection
     from django.db import transaction
 
-    from org.choices import Role
-    from org.models import Membership
-
-    from .choices import REPORTED
-    from .models import Notice, Reminder
-    from .schedule import rules_for
-    from .selectors import expected_units
 
     today = today or clock.today()
     period = _month(period) if period else clock.previous_month(today)
@@ -658,7 +631,6 @@ def send_reminders(*, today: dt.date | None = None, period: dt.date | None = Non
 def save_exception(*, user, exception):
     """An administrator keeps a unit's month open after the window closed (within their
     subtree; audited through scoped_save)."""
-    from org.services import scoped_save
 
     if exception.period:
         exception.period = _month(exception.period)

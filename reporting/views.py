@@ -21,7 +21,8 @@ from .choices import ReportStatus
 from .forms import ActionForm
 from .models import MonthlyReport
 from .schedule import rules_of
-from .snapshot import diff
+from .services import entry_problems, may_submit, reviewer_level, unapproved_children
+from .snapshot import diff, figures_snapshot
 
 
 def _month(request, default=None):
@@ -128,9 +129,6 @@ def _act(request, data, unit, department, period, report):
 
 
 def _render_detail(request, unit, department, period, report, form, status):
-    from .services import entry_problems, may_submit, reviewer_level, unapproved_children
-    from .snapshot import figures_snapshot
-
     probe = report or MonthlyReport(org_unit=unit, department=department, period=period)
     submissions = list(report.submissions.select_related("submitted_by")) if report else []
     live = figures_snapshot(probe)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from org.access import CHANGE, WRITE_ROLES, Scope
 from org.admin import ScopedAdmin
+from targets.models import Plan
 
 from . import rules, services
 from .models import (
@@ -88,8 +89,6 @@ class SchemeAdmin(ScopedAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "plan":
-            from targets.models import Plan
-
             kwargs["queryset"] = Plan.objects.for_user(request.user).filter(is_reference=False)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

@@ -23,7 +23,7 @@ from org.closure import OrgUnitClosure
 from targets.measures import months_between, next_month
 
 from .choices import RuleKind, VoucherStatus
-from .models import SchemeRate
+from .models import SchemeRate, Voucher
 
 CENT = Decimal("0.01")
 
@@ -277,8 +277,6 @@ def _bounded_grant(scheme, project, *, amount, as_of, **_kw) -> Computed:
 
 
 def _training(scheme, basis, *, as_of, **_kw) -> Computed:
-    from .models import Voucher
-
     if isinstance(basis, Voucher):
         if basis.scheme_id != scheme.pk:
             raise NotEligible(_("The voucher was issued under another scheme."))

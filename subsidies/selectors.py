@@ -7,11 +7,12 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 
 from org.access import VIEW, Scope
+from org.closure import OrgUnitClosure
 from skills_portal import clock
 
 from . import rules
 from .choices import COMMITTED_STATUSES, ClaimStatus, VoucherStatus
-from .models import DECIDE, Claim, PersonCertificate, Scheme, Voucher
+from .models import DECIDE, DECIDE_ROLES, Claim, PersonCertificate, Scheme, Voucher
 
 
 def scheme_list(user):
@@ -82,8 +83,6 @@ def decidable_ids(user, claims) -> set[int]:
 
 
 def can_decide(user) -> bool:
-    from .models import DECIDE_ROLES
-
     return Scope.of(user).has_role(DECIDE_ROLES)
 
 
@@ -132,7 +131,6 @@ def totals(user, *, unit, year: int) -> dict:
     the amount approved (by approval date) and paid (by payment date), and the claims pending;
     vouchers issued that year by current status, and the amount redeemed. For the API; one
     grouped query over claims and one over vouchers."""
-    from org.closure import OrgUnitClosure
 
     subtree = OrgUnitClosure.objects.filter(ancestor=unit).values("descendant_id")
     approved = Q(status__in=COMMITTED_STATUSES, approved_on__year=year)

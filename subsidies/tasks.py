@@ -3,12 +3,12 @@
 from celery import shared_task
 
 from . import services
+from .models import Scheme
 
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
 def generate_claims_task(scheme_id: int | None = None) -> dict:
     """Create the claims active schemes give for records not yet claimed (idempotent)."""
-    from .models import Scheme
 
     scheme = Scheme.unscoped.get(pk=scheme_id) if scheme_id else None
     report = services.generate_claims(scheme=scheme)

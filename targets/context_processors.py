@@ -1,9 +1,9 @@
 from django.conf import settings
 
+from targets.models import DataValue
+
 
 def portal(request):
-    from targets.models import DataValue
-
     return {
         "portal_demo_data": DataValue.unscoped.filter(is_demo=True).exists()
         if request.user.is_authenticated

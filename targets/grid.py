@@ -23,6 +23,8 @@ from org.access import CHANGE
 from org.scoping import unscoped
 from skills_portal import hooks
 
+from .services import evaluate_rules
+
 MAX_CELL = 10_000_000
 
 
@@ -143,7 +145,6 @@ def save_grid(*, user, spec: GridSpec, fixed: dict, data: GridData, extra: dict 
     stored when the page's rows are locked, so two writers of different cells of one page do
     not undo each other (the API writes one cell at a time). Without it the whole page is
     replaced, as the grid page does."""
-    from .services import evaluate_rules
 
     if not data.ok:
         raise GridRejected(data)

@@ -10,15 +10,13 @@ from org.access import VIEW
 from org.scoping import ScopedQuerySet
 from skills_portal.choices import Industry
 from skills_portal.models import TimeStampedModel
-from targets.models import FigureQuerySet, MonthlyFigure
+from targets.models import FigureQuerySet, MonthlyFigure, Plan
 
 from .choices import CarrierLevel, CarrierType, TargetGroup, TrainingType
 
 
 class ProgrammeQuerySet(ScopedQuerySet):
     def for_user(self, user, action: str = VIEW):
-        from targets.models import Plan
-
         return self.filter(plan__in=Plan.objects.for_user(user, action))
 
     def available_at(self, org_unit):

@@ -1,5 +1,10 @@
 from django import template
 
+from reporting.models import MonthlyReport
+from reporting.schedule import rules_of
+from reporting.selectors import unread_notices
+from reporting.services import entry_problems
+
 register = template.Library()
 
 
@@ -11,8 +16,6 @@ def unread_notice_count(context) -> int:
         return 0
     cache = getattr(request, "_unread_notices", None)
     if cache is None:
-        from reporting.selectors import unread_notices
-
         cache = request._unread_notices = unread_notices(user).count()
     return cache
 
@@ -20,9 +23,6 @@ def unread_notice_count(context) -> int:
 @register.inclusion_tag("reporting/_entry_status.html", takes_context=True)
 def entry_status(context, unit, period, department=None):
     """The month's report status and lock, shown on the entry grids."""
-    from reporting.models import MonthlyReport
-    from reporting.schedule import rules_of
-    from reporting.services import entry_problems
 
     if unit is None or period is None:
         return {"show": False}

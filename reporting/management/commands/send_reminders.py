@@ -8,6 +8,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
+from reporting.services import send_reminders
 from skills_portal.clock import parse_month
 
 
@@ -19,8 +20,6 @@ class Command(BaseCommand):
         parser.add_argument("--today", help="YYYY-MM-DD to judge the deadline against")
 
     def handle(self, *args, month=None, today=None, **options):
-        from reporting.services import send_reminders
-
         period = parse_month(month) if month else None
         if month and period is None:
             raise CommandError("--month must be YYYY-MM")
