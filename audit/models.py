@@ -89,10 +89,7 @@ class AuditEntry(models.Model):
     batch = _loose_fk("imports.ImportBatch", _("import batch"))
     note = models.TextField(_("note"), blank=True)
 
-    # The default manager, which Django's own machinery uses (unique checks, related
-    # managers, admin and form choices); code names it `unscoped` where it means to cross
-    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
-    # request path (org.scoping).
+    # org.scoping: `unscoped` first (the default manager), `objects` checked.
     unscoped = AuditEntryQuerySet.as_unscoped_manager()
     objects = AuditEntryQuerySet.as_manager()
 

@@ -90,10 +90,7 @@ class Competition(TimeStampedModel):
         related_name="+", verbose_name=_("created by"),
     )
 
-    # The default manager, which Django's own machinery uses (unique checks, related
-    # managers, admin and form choices); code names it `unscoped` where it means to cross
-    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
-    # request path (org.scoping).
+    # org.scoping: `unscoped` first (the default manager), `objects` checked.
     unscoped = CompetitionQuerySet.as_unscoped_manager()
     objects = CompetitionQuerySet.as_manager()
 
@@ -188,10 +185,7 @@ class Award(TimeStampedModel):
         related_name="+", verbose_name=_("created by"),
     )
 
-    # The default manager, which Django's own machinery uses (unique checks, related
-    # managers, admin and form choices); code names it `unscoped` where it means to cross
-    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
-    # request path (org.scoping).
+    # org.scoping: `unscoped` first (the default manager), `objects` checked.
     unscoped = AwardQuerySet.as_unscoped_manager()
     objects = AwardQuerySet.as_manager()
 

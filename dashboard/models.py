@@ -62,10 +62,7 @@ class Bulletin(models.Model):
                                   verbose_name=_("issued by"))
     content = models.JSONField(_("content"))
 
-    # The default manager, which Django's own machinery uses (unique checks, related
-    # managers, admin and form choices); code names it `unscoped` where it means to cross
-    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
-    # request path (org.scoping).
+    # org.scoping: `unscoped` first (the default manager), `objects` checked.
     unscoped = BulletinQuerySet.as_unscoped_manager()
     objects = BulletinQuerySet.as_manager()
 

@@ -104,10 +104,7 @@ class OrgUnit(TimeStampedModel):
     level = models.PositiveSmallIntegerField(_("level"), choices=OrgLevel.choices)
     kind = models.CharField(_("kind"), max_length=10, choices=OrgKind.choices)
 
-    # The default manager, which Django's own machinery uses (unique checks, related
-    # managers, admin and form choices); code names it `unscoped` where it means to cross
-    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
-    # request path (org.scoping).
+    # org.scoping: `unscoped` first (the default manager), `objects` checked.
     unscoped = OrgUnitQuerySet.as_unscoped_manager()
     objects = OrgUnitQuerySet.as_manager()
 
@@ -204,10 +201,7 @@ class Department(TimeStampedModel):
     short_name = models.CharField(_("short name"), max_length=50, blank=True)
     sector = models.CharField(_("sector"), max_length=30, choices=Sector.choices)
 
-    # The default manager, which Django's own machinery uses (unique checks, related
-    # managers, admin and form choices); code names it `unscoped` where it means to cross
-    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
-    # request path (org.scoping).
+    # org.scoping: `unscoped` first (the default manager), `objects` checked.
     unscoped = DepartmentQuerySet.as_unscoped_manager()
     objects = DepartmentQuerySet.as_manager()
 
@@ -260,10 +254,7 @@ class Membership(TimeStampedModel):
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
 
-    # The default manager, which Django's own machinery uses (unique checks, related
-    # managers, admin and form choices); code names it `unscoped` where it means to cross
-    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
-    # request path (org.scoping).
+    # org.scoping: `unscoped` first (the default manager), `objects` checked.
     unscoped = MembershipQuerySet.as_unscoped_manager()
     objects = MembershipQuerySet.as_manager()
 

@@ -8,9 +8,13 @@ rows. Two other ways in are allowed:
 - through a record already in hand (`plan.targets.all()`, prefetches): it was scoped itself;
 - `Model.unscoped`, the explicitly named manager for services, the roll-up, seeding, commands,
   migrations and tests, which read and write across units by design.
-Off the request path (Celery tasks, management commands, the test suite's own set-up) the
-default manager is not checked, but writes and reads there still name `unscoped` where they
-mean it.
+Off the request path (Celery tasks, management commands, the test suite's own set-up) nothing
+is checked, but code there still names `unscoped` where it means to cross units.
+
+Each scoped model declares `unscoped = XQuerySet.as_unscoped_manager()` first, so that it is
+the default manager Django's own machinery uses (unique checks, related managers, form and
+admin choices), then `objects = XQuerySet.as_manager()`, the checked one that views, viewsets,
+filters and exports use. Historical models in migrations have `unscoped` only.
 """
 
 from __future__ import annotations

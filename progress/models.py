@@ -61,10 +61,7 @@ class RollupRun(models.Model):
     queries = models.PositiveIntegerField(_("queries"), default=0)
     error = models.TextField(_("error"), blank=True)
 
-    # The default manager, which Django's own machinery uses (unique checks, related
-    # managers, admin and form choices); code names it `unscoped` where it means to cross
-    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
-    # request path (org.scoping).
+    # org.scoping: `unscoped` first (the default manager), `objects` checked.
     unscoped = RollupRunQuerySet.as_unscoped_manager()
     objects = RollupRunQuerySet.as_manager()
 
@@ -123,10 +120,7 @@ class ProgressSnapshot(models.Model):
     completion_change = models.DecimalField(_("change against the previous month"),
                                             max_digits=12, decimal_places=4, null=True)
 
-    # The default manager, which Django's own machinery uses (unique checks, related
-    # managers, admin and form choices); code names it `unscoped` where it means to cross
-    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
-    # request path (org.scoping).
+    # org.scoping: `unscoped` first (the default manager), `objects` checked.
     unscoped = ProgressSnapshotQuerySet.as_unscoped_manager()
     objects = ProgressSnapshotQuerySet.as_manager()
 

@@ -55,10 +55,7 @@ class ReportingSchedule(models.Model):
         validators=[MaxValueValidator(28)],
     )
 
-    # The default manager, which Django's own machinery uses (unique checks, related
-    # managers, admin and form choices); code names it `unscoped` where it means to cross
-    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
-    # request path (org.scoping).
+    # org.scoping: `unscoped` first (the default manager), `objects` checked.
     unscoped = ReportingScheduleQuerySet.as_unscoped_manager()
     objects = ReportingScheduleQuerySet.as_manager()
 
@@ -121,10 +118,7 @@ class MonthlyReport(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    # The default manager, which Django's own machinery uses (unique checks, related
-    # managers, admin and form choices); code names it `unscoped` where it means to cross
-    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
-    # request path (org.scoping).
+    # org.scoping: `unscoped` first (the default manager), `objects` checked.
     unscoped = MonthlyReportQuerySet.as_unscoped_manager()
     objects = MonthlyReportQuerySet.as_manager()
 
@@ -229,10 +223,7 @@ class EntryWindowException(models.Model):
                                    verbose_name=_("granted by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
-    # The default manager, which Django's own machinery uses (unique checks, related
-    # managers, admin and form choices); code names it `unscoped` where it means to cross
-    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
-    # request path (org.scoping).
+    # org.scoping: `unscoped` first (the default manager), `objects` checked.
     unscoped = EntryExceptionQuerySet.as_unscoped_manager()
     objects = EntryExceptionQuerySet.as_manager()
 
@@ -275,10 +266,7 @@ class Notice(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
-    # The default manager, which Django's own machinery uses (unique checks, related
-    # managers, admin and form choices); code names it `unscoped` where it means to cross
-    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
-    # request path (org.scoping).
+    # org.scoping: `unscoped` first (the default manager), `objects` checked.
     unscoped = NoticeQuerySet.as_unscoped_manager()
     objects = NoticeQuerySet.as_manager()
 
@@ -313,10 +301,7 @@ class Reminder(models.Model):
     recipients = models.PositiveIntegerField(_("recipients"), default=0)
     emails = models.PositiveIntegerField(_("e-mails sent"), default=0)
 
-    # The default manager, which Django's own machinery uses (unique checks, related
-    # managers, admin and form choices); code names it `unscoped` where it means to cross
-    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
-    # request path (org.scoping).
+    # org.scoping: `unscoped` first (the default manager), `objects` checked.
     unscoped = ReminderQuerySet.as_unscoped_manager()
     objects = ReminderQuerySet.as_manager()
 

@@ -156,10 +156,7 @@ class Scheme(TimeStampedModel):
     note = models.TextField(_("note"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
-    # The default manager, which Django's own machinery uses (unique checks, related
-    # managers, admin and form choices); code names it `unscoped` where it means to cross
-    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
-    # request path (org.scoping).
+    # org.scoping: `unscoped` first (the default manager), `objects` checked.
     unscoped = SchemeQuerySet.as_unscoped_manager()
     objects = SchemeQuerySet.as_manager()
 
@@ -395,10 +392,7 @@ class PersonCertificate(PersonalRecord):
                                    null=True, blank=True, related_name="+",
                                    verbose_name=_("created by"))
 
-    # The default manager, which Django's own machinery uses (unique checks, related
-    # managers, admin and form choices); code names it `unscoped` where it means to cross
-    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
-    # request path (org.scoping).
+    # org.scoping: `unscoped` first (the default manager), `objects` checked.
     unscoped = UnitRecordQuerySet.as_unscoped_manager()
     objects = UnitRecordQuerySet.as_manager()
 
@@ -464,10 +458,7 @@ class Hire(TimeStampedModel):
                                    null=True, blank=True, related_name="+",
                                    verbose_name=_("created by"))
 
-    # The default manager, which Django's own machinery uses (unique checks, related
-    # managers, admin and form choices); code names it `unscoped` where it means to cross
-    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
-    # request path (org.scoping).
+    # org.scoping: `unscoped` first (the default manager), `objects` checked.
     unscoped = UnitRecordQuerySet.as_unscoped_manager()
     objects = UnitRecordQuerySet.as_manager()
 
@@ -522,10 +513,7 @@ class StartupProject(PersonalRecord):
                                    null=True, blank=True, related_name="+",
                                    verbose_name=_("created by"))
 
-    # The default manager, which Django's own machinery uses (unique checks, related
-    # managers, admin and form choices); code names it `unscoped` where it means to cross
-    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
-    # request path (org.scoping).
+    # org.scoping: `unscoped` first (the default manager), `objects` checked.
     unscoped = UnitRecordQuerySet.as_unscoped_manager()
     objects = UnitRecordQuerySet.as_manager()
 
@@ -574,10 +562,7 @@ class Voucher(PersonalRecord):
                                    null=True, blank=True, related_name="+",
                                    verbose_name=_("issued by"))
 
-    # The default manager, which Django's own machinery uses (unique checks, related
-    # managers, admin and form choices); code names it `unscoped` where it means to cross
-    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
-    # request path (org.scoping).
+    # org.scoping: `unscoped` first (the default manager), `objects` checked.
     unscoped = UnitRecordQuerySet.as_unscoped_manager()
     objects = UnitRecordQuerySet.as_manager()
 
@@ -704,10 +689,7 @@ class Claim(PersonalRecord):
                                    null=True, blank=True, related_name="+",
                                    verbose_name=_("created by"))
 
-    # The default manager, which Django's own machinery uses (unique checks, related
-    # managers, admin and form choices); code names it `unscoped` where it means to cross
-    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
-    # request path (org.scoping).
+    # org.scoping: `unscoped` first (the default manager), `objects` checked.
     unscoped = ClaimQuerySet.as_unscoped_manager()
     objects = ClaimQuerySet.as_manager()
 

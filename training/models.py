@@ -36,10 +36,7 @@ class Programme(TimeStampedModel):
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
-    # The default manager, which Django's own machinery uses (unique checks, related
-    # managers, admin and form choices); code names it `unscoped` where it means to cross
-    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
-    # request path (org.scoping).
+    # org.scoping: `unscoped` first (the default manager), `objects` checked.
     unscoped = ProgrammeQuerySet.as_unscoped_manager()
     objects = ProgrammeQuerySet.as_manager()
 
@@ -140,10 +137,7 @@ class TrainingCarrier(TimeStampedModel):
     note = models.TextField(_("note"), blank=True)
     is_demo = models.BooleanField(_("demo data"), default=False)
 
-    # The default manager, which Django's own machinery uses (unique checks, related
-    # managers, admin and form choices); code names it `unscoped` where it means to cross
-    # units. Views, viewsets, filters and exports use `objects`, which must be scoped on the
-    # request path (org.scoping).
+    # org.scoping: `unscoped` first (the default manager), `objects` checked.
     unscoped = FigureQuerySet.as_unscoped_manager()
     objects = FigureQuerySet.as_manager()
 

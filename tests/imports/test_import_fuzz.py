@@ -15,7 +15,7 @@ from imports.choices import ImportStatus
 from targets.models import Plan
 from tests import xlsx_corpus as corpus
 from tests.factories import UserFactory
-from tests.test_import_grid_layout import MAY_BLOCKS, training_grid
+from tests.imports.test_import_grid_layout import MAY_BLOCKS, training_grid
 from training.models import TrainingFigure
 
 pytestmark = pytest.mark.django_db

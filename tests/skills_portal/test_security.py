@@ -13,7 +13,7 @@ from competitions.models import Award
 from org.models import Membership
 from skills_portal.identity import id_number_check_char
 from tests.factories import UserFactory
-from tests.test_settings import run_manage
+from tests.skills_portal.test_settings import run_manage
 
 pytestmark = pytest.mark.django_db
 
