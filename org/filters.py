@@ -1,11 +1,13 @@
-"""Filters shared by every app's FilterSets (list pages, API and exports)."""
+"""Filters shared by every app's FilterSets (list pages, API and exports), and the org tree's
+own FilterSets."""
 
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .choices import OrgLevel, Sector
 from .closure import OrgUnitClosure
-from .models import OrgUnit
+from .models import Department, OrgUnit
 
 # Bounds for number filters: an id or a year outside them is a form error (a 400), not a
 # database error (SQLite cannot bind an integer past 64 bits; a year past 9999 is no date).
@@ -52,3 +54,32 @@ class FigureFilter(django_filters.FilterSet):
                                            label=_("From month"))
     month_to = django_filters.DateFilter(field_name="period", lookup_expr="lte",
                                          label=_("To month"))
+
+
+class OrgUnitFilter(django_filters.FilterSet):
+    subtree_of = SubtreeFilter("id")
+    parent = django_filters.ModelChoiceFilter(queryset=visible_units, label=_("Parent unit"))
+    level = django_filters.ChoiceFilter(choices=OrgLevel.choices, label=_("Level"))
+    code = django_filters.CharFilter(label=_("Division code"))
+    q = django_filters.CharFilter(method="filter_text", label=_("Search"))
+
+    class Meta:
+        model = OrgUnit
+        fields = ["subtree_of", "parent", "level", "code"]
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(short_name__icontains=value)
+                               | Q(code__startswith=value))
+
+
+class DepartmentFilter(django_filters.FilterSet):
+    org_unit = django_filters.ModelChoiceFilter(queryset=visible_units, label=_("Org unit (only)"))
+    subtree_of = SubtreeFilter()
+    sector = django_filters.ChoiceFilter(choices=Sector.choices, label=_("Sector"))
+
+    class Meta:
+        model = Department
+        fields = ["org_unit", "subtree_of", "sector"]

@@ -3,8 +3,8 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-API_APPS = ["targets", "progress", "training", "certification", "competitions", "subsidies", "dashboard",
-            "reporting", "audit"]
+API_APPS = ["org", "targets", "progress", "training", "certification", "competitions", "subsidies",
+            "dashboard", "reporting", "audit"]
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

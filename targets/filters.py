@@ -6,9 +6,8 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
-from org.choices import OrgLevel, Sector
 from org.filters import YEAR_RANGE, SubtreeFilter, search_any, visible_units
-from org.models import Department, OrgUnit
+from org.models import Department
 from skills_portal.clock import parse_month
 
 from .choices import IndicatorKind, IndicatorSource, IndicatorUnit, WindowKind
@@ -112,37 +111,6 @@ class UnitMonthFilterSet(django_filters.FilterSet):
     period = MonthFilter(field_name="period", label=_("Month"))
     period_after = MonthFilter(field_name="period", lookup_expr="gte", label=_("From month"))
     period_before = MonthFilter(field_name="period", lookup_expr="lte", label=_("To month"))
-
-
-class OrgUnitFilter(django_filters.FilterSet):
-    subtree_of = SubtreeFilter("id")
-    parent = django_filters.ModelChoiceFilter(queryset=visible_units, label=_("Parent unit"))
-    level = django_filters.ChoiceFilter(choices=OrgLevel.choices, label=_("Level"))
-    code = django_filters.CharFilter(label=_("Division code"))
-    q = django_filters.CharFilter(method="filter_text", label=_("Search"))
-
-    class Meta:
-        model = OrgUnit
-        fields = ["subtree_of", "parent", "level", "code"]
-
-    def filter_text(self, queryset, name, value):
-        from django.db.models import Q
-
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(name__icontains=value) | Q(short_name__icontains=value)
-                               | Q(code__startswith=value))
-
-
-class DepartmentFilter(django_filters.FilterSet):
-    org_unit = django_filters.ModelChoiceFilter(queryset=visible_units, label=_("Org unit (only)"))
-    subtree_of = SubtreeFilter()
-    sector = django_filters.ChoiceFilter(choices=Sector.choices, label=_("Sector"))
-
-    class Meta:
-        model = Department
-        fields = ["org_unit", "subtree_of", "sector"]
 
 
 class IndicatorFilter(django_filters.FilterSet):

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from org.api.common import DepartmentBriefSerializer, UnitRefSerializer
 from org.models import Department, OrgUnit
 from org.selectors import writable_departments, writable_units
-from targets.api.common import DepartmentBriefSerializer, UnitRefSerializer
 
 from .. import selectors
 from ..models import Award, Competition

@@ -5,7 +5,7 @@ describe the answer in the OpenAPI schema."""
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from targets.api.common import MonthField
+from org.api.common import MonthField
 
 
 class DashboardQuerySerializer(serializers.Serializer):

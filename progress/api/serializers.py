@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from targets.api.common import DepartmentBriefSerializer, MonthField, UnitRefSerializer, number
+from org.api.common import DepartmentBriefSerializer, MonthField, UnitRefSerializer, number
 from targets.api.serializers import FOUR, IndicatorBriefSerializer
 
 from ..models import ProgressSnapshot, RollupRun

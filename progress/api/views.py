@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
-from targets.api.common import ScopedReadOnlyViewSet
+from org.api.common import ScopedReadOnlyViewSet
 
 from ..filters import ProgressFilter, RollupRunFilter
 from ..models import ProgressSnapshot, RollupRun

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
+from org.api.common import DepartmentBriefSerializer, MonthField, UnitRefSerializer
 from org.filters import ID_BOUNDS
-from targets.api.common import DepartmentBriefSerializer, MonthField, UnitRefSerializer
 
 from ..models import MonthlyReport, Notice, ReportEvent
 

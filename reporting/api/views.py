@@ -12,8 +12,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from org.api.common import ScopedMixin, ScopedReadOnlyViewSet, service_errors
 from skills_portal.clock import parse_month
-from targets.api.common import ScopedMixin, ScopedReadOnlyViewSet, service_errors
 from targets.entry import previous_month
 
 from .. import selectors, services

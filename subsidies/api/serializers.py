@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from targets.api.common import MonthField, UnitRefSerializer, number
+from org.api.common import MonthField, UnitRefSerializer, number
 
 from .. import rules
 from ..models import BASIS_FIELDS, Claim, Scheme, SchemeBudget, SchemeRate, Voucher

@@ -11,9 +11,9 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from org.api.common import ScopedReadOnlyViewSet, service_errors
 from org.models import OrgUnit
 from skills_portal import clock
-from targets.api.common import ScopedReadOnlyViewSet, service_errors
 
 from .. import selectors, services
 from ..filters import ClaimFilter, SchemeFilter, VoucherFilter

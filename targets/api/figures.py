@@ -19,12 +19,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from org.api.common import MonthField, ScopedMixin, UnitRefSerializer, drf_error
 from org.models import Department, OrgUnit
 from org.scoping import unscoped
 from org.selectors import writable_departments, writable_units
 from targets.grid import GridRejected, GridSpec, parse_grid
-
-from .common import MonthField, ScopedMixin, UnitRefSerializer, drf_error
 
 
 class FigureSerializer(serializers.ModelSerializer):

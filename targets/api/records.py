@@ -7,7 +7,7 @@ from __future__ import annotations
 from rest_framework import status, viewsets
 from rest_framework.response import Response
 
-from .common import ScopedMixin, service_errors
+from org.api.common import ScopedMixin, service_errors
 
 
 class RecordViewSet(ScopedMixin, viewsets.ModelViewSet):

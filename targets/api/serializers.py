@@ -10,30 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from org.api.common import DepartmentBriefSerializer, MonthField, UnitRefSerializer, number
 from org.models import Department, OrgUnit
 from org.selectors import writable_departments, writable_units
 
 from ..models import DataValue, Indicator, Plan, PlanTask, Target
-from .common import DepartmentBriefSerializer, MonthField, UnitRefSerializer, number
 
 FOUR = Decimal("0.0001")
-
-
-class OrgUnitSerializer(serializers.ModelSerializer):
-    level_label = serializers.CharField(source="get_level_display", read_only=True)
-
-    class Meta:
-        model = OrgUnit
-        fields = ["id", "code", "name", "short_name", "level", "level_label", "kind", "parent"]
-
-
-class DepartmentSerializer(serializers.ModelSerializer):
-    org_unit = UnitRefSerializer(read_only=True)
-    sector_label = serializers.CharField(source="get_sector_display", read_only=True)
-
-    class Meta:
-        model = Department
-        fields = ["id", "name", "short_name", "org_unit", "sector", "sector_label"]
 
 
 class IndicatorSerializer(serializers.ModelSerializer):

@@ -5,8 +5,6 @@ from . import views
 from .tokens import TokenView
 
 router = SimpleRouter()
-router.register("org-units", views.OrgUnitViewSet, basename="api-org-unit")
-router.register("departments", views.DepartmentViewSet, basename="api-department")
 router.register("indicators", views.IndicatorViewSet, basename="api-indicator")
 router.register("plans", views.PlanViewSet, basename="api-plan")
 router.register("targets", views.TargetViewSet, basename="api-target")

@@ -5,49 +5,21 @@ admin do."""
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
+from org.api.common import ScopedMixin, ScopedReadOnlyViewSet, service_errors
 from org.models import Department
 
 from .. import selectors, services
 from ..filters import (
     DataValueFilter,
-    DepartmentFilter,
     IndicatorFilter,
-    OrgUnitFilter,
     PlanFilter,
     TargetApiFilter,
 )
 from ..models import DataValue, Indicator, Plan, PlanTask
 from . import serializers as s
-from .common import ScopedMixin, ScopedReadOnlyViewSet, service_errors
-
-
-@extend_schema_view(
-    list=extend_schema(summary="Org units", description=(
-        "The org units the caller may see: their subtrees and, as context, the units above "
-        "them. `subtree_of=<id>` gives a unit and everything below it.")),
-)
-class OrgUnitViewSet(ScopedReadOnlyViewSet):
-    serializer_class = s.OrgUnitSerializer
-    filterset_class = OrgUnitFilter
-    ordering_fields = ["level", "code", "name", "id"]
-    ordering = ["level", "code", "name", "id"]
-
-    def scoped_queryset(self, user):
-        return selectors.visible_units(user)
-
-
-class DepartmentViewSet(ScopedReadOnlyViewSet):
-    serializer_class = s.DepartmentSerializer
-    filterset_class = DepartmentFilter
-    ordering_fields = ["name", "sector", "id"]
-    ordering = ["org_unit__level", "org_unit__code", "name", "id"]
-
-    def scoped_queryset(self, user):
-        return Department.objects.for_user(user).select_related("org_unit")
 
 
 class IndicatorViewSet(ScopedReadOnlyViewSet):

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from org.api.common import DepartmentBriefSerializer, UnitRefSerializer
 from org.models import Department, OrgUnit
 from org.selectors import writable_departments, writable_units
 from skills_portal.choices import Industry
-from targets.api.common import DepartmentBriefSerializer, UnitRefSerializer
 from targets.api.figures import FigureSerializer
 
 from ..forms import TRAINING_GRID

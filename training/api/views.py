@@ -6,8 +6,8 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from org.api.common import ScopedReadOnlyViewSet
 from org.filters import ID_BOUNDS
-from targets.api.common import ScopedReadOnlyViewSet
 from targets.api.figures import FigureViewSet
 from targets.api.records import RecordViewSet
 
