@@ -331,8 +331,8 @@ def report(user, *, plan_id: int, unit: OrgUnit, month: dt.date | None) -> dict:
 
 def trend(user, *, plan_id: int, unit: OrgUnit, month: dt.date | None,
           headline: list[dict]) -> list[dict]:
-    """Completion by month of the unit's headline indicators, this year against last year
-    (last year's annual target is another target of the same window kind)."""
+    """Completion by month of the unit's headline indicators, this year up to `month` against
+    last year (last year's annual target is another target of the same window kind)."""
     if month is None or not headline:
         return []
     year = month.year
@@ -341,7 +341,8 @@ def trend(user, *, plan_id: int, unit: OrgUnit, month: dt.date | None,
         .filter(target__plan_id=plan_id, target__org_unit_id=unit.pk,
                 target__department__isnull=True,
                 target__indicator__code__in=sorted({h["indicator"]["code"] for h in headline}),
-                period__gte=dt.date(year - 1, 1, 1), period__lte=dt.date(year, 12, 1))
+                # This year up to the month shown: a later month is not part of the story.
+                period__gte=dt.date(year - 1, 1, 1), period__lte=month)
         .values_list("period", "target__indicator__code", "target__window", "target_id",
                      "completion_rate", "actual", "time_progress")
         .order_by("period", "target_id")

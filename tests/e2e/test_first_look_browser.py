@@ -2,6 +2,7 @@
 3 October 2025) and sees 2025年9月 and 技能人才总量 22,127."""
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -34,6 +35,8 @@ def test_a_county_clerk_opens_on_september_with_the_countys_level(page, live_ser
     month = page.locator("#dash-month")
     assert month.input_value() == "2025-09"
     assert month.locator("option:checked").inner_text() == "2025年9月"
-    card = page.locator("article.dash-card", has_text="技能人才总量")
+    # Not 高技能人才总量, whose name contains it.
+    card = page.locator("article.dash-card").filter(
+        has=page.locator("h3", has_text=re.compile(r"^技能人才总量")))
     assert card.locator('[data-field="actual"]').inner_text() == "22,127 人"
     assert "严重滞后" not in card.inner_text()
