@@ -12,6 +12,7 @@ import zipfile
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
@@ -728,3 +729,22 @@ def test_data_values_refuse_computed_indicators_and_year_to_date(clerk):
     ytd = upload(clerk, corpus.xlsx([DV_HEADER, ["龙陵县", "2024-05", "技能人才总量", 5]]),
                  kind="datavalues", basis="ytd")
     assert "不接受累计数" in ytd.errors[0]["message"]
+
+
+def test_an_identical_re_upload_says_when_the_same_file_was_uploaded_before(client, clerk):
+    """Issue #24: the same file again is recognised by its hash; its preview page says who
+    uploaded it before, when, and whether it was applied."""
+    data = corpus.training(*ROWS)
+    first = upload(clerk, data, name="五月.xlsx")
+    services.confirm(first, user=clerk)
+    client.force_login(clerk)
+    assert "之前上传过" not in client.get(f"/imports/{first.pk}/").content.decode()
+    again = upload(clerk, data, name="五月（再传）.xlsx")
+    assert again.sha256 == first.sha256
+    assert list(again.earlier_uploads(clerk)) == [ImportBatch.objects.get(pk=first.pk)]
+    page = client.get(f"/imports/{again.pk}/").content.decode()
+    assert "这个文件之前上传过" in page
+    assert "longling_import" in page and "已导入" in page
+    assert f"{timezone.localtime(ImportBatch.objects.get(pk=first.pk).created_at):%Y-%m-%d %H:%M}" in page
+    other = upload(clerk, corpus.training(ROWS[0]))
+    assert not other.earlier_uploads(clerk).exists()
