@@ -69,8 +69,12 @@ def grid_page(request, *, spec: GridSpec, title: str, page: dict, fixed: dict, s
         except GridRejected as rejected:
             data = rejected.data
         else:
-            messages.success(request, _("Saved: %(w)s cells written, %(d)s cleared.")
-                             % {"w": outcome.written, "d": outcome.deleted})
+            if outcome.cells_written or outcome.cells_cleared:
+                messages.success(request, _("Saved: %(w)s cells filled in or changed, %(d)s "
+                                            "cells cleared.")
+                                 % {"w": outcome.cells_written, "d": outcome.cells_cleared})
+            else:
+                messages.success(request, _("Saved: no figure changed."))
             for warning in outcome.warnings:
                 messages.warning(request, warning)
             return HttpResponseRedirect(request.get_full_path())

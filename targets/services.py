@@ -74,9 +74,34 @@ class RuleResult:
 
     @property
     def message(self) -> str:
-        return f"{self.rule.message}（{self.rule.left.name} {self.left.normalize():f} " \
-               f"{self.rule.get_operator_display()} " \
-               f"{self.right.normalize():f}）"
+        """What was found, in words that are true whichever way the rule went, then the rule's
+        own message: "培训后取证人次 72 人次，多于新增技能人才（取证人数）9 人。培训后取证…"."""
+        return _("%(finding)s. %(rule)s") % {"finding": self.finding, "rule": self.rule.message}
+
+    @property
+    def finding(self) -> str:
+        """Both figures and how they compare, e.g. "培训后取证人次 72 人次，多于新增技能人才
+        （取证人数）9 人" (the comparison actually found, never the rule's operator)."""
+        left = self.rule.left
+        right = self.rule.right
+        values = {"left": left.name, "lv": _amount(self.left, left.unit),
+                  "right": right.name if right is not None else "",
+                  "rv": _amount(self.right, (right or left).unit)}
+        if self.left > self.right:
+            text = _("%(left)s %(lv)s, more than %(right)s %(rv)s") if right is not None else \
+                _("%(left)s %(lv)s, more than %(rv)s")
+        elif self.left < self.right:
+            text = _("%(left)s %(lv)s, less than %(right)s %(rv)s") if right is not None else \
+                _("%(left)s %(lv)s, less than %(rv)s")
+        else:
+            text = _("%(left)s %(lv)s, the same as %(right)s %(rv)s") if right is not None \
+                else _("%(left)s %(lv)s, equal to %(rv)s")
+        return text % values
+
+
+def _amount(value: Decimal, unit: str) -> str:
+    """72 人次, 1,234 人, 12.5 %."""
+    return f"{value.normalize():,f} {unit}".strip()
 
 
 def indicator_month_value(indicator: Indicator, org_unit: OrgUnit, period: dt.date) -> Decimal:

@@ -194,7 +194,7 @@ def test_a_month_outside_every_plan_and_a_future_month_are_errors(clerk):
 
 def test_consistency_between_measures_is_checked_per_row(clerk):
     batch = upload(clerk, corpus.training(row_with(培训人次=10, 结业人次=12)))
-    assert messages(batch) == ["2|I（结业人次）|结业人次（12）不能大于培训人次（10）"]
+    assert messages(batch) == ["2|I（结业人次）|结业人次（12）多于培训人次（10）：结业人次不能多于培训人次"]
 
 
 def test_unknown_choice_lists_the_allowed_values(clerk):
@@ -552,7 +552,8 @@ def test_validation_rules_run_on_every_month_an_import_touches(clerk, longling):
     cross-report warning that certificates after training exceed the month's certificates."""
     batch = services.confirm(upload(clerk, corpus.training(ROWS[0])), user=clerk)
     assert batch.status == ImportStatus.APPLIED
-    assert any("龙陵县 2024-05：培训后取证人次超过了本月取证人数" in w["message"] for w in batch.warnings)
+    assert any("龙陵县 2024-05：培训后取证人次 30 人次，多于新增技能人才（取证人数） 0 人。"
+               "培训后取证人次超过了本月取证人数" in w["message"] for w in batch.warnings)
 
 
 def _with_cell_xml(data: bytes, cell: str, xml: bytes) -> bytes:
