@@ -43,11 +43,11 @@ from .models import Bulletin
 CACHE_SECONDS = 600
 LAGGING = (ProgressStatus.SERIOUSLY_BEHIND, ProgressStatus.BEHIND)
 STATUS_ICONS = {
-    ProgressStatus.DONE: "✔",
+    ProgressStatus.DONE: "✓",  # text marks, never emoji (U+2714 and U+2716 may render as emoji)
     ProgressStatus.AHEAD: "▲",
     ProgressStatus.ON_PACE: "●",
     ProgressStatus.BEHIND: "▼",
-    ProgressStatus.SERIOUSLY_BEHIND: "✖",
+    ProgressStatus.SERIOUSLY_BEHIND: "×",
     ProgressStatus.UNDETERMINED: "？",
 }
 

@@ -204,3 +204,38 @@ def unread_notices(user):
 def notices(user):
     return Notice.objects.for_user(user)
 
+
+
+@dataclass(frozen=True)
+class ApprovalLock:
+    """The approved report that locks a unit's (or department's) month, for the entry pages'
+    banner: who approved it and when, and at which unit a reviewer may withdraw it."""
+
+    report: MonthlyReport
+    above: bool  # the report of a unit above locks this month
+    reopen_unit: OrgUnit | None  # a reviewer here or higher may withdraw; None: administrators
+
+
+def approval_lock(*, unit: OrgUnit, period: dt.date, department: Department | None = None
+                  ) -> ApprovalLock | None:
+    """The approved monthly report that locks this month of the unit (or department) — the
+    department's own, the unit's own, else the nearest unit's above — or None. Not scoped:
+    the entry page's unit and department are ones the user may enter figures for."""
+    period = period.replace(day=1)
+    approved = MonthlyReport.unscoped.filter(status=ReportStatus.APPROVED, period=period) \
+        .select_related("approved_by", "org_unit")
+    report = None
+    if department is not None:
+        report = approved.filter(org_unit=unit, department=department).first()
+    if report is None:
+        report = (approved.filter(department__isnull=True, org_unit__in=OrgUnit.unscoped
+                                  .ancestors_of([unit.pk], include_self=True))
+                  .order_by("-org_unit__level").first())  # the nearest: the lowest level
+    if report is None:
+        return None
+    reopen = None
+    if report.approved_level is not None and report.approved_level >= 0:
+        reopen = (OrgUnit.unscoped.ancestors_of([report.org_unit_id],
+                                                include_self=report.department_id is not None)
+                  .filter(level=report.approved_level).first())
+    return ApprovalLock(report=report, above=report.org_unit_id != unit.pk, reopen_unit=reopen)

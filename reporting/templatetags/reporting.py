@@ -2,7 +2,7 @@ from django import template
 
 from reporting.models import MonthlyReport
 from reporting.schedule import rules_of
-from reporting.selectors import unread_notices
+from reporting.selectors import approval_lock, unread_notices
 from reporting.services import entry_problems
 
 register = template.Library()
@@ -30,11 +30,14 @@ def entry_status(context, unit, period, department=None):
     report = MonthlyReport.unscoped.filter(org_unit=unit, department=department,
                                           period=period.replace(day=1)).first()
     rules = rules_of(unit.pk, period)
+    problems = entry_problems([(unit.pk, department.pk if department else None, period)])
     return {
         "show": True, "unit": unit, "period": period, "department": department, "report": report,
         "deadline": report.deadline if report else rules.deadline(period),
         "entry_closes": rules.entry_closes(period),
-        "problems": entry_problems([(unit.pk, department.pk if department else None, period)]),
+        "problems": problems,
+        "lock": approval_lock(unit=unit, period=period, department=department) if problems
+        else None,
     }
 
 

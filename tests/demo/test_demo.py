@@ -168,3 +168,25 @@ def test_demo_reports_follow_the_hierarchy_and_leave_real_reports_alone():
     # An approved demo month locks its figures like any other.
     approved = demo.filter(org_unit__level=3, status=ReportStatus.APPROVED).first()
     assert entry_problems({(approved.org_unit_id, None, approved.period)}, window=False)
+
+
+def test_demo_figures_pass_the_portals_own_validation_rules():
+    """Issue #24: every active validation rule, evaluated on every unit and month the demo
+    fills, finds no failure (errors and warnings alike)."""
+    from certification.models import CertificateFigure
+    from targets.models import ValidationRule
+    from targets.services import evaluate_rules_for
+    from training.models import TrainingFigure
+
+    generate_demo_figures()
+    assert ValidationRule.objects.filter(is_active=True).count() >= 4
+    pairs = set()
+    for model in (TrainingFigure, CertificateFigure, DataValue):
+        pairs |= set(model.objects.values_list("org_unit_id", "period").distinct())
+    assert len(pairs) > 100
+    results = evaluate_rules_for(pairs=pairs, failing=True)
+    checked = evaluate_rules_for(pairs=pairs)
+    assert len(checked) > len(pairs)  # the rules did look at the figures
+    failures = [f"{unit_id} {month:%Y-%m} {r.rule.code}: {r.message}" for unit_id, month, r in
+                results if not r.passed]
+    assert failures == [], failures[:10]

@@ -108,7 +108,7 @@ def test_clerk_submits_reviewer_returns_clerk_resubmits_reviewer_approves_and_lo
     response = grid(clerk, longling, "99")
     assert response.status_code == 400 and "已审核通过" in response.content.decode()
     assert TrainingFigure.objects.get(org_unit=longling, period=MAY).trained == 25
-    assert "🔒" in clerk.get("/entry/training/?month=2024-05").content.decode()
+    assert "本月数据已锁定" in clerk.get("/entry/training/?month=2024-05").content.decode()
     from rest_framework.test import APIClient
 
     api = APIClient()
