@@ -107,6 +107,27 @@ def _fact(pk: int, indicator: Indicator, unit, *, start: dt.date, end: dt.date,
         indicator=indicator)
 
 
+def _has_stock(indicator: Indicator) -> bool:
+    if indicator.kind == IndicatorKind.RATIO:
+        return _has_stock(indicator.numerator) or _has_stock(indicator.denominator)
+    return indicator.kind == IndicatorKind.STOCK
+
+
+def _year_to_date(indicator: Indicator, month: dt.date) -> dt.date:
+    """Where an indicator without a target counts from: the start of the year for flows and
+    ratios of flows; the month itself when a stock is involved (a level, or a ratio to one:
+    a year's flow over a month-end level would mean nothing)."""
+    return month if _has_stock(indicator) else month.replace(month=1)
+
+
+def _window_label(indicator: Indicator, start: dt.date, month: dt.date) -> str:
+    if indicator.kind == IndicatorKind.STOCK:
+        return f"{month.year}年{month.month}月末"
+    if start == month:
+        return f"{month.year}年{month.month}月"
+    return f"{month.year}年{start.month}—{month.month}月"
+
+
 def _one_month(facts: list[TargetFacts], month: dt.date) -> dict[int, Decimal | None]:
     """Each row's figure of `month` alone (a flow's sum in the month, a stock's level at its
     end), without the baseline of a "+N" target."""
@@ -134,8 +155,8 @@ def report_figures(report, *, submitted: dict | None = None) -> list[FigureRow]:
         owned = {t.indicator_id for t in targets}
         others = [i for pk, i in sorted(indicators.items(), key=lambda kv: kv[1].code)
                   if pk not in owned and _measurable(i)]
-        year_start = month.replace(month=1)
-        facts += [_fact(-i.pk, i, unit, start=year_start, end=month) for i in others]
+        facts += [_fact(-i.pk, i, unit, start=_year_to_date(i, month), end=month)
+                  for i in others]
     if not facts:
         return []
     cumulative = actuals(facts, month)
@@ -151,7 +172,7 @@ def report_figures(report, *, submitted: dict | None = None) -> list[FigureRow]:
                         month_value=this_month.get(fact.pk),
                         previous_value=previous.get(fact.pk), cumulative=actual,
                         window_label=target.window_label if target else
-                        f"{month.year}年1—{month.month}月")
+                        _window_label(fact.indicator, fact.period_start, month))
         if target is not None:
             completion = (actual / target.value).quantize(FOUR) \
                 if actual is not None and target.value else None
