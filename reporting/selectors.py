@@ -95,10 +95,6 @@ class Row:
         return self.report.status if self.report else ReportStatus.DRAFT
 
     @property
-    def status_text(self) -> str:
-        return status_label(self.status)
-
-    @property
     def status_label(self) -> str:
         if self.report is None or (self.report.status == ReportStatus.DRAFT):
             return "未报送"

@@ -144,8 +144,10 @@ def _render_detail(request, unit, department, period, report, form, status):
     latest = submissions[-1] if submissions else None
     previous = submissions[-2] if len(submissions) > 1 else None
     rules = rules_of(unit.pk, period)
-    pending = diff(latest.snapshot, live) if latest and report.status in (
-        ReportStatus.SUBMITTED, ReportStatus.RETURNED) else []
+    # A submitted report whose figures changed since: not approved until resubmitted. (A
+    # returned one is expected to change: "since_latest" shows how.)
+    pending = diff(latest.snapshot, live) if latest and report.status == ReportStatus.SUBMITTED \
+        else []
     can_submit = may_submit(request.user, probe) and (
         probe.status in (ReportStatus.DRAFT, ReportStatus.RETURNED)
         or (probe.status == ReportStatus.SUBMITTED and bool(pending)))
