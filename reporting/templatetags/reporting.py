@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import template
 
 from reporting.models import MonthlyReport
@@ -47,3 +49,15 @@ def person(user) -> str:
     if not user or not hasattr(user, "get_full_name"):
         return "—"
     return user.get_full_name() or user.get_username()
+
+
+@register.filter
+def figure(value) -> str:
+    """A figure for the report page: thousands separated, at most two decimals, "—" when
+    there is none."""
+    if value is None or value == "":
+        return "—"
+    value = Decimal(value)
+    if value == value.to_integral_value():
+        return f"{int(value):,}"
+    return f"{value.quantize(Decimal('0.01')):,}".rstrip("0").rstrip(".")

@@ -149,7 +149,7 @@ def test_a_reminder_goes_once_to_a_unit_that_has_not_reported(demo, longling):
     clerk = UserFactory(username="shidian_clerk", email="shidian@example.org")
     Membership.objects.create(user=clerk, org_unit=shidian, role="data_entry")
     report = report_for(org_unit=longling, period=MAY)
-    submit(user=demo["longling_clerk"], report=report)
+    submit(user=demo["longling_clerk"], report=report, zero_report=True)  # no figures in May
     mail.outbox.clear()
 
     assert send_reminders(today=dt.date(2024, 6, 1), period=MAY)["units"] == 0  # too early
@@ -176,7 +176,7 @@ def test_reviewers_review_only_units_below_them(demo, longling):
     city_report = report_for(org_unit=baoshan, period=MAY)
     city_clerk = UserFactory()
     Membership.objects.create(user=city_clerk, org_unit=baoshan, role="data_entry")
-    submit(user=city_clerk, report=city_report)
+    submit(user=city_clerk, report=city_report, zero_report=True)
     # The Baoshan reviewer may not approve Baoshan's own report…
     response = login(demo["baoshan_reviewer"]).post(report_url(baoshan), {"action": "approve"})
     assert response.status_code == 403
@@ -203,7 +203,7 @@ def test_reviewers_review_only_units_below_them(demo, longling):
 
 def test_withdrawing_an_approval_needs_a_reason_and_the_approvers_level(demo, longling):
     report = report_for(org_unit=longling, period=MAY)
-    submit(user=demo["longling_clerk"], report=report)
+    submit(user=demo["longling_clerk"], report=report, zero_report=True)
     province = UserFactory()
     Membership.objects.create(user=province, org_unit=unit("全国/云南省"), role="reviewer")
     approve(user=province, report=report)
