@@ -82,6 +82,10 @@ def test_submit_return_resubmit_approve_in_the_browser(browser, live_server, see
     assert MonthlyReport.objects.get(org_unit=longling, period=MAY).status == "approved"
 
     login(browser, live_server, "ll_clerk_e2e")
-    save_cell(browser, live_server, "99")
-    assert "已审核通过" in browser.find_element(By.CSS_SELECTOR, ".notice.bad").text
+    # The approved month is read-only: the grid's inputs are disabled, there is no save
+    # button, and the banner says why.
+    browser.get(f"{live_server.url}/entry/training/?month=2024-05")
+    assert not browser.find_element(By.ID, CELL).is_enabled()
+    assert not browser.find_elements(By.CSS_SELECTOR, "form.grid-form button.primary")
+    assert "审核通过" in browser.find_element(By.CSS_SELECTOR, ".notice.locked").text
     assert TrainingFigure.objects.get(org_unit=longling, period=MAY).trained == 25
