@@ -52,7 +52,8 @@ INSTALLED_APPS = [
     "dashboard",
     "demo",
     "import_export",
-    "axes",
+    # django-axes under a name that reads in the admin (audit/axes_app.py).
+    "audit.axes_app.AxesConfig",
 ]
 
 MIDDLEWARE = [
