@@ -115,7 +115,8 @@ class AuditEntry(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
+        return (f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action_label} "
+                f"{self.object_repr}")
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
