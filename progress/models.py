@@ -73,7 +73,7 @@ class RollupRun(models.Model):
         indexes = [models.Index(fields=["period", "-started_at"], name="rolluprun_month")]
 
     def __str__(self):
-        return f"{self.period:%Y-%m} {self.status}"
+        return f"{self.period:%Y-%m} {self.get_status_display()}"
 
 
 class RollupLock(models.Model):
@@ -138,4 +138,4 @@ class ProgressSnapshot(models.Model):
         indexes = [models.Index(fields=["period", "status"], name="snapshot_month_status")]
 
     def __str__(self):
-        return f"{self.target_id} {self.period:%Y-%m} {self.status}"
+        return f"#{self.target_id} {self.period:%Y-%m} {self.get_status_display()}"

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from org.selectors import may_enter
 from skills_portal.clock import parse_month
 from targets.entry import previous_month
 
@@ -172,6 +173,7 @@ def _render_detail(request, unit, department, period, report, form, status):
         "submitted_rows": diff({}, latest.snapshot) if latest else None,
         "events": report.events.select_related("actor") if report else [],
         "can_submit": can_submit,
+        "can_enter": may_enter(request.user, unit, department),
         "can_review": level is not None and probe.status == ReportStatus.SUBMITTED,
         "can_approve": services.may_approve(request.user, probe, level=level, live=live),
         "can_unapprove": services.may_unapprove(request.user, probe, level=level),

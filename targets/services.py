@@ -226,5 +226,6 @@ def issue_token(*, user, actor=None, rotate: bool = False) -> tuple[Token, bool]
         if changed:
             token = Token.objects.create(user=user)
             hooks.audit.record(actor=actor or user, action="api_token",
-                   note=f"API token {'rotated' if rotate else 'issued'} for {user.get_username()}")
+                   note=f"{'轮换' if rotate else '签发'} API 令牌："
+                        f"{user.get_full_name() or user.get_username()}")
     return token, changed

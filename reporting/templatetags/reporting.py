@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django import template
 
+from org.access import Scope
 from reporting.models import MonthlyReport
 from reporting.schedule import rules_of
 from reporting.selectors import approval_lock, unread_notices
@@ -20,6 +21,18 @@ def unread_notice_count(context) -> int:
     if cache is None:
         cache = request._unread_notices = unread_notices(user).count()
     return cache
+
+
+@register.simple_tag(takes_context=True)
+def sees_completeness(context) -> bool:
+    """Whether the reporting-rate page opens for the user: it is about a unit, so a member of
+    a department only (no whole unit) is not offered it."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    scope = Scope.of(user)
+    return scope.is_global or any(True for _m in scope.memberships(department=False))
 
 
 @register.inclusion_tag("reporting/_entry_status.html", takes_context=True)
