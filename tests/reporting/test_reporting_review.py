@@ -6,15 +6,12 @@ submission; a report without figures is submitted only as an explicit zero repor
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.test import Client
 from rest_framework.test import APIClient
 
-from demo.users import create_demo_users
 from reporting.choices import ReportStatus
 from reporting.models import MonthlyReport, ReportSubmission
 from reporting.selectors import expected_units
@@ -22,30 +19,17 @@ from reporting.services import approve, report_for, submit
 from targets.models import Target
 from tests.api_helpers import member
 from tests.conftest import unit
-from training.forms import TRAINING_GRID
+from tests.reporting.conftest import MAY, login
+from tests.reporting.conftest import grid as save_cell
 
 pytestmark = pytest.mark.django_db
 
-MAY = dt.date(2024, 5, 1)
-CELL = TRAINING_GRID.name("trained", "企业职工", "就业技能培训")
 
 
-@pytest.fixture
-def demo(db):
-    create_demo_users("demo-pass-2026")
-    from django.contrib.auth import get_user_model
-
-    return {u.username: u for u in get_user_model().objects.all()}
-
-
-def login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def grid(client, org_unit, value, month="2024-05"):
-    response = client.post(f"/entry/training/?unit={org_unit.pk}&month={month}", {CELL: value})
+    response = save_cell(client, org_unit, value, month)
     assert response.status_code == 302, response.content.decode()[:2000]
 
 

@@ -11,10 +11,8 @@ import datetime as dt
 
 import pytest
 from django.core import mail
-from django.test import Client
 
 from audit.models import AuditEntry
-from demo.users import create_demo_users
 from imports import services as imports
 from org.models import Membership
 from reporting.choices import ReportStatus
@@ -23,31 +21,14 @@ from reporting.services import approve, report_for, send_reminders, submit, unap
 from tests import xlsx_corpus as corpus
 from tests.conftest import unit
 from tests.factories import UserFactory
-from training.forms import TRAINING_GRID
+from tests.reporting.conftest import MAY, grid, login
 from training.models import TrainingFigure
 
 pytestmark = pytest.mark.django_db
 
-MAY = dt.date(2024, 5, 1)
-CELL = TRAINING_GRID.name("trained", "企业职工", "就业技能培训")
 
 
-@pytest.fixture
-def demo(db):
-    create_demo_users("demo-pass-2026")
-    from django.contrib.auth import get_user_model
 
-    return {u.username: u for u in get_user_model().objects.all()}
-
-
-def login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def grid(client, org_unit, value):
-    return client.post(f"/entry/training/?unit={org_unit.pk}&month=2024-05", {CELL: value})
 
 
 def report_url(org_unit, month="2024-05"):
