@@ -24,6 +24,7 @@ def _list_page(request, base, extra: dict):
     if filterset.is_bound and not filterset.is_valid():
         queryset = base.none()
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_names(list(page.object_list), request.user)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "audit/entry_list.html", {
@@ -53,12 +54,14 @@ def entry_detail(request, pk: int):
         entry = selectors.entry(request.user, pk)
     except AuditEntry.DoesNotExist as exc:
         raise Http404 from exc
+    selectors.with_names([entry], request.user)
     return render(request, "audit/entry_detail.html", {"entry": entry})
 
 
 @login_required
 def record_history(request, model_label: str, object_id: str):
-    history = list(selectors.record_history(request.user, model_label, object_id))
+    history = selectors.with_names(
+        list(selectors.record_history(request.user, model_label, object_id)), request.user)
     if not history:
         raise Http404
     return render(request, "audit/record_history.html", {

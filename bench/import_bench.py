@@ -119,17 +119,19 @@ def portal_import(batch_id: int) -> int:
 # unchanged). "checking rows" is the rest of the analysis: the row check and the comparison
 # with the stored figures, which run inside the COPY of the new figures (it reads them as they
 # are found), so that the database stores them meanwhile.
+# Each function is timed where the import code calls it: the name its module imported (a
+# function timed in the module that defines it would time nothing once imported elsewhere).
 PHASES = (
-    ("reading (bare read + zip checks + XML scans)", "imports.services", "read_workbook"),
+    ("reading (bare read + zip checks + XML scans)", "imports.jobs", "read_workbook"),
     ("  of which zip and sheet checks", "imports.reader", "check_container"),
     ("  beside it: formula/hidden-row scans", "imports.reader", "_scan"),
     ("checking rows, new figures COPYed meanwhile", "imports.figures", "analyse"),
     ("  of which the COPY (rows checked as it reads)", "imports.figures", "insert_rows"),
-    ("  of which the reporting lock", "reporting.services", "entry_problems"),
+    ("  of which the reporting lock", "imports.figures", "entry_problems"),
     ("writing changed figures (staging UPDATE)", "imports.figures", "update_rows"),
-    ("validation rules", "targets.services", "evaluate_rules_for"),
-    ("roll-up marks", "targets.services", "mark_for_rollup"),
-    ("audit entries (new: SQL, changed: COPY)", "audit.bulk", "record_figure_import"),
+    ("validation rules", "imports.figures", "evaluate_rules_for"),
+    ("roll-up marks", "imports.figures", "mark_for_rollup"),
+    ("audit entries (new: SQL, changed: COPY)", "imports.figures", "record_figure_import"),
     ("commit (deferred foreign-key checks)", "django.db.backends.base.base", "commit"),
 )
 

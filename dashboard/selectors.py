@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Max, Min, Q
+from django.db.models import Count, Max, Min, Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -31,20 +31,23 @@ from org.access import Scope
 from org.choices import OrgLevel
 from org.closure import OrgUnitClosure
 from org.models import OrgUnit
+from org.scoping import unscoped
 from progress.choices import ProgressStatus, RollupStatus
 from progress.models import ProgressSnapshot, RollupRun
-from targets.models import Plan, Target, window_label
+from skills_portal import clock
+from targets.measures import registry
+from targets.models import DataValue, Plan, Target, window_label
 
 from .models import Bulletin
 
 CACHE_SECONDS = 600
 LAGGING = (ProgressStatus.SERIOUSLY_BEHIND, ProgressStatus.BEHIND)
 STATUS_ICONS = {
-    ProgressStatus.DONE: "✔",
+    ProgressStatus.DONE: "✓",  # text marks, never emoji (U+2714 and U+2716 may render as emoji)
     ProgressStatus.AHEAD: "▲",
     ProgressStatus.ON_PACE: "●",
     ProgressStatus.BEHIND: "▼",
-    ProgressStatus.SERIOUSLY_BEHIND: "✖",
+    ProgressStatus.SERIOUSLY_BEHIND: "×",
     ProgressStatus.UNDETERMINED: "？",
 }
 
@@ -113,17 +116,47 @@ def _plans(user) -> list[dict]:
     rows = (Plan.unscoped.filter(is_reference=False,  # the plans of targets in scope
                                 pk__in=_visible_targets(user).values("plan_id"))
             .annotate(first=Min("targets__period_start"), last=Max("targets__period_end"))
-            .values("pk", "code", "short_name", "doc_number", "issuer_unit_id", "issue_date",
-                    "first", "last")
+            .values("pk", "code", "short_name", "doc_number", "issuer_unit_id",
+                    "issuer_unit__level", "issue_date", "first", "last")
             .order_by("-issue_date", "code"))
     return list(rows)
+
+
+def months_with_figures(months: list[dt.date]) -> set[dt.date]:
+    """Which of `months` have monthly figures (a domain's monthly report, a manual value):
+    a month after the one being reported is offered only then. Records merely dated in it (a
+    subsidy claim filed on the 2nd) do not make it a month to read."""
+    if not months:
+        return set()
+    found: set[dt.date] = set()
+    models = {DataValue} | {
+        measure.source.model_class() for measure in registry.all()
+        if measure.source and getattr(measure.source.model_class(), "period_is_month", False)}
+    for model in models:
+        found |= set(unscoped(model).filter(period__in=months).values_list("period", flat=True)
+                     .distinct())
+    return found
+
+
+def offered_months(run_periods, first: dt.date, last: dt.date
+                   ) -> tuple[list[dt.date], dt.date | None]:
+    """The months of a plan's window that have a snapshot, newest first, and the default: the
+    month being reported (the business clock's previous month) or the newest before it (a
+    plan that has ended opens on its last month: its final result). A later month is offered
+    once it has figures; it never becomes the default by itself."""
+    reporting = clock.previous_month()
+    window = [m for m in run_periods if first <= m <= last]
+    later = months_with_figures([m for m in window if m > reporting])
+    months = sorted((m for m in window if m <= reporting or m in later), reverse=True)
+    default = next((m for m in months if m <= reporting), months[-1] if months else None)
+    return months, default
 
 
 def resolve(user, *, plan_code: str | None, unit_id: int | None, month: dt.date | None
             ) -> Resolved:
     """The plan, unit and month a request means, defaulting to the user's own unit (their
-    first membership; a superuser: the plan's issuing unit), the current plan there and the
-    latest month with snapshots."""
+    first membership; a superuser: the plan's issuing unit), the plan that governs it and the
+    month being reported."""
     scope = Scope.of(user) if user is not None else None
     if scope is not None and not scope.is_member:
         raise DashboardError(_("You have no unit assigned yet: ask an administrator."), 403)
@@ -154,18 +187,29 @@ def resolve(user, *, plan_code: str | None, unit_id: int | None, month: dt.date 
                 org_unit__in=OrgUnitClosure.objects.filter(ancestor_id=unit.pk)
                 .values("descendant_id")).values_list("plan_id", flat=True).distinct())
 
+        # Never a plan whose targets all stand undetermined (待定) while others have figures:
+        # count each plan's judged targets in the month being reported (or the newest before).
+        reporting = clock.previous_month()
+        judged_month = max((m for m in run_periods if m <= reporting), default=latest_run)
+        judged = dict(
+            _visible_snapshots(user).filter(period=judged_month)
+            .exclude(status=ProgressStatus.UNDETERMINED)
+            .values_list("target__plan_id").annotate(n=Count("id")).order_by())
+
         def preference(p):
-            current = latest_run is not None and p["first"] <= latest_run <= p["last"]
-            return (p["pk"] in local, current, p["last"], p["issue_date"] or dt.date.min)
+            # The plan that governs the user's unit; else (a superuser) the top of the scope:
+            # a plan with figures, issued highest, in force, newest.
+            current = p["first"] <= reporting <= p["last"]
+            return (p["pk"] in local, judged.get(p["pk"], 0) > 0, -p["issuer_unit__level"],
+                    current, p["last"], p["issue_date"] or dt.date.min)
 
         plan = max(plans, key=preference)
     if unit is None:  # a superuser without a unit: the plan's issuing unit
         unit = OrgUnit.unscoped.get(pk=plan["issuer_unit_id"])
 
-    months = sorted((m for m in run_periods if plan["first"] <= m <= plan["last"]),
-                    reverse=True)
+    months, default = offered_months(run_periods, plan["first"], plan["last"])
     if month is None:
-        month = months[0] if months else None
+        month = default
     return Resolved(plan=plan, plans=plans, unit=unit, month=month, months=months)
 
 
@@ -196,6 +240,8 @@ def _row(s: dict) -> dict:
         "rank": s["rank"],
         "rank_of": s["rank_of"],
         "completion_change": _num(s["completion_change"]),
+        # A stock's figure carried forward from an earlier month: the month it dates from.
+        "actual_as_of": month_label(s.get("value_as_of")),
     }
 
 
@@ -206,7 +252,7 @@ _SNAPSHOT_VALUES = (
     "target__org_unit__code", "target__org_unit__name", "target__department_id",
     "target__department__name", "target__parent_id", "target__axis", "target_value", "actual",
     "completion_rate", "time_progress", "gap_to_target", "gap_to_time", "status", "is_soft",
-    "rank", "rank_of", "completion_change",
+    "rank", "rank_of", "completion_change", "value_as_of",
 )
 
 
@@ -259,9 +305,12 @@ def report(user, *, plan_id: int, unit: OrgUnit, month: dt.date | None) -> dict:
                 "window": window_label(s["target__window"], s["target__period_start"],
                                        s["target__period_end"]),
                 "time_progress": _num(s["time_progress"]),
+                "reporting": 0,
                 "rows": [],
             }
         series[key]["rows"].append(_row(s))
+        if s["actual"]:
+            series[key]["reporting"] += 1
     for item in series.values():
         item["rows"].sort(key=lambda r: (r["completion_rate"] is None,
                                          -(r["completion_rate"] or 0), r["unit"]["code"] or ""))
@@ -270,6 +319,9 @@ def report(user, *, plan_id: int, unit: OrgUnit, month: dt.date | None) -> dict:
     # The others in the plan's own order (its targets' order).
     ordered = sorted(series.values(), key=lambda x: (
         order.get(x["key"], len(order)), min(r["target_id"] for r in x["rows"])))
+    # The chart opens on the indicator with the most units below reporting a figure (ties in
+    # the order above), not on one where every unit stands at 0.
+    ordered.sort(key=lambda x: -x["reporting"])
     laggards = sorted(
         (r for x in ordered for r in x["rows"] if r["status"] in LAGGING),
         key=lambda r: (_lag(r), r["unit"]["code"] or ""))
@@ -279,8 +331,8 @@ def report(user, *, plan_id: int, unit: OrgUnit, month: dt.date | None) -> dict:
 
 def trend(user, *, plan_id: int, unit: OrgUnit, month: dt.date | None,
           headline: list[dict]) -> list[dict]:
-    """Completion by month of the unit's headline indicators, this year against last year
-    (last year's annual target is another target of the same window kind)."""
+    """Completion by month of the unit's headline indicators, this year up to `month` against
+    last year (last year's annual target is another target of the same window kind)."""
     if month is None or not headline:
         return []
     year = month.year
@@ -289,7 +341,8 @@ def trend(user, *, plan_id: int, unit: OrgUnit, month: dt.date | None,
         .filter(target__plan_id=plan_id, target__org_unit_id=unit.pk,
                 target__department__isnull=True,
                 target__indicator__code__in=sorted({h["indicator"]["code"] for h in headline}),
-                period__gte=dt.date(year - 1, 1, 1), period__lte=dt.date(year, 12, 1))
+                # This year up to the month shown: a later month is not part of the story.
+                period__gte=dt.date(year - 1, 1, 1), period__lte=month)
         .values_list("period", "target__indicator__code", "target__window", "target_id",
                      "completion_rate", "actual", "time_progress")
         .order_by("period", "target_id")
@@ -369,14 +422,16 @@ def dashboard(user, *, plan_code: str | None = None, unit_id: int | None = None,
 def cached_dashboard(user, *, plan_code: str | None, unit_id: int | None,
                      month: dt.date | None) -> bytes:
     """`dashboard()` as JSON bytes through the Django cache: keyed by the user's scope
-    (memberships, not the user, so colleagues share entries), the request, the language and
-    the latest finished roll-up, so a new snapshot is never hidden behind an old page. The
-    rendered bytes are cached, not the values: a hit costs two small queries and one cache
-    read, with nothing to serialise again."""
+    (memberships, not the user, so colleagues share entries), the request (its month, or the
+    month being reported), the language and the latest finished roll-up, so a new snapshot
+    is never hidden behind an old page. The rendered bytes are cached, not the values: a hit
+    costs two small queries and one cache read, with nothing to serialise again."""
     fingerprint, stamp = _key_facts(user)
+    # The month being reported is the default month: a new business month is a new answer.
     raw = "|".join([fingerprint, plan_code or "", str(unit_id or ""),
-                    month_label(month) or "", translation.get_language() or "", stamp or "-"])
-    key = "dashboard:v1:" + hashlib.sha256(raw.encode()).hexdigest()
+                    month_label(month) or month_label(clock.previous_month()),
+                    translation.get_language() or "", stamp or "-"])
+    key = "dashboard:v2:" + hashlib.sha256(raw.encode()).hexdigest()
     payload = _recent.get(key)
     if payload is None:
         payload = cache.get(key)

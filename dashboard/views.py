@@ -37,7 +37,7 @@ def _labels() -> dict:
         "no_month": _("No progress snapshot yet: the roll-up has not run for this plan."),
         "drill": _("Open"), "loading": _("Loading…"), "error": _("Could not load the data"),
         "of": _("of"), "window": _("Target period"), "chart_children": _("Completion rate"),
-        "chart_time": _("Time progress"),
+        "chart_time": _("Time progress"), "as_of": _("as of %(year)s-%(month)s"),
     }
 
 

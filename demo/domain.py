@@ -139,6 +139,23 @@ class DomainDemo:
     def run(self) -> None:
         self._run_allocations()
         self.divide_among_departments()
+        self.certified_within_certificates()
+
+    def certified_within_certificates(self) -> None:
+        """People certified after training are among the month's certificates: the portal's
+        own rule (certified-after-training-vs-certificates) warns otherwise. Where a unit's
+        month has more of them than certificates, its training cells' certified counts are
+        scaled down (rounding down) to fit."""
+        certificates = defaultdict(int)
+        for (unit_id, month, *_rest), count in self.certificates.items():
+            certificates[(unit_id, month)] += count
+        certified = defaultdict(int)
+        for (unit_id, month, *_rest), cell in self.training.items():
+            certified[(unit_id, month)] += cell["certified"]
+        for (unit_id, month, *_rest), cell in self.training.items():
+            total, limit = certified[(unit_id, month)], certificates[(unit_id, month)]
+            if total > limit:
+                cell["certified"] = cell["certified"] * limit // total
 
     def _run_allocations(self) -> None:
         for a in allocations(self.base.as_of):

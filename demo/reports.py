@@ -9,7 +9,8 @@ the demo's business date a few days before `as_of`'s deadline:
   about half, a few already approved, the rest not yet begun;
 - cities and provinces: approved once every unit below them is, submitted once every unit
   below has reported, not begun otherwise (a higher level reviews its own report last);
-- 龙陵县's `as_of` is left unreported: the demo walk-through submits it."""
+- 龙陵县's `as_of` is left unreported: the demo walk-through submits it;
+- a report without figures is a zero report (本月无新增), as the portal requires."""
 
 from __future__ import annotations
 
@@ -106,11 +107,12 @@ def _create(unit: OrgUnit, period: dt.date, status: str, deadline: dt.date,
     lead = 6 - unit.level + int(draw * 100) % 3 if not late else -1 - int(draw * 30) % 4
     submitted = min(_at(deadline - dt.timedelta(days=lead), 9 + int(draw * 100) % 8),
                     latest - dt.timedelta(hours=6))
+    zero = not snapshot  # no figures: submitted as a zero report (本月无新增), as the portal asks
     report = MonthlyReport.unscoped.create(
         org_unit=unit, period=period, status=status, deadline=deadline, submitted_at=submitted,
-        is_late=late, is_demo=True)
+        is_late=late, is_zero_report=zero, is_demo=True)
     ReportSubmission.objects.create(report=report, number=1, submitted_at=submitted,
-                                    is_late=late, snapshot=snapshot)
+                                    is_late=late, snapshot=snapshot, is_zero_report=zero)
     events = [ReportEvent(report=report, action=ReportAction.SUBMIT, from_status=ReportStatus.DRAFT,
                           to_status=ReportStatus.SUBMITTED)]
     reviewed = min(submitted + dt.timedelta(days=1 + int(draw * 1000) % 3), latest)

@@ -493,8 +493,9 @@ def _order_error(layout: FigureLayout, record: dict) -> tuple[str, str] | None:
     for smaller, larger in layout.ordering:
         if record[smaller] > record[larger]:
             labels = layout.labels
-            return smaller, (f"{labels[smaller]}（{record[smaller]}）不能大于"
-                             f"{labels[larger]}（{record[larger]}）")
+            return smaller, (f"{labels[smaller]}（{record[smaller]}）多于"
+                             f"{labels[larger]}（{record[larger]}）：{labels[smaller]}不能多于"
+                             f"{labels[larger]}")
     return None
 
 

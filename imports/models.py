@@ -68,7 +68,9 @@ class ImportBatch(models.Model):
         verbose_name = _("import")
         verbose_name_plural = _("imports")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["uploaded_by", "-created_at"], name="import_user_recent")]
+        indexes = [models.Index(fields=["uploaded_by", "-created_at"], name="import_user_recent"),
+                   # an identical re-upload is recognised by its hash
+                   models.Index(fields=["sha256", "-created_at"], name="import_same_file")]
 
     def __str__(self):
         return f"{self.file_name} ({self.get_status_display()})"
@@ -85,6 +87,13 @@ class ImportBatch(models.Model):
         from django.core.cache import cache
 
         return cache.get(self.progress_key, self.progress)
+
+    def earlier_uploads(self, user):
+        """Earlier uploads of the same file (same SHA-256) that `user` may see, newest first:
+        an identical re-upload is pointed out on its preview page."""
+        return (ImportBatch.objects.for_user(user)
+                .filter(sha256=self.sha256, created_at__lte=self.created_at)
+                .exclude(pk=self.pk).select_related("uploaded_by"))
 
     @property
     def is_confirmable(self) -> bool:

@@ -75,6 +75,7 @@ def import_detail(request, pk):
         "batch": batch, "title": dict(titles()).get(batch.kind, batch.kind),
         "can_confirm": batch.is_confirmable and batch.uploaded_by_id == request.user.pk,
         "running": batch.status == ImportStatus.RUNNING,
+        "earlier": list(batch.earlier_uploads(request.user)[:5]),
     })
 
 

@@ -1,9 +1,12 @@
 """The admin respects the same scoping as the pages: querysets come from `for_user`, and every
 save or delete goes through `scoped_save` / `scoped_delete`."""
 
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -164,11 +167,51 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ("org_unit", "department")
 
 
-class PortalUserAdmin(UserAdmin):
+# Django names its permissions in English in the database ("Can add plan"); the admin shows
+# them in the reader's language instead.
+PERMISSION_ACTIONS = {
+    "add": _("Can add %(model)s"), "change": _("Can change %(model)s"),
+    "delete": _("Can delete %(model)s"), "view": _("Can view %(model)s"),
+}
+
+
+def permission_label(permission) -> str:
+    model = permission.content_type.model_class()
+    action, _sep, model_name = permission.codename.partition("_")
+    name = permission.name
+    if model is not None and action in PERMISSION_ACTIONS \
+            and model_name == model._meta.model_name:
+        name = PERMISSION_ACTIONS[action] % {"model": model._meta.verbose_name}
+    return f"{permission.content_type} | {name}"
+
+
+class PermissionLabels:
+    """The permission choices of a user or group, named in the reader's language."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and db_field.name in ("permissions", "user_permissions"):
+            field.label_from_instance = permission_label
+            # Only the models the admin manages: a permission on an internal table (the
+            # roll-up's lock) grants nothing anyone could use.
+            managed = [m for m in apps.get_models() if self.admin_site.is_registered(m)]
+            types = ContentType.objects.get_for_models(*managed, for_concrete_models=False)
+            field.queryset = field.queryset.filter(
+                content_type__in=[t.pk for t in types.values()])
+        return field
+
+
+class PortalUserAdmin(PermissionLabels, UserAdmin):
     inlines = [MembershipInline]
+
+
+class PortalGroupAdmin(PermissionLabels, GroupAdmin):
+    pass
 
 
 User = get_user_model()
 admin.site.unregister(User)
 admin.site.register(User, PortalUserAdmin)
+admin.site.unregister(Group)
+admin.site.register(Group, PortalGroupAdmin)
 admin.site.register(Membership, MembershipAdmin)

@@ -2,6 +2,7 @@
 own FilterSets."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +14,22 @@ from .models import Department, OrgUnit
 # database error (SQLite cannot bind an integer past 64 bits; a year past 9999 is no date).
 ID_BOUNDS = {"min_value": 1, "max_value": 2**63 - 1}
 YEAR_RANGE = {"min_value": 1949, "max_value": 2100}
+
+
+class AnyYesNoSelect(forms.NullBooleanSelect):
+    """A yes/no filter's choices: all (全部), yes, no — not Django's "unknown" (未知)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("unknown", _("All")), ("true", _("Yes")), ("false", _("No"))]
+
+
+class YesNoFilter(django_filters.BooleanFilter):
+    """A BooleanFilter whose empty choice reads "all"; every app's yes/no filter uses it."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", AnyYesNoSelect)
+        super().__init__(*args, **kwargs)
 
 
 def search_any(queryset, value, fields):

@@ -41,3 +41,12 @@ def unit_level_writable(user, unit) -> bool:
     return scope.is_global or (
         subtree is not None and subtree.filter(descendant_id=unit.pk).exists()
     )
+
+
+def may_enter(user, unit, department=None) -> bool:
+    """Would the entry grids open for this unit (and department) for the user? What a page
+    checks before it links to them."""
+    if department is not None:
+        return writable_departments(user).filter(pk=department.pk).exists()
+    return unit_level_writable(user, unit) or \
+        writable_departments(user).filter(org_unit=unit).exists()

@@ -1,19 +1,38 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from org.admin import ReadOnlyAdmin
 from targets.models import Target
 
+from .choices import TRIGGER_LABELS
 from .models import ProgressSnapshot, RollupRun
+
+
+class TriggerFilter(admin.SimpleListFilter):
+    title = _("trigger")
+    parameter_name = "trigger"
+
+    def lookups(self, request, model_admin):
+        return list(TRIGGER_LABELS.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(trigger=self.value()) if self.value() else queryset
 
 
 @admin.register(RollupRun)
 class RollupRunAdmin(ReadOnlyAdmin):
     """Operations: visible to system administrators (superusers) only."""
 
-    list_display = ("period", "trigger", "status", "started_at", "finished_at", "rows_written",
-                    "queries")
-    list_filter = ("status", "trigger", "period")
+    list_display = ("period", "trigger_label", "status", "started_at", "finished_at",
+                    "rows_written", "queries")
+    list_filter = ("status", TriggerFilter, "period")
     search_fields = ("error",)
+    exclude = ("trigger",)
+    readonly_fields = ("trigger_label",)
+
+    @admin.display(description=_("trigger"), ordering="trigger")
+    def trigger_label(self, run):
+        return TRIGGER_LABELS.get(run.trigger, run.trigger)
 
 
 @admin.register(ProgressSnapshot)
@@ -23,6 +42,12 @@ class ProgressSnapshotAdmin(ReadOnlyAdmin):
     list_filter = ("period", "status", "is_soft", "target__plan")
     list_select_related = ("target__indicator", "target__org_unit", "target__department")
     search_fields = ("target__code", "target__org_unit__name", "target__indicator__name")
+    exclude = ("run",)
+    readonly_fields = ("roll_up_run",)
+
+    @admin.display(description=_("roll-up run"))
+    def roll_up_run(self, snapshot):
+        return snapshot.run or "—"
 
     def get_queryset(self, request):
         targets = Target.objects.for_user(request.user)

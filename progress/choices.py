@@ -17,3 +17,12 @@ class ProgressStatus(models.TextChoices):
     BEHIND = "behind", "滞后"
     SERIOUSLY_BEHIND = "seriously_behind", "严重滞后"
     UNDETERMINED = "undetermined", "待定"
+
+
+# What started a roll-up run (RollupRun.trigger holds the code; the labels are for pages).
+TRIGGER_LABELS = {
+    "full": _("monthly full roll-up"),
+    "sweep": _("scheduled sweep"),
+    "command": _("command line"),
+    "test": _("test"),
+}

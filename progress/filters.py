@@ -3,7 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from org.filters import SubtreeFilter, visible_units
+from org.filters import SubtreeFilter, YesNoFilter, visible_units
 from targets.filters import MonthFilter, _departments, _indicators, _plans
 
 from .choices import ProgressStatus, RollupStatus
@@ -27,7 +27,7 @@ class ProgressFilter(django_filters.FilterSet):
     period = MonthFilter(field_name="period", label=_("Month"))
     period_after = MonthFilter(field_name="period", lookup_expr="gte", label=_("From month"))
     period_before = MonthFilter(field_name="period", lookup_expr="lte", label=_("To month"))
-    is_soft = django_filters.BooleanFilter(label=_("Soft target (力争)"))
+    is_soft = YesNoFilter(label=_("Soft target (力争)"))
 
     class Meta:
         model = ProgressSnapshot

@@ -73,7 +73,7 @@ class RollupRun(models.Model):
         indexes = [models.Index(fields=["period", "-started_at"], name="rolluprun_month")]
 
     def __str__(self):
-        return f"{self.period:%Y-%m} {self.status}"
+        return f"{self.period:%Y-%m} {self.get_status_display()}"
 
 
 class RollupLock(models.Model):
@@ -119,6 +119,9 @@ class ProgressSnapshot(models.Model):
     rank_of = models.PositiveIntegerField(_("siblings ranked"), null=True)
     completion_change = models.DecimalField(_("change against the previous month"),
                                             max_digits=12, decimal_places=4, null=True)
+    # A stock (level) indicator keeps its last figure until a new one is reported: the month
+    # that figure dates from, when it is older than the snapshot's month ("截至2025年9月").
+    value_as_of = models.DateField(_("figure as of"), null=True, blank=True)
 
     # org.scoping: `unscoped` first (the default manager), `objects` checked.
     unscoped = ProgressSnapshotQuerySet.as_unscoped_manager()
@@ -135,4 +138,4 @@ class ProgressSnapshot(models.Model):
         indexes = [models.Index(fields=["period", "status"], name="snapshot_month_status")]
 
     def __str__(self):
-        return f"{self.target_id} {self.period:%Y-%m} {self.status}"
+        return f"#{self.target_id} {self.period:%Y-%m} {self.get_status_display()}"

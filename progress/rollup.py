@@ -21,7 +21,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import F, Max, Min, Sum
+from django.db.models import Exists, F, Max, Min, OuterRef, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from skills_portal import clock
@@ -76,8 +77,8 @@ def judge(completion: Decimal | None, progress: Decimal, comparator: str) -> str
 Leaf = tuple[int, dt.date, dt.date, str | None]
 
 
-def _leaf_totals(leaves: dict[Leaf, Indicator], units: dict[Leaf, set[int]]
-                 ) -> dict[Leaf, dict[int, Decimal] | None]:
+def _leaf_totals(leaves: dict[Leaf, Indicator], units: dict[Leaf, set[int]],
+                 as_of: dict[Leaf, dict[int, dt.date]]) -> dict[Leaf, dict[int, Decimal] | None]:
     """{leaf: {unit: value over the unit's subtree}}. Flow indicators read from domain
     measures are batched per (window, sector) into `measure_totals` (one scan per figure
     table); stock and manual indicators take one grouped query each. None for a department
@@ -94,7 +95,7 @@ def _leaf_totals(leaves: dict[Leaf, Indicator], units: dict[Leaf, set[int]]
             batches[(start, end, sector)].append(leaf)
         else:
             result[leaf] = _single_leaf(indicator, start=start, month=end, units=units[leaf],
-                                        sector=sector)
+                                        sector=sector, as_of=as_of[leaf])
     for (start, end, sector), members in batches.items():
         result.update(measure_totals(
             {leaf: (leaves[leaf].measure, leaves[leaf].filters) for leaf in members},
@@ -105,9 +106,13 @@ def _leaf_totals(leaves: dict[Leaf, Indicator], units: dict[Leaf, set[int]]
 
 
 def _single_leaf(indicator: Indicator, *, start: dt.date, month: dt.date, units: set[int],
-                 sector: str | None) -> dict[int, Decimal]:
-    """Stock indicators at `month` (from a stock measure or the latest manual value's month),
-    manual flows summed from `start`."""
+                 sector: str | None, as_of: dict[int, dt.date]) -> dict[int, Decimal]:
+    """Stock indicators at `month` (from a stock measure, or each reporting unit's latest
+    manual value: a level stands until a new one is reported), manual flows summed from
+    `start`. A unit whose figure is older than `month` gets the oldest month it dates from in
+    `as_of`."""
+    if indicator.kind == IndicatorKind.STOCK and indicator.source != IndicatorSource.MEASURE:
+        return _latest_levels(indicator, month=month, units=units, sector=sector, as_of=as_of)
     first = month if indicator.kind == IndicatorKind.STOCK else start
     if indicator.source == IndicatorSource.MEASURE:
         values = measure_values(indicator.measure, indicator.filters, start=first, end=month,
@@ -124,10 +129,35 @@ def _single_leaf(indicator: Indicator, *, start: dt.date, month: dt.date, units:
     return {r["unit"]: r["total"] for r in grouped}
 
 
-def actuals(targets: list[TargetFacts], month: dt.date) -> dict[int, Decimal | None]:
+def _latest_levels(indicator: Indicator, *, month: dt.date, units: set[int], sector: str | None,
+                   as_of: dict[int, dt.date]) -> dict[int, Decimal]:
+    """A manual stock over each unit's subtree: the sum of every reporting unit's (and
+    department's) latest value up to `month`. One statement: a value counts when no newer one
+    of the same unit and department exists by then."""
+    reported = DataValue.unscoped.filter(indicator=indicator, period__lte=month)
+    if sector is not None:
+        reported = reported.filter(department__sector=sector)
+    reported = reported.annotate(department_key=Coalesce("department_id", Value(0)))
+    newer = reported.filter(org_unit=OuterRef("org_unit"), period__gt=OuterRef("period"),
+                            department_key=OuterRef("department_key"))
+    grouped = (reported.filter(org_unit__ancestor_links__ancestor__in=sorted(units))
+               .filter(~Exists(newer))
+               .values(unit=F("org_unit__ancestor_links__ancestor"))
+               .annotate(total=Sum("value"), oldest=Min("period")).order_by())
+    totals = {}
+    for row in grouped:
+        totals[row["unit"]] = row["total"]
+        if row["oldest"] < month:
+            as_of[row["unit"]] = row["oldest"]
+    return totals
+
+
+def actuals(targets: list[TargetFacts], month: dt.date,
+            as_of: dict[int, dt.date] | None = None) -> dict[int, Decimal | None]:
     """Each target's actual at the end of `month`: flows summed from the window start, stocks
-    at `month`, ratios (in %) of their parts, each over the unit's whole subtree (or, for a
-    department target, over that department's sector)."""
+    at `month` (a manual level carried forward from its last report, its month put in `as_of`
+    by target; a level never reported is None, not 0), ratios (in %) of their parts, each over
+    the unit's whole subtree (or, for a department target, over that department's sector)."""
     groups: dict[Leaf, list[Target]] = defaultdict(list)
     for t in targets:
         groups[(t.indicator_id, t.period_start, min(month, t.period_end), t.sector)].append(t)
@@ -145,7 +175,15 @@ def actuals(targets: list[TargetFacts], month: dt.date) -> dict[int, Decimal | N
 
     for key, members in groups.items():
         need(members[0].indicator, key, {t.org_unit_id for t in members})
-    totals = _leaf_totals(leaves, units)
+    dates: dict[Leaf, dict[int, dt.date]] = defaultdict(dict)
+    totals = _leaf_totals(leaves, units, dates)
+
+    def date_of(indicator: Indicator, key: Leaf, unit: int) -> dt.date | None:
+        if indicator.kind != IndicatorKind.RATIO:
+            return dates[key].get(unit)
+        parts = [date_of(part, (part.pk, *key[1:]), unit)
+                 for part in (indicator.numerator, indicator.denominator)]
+        return min((d for d in parts if d is not None), default=None)
 
     def value_of(indicator: Indicator, key: Leaf) -> dict[int, Decimal] | None:
         if indicator.kind != IndicatorKind.RATIO:
@@ -165,8 +203,13 @@ def actuals(targets: list[TargetFacts], month: dt.date) -> dict[int, Decimal | N
                 result[t.pk] = None
                 continue
             value = values.get(t.org_unit_id)
-            if value is None and indicator.kind != IndicatorKind.RATIO:
-                value = Decimal(0)
+            if value is None and (indicator.kind == IndicatorKind.FLOW
+                                  or indicator.source == IndicatorSource.MEASURE):
+                value = Decimal(0)  # no records: none; a level nobody reported is unknown
+            if as_of is not None and value is not None:
+                dated = date_of(indicator, key, t.org_unit_id)
+                if dated is not None:
+                    as_of[t.pk] = dated
             if value is not None and t.is_increment:
                 value = value - t.baseline if t.baseline is not None else None
             result[t.pk] = value.quantize(FOUR) if value is not None else None
@@ -224,13 +267,15 @@ class SnapshotRow:
     status: str
     is_soft: bool
     completion_change: Decimal | None
+    value_as_of: dt.date | None = None
     rank: int | None = None
     rank_of: int | None = None
 
 
 def build_snapshot(month: dt.date) -> list[SnapshotRow]:
     targets = in_force(month)
-    values = actuals(targets, month)
+    as_of: dict[int, dt.date] = {}
+    values = actuals(targets, month, as_of)
     previous = dict(ProgressSnapshot.unscoped.filter(period=clock.previous_month(month))
                     .values_list("target_id", "completion_rate"))
     rows = []
@@ -251,6 +296,7 @@ def build_snapshot(month: dt.date) -> list[SnapshotRow]:
             status=judge(completion, progress, t.comparator), is_soft=t.is_soft,
             completion_change=(completion - prior).quantize(FOUR)
             if completion is not None and prior is not None else None,
+            value_as_of=as_of.get(t.pk),
         ))
     _rank(targets, rows)
     return rows
@@ -281,7 +327,7 @@ def _rank(targets: list[TargetFacts], rows: list[SnapshotRow]) -> None:
 
 _SNAPSHOT_FIELDS = ("target", "period", "run", "actual", "target_value", "completion_rate",
                     "time_progress", "gap_to_target", "gap_to_time", "status", "is_soft",
-                    "rank", "rank_of", "completion_change")
+                    "rank", "rank_of", "completion_change", "value_as_of")
 
 
 def _write_snapshot(month: dt.date, run: RollupRun | None, rows: list[SnapshotRow]) -> None:
@@ -293,7 +339,7 @@ def _write_snapshot(month: dt.date, run: RollupRun | None, rows: list[SnapshotRo
     insert_rows(ProgressSnapshot, _SNAPSHOT_FIELDS, (
         (r.target_id, month, run_id, r.actual, r.target_value, r.completion_rate,
          r.time_progress, r.gap_to_target, r.gap_to_time, r.status, r.is_soft, r.rank,
-         r.rank_of, r.completion_change) for r in rows))
+         r.rank_of, r.completion_change, r.value_as_of) for r in rows))
 
 
 @contextmanager

@@ -114,6 +114,10 @@ class MonthlyReport(models.Model):
     override_reason = models.TextField(
         _("override reason"), blank=True,
         help_text=_("Why this report was approved before all the reports below it were."))
+    is_zero_report = models.BooleanField(
+        _("zero report"), default=False,
+        help_text=_("Submitted without figures: the unit confirmed it has nothing new this "
+                    "month."))
     is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -163,6 +167,11 @@ class ReportSubmission(models.Model):
                                      null=True, related_name="+", verbose_name=_("submitted by"))
     is_late = models.BooleanField(_("late"), default=False)
     snapshot = models.JSONField(_("figures as submitted"), default=dict)
+    target_values = models.JSONField(
+        _("target figures as submitted"), default=dict, blank=True,
+        help_text=_("{target id: {month, cumulative}} at submission, to mark the figures "
+                    "changed since."))
+    is_zero_report = models.BooleanField(_("zero report"), default=False)
 
     class Meta:
         verbose_name = _("report submission")

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, FilteredRelation, Q
+from django.utils.translation import gettext as _
 
 from org.access import Scope, unit_filter
 from org.choices import OrgLevel
@@ -114,6 +115,85 @@ def month_rows(user, *, period: dt.date, root: OrgUnit | None = None) -> list[Ro
     return [Row(unit=u, report=found.get(u.pk)) for u in units]
 
 
+NOT_SUBMITTED = "draft"  # a draft and no report at all both read 未报送
+STATUS_ORDER = (NOT_SUBMITTED, ReportStatus.SUBMITTED, ReportStatus.RETURNED,
+                ReportStatus.APPROVED)
+
+
+def status_label(status: str) -> str:
+    return _("not submitted") if status == NOT_SUBMITTED else ReportStatus(status).label
+
+
+@dataclass
+class Group:
+    """A unit of the tree with the rows listed under it on 月度报送: its own report and those
+    of the units directly below it that have none below them (a city and its counties), with
+    counts per status over its whole subtree."""
+
+    unit: OrgUnit
+    depth: int
+    rows: list[Row]
+    counts: dict[str, int]
+    shown: int = 0  # rows of its subtree the status filter keeps
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def status_counts(self) -> list[tuple[str, str, int]]:
+        return [(s, status_label(s), self.counts.get(s, 0)) for s in STATUS_ORDER]
+
+
+def group_rows(rows: list[Row], *, status: str | None = None) -> list[Group]:
+    """The month's rows grouped by the tree (province → city → county), in tree order. A
+    unit with reporting units below it heads a group holding its own row and its childless
+    children's; each group counts its whole subtree by status. `status` keeps only the rows
+    of that status (and the groups that still hold some below them); counts stay whole."""
+    by_id = {row.unit.pk: row for row in rows}
+    children: dict[int | None, list[int]] = {}
+    for row in rows:  # rows come in tree-compatible order (level, code, name)
+        parent = row.unit.parent_id if row.unit.parent_id in by_id else None
+        children.setdefault(parent, []).append(row.unit.pk)
+    heads = {pk for pk in by_id if children.get(pk)}
+    groups: dict[int, Group] = {}
+    order: list[Group] = []
+
+    def visit(pk: int, depth: int, group: Group | None) -> Group:
+        row = by_id[pk]
+        if pk in heads or group is None:
+            group = Group(unit=row.unit, depth=depth, rows=[], counts={})
+            groups[pk] = group
+            order.append(group)
+            own = group
+        else:
+            own = None
+        group.rows.append(row)
+        counts = {row.status: 1}
+        kept = int(status is None or row.status == status)
+        for child in children.get(pk, []):
+            sub = visit(child, depth + 1, own or group)
+            if child in heads:
+                for key, n in sub.counts.items():
+                    counts[key] = counts.get(key, 0) + n
+                kept += sub.shown
+            else:
+                child_status = by_id[child].status
+                counts[child_status] = counts.get(child_status, 0) + 1
+                kept += int(status is None or child_status == status)
+        if own is not None:
+            own.counts, own.shown = counts, kept
+        return own or group
+
+    for top in children.get(None, []):
+        visit(top, 0, None)
+    if status is not None:
+        for group in order:
+            group.rows = [row for row in group.rows if row.status == status]
+        order = [group for group in order if group.shown]
+    return order
+
+
 def department_rows(user, *, period: dt.date) -> list[tuple]:
     """(department, report or None) for the month: the departments a department member
     reports for, and every department report of the month in the user's scope."""
@@ -204,3 +284,38 @@ def unread_notices(user):
 def notices(user):
     return Notice.objects.for_user(user)
 
+
+
+@dataclass(frozen=True)
+class ApprovalLock:
+    """The approved report that locks a unit's (or department's) month, for the entry pages'
+    banner: who approved it and when, and at which unit a reviewer may withdraw it."""
+
+    report: MonthlyReport
+    above: bool  # the report of a unit above locks this month
+    reopen_unit: OrgUnit | None  # a reviewer here or higher may withdraw; None: administrators
+
+
+def approval_lock(*, unit: OrgUnit, period: dt.date, department: Department | None = None
+                  ) -> ApprovalLock | None:
+    """The approved monthly report that locks this month of the unit (or department) — the
+    department's own, the unit's own, else the nearest unit's above — or None. Not scoped:
+    the entry page's unit and department are ones the user may enter figures for."""
+    period = period.replace(day=1)
+    approved = MonthlyReport.unscoped.filter(status=ReportStatus.APPROVED, period=period) \
+        .select_related("approved_by", "org_unit")
+    report = None
+    if department is not None:
+        report = approved.filter(org_unit=unit, department=department).first()
+    if report is None:
+        report = (approved.filter(department__isnull=True, org_unit__in=OrgUnit.unscoped
+                                  .ancestors_of([unit.pk], include_self=True))
+                  .order_by("-org_unit__level").first())  # the nearest: the lowest level
+    if report is None:
+        return None
+    reopen = None
+    if report.approved_level is not None and report.approved_level >= 0:
+        reopen = (OrgUnit.unscoped.ancestors_of([report.org_unit_id],
+                                                include_self=report.department_id is not None)
+                  .filter(level=report.approved_level).first())
+    return ApprovalLock(report=report, above=report.org_unit_id != unit.pk, reopen_unit=reopen)

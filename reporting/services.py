@@ -28,10 +28,11 @@ from org.services import scoped_save
 from skills_portal import clock
 
 from .choices import REPORTED, ReportAction, ReportStatus
+from .figures import target_values
 from .models import EntryWindowException, MonthlyReport, Notice, Reminder, ReportEvent, ReportSubmission
 from .schedule import rules_for, rules_of
 from .selectors import expected_units
-from .snapshot import figures_snapshot
+from .snapshot import diff, figures_snapshot
 
 Cell = tuple[int, int | None, dt.date]
 
@@ -283,9 +284,33 @@ def reviewer_level(user, report: MonthlyReport) -> int | None:
     return min(levels) if levels else None
 
 
-def submit(*, user, report: MonthlyReport, comment: str = "") -> MonthlyReport:
-    """Submit (or resubmit after a return) the month's report, storing a snapshot of its
-    figures. A first submission after the deadline is flagged late."""
+def changes_after_submission(report: MonthlyReport, *, live: dict | None = None) -> list[dict]:
+    """The unit's figures of the month changed since the report's last submission (the rows
+    of `snapshot.diff`); empty when it was never submitted. `live`: the current snapshot, when
+    the caller already has it."""
+    if report.pk is None or report.status not in (ReportStatus.SUBMITTED, ReportStatus.RETURNED,
+                                                  ReportStatus.APPROVED):
+        return []
+    latest = report.submissions.order_by("-number").first()
+    if latest is None:
+        return []
+    return diff(latest.snapshot, figures_snapshot(report) if live is None else live)
+
+
+def may_be_submitted(report: MonthlyReport) -> bool:
+    """A draft or a returned report; a submitted one too once its figures changed after the
+    submission (the unit resubmits instead of waiting to have it returned)."""
+    return report.status in (ReportStatus.DRAFT, ReportStatus.RETURNED) or (
+        report.status == ReportStatus.SUBMITTED and bool(changes_after_submission(report)))
+
+
+def submit(*, user, report: MonthlyReport, comment: str = "",
+           zero_report: bool = False) -> MonthlyReport:
+    """Submit (or resubmit after a return, or after a change to a submitted report's figures)
+    the month's report, storing a snapshot of its figures. A report without figures is
+    submitted only as an explicit zero report (`zero_report`: the unit confirms it has nothing
+    new this month); a report with figures is never one. A first submission after the deadline
+    is flagged late."""
     from django.core.exceptions import PermissionDenied
     from django.db import transaction
 
@@ -294,7 +319,7 @@ def submit(*, user, report: MonthlyReport, comment: str = "") -> MonthlyReport:
         if not may_submit(user, report):
             raise PermissionDenied(_("You may not submit this report: it is outside your scope "
                                      "or your role does not submit reports."))
-        if report.status not in (ReportStatus.DRAFT, ReportStatus.RETURNED):
+        if not may_be_submitted(report):
             raise ValidationError(_("This report is %(status)s: only a draft or a returned report "
                                     "can be submitted.") % {"status": report.get_status_display()})
         before = {"status": report.status}
@@ -302,17 +327,30 @@ def submit(*, user, report: MonthlyReport, comment: str = "") -> MonthlyReport:
         if report.period > today.replace(day=1):
             raise ValidationError(_("%(month)s has not started yet: a month is reported once it "
                                     "has begun.") % {"month": f"{report.period:%Y-%m}"})
+        snapshot = figures_snapshot(report)
+        if not snapshot and not zero_report:
+            raise ValidationError(
+                {"zero_report": _("There are no figures for this month. If the unit really has "
+                                  "nothing new, confirm “No new figures this month” to submit a "
+                                  "zero report.")}, code="empty_report")
+        if snapshot and zero_report:
+            raise ValidationError(
+                {"zero_report": _("This month has figures, so it cannot be submitted as a zero "
+                                  "report: remove the “No new figures this month” "
+                                  "confirmation.")}, code="not_empty")
         late = today > report.deadline
         number = report.submissions.count() + 1
         if number == 1:
             report.is_late = late
         previous = report.status
         report.status, report.submitted_at, report.submitted_by = ReportStatus.SUBMITTED, now, user
+        report.is_zero_report = bool(zero_report)
         report.full_clean()
         report.save()
         ReportSubmission.objects.create(report=report, number=number, submitted_at=now,
-                                        submitted_by=user, is_late=late,
-                                        snapshot=figures_snapshot(report))
+                                        submitted_by=user, is_late=late, snapshot=snapshot,
+                                        target_values=target_values(report),
+                                        is_zero_report=report.is_zero_report)
         _event(report, user, ReportAction.SUBMIT, previous, comment)
         _audit(actor=user, action="submit" if number == 1 else "resubmit", report=report,
                before=before, note=comment)
@@ -321,7 +359,7 @@ def submit(*, user, report: MonthlyReport, comment: str = "") -> MonthlyReport:
 
 
 def submit_for(*, user, org_unit, department=None, period: dt.date,
-               comment: str = "") -> MonthlyReport:
+               comment: str = "", zero_report: bool = False) -> MonthlyReport:
     """Submit the report of a unit (or department) and month, creating its draft the first
     time — only when the user may submit it (no draft is left behind otherwise)."""
     from django.core.exceptions import PermissionDenied
@@ -331,7 +369,7 @@ def submit_for(*, user, org_unit, department=None, period: dt.date,
         raise PermissionDenied(_("You may not submit this report: it is outside your scope "
                                  "or your role does not submit reports."))
     report = report_for(org_unit=org_unit, department=department, period=period)
-    return submit(user=user, report=report, comment=comment)
+    return submit(user=user, report=report, comment=comment, zero_report=zero_report)
 
 
 def return_report(*, user, report: MonthlyReport, comment: str) -> MonthlyReport:
@@ -370,8 +408,11 @@ def unapproved_children(report: MonthlyReport) -> list:
     return list(children.exclude(pk__in=approved).order_by("code", "name"))
 
 
-def _approve_refusal(user, report: MonthlyReport, level: int | None):
-    """Why the user may not approve the report (the exception to raise), or None."""
+def _approve_refusal(user, report: MonthlyReport, level: int | None, *,
+                     live: dict | None = None):
+    """Why the user may not approve the report (the exception to raise), or None. A report
+    whose figures changed after its submission is not approved: the reviewer would approve
+    figures nobody submitted. `live`: the figures snapshot now, when the caller has it."""
     from django.core.exceptions import PermissionDenied
 
     if level is None:
@@ -382,14 +423,22 @@ def _approve_refusal(user, report: MonthlyReport, level: int | None):
     if report.status != ReportStatus.SUBMITTED:
         return ValidationError(_("Only a submitted report can be approved (this one is "
                                  "%(status)s).") % {"status": report.get_status_display()})
+    changes = changes_after_submission(report, live=live)
+    if changes:
+        return ValidationError(_(
+            "The figures were changed after the report was submitted (%(count)s changes): "
+            "what would be approved is not what was submitted. Return the report so that the "
+            "unit resubmits it, then approve.") % {"count": len(changes)},
+            code="changed_after_submission")
     return None
 
 
-def may_approve(user, report: MonthlyReport, *, level=_UNSET) -> bool:
-    """May the user approve the report now (`level`: their reviewer level, when known)?"""
+def may_approve(user, report: MonthlyReport, *, level=_UNSET, live: dict | None = None) -> bool:
+    """May the user approve the report now (`level`: their reviewer level, when known;
+    `live`: the figures snapshot now, when known)?"""
     if level is _UNSET:
         level = reviewer_level(user, report)
-    return level is not None and _approve_refusal(user, report, level) is None
+    return level is not None and _approve_refusal(user, report, level, live=live) is None
 
 
 def _unapprove_refusal(user, report: MonthlyReport, level: int | None):

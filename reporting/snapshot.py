@@ -5,6 +5,7 @@ One grouped query per measure, for one report or many; zero cells are left out."
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django.db.models import Count, F, Sum
@@ -14,6 +15,8 @@ from targets.measures import as_date, month_of, next_month, registry
 from targets.models import DataValue
 
 MANUAL = "manual"
+# The code a manual cell's key ends with: "技能人才总量（skill_talent_total）".
+_MANUAL_CODE = re.compile(r"（[A-Za-z0-9_.-]+）$")
 
 
 def _cell(measure, row: dict) -> str:
@@ -84,6 +87,14 @@ def figures_snapshots(keys) -> dict[tuple, dict]:
     return out
 
 
+def cell_label(code: str, cell: str) -> str:
+    """A cell as a reader knows it: a manual indicator by its name (the stored key carries the
+    indicator's code too, so that two indicators of one name stay apart)."""
+    if code == MANUAL:
+        return _MANUAL_CODE.sub("", cell)
+    return cell
+
+
 def measure_label(code: str) -> str:
     if code == MANUAL:
         return "手工填报指标"
@@ -107,6 +118,6 @@ def diff(before: dict | None, after: dict) -> list[dict]:
                 change = int(change) if change == int(change) else round(change, 4)
             except (TypeError, ValueError):
                 pass
-            rows.append({"measure": measure_label(code), "cell": cell, "before": a,
+            rows.append({"measure": measure_label(code), "cell": cell_label(code, cell), "before": a,
                          "after": b, "change": change})
     return rows

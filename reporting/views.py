@@ -13,11 +13,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from org.selectors import may_enter
 from skills_portal.clock import parse_month
 from targets.entry import previous_month
 
 from . import selectors, services
 from .choices import ReportStatus
+from .figures import report_figures
 from .forms import ActionForm
 from .models import MonthlyReport
 from .schedule import rules_of
@@ -56,12 +58,19 @@ def month_list(request):
     period = _month(request)
     root, roots = _root(request, allow_none=True)  # a department member has only departments
     rows = selectors.month_rows(request.user, period=period, root=root) if root else []
+    status = request.GET.get("status") or None
+    if status not in (None, *selectors.STATUS_ORDER):
+        messages.error(request, _("Unknown status."))
+        status = None
+    groups = selectors.group_rows(rows, status=status)
     counts = {}
     for row in rows:
-        counts[row.status_label] = counts.get(row.status_label, 0) + 1
+        counts[row.status] = counts.get(row.status, 0) + 1
     return render(request, "reporting/month_list.html", {
-        "period": period, "root": root, "roots": roots, "rows": rows,
-        "counts": sorted(counts.items()),
+        "period": period, "root": root, "roots": roots, "rows": rows, "groups": groups,
+        "status": status, "total": len(rows),
+        "counts": [(s, selectors.status_label(s), counts.get(s, 0))
+                   for s in selectors.STATUS_ORDER],
         "department_rows": selectors.department_rows(request.user, period=period),
         "deadline": rules_of(root.pk if root else 0, period).deadline(period),
     })
@@ -110,7 +119,8 @@ def _act(request, data, unit, department, period, report):
         raise ValidationError(_("This report has not been submitted yet."))
     if action == "submit":
         report = services.submit_for(user=user, org_unit=unit, department=department,
-                                     period=period, comment=data["comment"])
+                                     period=period, comment=data["comment"],
+                                     zero_report=data["zero_report"])
         messages.success(request, _("Submitted."))
     elif action == "return":
         services.return_report(user=user, report=report, comment=data["comment"])
@@ -135,9 +145,15 @@ def _render_detail(request, unit, department, period, report, form, status):
     latest = submissions[-1] if submissions else None
     previous = submissions[-2] if len(submissions) > 1 else None
     rules = rules_of(unit.pk, period)
-    can_submit = may_submit(request.user, probe) and probe.status in (ReportStatus.DRAFT,
-                                                                      ReportStatus.RETURNED)
+    # A submitted report whose figures changed since: not approved until resubmitted. (A
+    # returned one is expected to change: "since_latest" shows how.)
+    pending = diff(latest.snapshot, live) if latest and report.status == ReportStatus.SUBMITTED \
+        else []
+    can_submit = may_submit(request.user, probe) and (
+        probe.status in (ReportStatus.DRAFT, ReportStatus.RETURNED)
+        or (probe.status == ReportStatus.SUBMITTED and bool(pending)))
     level = reviewer_level(request.user, probe) if report else None
+    figures = report_figures(probe, submitted=latest.target_values if latest else None)
     return render(request, "reporting/report_detail.html", {
         "unit": unit, "department": department, "period": period, "report": report,
         "status": probe.status, "status_label": probe.get_status_display() if report
@@ -149,11 +165,17 @@ def _render_detail(request, unit, department, period, report, form, status):
         "submissions": submissions,
         "since_previous": diff(previous.snapshot, latest.snapshot) if previous else None,
         "since_latest": diff(latest.snapshot, live) if latest else None,
+        "pending_changes": pending,
+        "is_empty": not live,
+        "figures": figures,
+        "other_figures": [row for row in figures if row.target is None],
         "live_rows": diff({}, live) if not latest else None,
+        "submitted_rows": diff({}, latest.snapshot) if latest else None,
         "events": report.events.select_related("actor") if report else [],
         "can_submit": can_submit,
+        "can_enter": may_enter(request.user, unit, department),
         "can_review": level is not None and probe.status == ReportStatus.SUBMITTED,
-        "can_approve": services.may_approve(request.user, probe, level=level),
+        "can_approve": services.may_approve(request.user, probe, level=level, live=live),
         "can_unapprove": services.may_unapprove(request.user, probe, level=level),
         "pending_children": unapproved_children(probe) if level is not None and report and
         probe.status == ReportStatus.SUBMITTED else [],

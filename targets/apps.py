@@ -10,3 +10,19 @@ class TargetsConfig(AppConfig):
     def ready(self):
         # Every app's measures.py registers what it feeds the roll-up.
         autodiscover_modules("measures")
+        self._name_task_departments()
+
+    @staticmethod
+    def _name_task_departments():
+        """A task's lead and responsible departments are rows of tables Django creates for the
+        many-to-many fields; give them names a reader knows (the admin's delete page lists them)
+        instead of "PlanTask_lead_departments object (3)". No migration: these models are
+        created from the fields, not declared."""
+        from .models import PlanTask
+
+        for field, label in (("lead_departments", _("task lead department")),
+                             ("responsible_departments", _("task responsible department"))):
+            through = PlanTask._meta.get_field(field).remote_field.through
+            through._meta.verbose_name = label
+            through._meta.verbose_name_plural = label
+            through.__str__ = lambda row: f"{row.plantask.number} · {row.department}"

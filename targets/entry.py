@@ -69,16 +69,26 @@ def grid_page(request, *, spec: GridSpec, title: str, page: dict, fixed: dict, s
         except GridRejected as rejected:
             data = rejected.data
         else:
-            messages.success(request, _("Saved: %(w)s cells written, %(d)s cleared.")
-                             % {"w": outcome.written, "d": outcome.deleted})
+            if outcome.cells_written or outcome.cells_cleared:
+                messages.success(request, _("Saved: %(w)s cells filled in or changed, %(d)s "
+                                            "cells cleared.")
+                                 % {"w": outcome.cells_written, "d": outcome.cells_cleared})
+            else:
+                messages.success(request, _("Saved: no figure changed."))
             for warning in outcome.warnings:
                 messages.warning(request, warning)
             return HttpResponseRedirect(request.get_full_path())
+    # An approved month or a closed entry window: the page shows the figures read-only (a POST
+    # is still refused by the save itself).
+    department = page.get("department")
+    locked = bool(hooks.entry_lock.entry_problems(
+        [(page["unit"].pk, department.pk if department else None, page["period"])]))
     raw = data.raw if data else raw_from_values(spec, current_values(spec, fixed))
     errors = data.errors if data else {}
     return render(request, "entry/grid.html", {
         **page,
         "title": title,
+        "locked": locked,
         "selectors": selectors,
         "tables": grid_tables(spec, raw, errors),
         "row_axis_label": spec.rows.label,

@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
-from org.filters import YEAR_RANGE, SubtreeFilter, search_any, visible_units
+from org.filters import YEAR_RANGE, SubtreeFilter, YesNoFilter, search_any, visible_units
 from org.models import Department
 from skills_portal.clock import parse_month
 
@@ -65,8 +65,8 @@ class TargetFilter(django_filters.FilterSet):
     indicator_unit = django_filters.ChoiceFilter(
         field_name="indicator__unit", choices=IndicatorUnit.choices, label=_("Unit of measure")
     )
-    is_soft = django_filters.BooleanFilter(label=_("Soft target (力争)"))
-    decomposed = django_filters.BooleanFilter(method="filter_decomposed",
+    is_soft = YesNoFilter(label=_("Soft target (力争)"))
+    decomposed = YesNoFilter(method="filter_decomposed",
                                               label=_("Has a decomposition"))
     q = django_filters.CharFilter(method="filter_text", label=_("Search"))
 
@@ -117,7 +117,7 @@ class IndicatorFilter(django_filters.FilterSet):
     unit = django_filters.ChoiceFilter(choices=IndicatorUnit.choices, label=_("Unit of measure"))
     kind = django_filters.ChoiceFilter(choices=IndicatorKind.choices, label=_("Kind"))
     source = django_filters.ChoiceFilter(choices=IndicatorSource.choices, label=_("Source"))
-    is_active = django_filters.BooleanFilter(label=_("Active"))
+    is_active = YesNoFilter(label=_("Active"))
 
     class Meta:
         model = Indicator
@@ -126,7 +126,7 @@ class IndicatorFilter(django_filters.FilterSet):
 
 class PlanFilter(django_filters.FilterSet):
     issuer_unit = SubtreeFilter("issuer_unit")
-    is_reference = django_filters.BooleanFilter(label=_("Reference only"))
+    is_reference = YesNoFilter(label=_("Reference only"))
 
     class Meta:
         model = Plan

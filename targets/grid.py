@@ -85,9 +85,11 @@ class GridData:
 
 @dataclass
 class SaveOutcome:
-    written: int
-    deleted: int
+    written: int  # figure rows created or changed (one row holds a cell of every block)
+    deleted: int  # figure rows removed (every block of the cell cleared)
     warnings: list[str]
+    cells_written: int = 0  # grid cells (inputs) now holding a new non-zero number
+    cells_cleared: int = 0  # grid cells (inputs) that held a number and are now empty
 
 
 class GridRejected(Exception):
@@ -122,7 +124,7 @@ def parse_grid(spec: GridSpec, post) -> GridData:
             if a is not None and b is not None and a > b:
                 labels = {blk.field: blk.label for blk in spec.blocks}
                 data.errors[spec.name(smaller, row, col)] = _(
-                    "%(a)s (%(av)s) cannot exceed %(b)s (%(bv)s)."
+                    "%(a)s (%(av)s) is more than %(b)s (%(bv)s): %(a)s may not exceed %(b)s."
                 ) % {"a": labels[smaller], "av": a, "b": labels[larger], "bv": b}
     return data
 
@@ -150,7 +152,7 @@ def save_grid(*, user, spec: GridSpec, fixed: dict, data: GridData, extra: dict 
         raise GridRejected(data)
     audit = hooks.audit
     model = spec.model
-    written = deleted = 0
+    written = deleted = cells_written = cells_cleared = 0
     changes = []  # one audit statement for the whole save
     dims = [spec.rows.field, spec.cols.field,
             *(k for k in fixed if k not in ("org_unit", "department", "period"))]
@@ -181,6 +183,11 @@ def save_grid(*, user, spec: GridSpec, fixed: dict, data: GridData, extra: dict 
             numbers = {b.field: data.values.get((b.field, row, col), 0) for b in spec.blocks}
             obj = existing.get((row, col))
             stored = None if obj is None else {k: getattr(obj, k) for k in numbers}
+            for key, value in numbers.items():  # what the message counts: the inputs
+                before = stored[key] if stored else 0
+                if value != before:
+                    cells_written += bool(value)
+                    cells_cleared += not value
             if not any(numbers.values()):
                 if obj is not None:
                     audited(obj, stored, None)
@@ -229,7 +236,8 @@ def save_grid(*, user, spec: GridSpec, fixed: dict, data: GridData, extra: dict 
         if audit_rows:
             audit.record_many(actor=user, action="update", model=model, rows=audit_rows)
     warnings += outlier_warnings(spec, fixed, data)
-    return SaveOutcome(written=written, deleted=deleted, warnings=warnings)
+    return SaveOutcome(written=written, deleted=deleted, warnings=warnings,
+                       cells_written=cells_written, cells_cleared=cells_cleared)
 
 
 def _assert_open(user, fixed: dict, data: GridData) -> None:

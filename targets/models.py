@@ -100,6 +100,12 @@ class Indicator(TimeStampedModel):
     def __str__(self):
         return f"{self.name}（{self.unit}）"
 
+    @property
+    def measure_label(self) -> str:
+        """The domain measure as a reader knows it (its name, not its code)."""
+        measure = registry.get(self.measure) if self.measure else None
+        return measure.label if measure is not None else self.measure
+
     def has_department_figures(self) -> bool:
         """Whether a department's share of this indicator can be measured: manual values and
         most domain figures name their reporting department; subsidy claims and vouchers do

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
@@ -61,6 +61,50 @@ def delete_data_value(*, user, data_value: DataValue) -> None:
         hooks.rollup.mark_for_rollup(pairs=[pair])
 
 
+@dataclass
+class MonthValuesOutcome:
+    written: int  # values entered or changed
+    cleared: int  # values removed (the input emptied)
+    warnings: list[str]
+
+
+def save_month_values(*, user, org_unit: OrgUnit, period: dt.date,
+                      values: dict[Indicator, tuple[Decimal | None, str]],
+                      department: Department | None = None) -> MonthValuesOutcome:
+    """The manual-indicator entry page: a month of one unit's (or department's) manual values,
+    {indicator: (value or None to clear, comment)}, saved all or nothing through
+    `record_data_value` / `delete_data_value` (scope, lock and audit per value). The validation
+    rules that read these indicators run on the result: an error rolls everything back
+    (ValidationError), a warning is returned."""
+    written = cleared = 0
+    with transaction.atomic():
+        hooks.entry_lock.assert_entry_open(
+            user=user, cells=[(org_unit.pk, department.pk if department else None, period)])
+        stored = {dv.indicator_id: dv for dv in DataValue.unscoped.select_for_update().filter(
+            org_unit=org_unit, department=department, period=period,
+            indicator__in=[i.pk for i in values])}
+        for indicator, (value, comment) in values.items():
+            existing = stored.get(indicator.pk)
+            if value is None:
+                if existing is not None:
+                    delete_data_value(user=user, data_value=existing)
+                    cleared += 1
+                continue
+            if existing is not None and existing.value == value and existing.comment == comment:
+                continue
+            record_data_value(user=user, indicator=indicator, org_unit=org_unit, period=period,
+                              value=value, department=department, comment=comment)
+            written += 1
+        ids = {i.pk for i in values}
+        results = [r for r in evaluate_rules(org_unit=org_unit, period=period)
+                   if not r.passed and ids & {r.rule.left_id, r.rule.right_id}]
+        errors = [r.message for r in results if r.rule.importance == "error"]
+        if errors:
+            raise ValidationError(errors)
+    warnings = [r.message for r in results if r.rule.importance == "warning"]
+    return MonthValuesOutcome(written=written, cleared=cleared, warnings=warnings)
+
+
 def save_target(*, user, target: Target) -> Target:
     return scoped_save(user=user, obj=target)
 
@@ -74,9 +118,34 @@ class RuleResult:
 
     @property
     def message(self) -> str:
-        return f"{self.rule.message}（{self.rule.left.name} {self.left.normalize():f} " \
-               f"{self.rule.get_operator_display()} " \
-               f"{self.right.normalize():f}）"
+        """What was found, in words that are true whichever way the rule went, then the rule's
+        own message: "培训后取证人次 72 人次，多于新增技能人才（取证人数）9 人。培训后取证…"."""
+        return _("%(finding)s. %(rule)s") % {"finding": self.finding, "rule": self.rule.message}
+
+    @property
+    def finding(self) -> str:
+        """Both figures and how they compare, e.g. "培训后取证人次 72 人次，多于新增技能人才
+        （取证人数）9 人" (the comparison actually found, never the rule's operator)."""
+        left = self.rule.left
+        right = self.rule.right
+        values = {"left": left.name, "lv": _amount(self.left, left.unit),
+                  "right": right.name if right is not None else "",
+                  "rv": _amount(self.right, (right or left).unit)}
+        if self.left > self.right:
+            text = _("%(left)s %(lv)s, more than %(right)s %(rv)s") if right is not None else \
+                _("%(left)s %(lv)s, more than %(rv)s")
+        elif self.left < self.right:
+            text = _("%(left)s %(lv)s, less than %(right)s %(rv)s") if right is not None else \
+                _("%(left)s %(lv)s, less than %(rv)s")
+        else:
+            text = _("%(left)s %(lv)s, the same as %(right)s %(rv)s") if right is not None \
+                else _("%(left)s %(lv)s, equal to %(rv)s")
+        return text % values
+
+
+def _amount(value: Decimal, unit: str) -> str:
+    """72 人次, 1,234 人, 12.5 %."""
+    return f"{value.normalize():,f} {unit}".strip()
 
 
 def indicator_month_value(indicator: Indicator, org_unit: OrgUnit, period: dt.date) -> Decimal:
@@ -157,5 +226,6 @@ def issue_token(*, user, actor=None, rotate: bool = False) -> tuple[Token, bool]
         if changed:
             token = Token.objects.create(user=user)
             hooks.audit.record(actor=actor or user, action="api_token",
-                   note=f"API token {'rotated' if rotate else 'issued'} for {user.get_username()}")
+                   note=f"{'轮换' if rotate else '签发'} API 令牌："
+                        f"{user.get_full_name() or user.get_username()}")
     return token, changed

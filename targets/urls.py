@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import value_entry, views
 
 app_name = "targets"
 urlpatterns = [
@@ -10,4 +10,5 @@ urlpatterns = [
     path("targets/", views.target_list, name="target_list"),
     path("decompositions/", views.decomposition_list, name="decomposition_list"),
     path("units/", views.org_unit_tree, name="org_unit_tree"),
+    path("entry/values/", value_entry.value_entry, name="value_entry"),
 ]

@@ -1,7 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from org.filters import FigureFilter, SubtreeFilter
+from org.filters import FigureFilter, SubtreeFilter, YesNoFilter
 from targets.filters import UnitMonthFilterSet
 
 from .choices import CarrierLevel, CarrierType
@@ -13,7 +13,7 @@ class TrainingCarrierFilter(django_filters.FilterSet):
                                                label=_("carrier type"))
     level = django_filters.ChoiceFilter(choices=CarrierLevel.choices, label=_("Carrier level"))
     unit = SubtreeFilter()
-    active = django_filters.BooleanFilter(field_name="closed_on", lookup_expr="isnull",
+    active = YesNoFilter(field_name="closed_on", lookup_expr="isnull",
                                           label=_("Still operating"))
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Search"))
 

@@ -57,6 +57,9 @@ class ProgressRowSerializer(serializers.Serializer):
     rank = serializers.IntegerField(allow_null=True)
     rank_of = serializers.IntegerField(allow_null=True)
     completion_change = serializers.FloatField(allow_null=True)
+    actual_as_of = serializers.CharField(
+        allow_null=True, help_text=_("YYYY-MM: a stock (level) figure carried forward from the "
+                                     "month it was last reported; null when it is this month's."))
 
 
 class SeriesSerializer(serializers.Serializer):
@@ -64,6 +67,7 @@ class SeriesSerializer(serializers.Serializer):
     indicator = IndicatorRefSerializer()
     window = serializers.CharField()
     time_progress = serializers.FloatField()
+    reporting = serializers.IntegerField(help_text=_("Units below with a figure."))
     rows = ProgressRowSerializer(many=True)
 
 

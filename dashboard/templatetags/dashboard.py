@@ -1,6 +1,7 @@
 """Number formats of the bulletin page (the same as the dashboard's script)."""
 
 from django import template
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -18,6 +19,15 @@ def percent(value):
     if value is None:
         return "—"
     return f"{value * 100:.1f}%"
+
+
+@register.filter
+def as_of(month: str | None) -> str:
+    """"2025-09" → 截至2025年9月: a stock figure carried forward from an earlier month."""
+    if not month:
+        return ""
+    year, number = month.split("-")
+    return _("as of %(year)s-%(month)s") % {"year": year, "month": int(number)}
 
 
 @register.filter

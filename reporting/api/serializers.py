@@ -27,7 +27,7 @@ class MonthlyReportSerializer(serializers.ModelSerializer):
         model = MonthlyReport
         fields = ["id", "org_unit", "department", "period", "status", "deadline", "is_late",
                   "submitted_at", "submitted_by", "approved_at", "approved_by",
-                  "approved_level", "override_reason"]
+                  "approved_level", "override_reason", "is_zero_report"]
         read_only_fields = fields
 
 
@@ -46,6 +46,10 @@ class ReportKeySerializer(serializers.Serializer):
     department = serializers.IntegerField(required=False, allow_null=True, **ID_BOUNDS)
     period = MonthField()
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    zero_report = serializers.BooleanField(
+        required=False, default=False,
+        help_text="No new figures this month (本月无新增): submit a report without figures as a "
+                  "zero report; a report without figures is refused otherwise.")
 
 
 class ActionSerializer(serializers.Serializer):

@@ -67,7 +67,8 @@ class MonthlyReportViewSet(ScopedReadOnlyViewSet):
         with service_errors():
             report = services.submit_for(user=request.user, org_unit=unit,
                                          department=department, period=data["period"],
-                                         comment=data.get("comment", ""))
+                                         comment=data.get("comment", ""),
+                                         zero_report=data.get("zero_report", False))
         return self._answer(report)
 
     def _act(self, request, run):

@@ -1,8 +1,11 @@
+from decimal import Decimal
+
 from django import template
 
+from org.access import Scope
 from reporting.models import MonthlyReport
 from reporting.schedule import rules_of
-from reporting.selectors import unread_notices
+from reporting.selectors import approval_lock, unread_notices
 from reporting.services import entry_problems
 
 register = template.Library()
@@ -20,6 +23,18 @@ def unread_notice_count(context) -> int:
     return cache
 
 
+@register.simple_tag(takes_context=True)
+def sees_completeness(context) -> bool:
+    """Whether the reporting-rate page opens for the user: it is about a unit, so a member of
+    a department only (no whole unit) is not offered it."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    scope = Scope.of(user)
+    return scope.is_global or any(True for _m in scope.memberships(department=False))
+
+
 @register.inclusion_tag("reporting/_entry_status.html", takes_context=True)
 def entry_status(context, unit, period, department=None):
     """The month's report status and lock, shown on the entry grids."""
@@ -30,11 +45,14 @@ def entry_status(context, unit, period, department=None):
     report = MonthlyReport.unscoped.filter(org_unit=unit, department=department,
                                           period=period.replace(day=1)).first()
     rules = rules_of(unit.pk, period)
+    problems = entry_problems([(unit.pk, department.pk if department else None, period)])
     return {
         "show": True, "unit": unit, "period": period, "department": department, "report": report,
         "deadline": report.deadline if report else rules.deadline(period),
         "entry_closes": rules.entry_closes(period),
-        "problems": entry_problems([(unit.pk, department.pk if department else None, period)]),
+        "problems": problems,
+        "lock": approval_lock(unit=unit, period=period, department=department) if problems
+        else None,
     }
 
 
@@ -44,3 +62,15 @@ def person(user) -> str:
     if not user or not hasattr(user, "get_full_name"):
         return "—"
     return user.get_full_name() or user.get_username()
+
+
+@register.filter
+def figure(value) -> str:
+    """A figure for the report page: thousands separated, at most two decimals, "—" when
+    there is none."""
+    if value is None or value == "":
+        return "—"
+    value = Decimal(value)
+    if value == value.to_integral_value():
+        return f"{int(value):,}"
+    return f"{value.quantize(Decimal('0.01')):,}".rstrip("0").rstrip(".")

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "django_filters",
     "rest_framework",
     "rest_framework.authtoken",
@@ -51,7 +52,8 @@ INSTALLED_APPS = [
     "dashboard",
     "demo",
     "import_export",
-    "axes",
+    # django-axes under a name that reads in the admin (audit/axes_app.py).
+    "audit.axes_app.AxesConfig",
 ]
 
 MIDDLEWARE = [
@@ -135,6 +137,12 @@ AXES_LOCKOUT_CALLABLE = "audit.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "audit.security.client_ip"
 LOGIN_THROTTLE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
 LANGUAGE_COOKIE_SAMESITE = "Lax"  # Django leaves it unset; session and CSRF cookies are Lax
+
+# Form widgets render through the project's templates, so that templates/django/forms/ can
+# replace Django's "---------" empty choice with a word ("请选择").
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# A filter's empty choice reads "all" (全部), not "---------".
+FILTERS_EMPTY_CHOICE_LABEL = _("All")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -31,12 +31,19 @@
     return v === null || v === undefined ? "—" :
       Number(v).toLocaleString("zh-CN", {maximumFractionDigits: 2});
   }
+  // A stock figure carried forward from the month it was last reported: "截至2025年9月".
+  function asOf(r) {
+    if (!r.actual_as_of) return null;
+    var parts = r.actual_as_of.split("-");
+    return el("span", {cls: "as-of muted small", "data-field": "actual_as_of",
+                       text: " " + L.as_of.replace("%(year)s", parts[0]).replace("%(month)s", +parts[1])});
+  }
   function pct(v) { return v === null || v === undefined ? "—" : (v * 100).toFixed(1) + "%"; }
   function short(v) { return v !== null && v !== undefined && v < 0 ? -v : 0; }
-  function cell(value, text, field) {
+  function cell(value, text, field, extra) {
     return el("td", {cls: "num", "data-field": field,
                      "data-value": value === null || value === undefined ? "" : String(value),
-                     text: text});
+                     text: text}, extra);
   }
   function status(row) {
     return el("span", {cls: "status " + row.status, "data-field": "status",
@@ -95,7 +102,7 @@
     var months = data.months.slice();
     if (data.month && months.indexOf(data.month) < 0) months.unshift(data.month);
     months.forEach(function (m) {
-      var o = el("option", {value: m, text: m.replace("-", "年") + "月"});
+      var o = el("option", {value: m, text: m.slice(0, 4) + "年" + (+m.slice(5)) + "月"});
       if (m === data.month) o.selected = true;
       month.appendChild(o);
     });
@@ -136,7 +143,8 @@
         el("dl", {cls: "dash-facts"},
           el("dt", {text: L.actual}),
           el("dd", {"data-field": "actual", "data-value": r.actual === null ? "" : String(r.actual),
-                    text: num(r.actual) + " " + r.indicator.unit}),
+                    text: num(r.actual) + " " + r.indicator.unit},
+             asOf(r)),
           el("dt", {text: L.target}),
           el("dd", {"data-field": "target", "data-value": r.target === null ? "" : String(r.target),
                     text: num(r.target) + " " + r.indicator.unit}),
@@ -189,7 +197,7 @@
         el("th", {scope: "row"}, el("a", {href: query({unit: r.unit.id}), "data-unit-id": r.unit.id,
                                           text: r.unit.name})),
         cell(r.target, num(r.target), "target"),
-        cell(r.actual, num(r.actual), "actual"),
+        cell(r.actual, num(r.actual), "actual", asOf(r)),
         cell(r.completion_rate, pct(r.completion_rate), "completion_rate"),
         el("td", {}, status(r)),
         cell(r.rank, r.rank ? r.rank + "/" + r.rank_of : "—", "rank"));

@@ -168,3 +168,73 @@ def test_demo_reports_follow_the_hierarchy_and_leave_real_reports_alone():
     # An approved demo month locks its figures like any other.
     approved = demo.filter(org_unit__level=3, status=ReportStatus.APPROVED).first()
     assert entry_problems({(approved.org_unit_id, None, approved.period)}, window=False)
+
+
+def test_demo_figures_pass_the_portals_own_validation_rules():
+    """Issue #24: every active validation rule, evaluated on every unit and month the demo
+    fills, finds no failure (errors and warnings alike)."""
+    from certification.models import CertificateFigure
+    from targets.models import ValidationRule
+    from targets.services import evaluate_rules_for
+    from training.models import TrainingFigure
+
+    generate_demo_figures()
+    assert ValidationRule.objects.filter(is_active=True).count() >= 4
+    pairs = set()
+    for model in (TrainingFigure, CertificateFigure, DataValue):
+        pairs |= set(model.objects.values_list("org_unit_id", "period").distinct())
+    assert len(pairs) > 100
+    results = evaluate_rules_for(pairs=pairs, failing=True)
+    checked = evaluate_rules_for(pairs=pairs)
+    assert len(checked) > len(pairs)  # the rules did look at the figures
+    failures = [f"{unit_id} {month:%Y-%m} {r.rule.code}: {r.message}" for unit_id, month, r in
+                results if not r.passed]
+    assert failures == [], failures[:10]
+
+
+def test_demo_reports_without_figures_are_zero_reports_and_the_page_says_so():
+    """施甸县 submits September 2025 without a figure: a zero report (零报告), as the portal
+    requires; 遵义市's September page shows its figures to the reviewer before approving."""
+    import re
+
+    from django.test import Client
+
+    from demo.reports import generate_demo_reports
+    from demo.users import create_demo_users
+    from reporting.choices import ReportStatus
+    from reporting.models import MonthlyReport
+    from tests.conftest import unit
+
+    sep = dt.date(2025, 9, 1)
+    generate_demo_figures()
+    generate_demo_reports(as_of=sep)
+    create_demo_users("demo-pass-2026")
+    demo = MonthlyReport.objects.filter(is_demo=True)
+    assert demo.filter(is_zero_report=True).exists()
+    for report in demo.prefetch_related("submissions"):
+        submission = report.submissions.get()
+        assert report.is_zero_report == (not submission.snapshot) == submission.is_zero_report
+
+    shidian = unit("全国/云南省/保山市/施甸县")
+    report = demo.get(org_unit=shidian, period=sep)
+    assert report.status == ReportStatus.SUBMITTED and report.is_zero_report
+    from django.contrib.auth import get_user_model
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="baoshan_reviewer"))
+    page = client.get(f"/reporting/{shidian.pk}/2025-09/").content.decode()
+    assert 'id="zero-report-notice"' in page and "零报告" in page
+
+    zunyi = unit("全国/贵州省/遵义市")
+    assert demo.get(org_unit=zunyi, period=sep).status == ReportStatus.SUBMITTED
+    client.force_login(get_user_model().objects.get(username="admin"))
+    page = client.get(f"/reporting/{zunyi.pk}/2025-09/").content.decode()
+    table = page.split('id="report-figures-table"')[1].split("</table>")[0]
+    snapshot = demo.get(org_unit=zunyi, period=sep).submissions.get().snapshot
+    trained = snapshot["training.person_times"]["岗位技能提升培训 / 企业职工"]
+    assert re.search(rf'<td class="num month-value">{trained:,}</td>', table)  # 职业技能培训人次
+    for label, value in snapshot["manual"].items():  # the five manual figures
+        name = label.split("（")[0]
+        assert name in table, name
+        assert f"{int(value):,}" in table, (name, value)
+    assert 'value="approve"' in page

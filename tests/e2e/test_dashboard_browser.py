@@ -77,6 +77,14 @@ def open_dashboard(page, url):
     page.wait_for_selector("#dashboard[data-loaded]")
 
 
+def as_of(row) -> str:
+    """What follows a stock's figure carried forward from an earlier month."""
+    if not row["actual_as_of"]:
+        return ""
+    year, month = row["actual_as_of"].split("-")
+    return f" 截至{year}年{int(month)}月"
+
+
 def check_cards(page, data):
     cards = page.locator("article.dash-card")
     assert cards.count() == len(data["headline"])
@@ -86,7 +94,8 @@ def check_cards(page, data):
         assert rate.inner_text() == percent(row["completion_rate"])
         actual = card.locator('[data-field="actual"]')
         assert actual.get_attribute("data-value") == str(row["actual"])
-        assert actual.inner_text() == f"{amount(row['actual'])} {row['indicator']['unit']}"
+        assert actual.inner_text() == \
+            f"{amount(row['actual'])} {row['indicator']['unit']}{as_of(row)}"
         assert card.locator('[data-field="target"]').inner_text() == \
             f"{amount(row['target'])} {row['indicator']['unit']}"
         assert card.locator('[data-field="time_progress"]').inner_text() == \
@@ -137,7 +146,8 @@ def test_provincial_user_drills_down_to_a_county_and_downloads_the_bulletin(
     for i, row in enumerate(series["rows"]):
         line = rows.nth(i)
         assert line.locator("th").inner_text() == row["unit"]["name"]
-        assert line.locator('[data-field="actual"]').inner_text() == amount(row["actual"])
+        assert line.locator('[data-field="actual"]').inner_text() == \
+            f"{amount(row['actual'])}{as_of(row)}"
         assert line.locator('[data-field="completion_rate"]').inner_text() == \
             percent(row["completion_rate"])
         assert line.locator('[data-field="rank"]').inner_text() == \

@@ -73,11 +73,19 @@ def test_submit_return_resubmit_approve_in_the_browser(browser, live_server, see
     changes = browser.find_element(By.XPATH, "//h2[contains(., '与上次报送相比的变化')]"
                                              "/following-sibling::div[1]").text
     assert "10" in changes and "25" in changes and "+15" in changes
+    # The reviewer sees the month's figures, target by target, before approving.
+    row = browser.find_element(By.XPATH, "//table[@id='report-figures-table']//tr"
+                                         "[td[2][normalize-space()='职业技能培训人次']]")
+    assert row.find_element(By.CSS_SELECTOR, "td.month-value").text == "25"
     click(browser, "button[value=approve]")
     assert "已审核通过" in browser.find_element(By.ID, "report-status-label").text
     assert MonthlyReport.objects.get(org_unit=longling, period=MAY).status == "approved"
 
     login(browser, live_server, "ll_clerk_e2e")
-    save_cell(browser, live_server, "99")
-    assert "已审核通过" in browser.find_element(By.CSS_SELECTOR, ".notice.bad").text
+    # The approved month is read-only: the grid's inputs are disabled, there is no save
+    # button, and the banner says why.
+    browser.get(f"{live_server.url}/entry/training/?month=2024-05")
+    assert not browser.find_element(By.ID, CELL).is_enabled()
+    assert not browser.find_elements(By.CSS_SELECTOR, "form.grid-form button.primary")
+    assert "审核通过" in browser.find_element(By.CSS_SELECTOR, ".notice.locked").text
     assert TrainingFigure.objects.get(org_unit=longling, period=MAY).trained == 25

@@ -97,7 +97,8 @@ def test_a_bad_cell_is_reported_at_its_place_in_the_grid(clerk):
     assert any(m.startswith("5月|6|C（培训人次 · 脱贫人口（含监测对象） / 岗位技能提升培训）|")
                for m in found), found
     # 结业人次 (row 11, column B) may not exceed 培训人次: reported on the 结业 cell's row.
-    assert any(m.startswith("5月|") and "结业人次（50）不能大于培训人次（40）" in m for m in found), found
+    assert any(m.startswith("5月|") and "结业人次（50）多于培训人次（40）：结业人次不能多于培训人次" in m
+               for m in found), found
     assert not TrainingFigure.objects.exists()
 
 

@@ -12,6 +12,7 @@ import zipfile
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
@@ -193,7 +194,7 @@ def test_a_month_outside_every_plan_and_a_future_month_are_errors(clerk):
 
 def test_consistency_between_measures_is_checked_per_row(clerk):
     batch = upload(clerk, corpus.training(row_with(培训人次=10, 结业人次=12)))
-    assert messages(batch) == ["2|I（结业人次）|结业人次（12）不能大于培训人次（10）"]
+    assert messages(batch) == ["2|I（结业人次）|结业人次（12）多于培训人次（10）：结业人次不能多于培训人次"]
 
 
 def test_unknown_choice_lists_the_allowed_values(clerk):
@@ -551,7 +552,8 @@ def test_validation_rules_run_on_every_month_an_import_touches(clerk, longling):
     cross-report warning that certificates after training exceed the month's certificates."""
     batch = services.confirm(upload(clerk, corpus.training(ROWS[0])), user=clerk)
     assert batch.status == ImportStatus.APPLIED
-    assert any("龙陵县 2024-05：培训后取证人次超过了本月取证人数" in w["message"] for w in batch.warnings)
+    assert any("龙陵县 2024-05：培训后取证人次 30 人次，多于新增技能人才（取证人数） 0 人。"
+               "培训后取证人次超过了本月取证人数" in w["message"] for w in batch.warnings)
 
 
 def _with_cell_xml(data: bytes, cell: str, xml: bytes) -> bytes:
@@ -728,3 +730,22 @@ def test_data_values_refuse_computed_indicators_and_year_to_date(clerk):
     ytd = upload(clerk, corpus.xlsx([DV_HEADER, ["龙陵县", "2024-05", "技能人才总量", 5]]),
                  kind="datavalues", basis="ytd")
     assert "不接受累计数" in ytd.errors[0]["message"]
+
+
+def test_an_identical_re_upload_says_when_the_same_file_was_uploaded_before(client, clerk):
+    """Issue #24: the same file again is recognised by its hash; its preview page says who
+    uploaded it before, when, and whether it was applied."""
+    data = corpus.training(*ROWS)
+    first = upload(clerk, data, name="五月.xlsx")
+    services.confirm(first, user=clerk)
+    client.force_login(clerk)
+    assert "之前上传过" not in client.get(f"/imports/{first.pk}/").content.decode()
+    again = upload(clerk, data, name="五月（再传）.xlsx")
+    assert again.sha256 == first.sha256
+    assert list(again.earlier_uploads(clerk)) == [ImportBatch.objects.get(pk=first.pk)]
+    page = client.get(f"/imports/{again.pk}/").content.decode()
+    assert "这个文件之前上传过" in page
+    assert "longling_import" in page and "已导入" in page
+    assert f"{timezone.localtime(ImportBatch.objects.get(pk=first.pk).created_at):%Y-%m-%d %H:%M}" in page
+    other = upload(clerk, corpus.training(ROWS[0]))
+    assert not other.earlier_uploads(clerk).exists()

@@ -86,7 +86,9 @@ def _links(response, path: str) -> list[str]:
     return []
 
 
-def crawl(client: Client) -> tuple[list[str], list[tuple[str, str]]]:
+def crawl(client: Client, on_page=None) -> tuple[list[str], list[tuple[str, str]]]:
+    """Walk the pages a client can open. `on_page(url, response)`, when given, sees every
+    response (tests that read the pages themselves)."""
     queues = (deque(), deque(), deque())
     for start in ["/", *sorted(set(_plain_paths(get_resolver().url_patterns)))]:
         queues[_kind(start)].append(start)
@@ -107,6 +109,8 @@ def crawl(client: Client) -> tuple[list[str], list[tuple[str, str]]]:
             problems.append((url, str(exc)))
             continue
         visited.append(url)
+        if on_page is not None:
+            on_page(url, response)
         if response.status_code >= 500:
             problems.append((url, f"HTTP {response.status_code}"))
         if response.status_code == 200:

@@ -26,8 +26,13 @@ def test_submit_return_resubmit_approve_over_the_api(longling):
     api_clerk, api_reviewer = client_for(clerk), client_for(reviewer)
     response = api_clerk.post(MR + "submit/", {"org_unit": longling.pk, "period": "2024-05"},
                               format="json")
+    assert response.status_code == 400 and "zero_report" in response.json()  # no figures
+    assert "本月无新增" in response.json()["zero_report"][0]
+    response = api_clerk.post(MR + "submit/", {"org_unit": longling.pk, "period": "2024-05",
+                                               "zero_report": True}, format="json")
     assert response.status_code == 200, response.content
     report = response.json()
+    assert report["is_zero_report"] is True
     assert report["status"] == "submitted" and report["is_late"] and report["period"] == "2024-05"
     url = f"{MR}{report['id']}/"
     assert api_clerk.post(url + "approve/", {}, format="json").status_code == 403
@@ -36,7 +41,8 @@ def test_submit_return_resubmit_approve_over_the_api(longling):
     response = api_reviewer.post(url + "return/", {"comment": "请补充农村妇女数据"}, format="json")
     assert response.status_code == 200 and response.json()["status"] == "returned"
     assert response.json()["events"][-1]["comment"] == "请补充农村妇女数据"
-    assert api_clerk.post(MR + "submit/", {"org_unit": longling.pk, "period": "2024-05"},
+    assert api_clerk.post(MR + "submit/", {"org_unit": longling.pk, "period": "2024-05",
+                                           "zero_report": True},
                           format="json").json()["status"] == "submitted"
     response = api_reviewer.post(url + "approve/", {}, format="json")
     assert response.status_code == 200 and response.json()["status"] == "approved"
@@ -81,7 +87,10 @@ def test_a_partner_department_submits_its_own_report(wenzhou):
     page = client.get("/reporting/?month=2024-05").content.decode()
     assert "市应急管理局" in page and 'id="unit-reports"' not in page
     url = f"/reporting/{wenzhou.pk}/2024-05/?department={emergency.pk}"
-    assert client.post(url, {"action": "submit", "department": emergency.pk}).status_code == 302
+    assert client.post(url, {"action": "submit", "department": emergency.pk}).status_code == 400
+    assert "本月无新增" in client.get(url).content.decode()
+    assert client.post(url, {"action": "submit", "department": emergency.pk,
+                             "zero_report": "on"}).status_code == 302
     report = MonthlyReport.objects.get(department=emergency, period=MAY)
     assert report.status == ReportStatus.SUBMITTED
     # The department uploader cannot submit the city's own report.

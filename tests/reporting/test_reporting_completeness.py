@@ -117,7 +117,8 @@ def test_nobody_approves_a_report_they_submitted(longling):
 
     city_admin = UserFactory()
     city_admin.memberships.create(org_unit=longling.parent, role="admin")
-    report = submit(user=city_admin, report=report_for(org_unit=longling, period=MAY))
+    report = submit(user=city_admin, report=report_for(org_unit=longling, period=MAY),
+                    zero_report=True)
     with pytest.raises(PermissionDenied):
         approve(user=city_admin, report=report)
     other = UserFactory()

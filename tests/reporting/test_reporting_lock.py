@@ -5,12 +5,14 @@ an administrator's exception reopens a closed month but never an approved one.""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from competitions.models import Award
 from competitions.services import save_award
@@ -129,3 +131,57 @@ def test_entry_window_closes_and_an_exception_reopens_it(clerk, longling):
     assert entry_problems([(longling.pk, None, MAY)], today=dt.date(2024, 7, 1)) != []
     approve(longling)  # an exception never reopens an approved month
     assert "审核" in entry_problems([(longling.pk, None, MAY)], today=today)[0]
+
+
+def _grid_inputs(html: str) -> list[str]:
+    return re.findall(r"<input id=\"trained-[^>]*>", html)
+
+
+def test_a_locked_grid_is_read_only_and_says_who_approved_and_who_may_reopen(client, clerk,
+                                                                             longling):
+    """Issue #24: an approved month shows its figures with every input disabled and no save
+    button; the banner names the approver, the time and the level that may withdraw it; a
+    POST is still refused."""
+    client.force_login(clerk)
+    assert grid_post(client, longling).status_code == 302
+    open_page = client.get(f"/entry/training/?unit={longling.pk}&month=2024-05")
+    html = open_page.content.decode()
+    assert _grid_inputs(html) and not any("disabled" in i for i in _grid_inputs(html))
+    assert "保存本月数据" in html and "lock-banner" not in html
+
+    reviewer = UserFactory(username="baoshan_lock_reviewer", first_name="", last_name="")
+    approved_at = timezone.make_aware(dt.datetime(2024, 6, 4, 9, 30))
+    report = approve(longling)
+    MonthlyReport.objects.filter(pk=report.pk).update(approved_by=reviewer,
+                                                      approved_at=approved_at, approved_level=2)
+    html = client.get(f"/entry/training/?unit={longling.pk}&month=2024-05").content.decode()
+    inputs = _grid_inputs(html)
+    assert inputs and all(" disabled" in i for i in inputs)
+    assert 'value="10"' in html  # the figures are still shown
+    assert "保存本月数据" not in html and 'type="submit">保存' not in html
+    assert "本月数据已锁定" in html
+    assert "baoshan_lock_reviewer" in html
+    assert f"{timezone.localtime(approved_at):%Y-%m-%d %H:%M}" in html
+    assert "保山市或其上级单位的审核人" in html
+    assert "🔒" not in html and "⚠" not in html
+    assert grid_post(client, longling, "99").status_code == 400
+    assert TrainingFigure.objects.get(org_unit=longling, period=MAY).trained == 10
+
+
+def test_a_month_locked_by_the_report_above_names_that_report(client, clerk, longling):
+    client.force_login(clerk)
+    city = unit("全国/云南省/保山市")
+    report = approve(city)
+    MonthlyReport.objects.filter(pk=report.pk).update(approved_level=1)
+    html = client.get(f"/entry/training/?unit={longling.pk}&month=2024-05").content.decode()
+    assert all(" disabled" in i for i in _grid_inputs(html))
+    assert "保山市的月度报表" in html and "云南省或其上级单位的审核人" in html
+
+
+def test_a_closed_entry_window_makes_the_grid_read_only(client, clerk, longling, settings):
+    ReportingSchedule.objects.create(plan=None, entry_close_days=10)
+    settings.PORTAL_TODAY = dt.date(2024, 6, 20)
+    client.force_login(clerk)
+    html = client.get(f"/entry/training/?unit={longling.pk}&month=2024-05").content.decode()
+    assert all(" disabled" in i for i in _grid_inputs(html)) and _grid_inputs(html)
+    assert "保存本月数据" not in html and "2024-06-10" in html

@@ -11,10 +11,8 @@ import datetime as dt
 
 import pytest
 from django.core import mail
-from django.test import Client
 
 from audit.models import AuditEntry
-from demo.users import create_demo_users
 from imports import services as imports
 from org.models import Membership
 from reporting.choices import ReportStatus
@@ -23,31 +21,14 @@ from reporting.services import approve, report_for, send_reminders, submit, unap
 from tests import xlsx_corpus as corpus
 from tests.conftest import unit
 from tests.factories import UserFactory
-from training.forms import TRAINING_GRID
+from tests.reporting.conftest import MAY, grid, login
 from training.models import TrainingFigure
 
 pytestmark = pytest.mark.django_db
 
-MAY = dt.date(2024, 5, 1)
-CELL = TRAINING_GRID.name("trained", "企业职工", "就业技能培训")
 
 
-@pytest.fixture
-def demo(db):
-    create_demo_users("demo-pass-2026")
-    from django.contrib.auth import get_user_model
 
-    return {u.username: u for u in get_user_model().objects.all()}
-
-
-def login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def grid(client, org_unit, value):
-    return client.post(f"/entry/training/?unit={org_unit.pk}&month=2024-05", {CELL: value})
 
 
 def report_url(org_unit, month="2024-05"):
@@ -108,7 +89,7 @@ def test_clerk_submits_reviewer_returns_clerk_resubmits_reviewer_approves_and_lo
     response = grid(clerk, longling, "99")
     assert response.status_code == 400 and "已审核通过" in response.content.decode()
     assert TrainingFigure.objects.get(org_unit=longling, period=MAY).trained == 25
-    assert "🔒" in clerk.get("/entry/training/?month=2024-05").content.decode()
+    assert "本月数据已锁定" in clerk.get("/entry/training/?month=2024-05").content.decode()
     from rest_framework.test import APIClient
 
     api = APIClient()
@@ -149,7 +130,7 @@ def test_a_reminder_goes_once_to_a_unit_that_has_not_reported(demo, longling):
     clerk = UserFactory(username="shidian_clerk", email="shidian@example.org")
     Membership.objects.create(user=clerk, org_unit=shidian, role="data_entry")
     report = report_for(org_unit=longling, period=MAY)
-    submit(user=demo["longling_clerk"], report=report)
+    submit(user=demo["longling_clerk"], report=report, zero_report=True)  # no figures in May
     mail.outbox.clear()
 
     assert send_reminders(today=dt.date(2024, 6, 1), period=MAY)["units"] == 0  # too early
@@ -176,7 +157,7 @@ def test_reviewers_review_only_units_below_them(demo, longling):
     city_report = report_for(org_unit=baoshan, period=MAY)
     city_clerk = UserFactory()
     Membership.objects.create(user=city_clerk, org_unit=baoshan, role="data_entry")
-    submit(user=city_clerk, report=city_report)
+    submit(user=city_clerk, report=city_report, zero_report=True)
     # The Baoshan reviewer may not approve Baoshan's own report…
     response = login(demo["baoshan_reviewer"]).post(report_url(baoshan), {"action": "approve"})
     assert response.status_code == 403
@@ -203,7 +184,7 @@ def test_reviewers_review_only_units_below_them(demo, longling):
 
 def test_withdrawing_an_approval_needs_a_reason_and_the_approvers_level(demo, longling):
     report = report_for(org_unit=longling, period=MAY)
-    submit(user=demo["longling_clerk"], report=report)
+    submit(user=demo["longling_clerk"], report=report, zero_report=True)
     province = UserFactory()
     Membership.objects.create(user=province, org_unit=unit("全国/云南省"), role="reviewer")
     approve(user=province, report=report)

@@ -88,8 +88,8 @@ def test_two_writers_of_different_cells_of_one_page_both_stay(lucheng, monkeypat
 
 
 @pytest.mark.parametrize(("payload", "field", "words"), [
-    ({"completed": 31}, "completed", "不能大于"),
-    ({"persons": 31}, "persons", "不能大于"),
+    ({"completed": 31}, "completed", "不能多于"),
+    ({"persons": 31}, "persons", "不能多于"),
     ({"trained": -1}, "trained", "0"),
     ({"trained": "很多"}, "trained", "整数"),
     ({"trained": 10_000_001}, "trained", "过大"),

@@ -136,7 +136,41 @@ def test_error_rule_blocks_and_warning_rule_warns(client, clerk, longling):
     }, follow=True)
     assert response.status_code == 200
     assert TrainingFigure.objects.filter(org_unit=longling).exists()
-    assert "请核对证书月报" in response.content.decode()
+    page = response.content.decode()
+    assert "请核对证书月报" in page
+    # Issue #24: the warning names both figures and what was found, never the rule's "≤".
+    assert "培训后取证人次 50 人次，多于新增技能人才（取证人数） 0 人。培训后取证人次超过了本月取证人数" \
+        in page
+    assert "≤" not in page
+
+
+def test_messages_name_both_figures_and_count_cells(client, clerk, longling):
+    """Issue #24: an ordering error says which figure is larger and what the rule is; the save
+    message counts grid cells (inputs), not figure rows."""
+    response = client.post(training_url(longling), {
+        cell("trained", "企业职工", "就业技能培训"): "40",
+        cell("completed", "企业职工", "就业技能培训"): "50",
+    })
+    assert response.status_code == 400
+    assert "结业人次（50）多于培训人次（40）：结业人次不能多于培训人次，请核实。" in \
+        response.content.decode()
+    response = client.post(training_url(longling), {
+        cell("trained", "企业职工", "就业技能培训"): "40",
+        cell("completed", "企业职工", "就业技能培训"): "30",
+        cell("certified", "企业职工", "就业技能培训"): "20",
+        cell("trained", "脱贫人口", "岗位技能提升培训"): "7",
+    }, follow=True)
+    assert "已保存：填写或修改了 4 个单元格，清空了 0 个单元格。" in response.content.decode()
+    response = client.post(training_url(longling), {
+        cell("trained", "企业职工", "就业技能培训"): "40",
+        cell("completed", "企业职工", "就业技能培训"): "30",
+    }, follow=True)
+    assert "已保存：填写或修改了 0 个单元格，清空了 2 个单元格。" in response.content.decode()
+    response = client.post(training_url(longling), {
+        cell("trained", "企业职工", "就业技能培训"): "40",
+        cell("completed", "企业职工", "就业技能培训"): "30",
+    }, follow=True)
+    assert "已保存：没有数据变化。" in response.content.decode()
 
 
 def test_outlier_warns_but_saves(client, clerk, longling):
