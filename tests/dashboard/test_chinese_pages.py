@@ -90,45 +90,34 @@ def test_visible_text_reads_past_tags_scripts_and_allowed_words():
 
 
 @pytest.mark.parametrize("username", ROLES)
-def test_pages_in_chinese_show_no_english_or_raw_codes(username):
+def test_pages_in_chinese_show_no_english_or_raw_codes_and_offer_no_link_that_answers_403(
+        username):
+    """One walk per role (each walk opens a few hundred pages) reads every page for Latin words
+    and collects every link a portal page offers; then each offered link (a few per URL
+    pattern) must open for the user who was offered it: navigation and pages show only what
+    the role may open."""
     client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
     client.force_login(get_user_model().objects.get(username=username))
-    found = defaultdict(set)
+    found, offered = defaultdict(set), defaultdict(set)
     data = admin_data()
 
     def read(url, response):
-        if response.status_code != 200 \
-                or not response.headers.get("Content-Type", "").startswith("text/html"):
-            return
         path = urlsplit(url).path
-        if path.startswith("/api/"):
+        if response.status_code != 200 or path.startswith("/api/"):
             return
-        for word in latin_words(visible_text(response.content.decode())):
-            if not (path.startswith("/admin/") and word in data):
-                found[word].add(url)
-
-    crawl(client, on_page=read)
-    if found:
-        pytest.fail("Latin words on Chinese pages:\n" + "\n".join(
-            f"{word}: {sorted(urls)[:3]}" for word, urls in sorted(found.items())))
-
-
-@pytest.mark.parametrize("username", ROLES)
-def test_pages_offer_no_link_that_answers_403(username):
-    """Navigation and pages show only what the role may open: every link on a portal page
-    (a few per URL pattern) opens for the user who was offered it."""
-    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
-    client.force_login(get_user_model().objects.get(username=username))
-    offered = defaultdict(set)
-
-    def read(url, response):
-        path = urlsplit(url).path
-        if response.status_code == 200 and not path.startswith(("/admin/", "/api/")):
+        if response.headers.get("Content-Type", "").startswith("text/html"):
+            for word in latin_words(visible_text(response.content.decode())):
+                if not (path.startswith("/admin/") and word in data):
+                    found[word].add(url)
+        if not path.startswith("/admin/"):
             for link in _links(response, path):
                 if link.startswith("/") and not link.startswith(("//", *SKIPPED)):
                     offered[link].add(url)
 
     crawl(client, on_page=read)
+    if found:
+        pytest.fail("Latin words on Chinese pages:\n" + "\n".join(
+            f"{word}: {sorted(urls)[:3]}" for word, urls in sorted(found.items())))
     forbidden, per_pattern = {}, Counter()
     for link in sorted(offered):
         pattern = _pattern(urlsplit(link).path)
