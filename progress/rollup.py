@@ -247,10 +247,12 @@ _FACT_LOOKUPS = ("pk", "plan_id", "indicator_id", "org_unit_id", "org_unit__pare
 
 
 def in_force(month: dt.date) -> list[TargetFacts]:
-    """Every target whose window covers `month`, outside reference plans, in id order."""
+    """Every target whose window covers `month`, in id order. Targets given to a reference
+    plan (one cited by the plans tracked here) are rolled up too, so that a chain of plans
+    shows each level's progress side by side."""
     indicators = {i.pk: i for i in Indicator.unscoped.select_related("numerator", "denominator")}
     rows = Target.unscoped.filter(
-        plan__is_reference=False, period_start__lte=month, period_end__gte=month,
+        period_start__lte=month, period_end__gte=month,
     ).order_by("pk").values_list(*_FACT_LOOKUPS)
     return [TargetFacts(*row, indicator=indicators[row[2]]) for row in rows]
 

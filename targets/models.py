@@ -18,7 +18,7 @@ from org.choices import OrgLevel
 from org.closure import OrgUnitClosure
 from org.models import Department, OrgUnit
 from org.scoping import ScopedQuerySet
-from skills_portal.models import TimeStampedModel
+from skills_portal.models import MonthField, TimeStampedModel
 
 from .choices import (
     Comparator,
@@ -33,6 +33,15 @@ from .measures import registry
 
 def first_of_month(value: dt.date) -> bool:
     return value.day == 1
+
+
+def _whole_months(obj) -> None:
+    """A period given as any day of its months means those months (a plan printed as ending
+    "2023-12-31" ends in December 2023): kept as the first day of each."""
+    for name in ("period_start", "period_end"):
+        value = getattr(obj, name)
+        if isinstance(value, dt.date) and value.day != 1:
+            setattr(obj, name, value.replace(day=1))
 
 
 # --------------------------------------------------------------------------------------------
@@ -187,15 +196,17 @@ class Plan(TimeStampedModel):
         verbose_name=_("issuing unit"),
     )
     issue_date = models.DateField(_("issue date"), null=True, blank=True)
-    period_start = models.DateField(_("period start"), null=True, blank=True)
-    period_end = models.DateField(_("period end"), null=True, blank=True)
+    period_start = MonthField(_("period start"), null=True, blank=True)
+    period_end = MonthField(_("period end"), null=True, blank=True)
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
         verbose_name=_("implements"),
     )
     is_reference = models.BooleanField(
         _("reference only"), default=False,
-        help_text=_("A plan cited by others whose targets are not tracked here."),
+        help_text=_("A plan cited by the plans tracked here: nobody reports against "
+                    "it; targets given to it are rolled up from the figures below, so "
+                    "the chain of plans can be followed."),
     )
     source_document = models.CharField(_("source document"), max_length=200, blank=True)
     summary = models.TextField(_("summary"), blank=True)
@@ -224,10 +235,7 @@ class Plan(TimeStampedModel):
 
     def clean(self):
         errors = {}
-        for name in ("period_start", "period_end"):
-            value = getattr(self, name)
-            if value and not first_of_month(value):
-                errors[name] = _("Periods are whole months: use the first day of the month.")
+        _whole_months(self)
         if self.parent_id and self.pk:
             node, seen = self.parent, set()
             while node is not None and node.pk not in seen:
@@ -367,8 +375,8 @@ class Target(TimeStampedModel):
         verbose_name=_("task"),
     )
     window = models.CharField(_("window"), max_length=12, choices=WindowKind.choices)
-    period_start = models.DateField(_("window start"))
-    period_end = models.DateField(_("window end"))
+    period_start = MonthField(_("window start"))
+    period_end = MonthField(_("window end"))
     value = models.DecimalField(
         _("target value"), max_digits=18, decimal_places=4, null=True, blank=True,
         help_text=_("Empty when the plan states the target without a number (e.g. above the "
@@ -393,6 +401,15 @@ class Target(TimeStampedModel):
     )
     axis = models.CharField(_("decomposition axis"), max_length=12,
                             choices=DecompositionAxis.choices, blank=True)
+    # A link across plans, distinct from `parent` (a decomposition inside one plan): this
+    # target restates, for its own area and often with a higher number, a target of a plan
+    # that this target's plan implements (龙陵县 → 保山市 → 云南省 → 人社部).
+    implements = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="implementations",
+        verbose_name=_("implements (target of a plan above)"),
+        help_text=_("The target of a plan above (one this plan implements) that this target "
+                    "restates for its own area."),
+    )
     quote = models.TextField(_("source text"), blank=True)
     note = models.TextField(_("note"), blank=True)
 
@@ -447,10 +464,7 @@ class Target(TimeStampedModel):
         def add(field, message):
             errors.setdefault(field, []).append(message)
 
-        for name in ("period_start", "period_end"):
-            value = getattr(self, name)
-            if value and not first_of_month(value):
-                add(name, _("Windows are whole months: use the first day of the month."))
+        _whole_months(self)
         if self.window == WindowKind.ANNUAL and self.period_start and self.period_end and not (
             self.period_start.month == 1 and self.period_end.month == 12
             and self.period_start.year == self.period_end.year
@@ -478,6 +492,7 @@ class Target(TimeStampedModel):
                 self.indicator.kind != IndicatorKind.RATIO and self.indicator.kind != "stock":
             add("is_increment", _("Only stock and ratio targets can be a change over a baseline."))
         self._clean_decomposition(add)
+        self._clean_implements(add)
         if errors:
             raise ValidationError(errors)
 
@@ -529,6 +544,68 @@ class Target(TimeStampedModel):
                 add("org_unit", _("A slice (其中) stays on the parent's unit and department."))
             if self.indicator_id == parent.indicator_id:
                 add("indicator", _("A slice (其中) counts a narrower indicator than its parent."))
+
+
+    def _clean_implements(self, add) -> None:
+        """A target implements a target of a plan above: in the plan's parent chain, for the
+        same unit or one below, the same or a narrower indicator of the same kind and unit,
+        within the parent's window (a flow may start later and end earlier; a stock's or a
+        ratio's date may differ)."""
+        if not self.implements_id:
+            return
+        above = self.implements
+        if above.pk == self.pk:
+            add("implements", _("A target cannot implement itself."))
+            return
+        if not self.plan_id:
+            return
+        if above.plan_id == self.plan_id:
+            add("implements", _("Both targets are in the same plan: within one plan a target "
+                                "is decomposed (by region, department or slice), not "
+                                "implemented."))
+            return
+        chain = self.plan.ancestry()
+        if not chain:
+            add("implements", _("%(plan)s names no plan it implements: set the plan's "
+                                "\"implements\" first.") % {"plan": self.plan.short_name})
+            return
+        if above.plan_id not in {p.pk for p in chain}:
+            add("implements", _("%(above)s is not a plan that %(plan)s implements (%(chain)s).")
+                % {"above": above.plan, "plan": self.plan.short_name,
+                   "chain": " → ".join(str(p) for p in chain)})
+            return
+        if self.org_unit_id and not OrgUnitClosure.objects.filter(
+            ancestor_id=above.org_unit_id, descendant_id=self.org_unit_id
+        ).exists():
+            add("org_unit", _("An implementing target is held by %(u)s or a unit below it.")
+                % {"u": above.org_unit.name})
+        if self.indicator_id:
+            self._clean_implemented_indicator(add, above)
+        if self.indicator_id and self.indicator.kind == IndicatorKind.FLOW and \
+                self.period_start and self.period_end and not (
+                    above.period_start <= self.period_start and self.period_end <= above.period_end):
+            add("period_start", _("An implementing target's window (%(w)s) lies within the "
+                                  "window of the target above (%(above)s): it may start later "
+                                  "and end earlier, not run outside it.")
+                % {"w": window_label(self.window, self.period_start, self.period_end),
+                   "above": above.window_label})
+
+    def _clean_implemented_indicator(self, add, above: Target) -> None:
+        mine, theirs = self.indicator, above.indicator
+        if mine.unit != theirs.unit:
+            add("indicator", _("Units differ (%(a)s vs %(b)s): an implementing target never "
+                               "restates 人次 as 人.") % {"a": mine.unit, "b": theirs.unit})
+        elif mine.kind != theirs.kind:
+            add("indicator", _("%(a)s is a %(ka)s indicator and %(b)s a %(kb)s one: a flow, a "
+                               "stock and a ratio do not implement one another.")
+                % {"a": mine.name, "ka": mine.get_kind_display(), "b": theirs.name,
+                   "kb": theirs.get_kind_display()})
+        elif mine.pk != theirs.pk and mine.source == theirs.source == IndicatorSource.MEASURE \
+                and not (mine.measure == theirs.measure and all(
+                    mine.filters.get(k) == v for k, v in (theirs.filters or {}).items())):
+            add("indicator", _("%(a)s is not a part of %(b)s: an implementing target counts "
+                               "the same indicator or a narrower one (其中).")
+                % {"a": mine.name, "b": theirs.name})
 
 
 # --------------------------------------------------------------------------------------------

@@ -28,7 +28,8 @@ class OrgUnitFactory(factory.django.DjangoModelFactory):
     @classmethod
     def child_of(cls, parent, **kwargs):
         level = OrgLevel(parent.level + 1)
-        kind = {OrgLevel.CITY: OrgKind.CITY, OrgLevel.COUNTY: OrgKind.COUNTY,
+        kind = {OrgLevel.PROVINCE: OrgKind.PROVINCE, OrgLevel.CITY: OrgKind.CITY,
+                OrgLevel.COUNTY: OrgKind.COUNTY,
                 OrgLevel.TOWNSHIP: OrgKind.TOWNSHIP}[level]
         return cls(parent=parent, level=level, kind=kind, **kwargs)
 
