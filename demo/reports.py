@@ -18,10 +18,11 @@ import datetime as dt
 import hashlib
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from org.choices import OrgLevel
-from org.models import OrgUnit
+from org.choices import OrgLevel, Role
+from org.models import Membership, OrgUnit
 from reporting.choices import REPORTED, ReportAction, ReportStatus
 from reporting.models import MonthlyReport, ReportEvent, ReportSubmission
 from reporting.schedule import rules_for
@@ -131,3 +132,28 @@ def _create(unit: OrgUnit, period: dt.date, status: str, deadline: dt.date,
     for event, at in zip(events, (submitted, reviewed), strict=False):
         event.at = at
     ReportEvent.objects.bulk_update(events, ["at"])
+
+
+def attribute_demo_reports(users: dict[str, object]) -> int:
+    """Give the demo reports the demo accounts that would have done them: a unit's clerk
+    submitted its reports, the reviewer of the unit above approved or returned them. Reports
+    of units with no demo account keep no person (they were generated). Returns how many
+    reports were given a submitter or a reviewer."""
+    count = 0
+    members = Membership.unscoped.filter(user__in=users.values(), department__isnull=True)
+    for m in members.filter(role=Role.DATA_ENTRY):
+        reports = MonthlyReport.unscoped.filter(is_demo=True, org_unit_id=m.org_unit_id,
+                                                department__isnull=True)
+        count += reports.update(submitted_by=m.user)
+        ReportSubmission.objects.filter(report__in=reports).update(submitted_by=m.user)
+        ReportEvent.objects.filter(report__in=reports, action=ReportAction.SUBMIT).update(
+            actor=m.user)
+    for m in members.filter(role=Role.REVIEWER):
+        below = MonthlyReport.unscoped.filter(is_demo=True, org_unit__parent_id=m.org_unit_id,
+                                              department__isnull=True)
+        below.filter(status=ReportStatus.APPROVED).update(approved_by=m.user)
+        reviewed = ReportEvent.objects.filter(report__in=below).filter(
+            Q(action=ReportAction.APPROVE) | Q(action=ReportAction.RETURN))
+        count += reviewed.values("report").distinct().count()
+        reviewed.update(actor=m.user)
+    return count

@@ -6,6 +6,8 @@ from django.db import transaction
 from org.choices import Role
 from org.models import Department, Membership, OrgUnit
 
+from .reports import attribute_demo_reports
+
 # (username, full name, unit path, department name or None, role, staff)
 DEMO_USERS = [
     ("ningxia_admin", "宁夏人社厅管理员", "全国/宁夏回族自治区", None, Role.ADMIN, True),
@@ -49,4 +51,7 @@ def create_demo_users(password: str) -> list[tuple[str, str]]:
         department = Department.unscoped.get(org_unit=unit, name=dept_name) if dept_name else None
         Membership.unscoped.get_or_create(user=user, org_unit=unit, department=department, role=role)
         created.append((username, full_name))
+    # The demo reports were generated before the accounts: name who submitted and reviewed.
+    attribute_demo_reports(dict(User.objects.filter(
+        username__in=[u[0] for u in DEMO_USERS]).values_list("username", "pk")))
     return created

@@ -238,3 +238,28 @@ def test_demo_reports_without_figures_are_zero_reports_and_the_page_says_so():
         assert name in table, name
         assert f"{int(value):,}" in table, (name, value)
     assert 'value="approve"' in page
+
+
+def test_demo_reports_name_who_submitted_and_reviewed_them():
+    """A locked month's banner says who approved it: the demo accounts are given the demo
+    reports they would have submitted (a unit's clerk) and reviewed (the reviewer above)."""
+    from demo.reports import generate_demo_reports
+    from demo.users import create_demo_users
+    from reporting.choices import ReportAction, ReportStatus
+    from reporting.models import MonthlyReport, ReportEvent
+    from tests.conftest import unit
+
+    generate_demo_figures()
+    generate_demo_reports(as_of=dt.date(2025, 9, 1))
+    create_demo_users("demo-pass-2026")
+    longling = MonthlyReport.objects.filter(is_demo=True, org_unit=unit("全国/云南省/保山市/龙陵县"))
+    assert longling.exists()
+    assert set(longling.values_list("submitted_by__username", flat=True)) == {"longling_clerk"}
+    approved = longling.filter(status=ReportStatus.APPROVED)
+    assert approved.exists()
+    assert set(approved.values_list("approved_by__username", flat=True)) == {"baoshan_reviewer"}
+    assert set(ReportEvent.objects.filter(report__in=approved, action=ReportAction.APPROVE)
+               .values_list("actor__username", flat=True)) == {"baoshan_reviewer"}
+    # A unit without a demo account keeps no person: nobody is named who did not act.
+    shidian = MonthlyReport.objects.filter(is_demo=True, org_unit=unit("全国/云南省/保山市/施甸县"))
+    assert set(shidian.values_list("submitted_by", flat=True)) == {None}
