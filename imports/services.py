@@ -5,6 +5,7 @@ page polls the batch's progress)."""
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +17,23 @@ from .kinds import QUOTA, TARGETS
 from .kinds import layout as layout_of
 from .models import ImportBatch
 from .tasks import apply_import, preview_import
+
+logger = logging.getLogger(__name__)
+
+
+def _in_background(task, run_here, batch_id: int) -> None:
+    """Hand a large file's job to Celery once the batch is committed. With the broker down
+    (the send fails within REDIS_TIMEOUT_SECONDS) the job runs in this request instead: slower
+    for the user, but the upload is answered and never left waiting on a worker that will not
+    come (issue #19)."""
+    def send():
+        try:
+            task.delay(batch_id)
+        except Exception:  # kombu's OperationalError, a refused or timed-out connection
+            logger.warning("Broker unreachable; import batch %s runs in the request.", batch_id,
+                           exc_info=True)
+            run_here(batch_id)
+    transaction.on_commit(send)
 
 
 def upload(*, user, kind: str, basis: str, file_name: str, data: bytes,
@@ -41,7 +59,7 @@ def upload(*, user, kind: str, basis: str, file_name: str, data: bytes,
         batch.status = ImportStatus.RUNNING
         batch.message = "正在检查文件…"
         batch.save(update_fields=["status", "message"])
-        transaction.on_commit(lambda: preview_import.delay(batch.pk))
+        _in_background(preview_import, _preview_by_id, batch.pk)
         return batch
     preview(batch)
     return batch
@@ -58,10 +76,14 @@ def confirm(batch: ImportBatch, *, user) -> ImportBatch:
         locked.status, locked.message = ImportStatus.RUNNING, "正在导入…"
         locked.save(update_fields=["status", "message"])
     if batch.file_size > settings.IMPORT_ASYNC_BYTES:
-        transaction.on_commit(lambda: apply_import.delay(batch.pk))
+        _in_background(apply_import, run_apply, batch.pk)
         batch.refresh_from_db()
         return batch
     return run_apply(batch.pk)
+
+
+def _preview_by_id(batch_id: int) -> None:
+    preview(ImportBatch.unscoped.select_related("uploaded_by").get(pk=batch_id))
 
 
 def discard(batch: ImportBatch, *, user) -> ImportBatch:

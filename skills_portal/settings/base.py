@@ -169,14 +169,22 @@ STORAGES = {
 
 # --- Redis: Celery broker and cache. Unset means in-process tasks and a local-memory cache.
 REDIS_URL = env_str("REDIS_URL") or ""
+# How long a request may wait on Redis (cache or broker) before it goes on without it.
+REDIS_TIMEOUT_SECONDS = float(env_str("REDIS_TIMEOUT_SECONDS") or 0.5)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
+    # The cache fails open (skills_portal/cache.py): with Redis unreachable a page answers as
+    # on an empty cache after at most these socket timeouts, never with an error.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "skills_portal.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "skills_portal",
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+            },
         }
     }
 else:
@@ -194,6 +202,15 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Sending a task from a request never waits on a broker that is down: one short connection
+# attempt, no publish retries; the work stays in the database (roll-up marks, import batches)
+# and the scheduled sweep picks it up (issue #19).
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+    "max_retries": 0,
+}
 
 # Roll-up status thresholds, in completion-rate points against time progress: within the
 # tolerance is 正常, further behind than the serious gap is 严重滞后.
