@@ -93,6 +93,10 @@ def preview(batch: ImportBatch) -> ImportBatch:
 
 def run_apply(batch_id: int) -> ImportBatch:
     batch = ImportBatch.unscoped.select_related("uploaded_by").get(pk=batch_id)
+    if batch.status != ImportStatus.RUNNING:
+        # A job redelivered after its worker died (or sent twice) finds the batch already
+        # applied, refused or failed: nothing to do, and its record is not overwritten.
+        return batch
     try:
         with audit_context(batch=batch):  # every audit entry of the apply names the batch
             analysis = _analyse(batch, write=True)

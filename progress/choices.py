@@ -8,6 +8,8 @@ class RollupStatus(models.TextChoices):
     RUNNING = "running", _("running")
     SUCCEEDED = "succeeded", _("succeeded")
     FAILED = "failed", _("failed")
+    # Its process died (a worker killed, a connection dropped) before it could say how it ended.
+    ABANDONED = "abandoned", _("abandoned")
 
 
 class ProgressStatus(models.TextChoices):

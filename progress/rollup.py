@@ -383,18 +383,52 @@ def rollup_month(month: dt.date, *, trigger: str = "command", wait: bool = True)
     return run
 
 
+ABANDONED_MESSAGE = ("执行这次汇总的进程已中断（进程被终止或数据库连接断开），未能正常结束；"
+                     "已安排重新汇总该月。")
+
+
+def mark_abandoned_runs() -> list[dt.date]:
+    """Runs still `running` whose process is gone: a live run holds its month's RollupLock row
+    for as long as it works (it dies with its connection), so a running run of a month whose
+    lock nobody holds, started before the grace period, was abandoned. Marks them so and
+    returns their months, for the caller to roll up again."""
+    grace = timezone.now() - dt.timedelta(seconds=settings.ROLLUP_ABANDON_AFTER_SECONDS)
+    stale = RollupRun.unscoped.filter(status=RollupStatus.RUNNING, started_at__lt=grace)
+    periods = set(stale.values_list("period", flat=True))
+    if not periods:
+        return []
+    with transaction.atomic():
+        # skip_locked: the rows we get are the months no live roll-up is holding.
+        free = set(RollupLock.objects.select_for_update(skip_locked=True)
+                   .filter(period__in=periods).values_list("period", flat=True))
+        # A run that died before it created its month's lock row holds nothing either.
+        free |= periods - set(RollupLock.objects.filter(period__in=periods)
+                              .values_list("period", flat=True))
+        abandoned = stale.filter(period__in=free)
+        months = sorted(set(abandoned.values_list("period", flat=True)))
+        count = abandoned.update(status=RollupStatus.ABANDONED, finished_at=timezone.now(),
+                                 error=ABANDONED_MESSAGE)
+    if count:
+        logger.warning("%s abandoned roll-up run(s) of %s; rolling them up again.", count,
+                       ", ".join(f"{m:%Y-%m}" for m in months))
+    return months
+
+
 def sweep() -> list[dt.date]:
     """Roll up every month touched by figures saved since the last sweep, and the later months
-    whose year-to-date or cumulative actuals they change. Marks are removed only after a
-    successful roll-up, so nothing is lost if this fails."""
+    whose year-to-date or cumulative actuals they change, and every month whose last roll-up
+    was abandoned. Marks are removed only after a successful roll-up, so nothing is lost if
+    this fails."""
     started = timezone.now()
+    redo = mark_abandoned_runs()
     marks = RollupMark.objects.filter(marked_at__lte=started)
     span = marks.aggregate(first=Min("period"), last=Max("period"))
-    if span["first"] is None:
-        return []
-    latest = ProgressSnapshot.unscoped.aggregate(last=Max("period"))["last"]
-    last = max(d for d in (span["last"], latest) if d is not None)
-    months = months_between(span["first"], last)
+    months = []
+    if span["first"] is not None:
+        latest = ProgressSnapshot.unscoped.aggregate(last=Max("period"))["last"]
+        last = max(d for d in (span["last"], latest) if d is not None)
+        months = months_between(span["first"], last)
+    months = sorted(set(months) | set(redo))
     for month in months:
         rollup_month(month, trigger="sweep")
     marks.delete()

@@ -207,10 +207,19 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # and the scheduled sweep picks it up (issue #19).
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
 CELERY_TASK_PUBLISH_RETRY = False
+# A task acknowledged late whose worker was killed is redelivered after the visibility
+# timeout: longer than the longest task (a national month's roll-up takes well under a minute
+# in bench/rollup_bench.py; a 50 MB import's apply a few minutes), short enough that the work
+# is redone within minutes. Redelivery is idempotent: roll-ups replace a month's snapshot
+# under its lock, an import applies only from the running state.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
     "max_retries": 0,
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600),
 }
+# A `running` roll-up run whose month lock nobody holds, older than this, was abandoned by a
+# dead process; the next sweep (every 5 minutes) marks it so and rolls its month up again.
+ROLLUP_ABANDON_AFTER_SECONDS = env_int("ROLLUP_ABANDON_AFTER_SECONDS", 60)
 
 # Roll-up status thresholds, in completion-rate points against time progress: within the
 # tolerance is 正常, further behind than the serious gap is 严重滞后.

@@ -52,13 +52,22 @@ def dead_cache(caplog):
 def dead_broker():
     """The Celery app sends to a broker nobody listens on, as a request does in production."""
     saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
+
+    def fresh_pools():
+        # Connections are pooled per broker URL: drop the pools so the next send connects to
+        # the broker now configured (Celery builds new pools on demand).
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
+
     app.conf.update(broker_url=dead_redis_url(), task_always_eager=False)
-    app.pool.force_close_all()
+    fresh_pools()
     try:
         yield
     finally:
         app.conf.update(saved)
-        app.pool.force_close_all()
+        fresh_pools()
 
 
 def test_faults_cache_reads_miss_and_writes_drop_when_redis_is_down(dead_cache):
