@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
 from audit.context import audit_context
@@ -105,7 +106,15 @@ def run_apply(batch_id: int) -> ImportBatch:
         return batch
     except Exception as exc:
         logger.exception("import %s failed", batch.pk)
-        batch.status, batch.message = ImportStatus.FAILED, f"导入失败，未保存任何内容（{type(exc).__name__}）"
+        if isinstance(exc, (OperationalError, InterfaceError)):
+            # The connection died (a restart, pg_terminate_backend): the transaction was rolled
+            # back with it. Say so, on a fresh connection, and keep the file for a retry.
+            if not connection.in_atomic_block:
+                connection.close()
+            batch.message = "导入失败，未保存任何内容：与数据库的连接中断。请稍后重新上传并确认。"
+        else:
+            batch.message = f"导入失败，未保存任何内容（{type(exc).__name__}）"
+        batch.status = ImportStatus.FAILED
         batch.save(update_fields=["status", "message"])
         return batch
     _record(batch, analysis)
