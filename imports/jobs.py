@@ -4,7 +4,9 @@ ones; imports.services decides which."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
@@ -24,6 +26,50 @@ from .reader import ImportRefused, read_workbook
 
 logger = logging.getLogger(__name__)
 CHANGES_SHOWN = 200
+# The first key of the advisory lock a running import job holds (the batch id is the second).
+JOB_LOCK_NAMESPACE = 1917
+
+
+@contextmanager
+def job_lock(batch_id: int):
+    """Yields whether this process now owns the batch's job. A job holds a PostgreSQL
+    session advisory lock while it works, which dies with its process or connection: a batch
+    left `running` whose lock is free has lost its worker (issue #19). Elsewhere (SQLite, one
+    process) the job is always ours."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [JOB_LOCK_NAMESPACE, batch_id])
+        mine = cursor.fetchone()[0]
+    try:
+        yield mine
+    finally:
+        if mine and connection.is_usable():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)",
+                               [JOB_LOCK_NAMESPACE, batch_id])
+
+
+def resume_stalled(grace_seconds: int) -> list[int]:
+    """Run the jobs of batches left `running` with nobody working on them (the message was
+    lost with a restarted Redis, the worker was killed): a preview when the batch has not been
+    previewed (no rows counted yet), else the apply its uploader confirmed. Returns their ids."""
+    since = timezone.now() - dt.timedelta(seconds=grace_seconds)
+    done = []
+    for batch_id, rows in ImportBatch.unscoped.filter(
+            status=ImportStatus.RUNNING, created_at__lt=since).values_list("pk", "rows"):
+        with job_lock(batch_id) as mine:
+            if not mine:
+                continue  # a live job holds it
+            logger.warning("Import batch %s was left running without a job; running it now.",
+                           batch_id)
+            if rows:
+                run_apply(batch_id)
+            else:
+                preview(ImportBatch.unscoped.select_related("uploaded_by").get(pk=batch_id))
+            done.append(batch_id)
+    return done
 
 
 def _refuse(batch: ImportBatch, message: str) -> None:

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from .choices import ImportStatus, ValueBasis
-from .jobs import _refuse, preview, run_apply
+from .jobs import _refuse, job_lock, preview, run_apply
 from .kinds import QUOTA, TARGETS
 from .kinds import layout as layout_of
 from .models import ImportBatch
@@ -32,7 +32,8 @@ def _in_background(task, run_here, batch_id: int) -> None:
         except Exception:  # kombu's OperationalError, a refused or timed-out connection
             logger.warning("Broker unreachable; import batch %s runs in the request.", batch_id,
                            exc_info=True)
-            run_here(batch_id)
+            with job_lock(batch_id):
+                run_here(batch_id)
     transaction.on_commit(send)
 
 
@@ -79,7 +80,8 @@ def confirm(batch: ImportBatch, *, user) -> ImportBatch:
         _in_background(apply_import, run_apply, batch.pk)
         batch.refresh_from_db()
         return batch
-    return run_apply(batch.pk)
+    with job_lock(batch.pk):  # the resume sweep leaves a batch alone while we apply it
+        return run_apply(batch.pk)
 
 
 def _preview_by_id(batch_id: int) -> None:

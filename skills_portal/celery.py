@@ -37,6 +37,11 @@ app.conf.beat_schedule = {
     },
     # Subsidies: claims for records that have become eligible (a month ended, a hire kept a
     # year), then vouchers past their expiry voided. Both idempotent.
+    # Import jobs whose message or worker was lost (a Redis restart, a kill -9): run them.
+    "imports-resume-stalled": {
+        "task": "imports.tasks.resume_stalled_imports",
+        "schedule": crontab(minute="*/5"),
+    },
     "subsidies-generate-claims": {
         "task": "subsidies.tasks.generate_claims_task",
         "schedule": crontab(hour=3, minute=0),

@@ -220,6 +220,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # A `running` roll-up run whose month lock nobody holds, older than this, was abandoned by a
 # dead process; the next sweep (every 5 minutes) marks it so and rolls its month up again.
 ROLLUP_ABANDON_AFTER_SECONDS = env_int("ROLLUP_ABANDON_AFTER_SECONDS", 60)
+# Likewise an import batch `running` with no job holding it, uploaded longer ago than this.
+IMPORT_RESUME_AFTER_SECONDS = env_int("IMPORT_RESUME_AFTER_SECONDS", 120)
 
 # Roll-up status thresholds, in completion-rate points against time progress: within the
 # tolerance is 正常, further behind than the serious gap is 严重滞后.

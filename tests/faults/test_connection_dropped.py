@@ -5,7 +5,7 @@ Nothing is half-saved, the batch says what happened in Chinese, and a retry succ
 from __future__ import annotations
 
 import pytest
-from django.db import connections
+from django.db import connection, connections  # noqa: F401 (the skip condition)
 
 from imports import figures, services
 from imports.choices import ImportStatus
@@ -14,7 +14,11 @@ from tests import xlsx_corpus as corpus
 from tests.imports.test_imports import ROWS, clerk  # noqa: F401 (fixture)
 from training.models import TrainingFigure
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    # pg_terminate_backend, advisory and skip-locked row locks: PostgreSQL's own.
+    pytest.mark.skipif("connection.vendor != 'postgresql'"),
+]
 
 
 def terminate_own_connection():
@@ -29,7 +33,7 @@ def terminate_own_connection():
         other.close()
 
 
-def test_faults_import_confirm_survives_a_dropped_connection(clerk, longling,  # noqa: F811
+def test_faults_import_confirm_survives_a_dropped_connection(seeded, clerk, longling,  # noqa: F811
                                                               monkeypatch):
     batch = services.upload(user=clerk, kind="training", basis="month", file_name="月报.xlsx",
                             data=corpus.training(*ROWS))

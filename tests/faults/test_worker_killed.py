@@ -20,7 +20,11 @@ from progress.models import ProgressSnapshot, RollupLock, RollupRun
 from progress.rollup import ABANDONED_MESSAGE, mark_abandoned_runs, rollup_month, sweep
 from tests.cascade import build_cascade
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    # pg_terminate_backend, advisory and skip-locked row locks: PostgreSQL's own.
+    pytest.mark.skipif("connection.vendor != 'postgresql'"),
+]
 
 MONTH = dt.date(2024, 6, 1)
 
