@@ -9,7 +9,7 @@ from django.db import transaction
 from org.closure import OrgUnitClosure
 from skills_portal import clock, hooks
 
-from .rollup import RollupBusy, rollup_month, sweep
+from .rollup import RollupBusy, mark_abandoned_runs, rollup_month, sweep
 
 logger = logging.getLogger(__name__)
 
@@ -46,3 +46,15 @@ def rollup_previous_month() -> dict:
 def rollup_sweep() -> list[str]:
     """Roll up the months with figures saved since the last sweep."""
     return [m.strftime("%Y-%m") for m in sweep()]
+
+
+@shared_task(acks_late=True, autoretry_for=(RollupBusy,), retry_backoff=True, max_retries=10)
+def redo_abandoned_rollups() -> list[str]:
+    """Every minute (beat): runs whose process died are marked abandoned and their months
+    rolled up again, so a killed roll-up is redone within minutes (the sweep does the same
+    every 5 minutes; this keeps recovery under its interval)."""
+    months = mark_abandoned_runs()
+    for month in months:
+        rollup_month(month, trigger="sweep")
+    return [m.strftime("%Y-%m") for m in months]
+

@@ -23,6 +23,11 @@ app.conf.beat_schedule = {
         "task": "progress.tasks.rollup_sweep",
         "schedule": crontab(minute="*/5"),
     },
+    # Roll-ups whose process died (kill -9, a dropped connection): marked abandoned, redone.
+    "rollup-redo-abandoned": {
+        "task": "progress.tasks.redo_abandoned_rollups",
+        "schedule": crontab(minute="*"),
+    },
     # The closure table is maintained on every write; this nightly pass proves it and repairs
     # it if a bulk path ever bypassed the model (raw SQL, a restore from backup).
     "verify-org-unit-closure": {

@@ -156,3 +156,19 @@ def test_faults_a_dropped_connection_mid_rollup_leaves_the_old_snapshot(settings
     assert not RollupRun.unscoped.filter(status=RollupStatus.RUNNING).exists()
     retry = rollup_month(MONTH, trigger="test")
     assert retry.status == RollupStatus.SUCCEEDED and retry.rows_written == first.rows_written
+
+
+def test_faults_the_minute_task_redoes_an_abandoned_month(settings):
+    from progress.tasks import redo_abandoned_rollups
+    from skills_portal.celery import app
+
+    settings.ROLLUP_ABANDON_AFTER_SECONDS = 0
+    build_cascade()
+    dead = RollupRun.unscoped.create(period=MONTH, trigger="full")  # its process is gone
+    assert redo_abandoned_rollups.run() == ["2024-06"]
+    dead.refresh_from_db()
+    assert dead.status == RollupStatus.ABANDONED
+    assert RollupRun.unscoped.filter(period=MONTH, status=RollupStatus.SUCCEEDED).exists()
+    schedule = {entry["task"]: entry["schedule"] for entry in app.conf.beat_schedule.values()}
+    assert schedule["progress.tasks.redo_abandoned_rollups"].minute == set(range(60))
+    assert "imports.tasks.resume_stalled_imports" in schedule
