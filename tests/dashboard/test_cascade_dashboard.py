@@ -8,6 +8,7 @@ commits 48,000 from 2022; 乙市 has only its own 20,000 from 2023. In June 2024
 """
 
 import datetime as dt
+import io
 import json
 import re
 from decimal import Decimal
@@ -18,9 +19,11 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
+from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from dashboard.selectors import forget_cached_answers
+from dashboard.services import issue_bulletin
 from dashboard.views import _labels
 from org.models import Membership
 from progress.choices import ProgressStatus
@@ -231,3 +234,28 @@ def test_cascade_page_renders_in_chinese(cascade, client):
     assert not {w.lower() for v in printed for w in LATIN.findall(v)} - ALLOWED
     with translation.override("zh-hans"):
         assert set(_labels()) == set(labels)
+
+
+def test_cascade_bulletin_and_its_workbook_name_each_rows_source(cascade, client):
+    user = UserFactory()
+    Membership.objects.create(user=user, org_unit=cascade.units["province"], role="reviewer")
+    bulletin = issue_bulletin(user=user, plan=cascade.plans["province"],
+                              org_unit=cascade.units["province"], month=JUNE)
+    [series] = bulletin.content["series"]
+    assert {r["unit"]["name"]: r["source_label"] for r in series["rows"]} == {
+        "甲市": "本方案分解", "乙市": "乙市方案 测〔2022〕cascade-b号"}
+    client.force_login(user)
+    page = client.get(f"/dashboard/bulletins/{bulletin.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 200
+    assert "来源" in page.content.decode() and "乙市方案 测〔2022〕cascade-b号" in \
+        page.content.decode()
+    response = client.get(f"/dashboard/bulletins/{bulletin.pk}/xlsx/",
+                          HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = [[cell for cell in row] for row in sheet.iter_rows(values_only=True)]
+    header = next(r for r in rows if r[0] == "单位")
+    assert header[11] == "来源"
+    by_unit = {r[0]: r for r in rows if r[0] in ("甲市", "乙市")}
+    assert by_unit["乙市"][4] == 20_000 and by_unit["乙市"][11] == "乙市方案 测〔2022〕cascade-b号"
+    assert by_unit["甲市"][4] == 40_000 and by_unit["甲市"][11] == "本方案分解"
