@@ -253,7 +253,7 @@ def test_cascade_bulletin_and_its_workbook_name_each_rows_source(cascade, client
                           HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
-    rows = [[cell for cell in row] for row in sheet.iter_rows(values_only=True)]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     header = next(r for r in rows if r[0] == "单位")
     assert header[11] == "来源"
     by_unit = {r[0]: r for r in rows if r[0] in ("甲市", "乙市")}
