@@ -289,7 +289,6 @@ _SNAPSHOT_VALUES = (
 # it has one, else the unit's own commitment; `own` is the unit's own commitment where it has
 # one, else the plan's share.
 PLAN, OWN = "plan", "own"
-BASES = (PLAN, OWN)
 
 
 def _series_key(s: dict) -> str:

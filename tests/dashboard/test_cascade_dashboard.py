@@ -259,3 +259,12 @@ def test_cascade_bulletin_and_its_workbook_name_each_rows_source(cascade, client
     by_unit = {r[0]: r for r in rows if r[0] in ("甲市", "乙市")}
     assert by_unit["乙市"][4] == 20_000 and by_unit["乙市"][11] == "乙市方案 测〔2022〕cascade-b号"
     assert by_unit["甲市"][4] == 40_000 and by_unit["甲市"][11] == "本方案分解"
+
+
+def test_cascade_a_unit_without_a_share_opens_on_its_own_commitment(cascade):
+    data = board(member(cascade.units["province"]), cascade, unit="b")
+    [headline] = data["headline"]
+    assert headline["governing_target"] == cascade.targets["b"].pk
+    assert (headline["source"], headline["source_label"], headline["own_target"]) == (
+        "own", "乙市方案 测〔2022〕cascade-b号", 20_000)
+    assert data["series"] == [] and data["laggards"] == []
