@@ -23,7 +23,7 @@ NUMBER = "#,##0.##"
 def row_headers() -> list[str]:
     return [_("Unit"), _("Indicator"), _("Measured in"), _("Target period"), _("Target"),
             _("Actual"), _("Completion rate"), _("Time progress"), _("Short of time progress"),
-            _("Status"), _("Rank")]
+            _("Status"), _("Rank"), _("Source of the target")]
 
 
 def bulletin_title(bulletin) -> str:
@@ -40,7 +40,9 @@ def _values(row: dict, first: str) -> list:
             -gap if gap is not None and gap < 0 else 0 if gap is not None else None,
             f"{row['status_icon']} {row['status_label']}" + (_(" (strive for)") if row["is_soft"]
                                                               else ""),
-            rank]
+            # Which target governs the row (本方案分解 or the unit's own plan); bulletins
+            # issued before #16 name none.
+            rank, row.get("source_label", "")]
 
 
 def bulletin_workbook(bulletin) -> bytes:
@@ -90,7 +92,7 @@ def bulletin_workbook(bulletin) -> bytes:
     table(_("3. Units behind time progress"), c["laggards"], lambda r: r["unit"]["name"])
     table(_("4. Department quotas"), c["departments"],
           lambda r: (r["department"] or {}).get("name", ""))
-    widths = [22, 26, 9, 22, 12, 12, 9, 9, 12, 14, 8]
+    widths = [22, 26, 9, 22, 12, 12, 9, 9, 12, 14, 8, 28]
     for col, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
     for row in ws.iter_rows(min_row=1, max_row=3):

@@ -37,6 +37,7 @@ from progress.models import ProgressSnapshot, RollupRun
 from skills_portal import clock
 from targets.measures import registry
 from targets.models import DataValue, Plan, Target, window_label
+from targets.selectors import implemented_anchor, implementing_plan_q
 
 from .models import Bulletin
 
@@ -242,7 +243,35 @@ def _row(s: dict) -> dict:
         "completion_change": _num(s["completion_change"]),
         # A stock's figure carried forward from an earlier month: the month it dates from.
         "actual_as_of": month_label(s.get("value_as_of")),
+        # Which target governs the row (#16): the plan's own (its decomposition share) or the
+        # unit's own commitment in a plan implementing this one.
+        "governing_target": s["target_id"],
+        "source": s.get("source", PLAN),
+        "source_label": s.get("source_label") or _("This plan"),
+        "plan_target": _num(s["target_value"]) if s.get("source", PLAN) == PLAN else None,
+        "own_target": _num(s["target_value"]) if s.get("source") == OWN else None,
+        "other": None,
     }
+
+
+def _other(s: dict) -> dict:
+    """The row under the other basis, where a unit has both a share and its own commitment."""
+    return {"target_id": s["target_id"], "source": s["source"], "source_label": s["source_label"],
+            "target": _num(s["target_value"]), "actual": _num(s["actual"]),
+            "completion_rate": _num(s["completion_rate"]), "status": s["status"],
+            "status_label": str(ProgressStatus(s["status"]).label),
+            "window": window_label(s["target__window"], s["target__period_start"],
+                                   s["target__period_end"])}
+
+
+def _governed(s: dict, other: dict | None) -> dict:
+    row = _row(s)
+    if other is not None:
+        row["other"] = _other(other)
+        plan, own = (s, other) if s["source"] == PLAN else (other, s)
+        row["plan_target"], row["own_target"] = _num(plan["target_value"]), \
+            _num(own["target_value"])
+    return row
 
 
 _SNAPSHOT_VALUES = (
@@ -252,13 +281,76 @@ _SNAPSHOT_VALUES = (
     "target__org_unit__code", "target__org_unit__name", "target__department_id",
     "target__department__name", "target__parent_id", "target__axis", "target_value", "actual",
     "completion_rate", "time_progress", "gap_to_target", "gap_to_time", "status", "is_soft",
-    "rank", "rank_of", "completion_change", "value_as_of",
+    "rank", "rank_of", "completion_change", "value_as_of", "target__plan_id",
+    "target__plan__short_name", "target__plan__doc_number",
 )
+
+# Which target governs a unit's row (#16): `plan` (the default) is the plan's own share where
+# it has one, else the unit's own commitment; `own` is the unit's own commitment where it has
+# one, else the plan's share.
+PLAN, OWN = "plan", "own"
 
 
 def _series_key(s: dict) -> str:
-    return f"{s['target__indicator__code']}|{s['target__window']}|" \
-           f"{s['target__period_start']:%Y%m}-{s['target__period_end']:%Y%m}"
+    # An implementing target goes with the plan's target it implements (its anchor), whose
+    # window may differ from its own.
+    return f"{s['target__indicator__code']}|{s['anchor_window']}|" \
+           f"{s['anchor_start']:%Y%m}-{s['anchor_end']:%Y%m}"
+
+
+def _govern(snapshots: list[dict], plan_id: int, unit_id: int, basis: str
+            ) -> list[tuple[dict, dict | None]]:
+    """Per unit and series, the governing snapshot and the other one (or None): the plan's
+    rows as they are, each unit's own commitment where the plan has none there (or where
+    `basis` is `own`). Of several commitments of one unit, the nearest plan's (fewest links),
+    then the first."""
+    plan_rows, own_rows = [], {}
+    for s in snapshots:
+        if s["target__plan_id"] == plan_id:
+            s["source"] = PLAN
+            s["source_label"] = _("This plan") if s["target__org_unit_id"] == unit_id else \
+                _("Decomposed in this plan")
+            plan_rows.append(s)
+            continue
+        if s["target__department_id"] or s["anchor_id"] is None:
+            continue
+        s["source"] = OWN
+        s["source_label"] = " ".join(
+            x for x in (s["target__plan__short_name"], s["target__plan__doc_number"]) if x)
+        key = (_series_key(s), s["target__org_unit_id"])
+        if key not in own_rows or (s["anchor_depth"], s["target_id"]) < (
+                own_rows[key]["anchor_depth"], own_rows[key]["target_id"]):
+            own_rows[key] = s
+    result = []
+    for s in plan_rows:
+        if s["target__department_id"]:
+            result.append((s, None))
+            continue
+        own = own_rows.pop((_series_key(s), s["target__org_unit_id"]), None)
+        if own is None:
+            result.append((s, None))
+        elif basis == OWN:
+            result.append((own, s))
+        else:
+            result.append((s, own))
+    result.extend((s, None) for s in own_rows.values())
+    return result
+
+
+def _rerank(rows: list[dict]) -> None:
+    """Rank rows by completion rate among themselves: a series where some unit's own
+    commitment governs, which the roll-up ranked among its own plan's peers."""
+    ranked = sorted((r for r in rows if r["completion_rate"] is not None),
+                    key=lambda r: (-r["completion_rate"], r["governing_target"]))
+    for r in rows:
+        r["rank"] = r["rank_of"] = None
+    if len(rows) < 2:
+        return
+    position, last = 0, None
+    for index, r in enumerate(ranked, start=1):
+        if r["completion_rate"] != last:
+            position, last = index, r["completion_rate"]
+        r["rank"], r["rank_of"] = position, len(ranked)
 
 
 def _lag(row: dict) -> float:
@@ -266,33 +358,43 @@ def _lag(row: dict) -> float:
     return rate - (row["time_progress"] or 0)
 
 
-def report(user, *, plan_id: int, unit: OrgUnit, month: dt.date | None) -> dict:
+def report(user, *, plan_id: int, unit: OrgUnit, month: dt.date | None,
+           basis: str = PLAN) -> dict:
     """Headline cards, child units per indicator (ranked), laggards, departments: one query
-    over the month's snapshots of the unit and its children."""
+    over the month's snapshots of the unit and its children — the plan's own targets and the
+    targets of plans implementing it (each unit's own commitment, #16)."""
     if month is None:
         return {"headline": [], "series": [], "laggards": [], "departments": []}
+    # The unit and its children as a subquery: the planner starts from their targets (an
+    # index on the unit) rather than from every snapshot of the month.
+    here = Q(target__org_unit__in=OrgUnit.unscoped.filter(Q(pk=unit.pk) | Q(parent_id=unit.pk))
+             .values("pk"))
     snapshots = list(
         _visible_snapshots(user)
-        .filter(period=month, target__plan_id=plan_id)
-        .filter(Q(target__org_unit_id=unit.pk) | Q(target__org_unit__parent_id=unit.pk))
-        .values(*_SNAPSHOT_VALUES)
+        .filter(period=month)
+        .filter(here & (Q(target__plan_id=plan_id) | (
+            implementing_plan_q(plan_id, "target__") & Q(target__department__isnull=True))))
+        .annotate(**implemented_anchor(plan_id, "target__"))
+        .values(*_SNAPSHOT_VALUES, "anchor_id", "anchor_window", "anchor_start", "anchor_end",
+                "anchor_depth")
         .order_by("target__indicator__code", "target__period_start", "target__org_unit__code",
                   "target_id")
     )
-    own = [s for s in snapshots if s["target__org_unit_id"] == unit.pk]
-    headline = [s for s in own if not s["target__department_id"]]
+    governed = _govern(snapshots, plan_id, unit.pk, basis)
+    own = [(s, o) for s, o in governed if s["target__org_unit_id"] == unit.pk]
+    headline = [(s, o) for s, o in own if not s["target__department_id"]]
     # Top-level targets first, each followed by its slices (其中).
-    ids = {s["target_id"] for s in headline}
-    headline.sort(key=lambda s: (
-        (s["target__parent_id"], 1) if s["target__axis"] == "slice" and s["target__parent_id"]
-        in ids else (s["target_id"], 0)))
+    ids = {s["target_id"] for s, _o in headline}
+    headline.sort(key=lambda pair: (
+        (pair[0]["target__parent_id"], 1) if pair[0]["target__axis"] == "slice"
+        and pair[0]["target__parent_id"] in ids else (pair[0]["target_id"], 0)))
     departments = [_row(s) for s in sorted(
-        (s for s in own if s["target__department_id"]),
+        (s for s, _o in own if s["target__department_id"]),
         key=lambda s: (s["target__indicator__code"], -(s["target_value"] or 0),
                        s["target__department__name"]))]
 
     series: dict[str, dict] = {}
-    for s in snapshots:
+    for s, other in governed:
         if s["target__org_unit_id"] == unit.pk or s["target__department_id"]:
             continue
         key = _series_key(s)
@@ -302,20 +404,30 @@ def report(user, *, plan_id: int, unit: OrgUnit, month: dt.date | None) -> dict:
                 "indicator": {"code": s["target__indicator__code"],
                               "name": s["target__indicator__name"],
                               "unit": s["target__indicator__unit"]},
-                "window": window_label(s["target__window"], s["target__period_start"],
-                                       s["target__period_end"]),
-                "time_progress": _num(s["time_progress"]),
+                "window": window_label(s["anchor_window"], s["anchor_start"], s["anchor_end"]),
+                "time_progress": None,
                 "reporting": 0,
                 "rows": [],
+                "has_both": False,
             }
-        series[key]["rows"].append(_row(s))
+        item = series[key]
+        item["rows"].append(_governed(s, other))
+        item["has_both"] |= other is not None
+        # The series' time progress is the plan's window's, read from a row of the plan.
+        plan_row = s if s["source"] == PLAN else other
+        if plan_row is not None and item["time_progress"] is None:
+            item["time_progress"] = _num(plan_row["time_progress"])
         if s["actual"]:
-            series[key]["reporting"] += 1
+            item["reporting"] += 1
     for item in series.values():
+        if item["time_progress"] is None:
+            item["time_progress"] = item["rows"][0]["time_progress"]
+        if any(r["source"] == OWN for r in item["rows"]):
+            _rerank(item["rows"])
         item["rows"].sort(key=lambda r: (r["completion_rate"] is None,
                                          -(r["completion_rate"] or 0), r["unit"]["code"] or ""))
     # Series on the indicators of the headline cards first, in their order.
-    order = {_series_key(s): i for i, s in enumerate(headline)}
+    order = {_series_key(s): i for i, (s, _o) in enumerate(headline)}
     # The others in the plan's own order (its targets' order).
     ordered = sorted(series.values(), key=lambda x: (
         order.get(x["key"], len(order)), min(r["target_id"] for r in x["rows"])))
@@ -325,8 +437,8 @@ def report(user, *, plan_id: int, unit: OrgUnit, month: dt.date | None) -> dict:
     laggards = sorted(
         (r for x in ordered for r in x["rows"] if r["status"] in LAGGING),
         key=lambda r: (_lag(r), r["unit"]["code"] or ""))
-    return {"headline": [_row(s) for s in headline], "series": ordered, "laggards": laggards,
-            "departments": departments}
+    return {"headline": [_governed(s, o) for s, o in headline], "series": ordered,
+            "laggards": laggards, "departments": departments}
 
 
 def trend(user, *, plan_id: int, unit: OrgUnit, month: dt.date | None,
@@ -383,13 +495,14 @@ def breadcrumbs(user, unit: OrgUnit) -> list[dict]:
 
 
 def child_units(user, *, plan_id: int, unit: OrgUnit) -> list[dict]:
-    """Child units of `unit` with targets of the plan at or below them, that the user may
-    open: the drill-down links, also where a child holds no target itself (a province
-    between the nation and a city's plan)."""
+    """Child units of `unit` with targets of the plan, or of a plan implementing it, at or
+    below them, that the user may open: the drill-down links, also where a child holds no
+    target itself (a province between the nation and a city's plan)."""
+    governed = Target.objects.filter(Q(plan_id=plan_id) | implementing_plan_q(plan_id))
     rows = (
         OrgUnitClosure.objects
         .filter(ancestor__parent_id=unit.pk,
-                descendant_id__in=Target.objects.filter(plan_id=plan_id).values("org_unit_id"))
+                descendant_id__in=governed.values("org_unit_id"))
         .filter(ancestor_id__in=_visible_units(user).values("pk"))
         .values("ancestor_id", "ancestor__code", "ancestor__name")
         .distinct().order_by("ancestor__code", "ancestor__name")
@@ -399,9 +512,9 @@ def child_units(user, *, plan_id: int, unit: OrgUnit) -> list[dict]:
 
 
 def dashboard(user, *, plan_code: str | None = None, unit_id: int | None = None,
-              month: dt.date | None = None) -> dict:
+              month: dt.date | None = None, basis: str = PLAN) -> dict:
     r = resolve(user, plan_code=plan_code, unit_id=unit_id, month=month)
-    body = report(user, plan_id=r.plan["pk"], unit=r.unit, month=r.month)
+    body = report(user, plan_id=r.plan["pk"], unit=r.unit, month=r.month, basis=basis)
     unit = r.unit
     return {
         "plan": {"code": r.plan["code"], "short_name": r.plan["short_name"],
@@ -413,6 +526,7 @@ def dashboard(user, *, plan_code: str | None = None, unit_id: int | None = None,
         "children": child_units(user, plan_id=r.plan["pk"], unit=unit),
         "month": month_label(r.month),
         "months": [month_label(m) for m in r.months],
+        "basis": basis,
         **body,
         "trend": trend(user, plan_id=r.plan["pk"], unit=unit, month=r.month,
                        headline=body["headline"]),
@@ -420,7 +534,7 @@ def dashboard(user, *, plan_code: str | None = None, unit_id: int | None = None,
 
 
 def cached_dashboard(user, *, plan_code: str | None, unit_id: int | None,
-                     month: dt.date | None) -> bytes:
+                     month: dt.date | None, basis: str = PLAN) -> bytes:
     """`dashboard()` as JSON bytes through the Django cache: keyed by the user's scope
     (memberships, not the user, so colleagues share entries), the request (its month, or the
     month being reported), the language and the latest finished roll-up, so a new snapshot
@@ -430,13 +544,14 @@ def cached_dashboard(user, *, plan_code: str | None, unit_id: int | None,
     # The month being reported is the default month: a new business month is a new answer.
     raw = "|".join([fingerprint, plan_code or "", str(unit_id or ""),
                     month_label(month) or month_label(clock.previous_month()),
-                    translation.get_language() or "", stamp or "-"])
-    key = "dashboard:v2:" + hashlib.sha256(raw.encode()).hexdigest()
+                    translation.get_language() or "", stamp or "-", basis])
+    key = "dashboard:v3:" + hashlib.sha256(raw.encode()).hexdigest()
     payload = _recent.get(key)
     if payload is None:
         payload = cache.get(key)
     if payload is None:
-        payload = json.dumps(dashboard(user, plan_code=plan_code, unit_id=unit_id, month=month),
+        payload = json.dumps(dashboard(user, plan_code=plan_code, unit_id=unit_id, month=month,
+                                       basis=basis),
                              ensure_ascii=False, separators=(",", ":")).encode()
         cache.set(key, payload, CACHE_SECONDS)
     _recent.put(key, payload)

@@ -38,6 +38,11 @@ def _labels() -> dict:
         "drill": _("Open"), "loading": _("Loading…"), "error": _("Could not load the data"),
         "of": _("of"), "window": _("Target period"), "chart_children": _("Completion rate"),
         "chart_time": _("Time progress"), "as_of": _("as of %(year)s-%(month)s"),
+        # #16: which target governs a unit, and where it comes from.
+        "source": _("Source of the target"), "basis": _("Targets of the units below"),
+        "basis_plan": _("By the plan's decomposition"),
+        "basis_own": _("By the unit's own commitment"),
+        "plan_target": _("Share in this plan"), "own_target": _("Own commitment"),
     }
 
 

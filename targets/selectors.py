@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, Sum, Value, When
 
 from org.models import OrgUnit
 
@@ -184,3 +184,44 @@ def attach_coverage(targets) -> None:
                      hidden=getattr(t, f"{axis}_children") - getattr(t, f"{axis}_seen"))
             for axis in DecompositionAxis.values if getattr(t, f"{axis}_children")
         ]
+
+
+# --- targets that implement a plan's targets (#16) ---------------------------------------------
+# How many `implements` links a chain may take to reach the plan: nation → province → city →
+# county is three; one more for a level in between (a district under a city's district).
+IMPLEMENTS_DEPTH = 4
+
+
+def _hops(prefix: str, n: int) -> str:
+    return prefix + "implements__" * n
+
+
+def implementing_plan_q(plan_id: int, prefix: str = "") -> Q:
+    """Targets (reached through `prefix`, e.g. "target__") of another plan whose `implements`
+    chain reaches a target of plan `plan_id`: a city's own commitment under a province's plan,
+    or a county's under the city's that implements it. One condition over a fixed number of
+    joins, so a dashboard reading them costs no extra query."""
+    q = Q()
+    for n in range(1, IMPLEMENTS_DEPTH + 1):
+        q |= Q(**{f"{_hops(prefix, n)}plan_id": plan_id})
+    return q & ~Q(**{f"{prefix}plan_id": plan_id})
+
+
+def implemented_anchor(plan_id: int, prefix: str = "") -> dict:
+    """Annotations naming, for each target reached through `prefix`, the first target of plan
+    `plan_id` on its `implements` chain (the target itself when it is in the plan):
+    `anchor_id`, `anchor_window`, `anchor_start`, `anchor_end` and `anchor_depth` (0 for the
+    plan's own targets, the number of links otherwise). Rows of the plan and rows that
+    implement it then group under the same target of the plan."""
+    def case(field, output=None):
+        whens = [When(**{f"{_hops(prefix, n)}plan_id": plan_id},
+                      then=F(f"{_hops(prefix, n)}{field}"))
+                 for n in range(IMPLEMENTS_DEPTH + 1)]
+        return Case(*whens, default=None, output_field=output) if output else \
+            Case(*whens, default=None)
+    depth = Case(*[When(**{f"{_hops(prefix, n)}plan_id": plan_id}, then=Value(n))
+                   for n in range(IMPLEMENTS_DEPTH + 1)],
+                 default=None, output_field=IntegerField())
+    return {"anchor_id": case("id", IntegerField()), "anchor_window": case("window"),
+            "anchor_start": case("period_start"), "anchor_end": case("period_end"),
+            "anchor_depth": depth}

@@ -15,6 +15,11 @@ class DashboardQuerySerializer(serializers.Serializer):
                                     help_text=_("Org unit id; default: your own unit."))
     month = MonthField(required=False, help_text=_("YYYY-MM; default: the latest month with "
                                                    "progress snapshots."))
+    basis = serializers.ChoiceField(
+        choices=[("plan", _("By the plan's decomposition")), ("own", _("By the unit's own commitment"))],
+        required=False, default="plan",
+        help_text=_("Which target governs a unit that has both a share of this plan and its "
+                    "own commitment in a plan implementing it: plan (default) or own."))
 
 
 class RefSerializer(serializers.Serializer):
@@ -32,6 +37,18 @@ class IndicatorRefSerializer(serializers.Serializer):
 class DepartmentRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
+
+
+class OtherBasisSerializer(serializers.Serializer):
+    target_id = serializers.IntegerField()
+    source = serializers.CharField()
+    source_label = serializers.CharField()
+    target = serializers.FloatField(allow_null=True)
+    actual = serializers.FloatField(allow_null=True)
+    completion_rate = serializers.FloatField(allow_null=True)
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    window = serializers.CharField()
 
 
 class ProgressRowSerializer(serializers.Serializer):
@@ -60,6 +77,20 @@ class ProgressRowSerializer(serializers.Serializer):
     actual_as_of = serializers.CharField(
         allow_null=True, help_text=_("YYYY-MM: a stock (level) figure carried forward from the "
                                      "month it was last reported; null when it is this month's."))
+    governing_target = serializers.IntegerField(
+        help_text=_("The target the row is judged against (the same as target_id)."))
+    source = serializers.ChoiceField(
+        choices=["plan", "own"], help_text=_("plan: this plan's own target or decomposition "
+                                             "share; own: the unit's own commitment in a plan "
+                                             "implementing this one."))
+    source_label = serializers.CharField(
+        help_text=_("本方案分解, or the implementing plan's short name and document number."))
+    plan_target = serializers.FloatField(allow_null=True,
+                                         help_text=_("This plan's share, where it has one."))
+    own_target = serializers.FloatField(allow_null=True,
+                                        help_text=_("The unit's own commitment, where it has one."))
+    other = OtherBasisSerializer(allow_null=True,
+                                 help_text=_("Where both exist: the row under the other basis."))
 
 
 class SeriesSerializer(serializers.Serializer):
@@ -68,6 +99,8 @@ class SeriesSerializer(serializers.Serializer):
     window = serializers.CharField()
     time_progress = serializers.FloatField()
     reporting = serializers.IntegerField(help_text=_("Units below with a figure."))
+    has_both = serializers.BooleanField(
+        help_text=_("Some unit has both a share of this plan and its own commitment."))
     rows = ProgressRowSerializer(many=True)
 
 
@@ -97,6 +130,7 @@ class DashboardSerializer(serializers.Serializer):
     children = RefSerializer(many=True, help_text=_("Child units to drill down into."))
     month = serializers.CharField(allow_null=True)
     months = serializers.ListField(child=serializers.CharField())
+    basis = serializers.CharField()
     headline = ProgressRowSerializer(many=True)
     series = SeriesSerializer(many=True, help_text=_("Child units per indicator, ranked."))
     laggards = ProgressRowSerializer(many=True)

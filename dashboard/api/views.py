@@ -27,7 +27,8 @@ class DashboardView(APIView):
         data = query.validated_data
         try:
             payload = cached_dashboard(request.user, plan_code=data.get("plan"),
-                                       unit_id=data.get("unit"), month=data.get("month"))
+                                       unit_id=data.get("unit"), month=data.get("month"),
+                                       basis=data["basis"])
         except DashboardError as exc:
             if exc.status == 403:
                 raise PermissionDenied(exc.message) from exc

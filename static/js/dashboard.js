@@ -52,8 +52,9 @@
   }
   function query(extra) {
     var q = new URLSearchParams();
-    var merged = Object.assign({plan: data.plan.code, month: data.month, unit: data.unit.id},
-                               extra || {});
+    // The basis is kept only when it is not the default (按上级分解).
+    var merged = Object.assign({plan: data.plan.code, month: data.month, unit: data.unit.id,
+                                basis: data.basis === "own" ? "own" : ""}, extra || {});
     Object.keys(merged).forEach(function (k) { if (merged[k]) q.set(k, merged[k]); });
     return "?" + q.toString();
   }
@@ -107,6 +108,9 @@
       month.appendChild(o);
     });
     document.getElementById("dash-unit-id").value = data.unit.id;
+    var basis = document.getElementById("dash-basis-input");
+    basis.value = data.basis === "own" ? "own" : "";
+    basis.disabled = !basis.value;
     // A different plan starts from its own latest month.
     plan.onchange = function () { month.disabled = true; };
     var bulletins = document.getElementById("dash-bulletins");
@@ -131,6 +135,7 @@
     data.headline.forEach(function (r) {
       var rate = r.completion_rate;
       var fill = rate === null ? 0 : Math.min(rate, 1) * 100;
+      var cascaded = r.source === "own" || r.other;
       var card = el("article", {cls: "card dash-card st-" + r.status, "data-target": r.target_code},
         el("h3", {}, r.indicator.name, el("span", {cls: "muted small", text: " " + r.window})),
         el("div", {cls: "dash-rate"},
@@ -152,7 +157,16 @@
           el("dd", {"data-field": "time_progress", "data-value": String(r.time_progress),
                     text: pct(r.time_progress)}),
           r.rank ? el("dt", {text: L.rank}) : null,
-          r.rank ? el("dd", {text: r.rank + " / " + r.rank_of}) : null),
+          r.rank ? el("dd", {text: r.rank + " / " + r.rank_of}) : null,
+          // The source only where it is not simply this plan's target.
+          cascaded ? el("dt", {text: L.source}) : null,
+          cascaded ? el("dd", {"data-field": "source", "data-value": r.source,
+                               text: r.source_label}) : null,
+          r.other ? el("dt", {text: r.other.source === "own" ? L.own_target : L.plan_target}) : null,
+          r.other ? el("dd", {"data-field": "other_target", "data-value": String(r.other.target),
+                              text: num(r.other.target) + " " + r.indicator.unit + " · " +
+                                    pct(r.other.completion_rate) + " · " + r.other.status_label})
+                  : null),
         status(r));
       box.appendChild(card);
     });
@@ -174,6 +188,7 @@
         nav.appendChild(el("a", {cls: "chip", href: query({unit: c.id}), "data-unit-id": c.id, text: c.name}));
       });
     }
+    renderBasis();
     pick.textContent = "";
     if (!data.series.length) {
       document.getElementById("dash-series-pick").hidden = true;
@@ -191,21 +206,49 @@
     drawSeries(data.series[0]);
   }
 
+  // 按上级分解 / 按本级承诺: offered where a unit below has both a share of this plan and its
+  // own commitment in a plan implementing it.
+  function renderBasis() {
+    var box = document.getElementById("dash-basis");
+    box.textContent = "";
+    var both = data.series.some(function (s) { return s.has_both; }) ||
+      data.headline.some(function (r) { return r.other; });
+    box.hidden = !both;
+    if (!both) return;
+    box.appendChild(el("span", {cls: "muted small", text: L.basis + "："}));
+    [["plan", L.basis_plan], ["own", L.basis_own]].forEach(function (b) {
+      if (data.basis === b[0]) box.appendChild(el("strong", {cls: "chip", "aria-current": "true",
+                                                            "data-basis": b[0], text: b[1]}));
+      else box.appendChild(el("a", {cls: "chip", href: query({basis: b[0] === "own" ? "own" : ""}),
+                                    "data-basis": b[0], text: b[1]}));
+    });
+  }
+
+  // The other basis's number under a unit's target: 本级承诺 48,000 / 本方案分解任务 40,000.
+  function otherTarget(r) {
+    if (!r.other) return null;
+    return el("div", {cls: "muted small", "data-field": "other_target",
+                      "data-value": String(r.other.target),
+                      text: (r.other.source === "own" ? L.own_target : L.plan_target) + " " +
+                            num(r.other.target) + " · " + pct(r.other.completion_rate)});
+  }
+
   function drawSeries(s) {
     var rows = s.rows.map(function (r) {
       var tr = el("tr", {"data-unit-id": r.unit.id, cls: "st-" + r.status},
         el("th", {scope: "row"}, el("a", {href: query({unit: r.unit.id}), "data-unit-id": r.unit.id,
                                           text: r.unit.name})),
-        cell(r.target, num(r.target), "target"),
+        cell(r.target, num(r.target), "target", otherTarget(r)),
         cell(r.actual, num(r.actual), "actual", asOf(r)),
         cell(r.completion_rate, pct(r.completion_rate), "completion_rate"),
         el("td", {}, status(r)),
-        cell(r.rank, r.rank ? r.rank + "/" + r.rank_of : "—", "rank"));
+        cell(r.rank, r.rank ? r.rank + "/" + r.rank_of : "—", "rank"),
+        el("td", {"data-field": "source", "data-value": r.source, text: r.source_label}));
       return tr;
     });
     table(document.getElementById("table-children"),
       [[L.unit], [L.target + "（" + s.indicator.unit + "）", 1], [L.actual, 1], [L.rate, 1],
-       [L.status], [L.rank, 1]], rows,
+       [L.status], [L.rank, 1], [L.source]], rows,
       s.indicator.name + " · " + s.window + " · " + L.time + " " + pct(s.time_progress));
     var ordered = s.rows.slice().reverse();  // best on top
     var c = chart("chart-children");
@@ -306,7 +349,7 @@
     var node = document.getElementById("table-laggards");
     if (!data.laggards.length) { empty(node, L.no_laggards); return; }
     table(node, [[L.unit], [L.indicator], [L.rate, 1], [L.time, 1], [L.gap_time, 1],
-                 [L.gap_target, 1], [L.status]],
+                 [L.gap_target, 1], [L.status], [L.source]],
       data.laggards.map(function (r) {
         return el("tr", {"data-unit-id": r.unit.id, "data-target": r.target_code},
           el("th", {scope: "row"}, el("a", {href: query({unit: r.unit.id}), text: r.unit.name})),
@@ -315,7 +358,8 @@
           cell(r.time_progress, pct(r.time_progress), "time_progress"),
           cell(short(r.gap_to_time), num(short(r.gap_to_time)) + " " + r.indicator.unit, "short_of_time"),
           cell(short(r.gap_to_target), num(short(r.gap_to_target)) + " " + r.indicator.unit, "short_of_target"),
-          el("td", {}, status(r)));
+          el("td", {}, status(r)),
+          el("td", {"data-field": "source", "data-value": r.source, text: r.source_label}));
       }));
   }
 
@@ -342,7 +386,7 @@
   }
 
   var api = new URLSearchParams();
-  ["plan", "unit", "month"].forEach(function (k) { if (params.get(k)) api.set(k, params.get(k)); });
+  ["plan", "unit", "month", "basis"].forEach(function (k) { if (params.get(k)) api.set(k, params.get(k)); });
   fetch(root.dataset.api + "?" + api.toString(), {credentials: "same-origin",
                                                   headers: {Accept: "application/json"}})
     .then(function (response) {

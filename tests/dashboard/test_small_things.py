@@ -4,6 +4,7 @@ pages that name their source document by its title."""
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.utils import translation
 
 from targets.models import Plan
 from tests.factories import UserFactory
@@ -60,7 +61,15 @@ def test_empty_choices_read_all_in_filters_and_please_choose_in_forms(admin_clie
     assert "---------" not in html and ">请选择</option>" in html
 
 
-def test_the_english_locale_keeps_english_choices(admin_client):
+@pytest.fixture
+def _default_language_after():
+    # A request in English leaves English active in this thread: later tests that read
+    # messages outside a request (full_clean in tests/targets) would see English.
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+def test_the_english_locale_keeps_english_choices(admin_client, _default_language_after):
     admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # what the language selector sets
     html = admin_client.get("/targets/").content.decode()
     assert ">All</option>" in html
