@@ -10,6 +10,8 @@ class ProgressConfig(AppConfig):
         # Writes of figures below this app mark their unit-months through this hook.
         from skills_portal import hooks
 
-        from . import services
+        from . import selectors, services
 
         hooks.rollup.provide(by=self.name, mark_for_rollup=services.mark_for_rollup)
+        # The targets app shows each commitment's progress in its cascade coverage.
+        hooks.progress.provide(by=self.name, latest_of=selectors.latest_of)

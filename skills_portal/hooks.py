@@ -79,4 +79,9 @@ grid_workbook = Hook(
     ("grid_workbook",),
 )
 
-ALL = (audit, entry_lock, rollup, month_rolled_up, grid_workbook)
+progress = Hook(
+    "progress", "the latest progress of targets, for pages below the roll-up (progress app)",
+    ("latest_of",),
+)
+
+ALL = (audit, entry_lock, rollup, month_rolled_up, grid_workbook, progress)

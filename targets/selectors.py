@@ -225,3 +225,10 @@ def implemented_anchor(plan_id: int, prefix: str = "") -> dict:
     return {"anchor_id": case("id", IntegerField()), "anchor_window": case("window"),
             "anchor_start": case("period_start"), "anchor_end": case("period_end"),
             "anchor_depth": depth}
+
+
+def implemented_ids(target_ids) -> set[int]:
+    """Those of `target_ids` that some target of another plan implements (one query)."""
+    return set(Target.unscoped.filter(implements__in=list(target_ids))
+               .values_list("implements_id", flat=True).distinct())
+

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import render
 
 from . import selectors
+from .cascade import cascade_coverage, chain
 from .filters import TargetFilter
 from .models import Plan, Target
 
@@ -32,7 +33,13 @@ def plan_detail(request, code):
         if t.parent_id:
             children_count[t.parent_id] = children_count.get(t.parent_id, 0) + 1
     rows = [(t, coverage.get(t.pk, [])) for t in top_level]
+    # 上下级方案目标链: for each of the plan's own targets linked across plans, the chain from
+    # the national target down to the counties', each level's number and progress.
+    implemented = selectors.implemented_ids([t.pk for t in top_level])
+    linked = [t for t in top_level if t.implements_id or t.pk in implemented]
+    chains = [(t, _with_progress(chain(request.user, t))) for t in linked]
     return render(request, "targets/plan_detail.html", {
+        "chains": chains,
         "plan": plan,
         "ancestry": plan.ancestry(),
         "implementing": plan.children.all(),
@@ -56,8 +63,11 @@ def target_detail(request, plan_code, code):
             if child.value is not None and target.value else None
         )
         by_axis.setdefault(child.axis, {"coverage": None, "children": []})["children"].append(child)
+    cascade = cascade_coverage(request.user, target)
     return render(request, "targets/target_detail.html", {
         "target": target,
+        "cascade": cascade,
+        "chain": _with_progress(chain(request.user, target)),
         "axes": list(by_axis.values()),
     })
 
@@ -109,3 +119,14 @@ def org_unit_tree(request):
 
     rows = [row for root in roots for row in walk(root, 0)]
     return render(request, "targets/org_unit_tree.html", {"rows": rows})
+
+
+def _with_progress(targets: list) -> list:
+    """The targets of a chain, each with `progress` (its latest snapshot, or None)."""
+    from skills_portal import hooks
+
+    latest = hooks.progress.latest_of([t.pk for t in targets])
+    for t in targets:
+        t.progress = latest.get(t.pk)
+    return targets
+

@@ -3,6 +3,8 @@
 from django import template
 from django.utils.translation import gettext as _
 
+from skills_portal.templatetags.portal import percent
+
 register = template.Library()
 
 
@@ -14,11 +16,7 @@ def amount(value):
     return text
 
 
-@register.filter
-def percent(value):
-    if value is None:
-        return "—"
-    return f"{value * 100:.1f}%"
+register.filter("percent", percent)  # the portal's own (skills_portal/templatetags/portal.py)
 
 
 @register.filter

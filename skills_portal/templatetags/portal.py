@@ -22,3 +22,12 @@ def signed(value):
         return "—"
     d = Decimal(value)
     return ("+" if d > 0 else "") + num(d)
+
+
+@register.filter
+def percent(value):
+    """0.4567 → 45.7%; None → —."""
+    if value is None:
+        return "—"
+    return f"{value * 100:.1f}%"
+

@@ -147,3 +147,61 @@ class DataValueSerializer(serializers.ModelSerializer):
                         "The unit, department, indicator and month of a stored value do not "
                         "change: record a new value instead.")})
         return attrs
+
+
+class CommitmentTargetSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    plan = serializers.CharField(source="plan.code")
+    plan_name = serializers.CharField(source="plan.short_name")
+    doc_number = serializers.CharField(source="plan.doc_number", allow_blank=True)
+    org_unit = serializers.IntegerField(source="org_unit_id")
+    org_unit_name = serializers.CharField(source="org_unit.name")
+    period_start = serializers.DateField(format="%Y-%m")
+    period_end = serializers.DateField(format="%Y-%m")
+    months = serializers.IntegerField()
+    value = serializers.DecimalField(max_digits=18, decimal_places=4, allow_null=True)
+
+
+class CommitmentProgressSerializer(serializers.Serializer):
+    period = serializers.DateField(format="%Y-%m")
+    actual = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)
+    completion_rate = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True)
+    time_progress = serializers.DecimalField(max_digits=7, decimal_places=4)
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+
+
+class CommitmentSerializer(serializers.Serializer):
+    org_unit = serializers.IntegerField(source="unit.pk")
+    org_unit_name = serializers.CharField(source="unit.name")
+    targets = CommitmentTargetSerializer(many=True, help_text="The unit's own targets "
+                                         "implementing this one, else those of units below it.")
+    by_units_below = serializers.BooleanField(source="deeper")
+    value = serializers.DecimalField(max_digits=20, decimal_places=2, allow_null=True,
+                                     help_text="The commitment compared as `rule` says.")
+    share = serializers.DecimalField(source="share.value", max_digits=18, decimal_places=4,
+                                     allow_null=True, default=None,
+                                     help_text="The share this plan's own decomposition gave.")
+    missing = serializers.BooleanField(help_text="未制定: the unit has no implementing target.")
+    below_share = serializers.BooleanField(help_text="承诺低于分解任务.")
+    state = serializers.CharField()
+    progress = CommitmentProgressSerializer(allow_null=True)
+
+
+class CascadeCoverageSerializer(serializers.Serializer):
+    target = serializers.IntegerField(source="target.pk")
+    value = serializers.DecimalField(source="target.value", max_digits=18, decimal_places=4,
+                                     allow_null=True)
+    kind = serializers.ChoiceField(choices=["flow", "stock", "ratio"])
+    rule = serializers.CharField()
+    committed = serializers.DecimalField(max_digits=20, decimal_places=2, allow_null=True,
+                                         help_text="各地承诺合计; null for ratios.")
+    difference = serializers.DecimalField(max_digits=20, decimal_places=2, allow_null=True)
+    status = serializers.CharField()
+    missing = serializers.IntegerField(source="missing_count", help_text="Units with no own "
+                                       "implementing target (未制定).")
+    below_share = serializers.IntegerField(source="below_share_count")
+    hidden = serializers.IntegerField(help_text="Units below outside the caller's scope.")
+    rows = CommitmentSerializer(many=True)
+    same_level = CommitmentTargetSerializer(many=True)
+

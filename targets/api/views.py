@@ -5,13 +5,16 @@ admin do."""
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from org.api.common import ScopedMixin, ScopedReadOnlyViewSet, service_errors
 from org.models import Department
 
 from .. import selectors, services
+from ..cascade import cascade_coverage
 from ..filters import (
     DataValueFilter,
     IndicatorFilter,
@@ -72,6 +75,17 @@ class TargetViewSet(ScopedReadOnlyViewSet):
         obj = super().get_object()
         selectors.attach_coverage([obj])
         return obj
+
+    @extend_schema(responses=s.CascadeCoverageSerializer,
+                   summary="Cascade coverage: what the units below committed in their own plans")
+    @action(detail=True, methods=["get"], url_path="cascade")
+    def cascade(self, request, pk=None):
+        """The targets of the units directly below that implement this one, compared with it
+        by the rule stated in `rule` (flows converted to this target's window, stocks added as
+        levels, ratios never added), the units with none (未制定) and those below the share
+        this plan's own decomposition gave them (承诺低于分解任务)."""
+        target = self.get_object()
+        return Response(s.CascadeCoverageSerializer(cascade_coverage(request.user, target)).data)
 
 
 class DataValueViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,

@@ -11,6 +11,7 @@ PROVIDERS = {
     "rollup": "progress",
     "month_rolled_up": "dashboard",
     "grid_workbook": "imports",
+    "progress": "progress",
 }
 
 
