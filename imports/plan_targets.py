@@ -29,7 +29,7 @@ COLUMNS = {  # header → field
     "单位": "org_unit", "单位代码": "unit_code", "部门": "department", "起始月份": "period_start",
     "截止月份": "period_end", "目标值": "value", "比较": "comparator", "力争目标": "is_soft",
     "上级目标代码": "parent", "分解方式": "axis", "原文": "quote", "窗口": "window",
-    "备注": "note",
+    "备注": "note", "落实上级目标": "implements", "落实上级方案目标": "implements",
 }
 NOT_ALLOWED = "您无权设置该目标（需要发文单位或上级的管理员权限）"
 REQUIRED = ("plan", "code", "indicator", "org_unit", "period_start", "period_end", "value")
@@ -66,7 +66,9 @@ def analyse(sheets: list[Sheet], *, user, write: bool = False) -> QuotaAnalysis:
     for cells, message in unreadable_cells(sheet):
         analysis.error(sheet.name, None, cells, message)
     letters = {f: get_column_letter(p + 1) for f, p in columns.items()}
-    plans = {p.code: p for p in Plan.unscoped.filter(is_reference=False)}
+    # Reference plans (the national and provincial plans the seeds cite) may be given targets
+    # too, so that the chain is trackable (#16).
+    plans = {p.code: p for p in Plan.unscoped.all()}
     indicators = {}
     for indicator in Indicator.unscoped.all():
         indicators[header_key(indicator.code)] = indicator
@@ -79,8 +81,9 @@ def analyse(sheets: list[Sheet], *, user, write: bool = False) -> QuotaAnalysis:
     # Rows that change nothing are not saved, but may only be uploaded by who could change them.
     changeable = set(Target.objects.for_user(user, "change").filter(plan__in=plans.values())
                      .values_list("pk", flat=True))
-    # row, target (fields set from the row), parent code, stored value before, changed
-    pending: list[tuple[int, Target, str | None, Decimal | None, bool]] = []
+    # row, target (fields set from the row), parent code, implemented target ("plan/code"),
+    # stored value before, changed
+    pending: list[tuple[int, Target, str | None, str | None, Decimal | None, bool]] = []
     seen: dict[tuple, int] = {}
     for index in range(header_index + 1, len(sheet.rows)):
         row = sheet.rows[index] + [""] * (max(columns.values()) + 1 - len(sheet.rows[index]))
@@ -94,6 +97,7 @@ def analyse(sheets: list[Sheet], *, user, write: bool = False) -> QuotaAnalysis:
         try:
             target, parent_code, before, changed = _target(cell, plans, indicators, resolver,
                                                            departments, existing)
+            above_ref = _implements_ref(cell)
         except CellError as exc:
             field, message = exc.args if len(exc.args) == 2 else ("", exc.args[0])
             analysis.error(sheet.name, number, letters.get(field, ""), message)
@@ -103,21 +107,30 @@ def analyse(sheets: list[Sheet], *, user, write: bool = False) -> QuotaAnalysis:
             analysis.error(sheet.name, number, letters["code"], f"目标代码与第 {seen[key]} 行重复")
             continue
         seen[key] = number
-        pending.append((number, target, parent_code, before, changed))
+        pending.append((number, target, parent_code, above_ref, before, changed))
     if analysis.errors:
         return analysis
     # Targets without a parent first, so that a parent set up in the same file exists before
     # its parts; then the parts in the file's order.
     pending.sort(key=lambda item: (item[2] is not None, item[0]))
+    above = _targets_named([ref for *_, ref, _b, _c in pending if ref], plans)
     with transaction.atomic():
-        for number, target, parent_code, before, changed in pending:
+        for number, target, parent_code, above_ref, before, changed in pending:
             parent = existing.get((target.plan_id, parent_code)) if parent_code else None
             if parent_code and parent is None:
                 analysis.error(sheet.name, number, letters.get("parent", ""),
                                f"上级目标代码「{parent_code}」在该方案中不存在（或在文件中排在其下级之后）")
                 continue
-            changed = changed or target.parent_id != (parent.pk if parent else None)
+            implements = None
+            if above_ref:
+                implements = _resolve_above(above_ref, above, existing, plans)
+                if isinstance(implements, str):
+                    analysis.error(sheet.name, number, letters.get("implements", ""), implements)
+                    continue
+            changed = (changed or target.parent_id != (parent.pk if parent else None)
+                       or target.implements_id != (implements.pk if implements else None))
             target.parent = parent
+            target.implements = implements
             is_new = target.pk is None
             if not is_new and not changed:
                 if target.pk in changeable:
@@ -131,9 +144,10 @@ def analyse(sheets: list[Sheet], *, user, write: bool = False) -> QuotaAnalysis:
                 analysis.error(sheet.name, number, letters["code"], NOT_ALLOWED)
                 continue
             except ValidationError as exc:
-                messages = [f"{k}: {' '.join(v)}" if k != "__all__" else " ".join(v)
-                            for k, v in exc.message_dict.items()]
-                analysis.error(sheet.name, number, "", "；".join(messages))
+                # Each refusal under the column it is about (the model's own Chinese message).
+                for field, messages in exc.message_dict.items():
+                    analysis.error(sheet.name, number, letters.get(field, ""),
+                                   " ".join(messages))
                 continue
             existing[(target.plan_id, target.code)] = target
             change = {"value": target.value or Decimal(0), "_row": number,
@@ -195,3 +209,40 @@ def _target(cell, plans, indicators, resolver, departments, existing):
         setattr(target, name, value_)
     parent_code = text(cell.get("parent", "")).replace(" ", "") or None
     return target, parent_code, before, changed
+
+
+def _implements_ref(cell) -> str | None:
+    """The 落实上级目标 cell: "方案代码/目标代码" (full- or half-width slash), or empty."""
+    ref = text(cell.get("implements", "")).replace(" ", "").replace("／", "/")
+    return ref or None
+
+
+def _split_ref(ref: str) -> tuple[str, str] | None:
+    plan_code, slash, code = ref.partition("/")
+    return (plan_code, code) if slash and plan_code and code else None
+
+
+def _targets_named(refs: list[str], plans: dict) -> dict[tuple[str, str], Target]:
+    """The targets the file names as implemented, by (plan code, target code): one query."""
+    keys = [k for k in (_split_ref(r) for r in refs) if k]
+    if not keys:
+        return {}
+    found = Target.unscoped.filter(plan__code__in={p for p, _ in keys},
+                                   code__in={c for _, c in keys}).select_related("plan")
+    return {(t.plan.code, t.code): t for t in found}
+
+
+def _resolve_above(ref: str, above: dict, existing: dict, plans: dict) -> Target | str:
+    """The target named by `ref`, or the Chinese message saying why it cannot be found."""
+    key = _split_ref(ref)
+    if key is None:
+        return f"落实上级目标「{ref}」应写作“方案代码/目标代码”，例如 yunnan-2021/training"
+    plan = plans.get(key[0])
+    if plan is None:
+        return f"落实上级目标「{ref}」中没有代码为「{key[0]}」的方案"
+    target = above.get(key) or existing.get((plan.pk, key[1]))
+    if target is None:
+        return (f"落实上级目标「{ref}」：方案「{plan.short_name}」中没有代码为「{key[1]}」的目标"
+                "（或在文件中排在本行之后）")
+    return target
+

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -50,9 +51,10 @@ class TargetAdmin(ScopedAdmin):
                     "is_soft", "decomposition_coverage")
     list_filter = ("plan", "window", "is_soft", "axis", "indicator__unit", "org_unit__level")
     search_fields = ("code", "indicator__name", "org_unit__name", "department__name", "quote")
-    autocomplete_fields = ("plan", "indicator", "org_unit", "department", "parent", "task")
+    autocomplete_fields = ("plan", "indicator", "org_unit", "department", "parent", "task",
+                           "implements")
     list_select_related = ("plan", "indicator", "org_unit", "department")
-    readonly_fields = ("decomposition_coverage",)
+    readonly_fields = ("decomposition_coverage", "implemented_by")
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_coverage(request.user)
@@ -72,6 +74,25 @@ class TargetAdmin(ScopedAdmin):
         return format_html_join(
             " · ", "{}：{}（{}）", ((c.axis_label, _pct(c), c.status_label) for c in coverages)
         ) or "—"
+
+
+    @admin.display(description=_("implemented by targets of plans below"))
+    def implemented_by(self, obj):
+        """被下级方案目标落实: the targets of other plans that restate this one."""
+        if obj is None or obj.pk is None:
+            return "—"
+        rows = Target.objects.for_user(obj._viewer).filter(implements=obj).select_related(
+            "plan", "org_unit").order_by("org_unit__level", "org_unit__code")
+        return format_html_join(
+            "<br>", '<a href="{}">{} · {} · {}</a>',
+            ((reverse("admin:targets_target_change", args=[t.pk]), t.plan.short_name,
+              t.org_unit.name, t.value) for t in rows)) or "—"
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj._viewer = request.user  # the list above shows only what this user may see
+        return obj
 
 
 def _pct(coverage: Coverage) -> str:

@@ -31,6 +31,7 @@ class TargetResource(SafeResource):
     is_soft = Field(column_name="力争目标")
     parent = Field(attribute="parent__code", column_name="上级目标代码")
     axis = Field(attribute="axis", column_name="分解方式")
+    implements = Field(column_name="落实上级目标")
     quote = Field(attribute="quote", column_name="原文")
 
     class Meta:
@@ -38,7 +39,7 @@ class TargetResource(SafeResource):
         fields = (
             "plan", "plan_title", "code", "indicator", "indicator_unit", "unit", "unit_code",
             "department", "window", "window_start", "window_end", "value", "comparator", "is_soft",
-            "parent", "axis", "quote",
+            "parent", "axis", "implements", "quote",
         )
 
     def dehydrate_window(self, target):
@@ -49,6 +50,11 @@ class TargetResource(SafeResource):
 
     def dehydrate_window_end(self, target):
         return f"{target.period_end:%Y-%m}"
+
+    def dehydrate_implements(self, target):
+        """方案代码/目标代码 of the target of a plan above that this one implements (#16)."""
+        above = target.implements
+        return f"{above.plan.code}/{above.code}" if above else ""
 
     def dehydrate_is_soft(self, target):
         return "是" if target.is_soft else "否"
