@@ -7,6 +7,7 @@ ids and months: the same run gives the same data on every machine."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.db import connection, transaction
 
@@ -73,6 +74,53 @@ def build_targets() -> int:
     ]
     Target.objects.bulk_create(targets, batch_size=5000)
     return len(targets)
+
+
+def build_implementing_targets() -> int:
+    """Each synthetic province, city and county gets its own plan implementing the one above
+    (the national plan for a province, the province's own for a city, the city's for a
+    county), with one target per indicator that implements the level above's target for the
+    same indicator, 10% higher (issue #16: the roll-up with a cascade on every unit)."""
+    national = Plan.objects.get(code="bench-national")
+    units = list(OrgUnit.objects.filter(name__startswith="合成").order_by("level")
+                 .values_list("pk", "level", "parent_id", "name"))
+    plans = Plan.objects.bulk_create([
+        Plan(code=f"bench-own-{pk}", title=f"{name}技能行动方案（基准测试）",
+             short_name=f"{name}方案", issuer=name, issuer_unit_id=pk,
+             period_start=dt.date(YEAR, 1, 1), period_end=dt.date(YEAR, 12, 1))
+        for pk, _level, _parent, name in units], batch_size=2000)
+    own_plan = {pk: plan for (pk, *_), plan in zip(units, plans, strict=True)}
+    for pk, level, parent, _name in units:  # each plan names the plan above
+        own_plan[pk].parent_id = national.pk if level == 1 else own_plan[parent].pk
+    Plan.objects.bulk_update(plans, ["parent"], batch_size=2000)
+    # The national plan's target of each unit sets the number (10% higher in its own plan);
+    # the target implemented is the national plan's for a province, else the parent unit's
+    # own plan's target for the same indicator.
+    stated = {(t.org_unit_id, t.indicator.code): t
+              for t in Target.objects.filter(plan=national).select_related("indicator")}
+    provinces = {pk for pk, level, *_ in units if level == 1}
+    above = {(unit, code): t for (unit, code), t in stated.items() if unit in provinces}
+    code_of = {t.indicator_id: code for (_unit, code), t in stated.items()}
+    created = 0
+    for level in (1, 2, 3):
+        batch = []
+        for pk, unit_level, parent, _name in units:
+            if unit_level != level:
+                continue
+            for code in INDICATORS:
+                implemented = above.get((pk if level == 1 else parent, code))
+                own = stated.get((pk, code))
+                if implemented is None or own is None:
+                    continue
+                batch.append(Target(
+                    plan=own_plan[pk], code=code, indicator_id=own.indicator_id, org_unit_id=pk,
+                    window="annual", period_start=dt.date(YEAR, 1, 1),
+                    period_end=dt.date(YEAR, 12, 1), implements=implemented,
+                    value=(own.value * Decimal("1.1")).quantize(Decimal(1))))
+        Target.objects.bulk_create(batch, batch_size=5000)
+        created += len(batch)
+        above = {(t.org_unit_id, code_of[t.indicator_id]): t for t in batch}
+    return created
 
 
 TRAINING_SQL = """

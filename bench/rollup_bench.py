@@ -5,7 +5,8 @@
 
 Builds the synthetic tree and targets in a scratch database, loads figures for half of the
 provinces, measures, loads the other half, measures again, and prints from this one run:
-roll-up time for one month; the bare-SQL lower bound (one SUM … GROUP BY per figure table over
+roll-up time for one month (every unit also has its own plan whose targets implement the
+plan above, #16); the bare-SQL lower bound (one SUM … GROUP BY per figure table over
 the same rows, through the same closure table); their ratio; the cost of doubling the data;
 peak Python memory of the roll-up and the process's peak RSS.
 """
@@ -86,10 +87,14 @@ def main() -> None:
     bench.fresh_database()
     provinces = national.build_tree()
     targets = national.build_targets()
+    # #16: every province, city and county also has its own plan implementing the one above.
+    implementing = national.build_implementing_targets()
+    targets += implementing
     counties = sum(national.counties_in(p, c)
                    for p in range(national.PROVINCES) for c in range(national.CITIES[p]))
     print(f"synthetic tree: {national.PROVINCES} provinces, {sum(national.CITIES)} cities, "
-          f"{counties:,} counties; {targets:,} targets", flush=True)
+          f"{counties:,} counties; {targets:,} targets, of which {implementing:,} implement "
+          "a target of the plan above", flush=True)
     half = provinces[: len(provinces) // 2 + 1]
     national.build_figures(half)
     small = measure("half scale")

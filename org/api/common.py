@@ -18,12 +18,14 @@ from rest_framework import pagination, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.settings import api_settings
 
-from skills_portal.clock import parse_month
+from skills_portal.models import month_of
 
 
-@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2024-03"})
+@extend_schema_field({"type": "string", "example": "2024-03",
+                     "description": "A month: YYYY-MM, or any date in it (2023-12-31); answered "
+                                   "as YYYY-MM."})
 class MonthField(serializers.Field):
-    """A month as `YYYY-MM` (stored as the first day of the month)."""
+    """A month as `YYYY-MM` or any date in that month (stored as its first day, #16)."""
 
     default_error_messages = {
         "invalid": _("Enter a month as YYYY-MM, e.g. 2024-03."),
@@ -33,7 +35,7 @@ class MonthField(serializers.Field):
         return f"{value:%Y-%m}"
 
     def to_internal_value(self, data):
-        month = parse_month(str(data).strip()) if isinstance(data, str) else None
+        month = month_of(data.strip()) if isinstance(data, str) else None
         if month is None:
             self.fail("invalid")
         return month

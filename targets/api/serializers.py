@@ -95,11 +95,49 @@ class TargetSerializer(serializers.ModelSerializer):
         fields = ["id", "plan", "code", "indicator", "org_unit", "department", "task", "window",
                   "window_label", "period_start", "period_end", "value", "value_max",
                   "comparator", "is_soft", "is_increment", "baseline", "parent", "axis",
-                  "quote", "note", "coverage"]
+                  "implements", "quote", "note", "coverage"]
 
     @extend_schema_field(CoverageSerializer(many=True))
     def get_coverage(self, obj):
         return CoverageSerializer(getattr(obj, "coverages", []), many=True).data
+
+
+class TargetWriteSerializer(serializers.ModelSerializer):
+    """What a client sends to create or change a target (#16): the plan and indicator by code,
+    the unit, department, parent and implemented target by id, months as YYYY-MM or any date
+    in the month. The model's own validation decides (its Chinese messages come back per
+    field), and the caller's scope: administrators of the plan's issuing unit or above."""
+
+    plan = serializers.SlugRelatedField(slug_field="code", queryset=Plan.unscoped.all())
+    indicator = serializers.SlugRelatedField(slug_field="code", queryset=Indicator.unscoped.all())
+    org_unit = serializers.PrimaryKeyRelatedField(queryset=OrgUnit.unscoped.all())
+    department = serializers.PrimaryKeyRelatedField(queryset=Department.unscoped.all(),
+                                                    allow_null=True, required=False)
+    parent = serializers.PrimaryKeyRelatedField(queryset=Target.unscoped.all(), allow_null=True,
+                                                required=False)
+    implements = serializers.PrimaryKeyRelatedField(
+        queryset=Target.unscoped.all(), allow_null=True, required=False,
+        help_text="A target of a plan above (one this target's plan implements).")
+    period_start = MonthField()
+    period_end = MonthField()
+
+    class Meta:
+        model = Target
+        fields = ["plan", "code", "indicator", "org_unit", "department", "window",
+                  "period_start", "period_end", "value", "value_max", "comparator", "is_soft",
+                  "is_increment", "baseline", "parent", "axis", "implements", "quote", "note"]
+        # The model's clean() judges the whole target; no unique-together check here.
+        validators = []
+
+    def validate(self, attrs):
+        # Ids the caller may not see read as unknown, never as someone else's record.
+        user = self.context["request"].user
+        for name, model in (("org_unit", OrgUnit), ("parent", Target),
+                            ("implements", Target), ("plan", Plan)):
+            obj = attrs.get(name)
+            if obj is not None and not model.objects.for_user(user).filter(pk=obj.pk).exists():
+                raise serializers.ValidationError({name: [_("Not found.")]})
+        return attrs
 
 
 class DataValueSerializer(serializers.ModelSerializer):

@@ -4,7 +4,9 @@ admin do."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch, ProtectedError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -12,6 +14,7 @@ from rest_framework.response import Response
 
 from org.api.common import ScopedMixin, ScopedReadOnlyViewSet, service_errors
 from org.models import Department
+from org.services import scoped_delete, scoped_save
 
 from .. import selectors, services
 from ..cascade import cascade_coverage
@@ -21,7 +24,7 @@ from ..filters import (
     PlanFilter,
     TargetApiFilter,
 )
-from ..models import DataValue, Indicator, Plan, PlanTask
+from ..models import DataValue, Indicator, Plan, PlanTask, Target
 from . import serializers as s
 
 
@@ -52,9 +55,14 @@ class PlanViewSet(ScopedReadOnlyViewSet):
             Prefetch("tasks", queryset=tasks))
 
 
-class TargetViewSet(ScopedReadOnlyViewSet):
+class TargetViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                    mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
+                    viewsets.GenericViewSet):
     """Targets with the coverage of their decompositions (children counted and summed within
-    the caller's scope, in the same query as the targets)."""
+    the caller's scope, in the same query as the targets). Administrators of a plan's issuing
+    unit or above create, change and delete its targets here as in the admin: the same
+    validation (a link to a target of a plan above through `implements`, #16), scope check and
+    audit trail."""
 
     serializer_class = s.TargetSerializer
     filterset_class = TargetApiFilter
@@ -86,6 +94,52 @@ class TargetViewSet(ScopedReadOnlyViewSet):
         this plan's own decomposition gave them (承诺低于分解任务)."""
         target = self.get_object()
         return Response(s.CascadeCoverageSerializer(cascade_coverage(request.user, target)).data)
+
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return s.TargetWriteSerializer
+        return s.TargetSerializer
+
+    def _save(self, serializer, instance=None):
+        target = instance or Target()
+        for name, value in serializer.validated_data.items():
+            setattr(target, name, value)
+        with service_errors():
+            scoped_save(user=self.request.user, obj=target)
+        return self.get_object_for_answer(target.pk)
+
+    def get_object_for_answer(self, pk):
+        obj = self.scoped_queryset(self.request.user).get(pk=pk)
+        selectors.attach_coverage([obj])
+        return s.TargetSerializer(obj, context=self.get_serializer_context()).data
+
+    @extend_schema(request=s.TargetWriteSerializer, responses={201: s.TargetSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(self._save(serializer), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.TargetWriteSerializer, responses=s.TargetSerializer)
+    def update(self, request, *args, **kwargs):
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data,
+                                         partial=kwargs.pop("partial", False))
+        serializer.is_valid(raise_exception=True)
+        return Response(self._save(serializer, instance))
+
+    @extend_schema(request=s.TargetWriteSerializer, responses=s.TargetSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        kwargs["partial"] = True
+        return self.update(request, *args, **kwargs)
+
+    def perform_destroy(self, instance):
+        with service_errors():
+            try:
+                scoped_delete(user=self.request.user, obj=instance)
+            except ProtectedError as exc:
+                raise DjangoValidationError(
+                    _("This target cannot be deleted: targets of plans below implement it.")
+                ) from exc
 
 
 class DataValueViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,

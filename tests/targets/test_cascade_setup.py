@@ -224,3 +224,50 @@ def test_cascade_the_export_names_the_implemented_target(admin_client, world):
     from targets.resources import TargetResource
     dataset = TargetResource().export(Target.unscoped.filter(plan__code="setup-east"))
     assert dataset.dict[0]["落实上级目标"] == "setup-province/training"
+
+
+def test_cascade_targets_are_written_through_the_api_with_their_link(admin_client, world):
+    set_up_chain(admin_client, world)
+    from tests.api_helpers import API, client_for
+    api = client_for(UserFactory(is_superuser=True, is_staff=True))
+    province_target = Target.unscoped.get(plan__code="setup-province", code="training")
+    payload = {"plan": "setup-west", "code": "training-api", "indicator": "setup_training",
+               "org_unit": world["cities"][1].pk, "window": "cumulative",
+               "period_start": "2024-01-15", "period_end": "2025-12-31", "value": "5000",
+               "implements": province_target.pk}
+    response = api.post(f"{API}targets/", payload, format="json")
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert data["implements"] == province_target.pk
+    assert (data["period_start"], data["period_end"]) == ("2024-01", "2025-12")
+    # A link to a target of a plan that is not above: the model's message, under its field.
+    east = Target.unscoped.get(plan__code="setup-east", code="training")
+    bad = api.post(f"{API}targets/", payload | {"code": "training-bad", "implements": east.pk},
+                   format="json")
+    assert bad.status_code == 400 and "不是" in bad.json()["implements"][0]
+    # A month that is none: refused, not a 500.
+    worse = api.post(f"{API}targets/", payload | {"code": "x", "period_end": "2025-13"},
+                     format="json")
+    assert worse.status_code == 400 and "period_end" in worse.json()
+    # Changed and deleted like in the admin; a target implemented below cannot be deleted.
+    created = Target.unscoped.get(plan__code="setup-west", code="training-api")
+    patched = api.patch(f"{API}targets/{created.pk}/", {"value": "6000"}, format="json")
+    assert patched.status_code == 200 and patched.json()["value"] == 6000
+    assert api.delete(f"{API}targets/{province_target.pk}/").status_code == 400
+    assert api.delete(f"{API}targets/{created.pk}/").status_code == 204
+
+
+def test_cascade_api_writes_are_scoped(admin_client, world):
+    set_up_chain(admin_client, world)
+    from tests.api_helpers import API, client_for, member
+    city_admin = client_for(member(world["cities"][0], role="admin"))
+    payload = {"plan": "setup-west", "code": "sneaky", "indicator": "setup_training",
+               "org_unit": world["cities"][1].pk, "window": "cumulative",
+               "period_start": "2024-01", "period_end": "2025-12", "value": "1"}
+    response = city_admin.post(f"{API}targets/", payload, format="json")
+    assert response.status_code in (400, 403)
+    assert not Target.unscoped.filter(code="sneaky").exists()
+    viewer = client_for(member(world["cities"][1], role="viewer"))
+    response = viewer.post(f"{API}targets/", payload | {"org_unit": world["cities"][1].pk},
+                           format="json")
+    assert response.status_code == 403
