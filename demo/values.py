@@ -25,7 +25,10 @@ from targets.models import DataValue, Indicator, Target
 
 # Figures run up to this month (or to the end of a target's window when that comes first).
 DEMO_AS_OF = dt.date(2025, 9, 1)
-SEED = "skills-portal-demo-v1"
+# v2 keys the generators by division code; the suffix was searched so that 龙陵县 reads as it
+# did under v1 (技能人才总量 22,127, 高技能人才总量 916 in September 2025), the figures
+# issue #24 and the user guides quote.
+SEED = "skills-portal-demo-v2.498440"
 
 
 def _rng(*parts) -> random.Random:
@@ -51,6 +54,11 @@ class DemoGenerator:
         self.leaves_cache: dict[int, list[int]] = {}
         parents = set(OrgUnit.unscoped.exclude(parent=None).values_list("parent_id", flat=True))
         self.leaf_ids = set(OrgUnit.unscoped.values_list("pk", flat=True)) - parents
+        # The generators are keyed by a unit's division code (its name where it has none), not
+        # its id: a database built in another order (a test's, another machine's) gets the
+        # same figures.
+        self.unit_keys = {pk: code or name for pk, code, name
+                          in OrgUnit.unscoped.values_list("pk", "code", "name")}
 
     def reporting_units(self, unit_id: int) -> list[int]:
         """The leaf units below `unit_id` (the unit itself when it is a leaf): the counties
@@ -62,8 +70,11 @@ class DemoGenerator:
             self.leaves_cache[unit_id] = sorted(set(subtree) & self.leaf_ids) or [unit_id]
         return self.leaves_cache[unit_id]
 
+    def rng(self, kind: str, code: str, unit_id: int, *more) -> random.Random:
+        return _rng(kind, code, self.unit_keys[unit_id], *more)
+
     def pace(self, indicator: Indicator, unit_id: int) -> float:
-        return 0.70 + 0.45 * _rng("pace", indicator.code, unit_id).random()
+        return 0.70 + 0.45 * self.rng("pace", indicator.code, unit_id).random()
 
     def put(self, indicator: Indicator, unit_id: int, month: dt.date, value) -> None:
         self.rows.setdefault((indicator.pk, unit_id, month), _int(max(value, 0)))
@@ -74,12 +85,12 @@ class DemoGenerator:
     def flow(self, indicator, unit_id, months, total_per_unit) -> None:
         per_month = total_per_unit / max(len(months), 1)
         for m in months:
-            noise = 0.6 + 0.8 * _rng("flow", indicator.code, unit_id, m).random()
+            noise = 0.6 + 0.8 * self.rng("flow", indicator.code, unit_id, m).random()
             self.put(indicator, unit_id, m, per_month * noise)
 
     def stock(self, indicator, unit_id, months, level_at_end) -> None:
         # A level that grows from about 80% of its final value, month by month.
-        start = level_at_end * (0.75 + 0.1 * _rng("base", indicator.code, unit_id).random())
+        start = level_at_end * (0.75 + 0.1 * self.rng("base", indicator.code, unit_id).random())
         steps = max(len(months) - 1, 1)
         for i, m in enumerate(months):
             self.put(indicator, unit_id, m, start + (level_at_end - start) * i / steps)
@@ -112,8 +123,8 @@ class DemoGenerator:
         if IndicatorSource.MANUAL not in (num.source, den.source):
             return
         for unit_id in units:
-            ratio = percent / 100 * (0.85 + 0.25 * _rng("ratio", indicator.code, unit_id).random())
-            base = 20000 + 180000 * _rng("size", den.code, unit_id).random()
+            ratio = percent / 100 * (0.85 + 0.25 * self.rng("ratio", indicator.code, unit_id).random())
+            base = 20000 + 180000 * self.rng("size", den.code, unit_id).random()
             if den.unit == "元":
                 base *= 50
             for m in months:
