@@ -45,7 +45,8 @@ from training.models import Programme
 
 from .choices import ValueBasis
 from .grid_layout import map_back, to_long
-from .matching import DepartmentResolver, UnitResolver
+from .headings import IndicatorHeadings
+from .matching import DepartmentResolver, UnitResolver, department_aliases, unit_aliases
 from .reader import (
     CellError,
     ImportRefused,
@@ -76,6 +77,7 @@ class Analysis:
     pairs: set[tuple[int, dt.date]] = field(default_factory=set)  # (unit, month) touched
     labels: dict[int, str] = field(default_factory=dict)  # unit id → name
     letters: dict[str, str] = field(default_factory=dict)  # field → "G（培训人次）"
+    names: list[dict] = field(default_factory=list)  # names not found, offered for a choice
 
     @property
     def ok(self) -> bool:
@@ -179,10 +181,10 @@ class _Context:
     def __init__(self, layout: FigureLayout, user):
         self.user = user
         units = list(OrgUnit.unscoped.only("pk", "code", "name", "short_name", "parent_id"))
-        self.units = UnitResolver(units)
+        self.units = UnitResolver(units, unit_aliases(user))
         names = {u.pk: u.name for u in units}
         self.departments = DepartmentResolver(
-            Department.unscoped.only("pk", "name", "org_unit_id"), names)
+            Department.unscoped.only("pk", "name", "org_unit_id"), names, department_aliases(user))
         self.department_unit = dict(Department.unscoped.values_list("pk", "org_unit_id"))
         scope = Scope.of(user)
         self.all_units = scope.is_global
@@ -208,13 +210,9 @@ class _Context:
                     "ancestor_id", "descendant_id"):
                 self.covered[issuer].add(unit)
         self.year_to_date = layout.year_to_date
-        self.indicators: dict[str, list[int]] = defaultdict(list)
-        if any(c.kind == "indicator" for c in layout.dimensions):
-            for pk, code, name in Indicator.unscoped.filter(source="manual").values_list(
-                    "pk", "code", "name"):
-                self.indicators[header_key(code)].append(pk)
-                if header_key(name) != header_key(code):
-                    self.indicators[header_key(name)].append(pk)
+        self.indicators = IndicatorHeadings(
+            Indicator.unscoped.filter(source="manual").only("pk", "code", "name", "synonyms")
+            if any(c.kind == "indicator" for c in layout.dimensions) else ())
 
     def month(self, value) -> dt.date:
         """The month a cell names, within the months any plan runs and not in the future."""
@@ -227,15 +225,15 @@ class _Context:
         return month
 
     def indicator(self, value) -> int:
-        found = self.indicators.get(header_key(value), [])
+        found = self.indicators.candidates(value)
         if len(found) == 1:
-            return found[0]
+            return found[0].pk
         raw = text(value)
         if not raw:
             raise CellError("指标为空")
-        close = difflib.get_close_matches(header_key(value), list(self.indicators), n=3, cutoff=0.4)
+        close = difflib.get_close_matches(header_key(value), self.indicators.names(), n=3, cutoff=0.4)
         hint = f"。最接近的有：{'、'.join(close)}" if close else ""
-        raise CellError(f"「{raw}」不是手工填报的指标（按代码或名称填写）{hint}" if not found
+        raise CellError(f"「{raw}」不是手工填报的指标（按代码、名称或别称填写）{hint}" if not found
                         else f"指标「{raw}」不唯一，请填写指标代码")
 
     def programme(self, unit_id: int, value) -> int | None:
@@ -530,6 +528,14 @@ def _analyse_long(layout: FigureLayout, sheets: list[Sheet], *, user, basis: str
                        "不接受累计数：请在上传页面选择“本月数”")
         return analysis
     ctx = _Context(layout, user)
+    try:
+        return _analyse_rows(layout, sheet, ctx, analysis, basis=basis, progress=progress,
+                             write_new=write_new)
+    finally:
+        analysis.names = ctx.units.choices() + ctx.departments.choices()
+
+
+def _analyse_rows(layout, sheet, ctx, analysis, *, basis, progress, write_new) -> Analysis:
     rows = _parse_rows(layout, sheet, ctx, basis, analysis, progress)
     if rows is None:
         return analysis

@@ -96,6 +96,7 @@ def _record(batch: ImportBatch, analysis) -> None:
     batch.errors = [e.as_dict() for e in analysis.errors[:settings.IMPORT_MAX_LISTED_ERRORS]]
     batch.warnings = [w.as_dict() for w in analysis.warnings[:settings.IMPORT_MAX_LISTED_ERRORS]]
     batch.changes = analysis.change_rows(CHANGES_SHOWN)
+    batch.names = getattr(analysis, "names", [])
     batch.progress = analysis.rows
 
 

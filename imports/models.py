@@ -55,6 +55,9 @@ class ImportBatch(models.Model):
     warnings = models.JSONField(_("warnings"), default=list, blank=True)
     # A sample of what applying would do: [{"action", "row", "label", "before", "after"}].
     changes = models.JSONField(_("changes"), default=list, blank=True)
+    # Unit and department names the file uses that were not found, each with its nearest
+    # candidates: the preview offers them for a choice, kept as an alias (org.NameAlias).
+    names = models.JSONField(_("names to choose"), default=list, blank=True)
     message = models.TextField(_("message"), blank=True)
     progress = models.PositiveIntegerField(_("rows processed"), default=0)
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)

@@ -19,7 +19,8 @@ from targets.models import Indicator, Plan, Target
 from targets.resources import WINDOW_WORDS
 
 from .figures import unreadable_cells
-from .matching import DepartmentResolver, UnitResolver
+from .headings import IndicatorHeadings
+from .matching import DepartmentResolver, UnitResolver, department_aliases, unit_aliases
 from .quotas import QuotaAnalysis
 from .reader import CellError, ImportRefused, Sheet, header_key, parse_month, parse_number, text
 from .rows import NOTE_PREFIXES
@@ -69,14 +70,11 @@ def analyse(sheets: list[Sheet], *, user, write: bool = False) -> QuotaAnalysis:
     # Reference plans (the national and provincial plans the seeds cite) may be given targets
     # too, so that the chain is trackable (#16).
     plans = {p.code: p for p in Plan.unscoped.all()}
-    indicators = {}
-    for indicator in Indicator.unscoped.all():
-        indicators[header_key(indicator.code)] = indicator
-        indicators.setdefault(header_key(indicator.name), indicator)
+    indicators = IndicatorHeadings(Indicator.unscoped.all())
     units = list(OrgUnit.unscoped.only("pk", "code", "name", "short_name", "parent_id"))
-    resolver = UnitResolver(units)
+    resolver = UnitResolver(units, unit_aliases(user))
     departments = DepartmentResolver(Department.unscoped.only("pk", "name", "org_unit_id"),
-                                     {u.pk: u.name for u in units})
+                                     {u.pk: u.name for u in units}, department_aliases(user))
     existing = {(t.plan_id, t.code): t for t in Target.unscoped.filter(plan__in=plans.values())}
     # Rows that change nothing are not saved, but may only be uploaded by who could change them.
     changeable = set(Target.objects.for_user(user, "change").filter(plan__in=plans.values())
@@ -109,6 +107,7 @@ def analyse(sheets: list[Sheet], *, user, write: bool = False) -> QuotaAnalysis:
         seen[key] = number
         pending.append((number, target, parent_code, above_ref, before, changed))
     if analysis.errors:
+        analysis.names = resolver.choices() + departments.choices()
         return analysis
     # Targets without a parent first, so that a parent set up in the same file exists before
     # its parts; then the parts in the file's order.
@@ -161,6 +160,7 @@ def analyse(sheets: list[Sheet], *, user, write: bool = False) -> QuotaAnalysis:
             transaction.set_rollback(True)  # a preview (or a refused file) leaves nothing
         elif analysis.pairs:
             mark_for_rollup(pairs=analysis.pairs)
+    analysis.names = resolver.choices() + departments.choices()
     return analysis
 
 
@@ -171,7 +171,7 @@ def _target(cell, plans, indicators, resolver, departments, existing):
     code = text(cell["code"]).replace(" ", "")
     if not code:
         raise CellError("code", "目标代码为空")
-    indicator = indicators.get(header_key(cell["indicator"]))
+    indicator = indicators.match(cell["indicator"])
     if indicator is None:
         raise CellError("indicator", f"没有代码或名称为「{text(cell['indicator'])}」的指标")
     try:

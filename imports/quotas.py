@@ -22,25 +22,29 @@ from progress.services import mark_for_rollup
 from targets.models import Indicator, Target
 
 from .figures import unreadable_cells
-from .matching import DepartmentResolver, UnitResolver
-from .reader import CellError, ImportRefused, Sheet, header_key, parse_number, text, unit_note
+from .headings import IndicatorHeadings
+from .matching import DepartmentResolver, UnitResolver, department_aliases, unit_aliases
+from .reader import (
+    UNIT_WORDS,
+    CellError,
+    ImportRefused,
+    Sheet,
+    header_key,
+    note_scale,
+    parse_number,
+    text,
+    unit_note,
+)
 from .rows import NOTE_PREFIXES, TOTAL_WORDS, Issue
 
-NAME_HEADERS = {"地区": "region", "单位": "region", "县(市、区)": "region", "县市区": "region",
-                "区县": "region", "地区名称": "region", "单位名称": "region", "部门": "department",
-                "部门单位": "department", "部门名称": "department", "责任部门": "department"}
+# Region and department headings as offices write them (matched after header_key: full-width
+# forms folded, so 县（市、区） reads as 县(市、区)).
+NAME_HEADERS = {**dict.fromkeys(
+    ("地区", "单位", "县(市、区)", "县(市,区)", "县(市区)", "县(区)", "县(市)区", "县市区", "县区", "区县",
+     "区(县)", "市(县、区)", "市(县)", "市县", "市(州)", "市州", "地区名称", "单位名称", "地市",
+     "设区市", "各地", "县(市、区)名称"), "region"),
+    **dict.fromkeys(("部门", "部门单位", "部门名称", "责任部门", "责任单位", "牵头部门"), "department")}
 SKIPPED_HEADERS = {"序号", "编号", "备注", "培训重点任务", "重点任务", "说明"}
-# Column headings officials use for the seed indicators.
-HEADER_INDICATORS = {
-    "技能人才培训数": "training_person_times", "培训数": "training_person_times",
-    "培训人次": "training_person_times", "职业技能培训人次": "training_person_times",
-    "技能人才取证数": "new_skilled_talent", "取证数": "new_skilled_talent",
-    "新增技能人才": "new_skilled_talent", "新增取证技能人才": "new_skilled_talent",
-    "高技能人才数": "new_high_skilled_talent", "其中:高技能人才数": "new_high_skilled_talent",
-    "新增高技能人才": "new_high_skilled_talent",
-}
-SCALES = {"万": Decimal(10_000), "万人": Decimal(10_000), "万人次": Decimal(10_000),
-          "千人": Decimal(1_000), "人": Decimal(1), "人次": Decimal(1), "": Decimal(1)}
 
 
 @dataclass
@@ -55,6 +59,7 @@ class QuotaAnalysis:
     unchanged: int = 0
     pairs: set = field(default_factory=set)
     coverage: list[dict] = field(default_factory=list)  # per parent: value, parts' sum
+    names: list[dict] = field(default_factory=list)  # names not found, offered for a choice
     axis: str = "region"
 
     @property
@@ -96,23 +101,28 @@ def analyse(sheets: list[Sheet], *, user, plan, indicator=None, year: int | None
     header = sheet.rows[header_index]
     # A unit note may sit on its own row under the header: 市级培育指标数 / (万人).
     below = sheet.rows[header_index + 1] if header_index + 1 < len(sheet.rows) else []
-    by_code = {i.code: i for i in Indicator.unscoped.all()}
-    by_name = {header_key(i.name): i for i in by_code.values()}
+    headings = IndicatorHeadings(Indicator.unscoped.all())
     columns: dict[int, tuple[object, Decimal, str]] = {}  # position → (indicator, scale, heading)
     unmatched = []
     for position, cell in enumerate(header):
         key = header_key(cell)
         if position == name_col or not key or key in SKIPPED_HEADERS or key in NAME_HEADERS:
             continue
-        note = unit_note(cell) or (text(below[position]).strip("()（）")
+        note = unit_note(cell) or (text(below[position]).replace(" ", "").strip("()（）")
                                    if position < len(below) and text(below[position]).startswith(("(", "（"))
                                    else "")
-        found = by_code.get(HEADER_INDICATORS.get(key, "")) or by_name.get(key)
-        scale = SCALES.get(note.replace(" ", ""))
-        if scale is None:
-            analysis.error(sheet.name, header_index + 1, get_column_letter(position + 1),
-                           f"不认识的计量单位“{note}”（可用：万人、万人次、人、人次）")
+        if note not in UNIT_WORDS and note:
+            analysis.error(sheet.name, header_index + 2, get_column_letter(position + 1),
+                           f"不认识的计量单位“{note}”（可用：人、人次、万人、万人次、个、场、家、元 等）")
             continue
+        scale = note_scale(note)
+        found = headings.candidates(cell)
+        if len(found) > 1:
+            analysis.error(sheet.name, header_index + 1, get_column_letter(position + 1),
+                           f"表头“{text(cell)}”同时是指标{'、'.join(i.name for i in found)}的别称，"
+                           "请改用指标名称，或请管理员修改指标的别称")
+            continue
+        found = found[0] if found else None
         if found is None:
             unmatched.append((position, scale, text(cell)))
             continue
@@ -160,9 +170,9 @@ def analyse(sheets: list[Sheet], *, user, plan, indicator=None, year: int | None
 
     units = list(OrgUnit.unscoped.filter(ancestor_links__ancestor=issuer)
                  .exclude(pk=issuer.pk).only("pk", "code", "name", "short_name", "parent_id"))
-    resolver = UnitResolver([issuer, *units])
+    resolver = UnitResolver([issuer, *units], unit_aliases(user))
     departments = DepartmentResolver(Department.unscoped.filter(org_unit=issuer),
-                                     {issuer.pk: issuer.name})
+                                     {issuer.pk: issuer.name}, department_aliases(user))
     existing = {}
     for child in Target.unscoped.filter(parent__in=list(parents.values())):
         existing[(child.parent_id, child.org_unit_id if axis == "region" else child.department_id)] = child
@@ -238,6 +248,7 @@ def analyse(sheets: list[Sheet], *, user, plan, indicator=None, year: int | None
                 f"{_fmt(parent.value)} 不等（覆盖 {share:.0%}）"))
     analysis.pairs = {(issuer.pk, p.period_start) for p in parents.values()}
     analysis.axis = axis
+    analysis.names = resolver.choices() + departments.choices()
     return analysis
 
 

@@ -138,18 +138,10 @@ def _limit(name: str) -> int:
 
 def check_container(data: bytes, file_name: str = "") -> zipfile.ZipFile:
     """Refuse what is not a plain .xlsx within the limits, before parsing any XML."""
-    limit = _limit("IMPORT_MAX_BYTES")
-    if len(data) > limit:
-        raise ImportRefused(f"文件大小 {len(data) / 2**20:.1f} MB，超过上限 {limit / 2**20:.0f} MB。"
-                            "请按月份或地区拆分后分别上传。")
-    if not data:
-        raise ImportRefused("文件是空的。")
-    if data.startswith(OLE_MAGIC):
-        raise ImportRefused("这是旧版 Excel（.xls）或加密的工作簿。请在 Excel 中“另存为”.xlsx 格式"
-                            "（不设密码）后再上传。")
+    _check_size(data)
     if not data.startswith(XLSX_MAGIC):
-        raise ImportRefused("文件不是 Excel 工作簿（.xlsx）：内容与扩展名不符。请上传用 Excel 或 WPS "
-                            "保存的 .xlsx 文件。")
+        raise ImportRefused("文件不是 Excel 工作簿（.xlsx、.xls）或 CSV：内容与扩展名不符。请上传用 "
+                            "Excel 或 WPS 保存的文件。")
     if file_name.lower().endswith(".xlsm"):
         raise ImportRefused("不接收含宏的工作簿（.xlsm）。请另存为不含宏的 .xlsx 后再上传。")
     try:
@@ -411,8 +403,21 @@ def _parsed_extent(xml: bytes) -> tuple[int, int]:
 
 
 def read_workbook(data: bytes, file_name: str = "") -> list[Sheet]:
-    """Every sheet of a checked workbook, in order, with merged cells filled from their
-    top-left cell (a merged header reads as the same header in every column it spans)."""
+    """Every sheet of a checked workbook (.xlsx, legacy .xls) or the one table of a CSV file,
+    in order, with merged cells filled from their top-left cell (a merged header reads as the
+    same header in every column it spans)."""
+    _check_size(data)
+    if data.startswith(OLE_MAGIC):
+        return _read_xls(data)
+    if not data.startswith(XLSX_MAGIC) and (
+            file_name.lower().endswith((".csv", ".txt")) or _looks_like_text(data)):
+        from .csvfile import read_csv  # it builds on this module's Sheet and ImportRefused
+
+        if data.lstrip()[:1] == b"<":
+            raise ImportRefused("这是网页（HTML 或 XML）格式的表格，不是 Excel 工作簿或 CSV（一些系统导出的 "
+                                ".xls 其实是网页）。请在 Excel 或 WPS 中打开后“另存为”.xlsx 再上传。")
+
+        return read_csv(data, file_name)
     archive = check_container(data, file_name)
     parts = _sheet_parts(archive)
     max_rows = _limit("IMPORT_MAX_ROWS")
@@ -422,6 +427,7 @@ def read_workbook(data: bytes, file_name: str = "") -> list[Sheet]:
         scans = pool.submit(lambda: {name: _scan(archive, path) for name, path in parts.items()})
         try:
             workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+            _check_sheet_count(len(workbook.sheets_metadata))
             sheets = []
             for meta in workbook.sheets_metadata:
                 sheet = workbook.get_sheet_by_name(meta.name)
@@ -441,6 +447,61 @@ def read_workbook(data: bytes, file_name: str = "") -> list[Sheet]:
         except (CalamineError, ValueError, OSError, zipfile.BadZipFile, zlib.error) as exc:
             raise ImportRefused("文件已损坏或格式无法识别，无法读取工作表内容。请用 Excel 或 WPS 重新保存"
                                 "为 .xlsx 后上传。") from exc
+    if not sheets:
+        raise ImportRefused("工作簿中没有工作表。")
+    return sheets
+
+
+def _check_size(data: bytes) -> None:
+    limit = _limit("IMPORT_MAX_BYTES")
+    if len(data) > limit:
+        raise ImportRefused(f"文件大小 {len(data) / 2**20:.1f} MB，超过上限 {limit / 2**20:.0f} MB。"
+                            "请按月份或地区拆分后分别上传。")
+    if not data:
+        raise ImportRefused("文件是空的。")
+
+
+def _check_sheet_count(count: int) -> None:
+    limit = _limit("IMPORT_MAX_SHEETS")
+    if count > limit:
+        raise ImportRefused(f"工作簿有 {count} 张工作表，超过上限 {limit} 张。请删去无关的工作表后再上传。")
+
+
+def _looks_like_text(data: bytes) -> bool:
+    """A file with no NUL in its first 64 KB: a CSV saved without the .csv name, say."""
+    return b"\x00" not in data[:65536] or data.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
+def _read_xls(data: bytes) -> list[Sheet]:
+    """A legacy .xls, its compound-file container and BIFF records checked first
+    (imports/legacy.py), then read by python-calamine as an .xlsx is."""
+    from .legacy import check_xls  # it builds on this module's ImportRefused
+
+    check_xls(data)
+    max_rows = _limit("IMPORT_MAX_ROWS")
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        _check_sheet_count(len(workbook.sheets_metadata))
+        sheets = []
+        for meta in workbook.sheets_metadata:
+            sheet = workbook.get_sheet_by_name(meta.name)
+            if sheet.total_height > max_rows + 1:
+                raise ImportRefused(f"工作表「{meta.name}」有 {sheet.total_height:,} 行，超过单个文件"
+                                    f"上限 {max_rows:,} 行。请拆分后分别上传。")
+            rows = list(sheet.iter_rows())
+            _fill_merged(rows, sheet.merged_cell_ranges or [], sheet.start)
+            sheets.append(Sheet(name=meta.name, rows=rows,
+                                hidden=meta.visible != SheetVisibleEnum.Visible))
+    except ImportRefused:
+        raise
+    except (CalamineError, ValueError, OSError) as exc:
+        message = str(exc).lower()
+        if "password" in message or "encrypt" in message:
+            from .legacy import ENCRYPTED
+
+            raise ImportRefused(ENCRYPTED) from exc
+        raise ImportRefused("文件已损坏或格式无法识别，无法读取旧版 Excel（.xls）的工作表内容。"
+                            "请用 Excel 或 WPS 重新保存后上传。") from exc
     if not sheets:
         raise ImportRefused("工作簿中没有工作表。")
     return sheets
@@ -484,17 +545,33 @@ def text(value) -> str:
     return " ".join(unicodedata.normalize("NFKC", str(value)).split())
 
 
+# The measures a heading's note may give. Only these are stripped: in 县（市、区） the note is
+# part of the name.
+UNIT_WORDS = frozenset(("人", "人次", "万人", "万人次", "千人", "千人次", "名", "个", "场", "家",
+                        "元", "万元", "%", "项", "次", "户", "所", "期", "班", "人/次"))
+_NOTE = re.compile(r"\(([^()]*+)\)$")
+
+
 def header_key(value) -> str:
-    """A header for matching: normalised, without spaces, unit notes such as (人次) or
-    （万人）, line breaks or a trailing colon."""
-    key = re.sub(r"\([^()]*+\)$", "", text(value)).replace(" ", "")
-    return key.rstrip(":：*")
+    """A header for matching: normalised (（ → (, ： → :), without spaces or line breaks, a
+    trailing colon or asterisk, or a trailing unit note such as (人次) or （万人）."""
+    key = text(value).replace(" ", "").rstrip(":*")
+    match = _NOTE.search(key)
+    if match and match.group(1) in UNIT_WORDS:
+        key = key[: match.start()]
+    return key.rstrip(":*")
 
 
 def unit_note(value) -> str:
-    """The unit note of a header: '培训数(万人次)' → '万人次'."""
-    match = re.search(r"\(([^()]*+)\)$", text(value))
-    return match.group(1) if match else ""
+    """The unit note of a header: '培训数(万人次)' → '万人次'; '县（市、区）' → '' (not a unit)."""
+    match = _NOTE.search(text(value).replace(" ", "").rstrip(":*"))
+    return match.group(1) if match and match.group(1) in UNIT_WORDS else ""
+
+
+def note_scale(note: str) -> Decimal:
+    """What a unit note multiplies a typed number by: 万人 → 10,000, 千人 → 1,000."""
+    return Decimal(10_000) if note.startswith("万") else Decimal(1_000) if note.startswith("千") \
+        else Decimal(1)
 
 
 TEN_THOUSAND = Decimal(10_000)

@@ -11,6 +11,11 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from org.access import Scope
+from org.closure import OrgUnitClosure
+from org.models import Department, NameAlias, OrgUnit
+from org.services import scoped_save
+
 from .choices import ImportStatus, ValueBasis
 from .jobs import _refuse, job_lock, preview, run_apply
 from .kinds import QUOTA, TARGETS
@@ -97,3 +102,64 @@ def discard(batch: ImportBatch, *, user) -> ImportBatch:
         raise ValidationError("这个导入已处理，不能放弃")
     batch.refresh_from_db()
     return batch
+
+
+def choose_names(batch: ImportBatch, *, user, choices: dict[str, str]) -> ImportBatch:
+    """Apply the names chosen in a preview ({"unit:温州经开区": "<unit id>", "department:<unit
+    id>:市人社局": "<department id>"}): each is kept as an alias (audited, used at and below
+    the chooser's unit) and the file is checked again. Only a candidate the preview offered
+    may be chosen; a name left unchosen stays an error."""
+    if batch.uploaded_by_id != user.pk:
+        raise PermissionDenied("只有上传者本人可以选择名称")
+    if batch.status != ImportStatus.PREVIEWED or batch.content is None:
+        raise ValidationError("这个导入已处理，不能再选择名称")
+    offered = {_name_key(n): n for n in batch.names}
+    chosen = []
+    for key, value in choices.items():
+        name = offered.get(key)
+        if name is None or not value:
+            continue
+        candidates = {str(pk) for pk, _label in name["candidates"]}
+        if str(value) not in candidates:
+            raise ValidationError(f"「{name['text']}」只能在列出的候选中选择")
+        chosen.append((name, int(value)))
+    if not chosen:
+        raise ValidationError("请至少为一个名称选择对应的单位或部门")
+    with transaction.atomic():
+        for name, pk in chosen:
+            _keep_alias(user, name, pk)
+    batch.refresh_from_db()
+    preview(batch)
+    return batch
+
+
+def _name_key(name: dict) -> str:
+    return (f"unit:{name['text']}" if name["kind"] == NameAlias.UNIT
+            else f"department:{name['unit']}:{name['text']}")
+
+
+def _keep_alias(user, name: dict, pk: int) -> NameAlias:
+    if name["kind"] == NameAlias.UNIT:
+        unit, department = OrgUnit.unscoped.get(pk=pk), None
+    else:
+        department = Department.unscoped.select_related("org_unit").get(pk=pk)
+        unit = department.org_unit
+    scope = _alias_scope(user, unit)
+    written = name["text"].replace(" ", "")
+    alias = NameAlias.unscoped.filter(kind=name["kind"], scope=scope, text=written).first() \
+        or NameAlias(kind=name["kind"], scope=scope, text=written, created_by=user)
+    alias.org_unit, alias.department = unit, department
+    return scoped_save(user=user, obj=alias, audit_note="导入预览中选择的名称")
+
+
+def _alias_scope(user, unit: OrgUnit) -> OrgUnit:
+    """The unit an alias is kept for: the chooser's own unit above the one chosen (the top of
+    the tree for a superuser)."""
+    ancestors = dict(OrgUnitClosure.objects.filter(descendant=unit).values_list("ancestor_id",
+                                                                                 "depth"))
+    mine = [m.org_unit_id for m in Scope.of(user).memberships() if m.org_unit_id in ancestors]
+    if mine:
+        return OrgUnit.unscoped.get(pk=min(mine, key=lambda pk: -ancestors[pk]))
+    if Scope.of(user).is_global:
+        return OrgUnit.unscoped.get(pk=max(ancestors, key=ancestors.get))
+    raise PermissionDenied("所选单位不在您的权限范围内")

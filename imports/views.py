@@ -92,6 +92,12 @@ def import_action(request, pk):
                                             "%(unchanged)d unchanged.")
                                  % {"created": batch.created, "updated": batch.updated,
                                     "unchanged": batch.unchanged})
+        elif action == "names":
+            choices = {key[len("name:"):]: value for key, value in request.POST.items()
+                       if key.startswith("name:")}
+            batch = services.choose_names(batch, user=request.user, choices=choices)
+            messages.success(request, _("The names you chose are kept; the file was checked "
+                                        "again."))
         elif action == "discard":
             services.discard(batch, user=request.user)
             messages.success(request, _("The upload was discarded; nothing was saved."))

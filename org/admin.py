@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from skills_portal import hooks
 
 from .access import CHANGE, WRITE_ROLES, Scope
-from .models import Department, Membership, OrgUnit
+from .models import Department, Membership, NameAlias, OrgUnit
 from .services import scoped_delete, scoped_save
 
 admin.site.site_header = _("Skills-action target portal")
@@ -151,6 +151,16 @@ class DepartmentAdmin(ScopedAdmin):
     list_filter = ("sector", "org_unit__level")
     search_fields = ("name", "short_name", "org_unit__name")
     autocomplete_fields = ("org_unit",)
+
+
+@admin.register(NameAlias)
+class NameAliasAdmin(ScopedAdmin):
+    """Aliases are chosen in import previews; here they are reviewed and removed."""
+    list_display = ("text", "kind", "org_unit", "department", "scope", "created_by", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("text", "org_unit__name", "department__name")
+    autocomplete_fields = ("org_unit", "department", "scope")
+    readonly_fields = ("created_by",)
 
 
 class MembershipAdmin(ScopedAdmin):

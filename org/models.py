@@ -221,6 +221,68 @@ class Department(TimeStampedModel):
 
 
 # --------------------------------------------------------------------------------------------
+# Names as offices write them
+# --------------------------------------------------------------------------------------------
+class NameAliasQuerySet(ScopedQuerySet):
+    def for_user(self, user, action: str = VIEW):
+        """An alias serves imports at and below the unit it was kept for (its scope) and is
+        seen there and above; it is kept by members of that subtree."""
+        scope = Scope.of(user)
+        if scope.is_global:
+            return self
+        units = sorted({m.org_unit_id for m in scope.memberships()})
+        if not units:
+            return self.none()
+        q = Q(scope__in=Scope._subtree(units))
+        if action == VIEW:
+            q |= Q(scope__in=Scope._ancestors(units, include_self=True))
+        return self.filter(q)
+
+
+class NameAlias(TimeStampedModel):
+    """Another name for a unit or a department, chosen once in an import preview (温州经开区 →
+    温州经济技术开发区) so that the next file matches without a choice."""
+
+    UNIT, DEPARTMENT = "unit", "department"
+    KINDS = [(UNIT, _("org unit")), (DEPARTMENT, _("department"))]
+
+    kind = models.CharField(_("kind"), max_length=10, choices=KINDS)
+    text = models.CharField(_("name as written"), max_length=100)
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="aliases",
+                                 verbose_name=_("org unit"))
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, null=True, blank=True,
+                                   related_name="aliases", verbose_name=_("department"))
+    scope = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+",
+                              verbose_name=_("used at and below"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("chosen by"))
+
+    unscoped = NameAliasQuerySet.as_unscoped_manager()
+    objects = NameAliasQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("name alias")
+        verbose_name_plural = _("name aliases")
+        ordering = ["kind", "text"]
+        constraints = [models.UniqueConstraint(fields=["kind", "scope", "text"],
+                                               name="name_alias_unique_in_scope")]
+
+    def __str__(self):
+        target = self.department.name if self.department_id else self.org_unit.name
+        return f"{self.text} → {target}"
+
+    def clean(self):
+        if self.kind == self.DEPARTMENT and self.department_id is None:
+            raise ValidationError({"department": _("A department alias names a department.")})
+        if self.department_id and self.department.org_unit_id != self.org_unit_id:
+            raise ValidationError({"department": _("The department belongs to another unit.")})
+        if self.scope_id and self.org_unit_id and not OrgUnitClosure.objects.filter(
+                ancestor_id=self.scope_id, descendant_id=self.org_unit_id).exists():
+            raise ValidationError({"scope": _("An alias is kept for a unit above the one it names.")})
+
+
+# --------------------------------------------------------------------------------------------
 # Memberships
 # --------------------------------------------------------------------------------------------
 class MembershipQuerySet(ScopedQuerySet):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+import unicodedata
 from decimal import Decimal
 
 from django.conf import settings
@@ -82,6 +83,11 @@ class Indicator(TimeStampedModel):
     denominator = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("denominator"),
+    )
+    synonyms = models.JSONField(
+        _("other headings"), default=list, blank=True,
+        help_text=_("Other names an office writes for this indicator in a column heading or an "
+                    "indicator cell, e.g. 培训数, 技能人才取证数."),
     )
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -164,8 +170,34 @@ class Indicator(TimeStampedModel):
             errors.setdefault("measure", []).append(
                 _("Only indicators fed by a domain measure have a measure and filters.")
             )
+        self._clean_synonyms(errors)
         if errors:
             raise ValidationError(errors)
+
+    def _clean_synonyms(self, errors: dict) -> None:
+        """Other headings: texts, each naming this indicator only (a heading two indicators
+        share would match neither in an import)."""
+        words = self.synonyms
+        if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+            errors.setdefault("synonyms", []).append(
+                _("Other headings are a list of non-empty texts, e.g. [\"培训数\", \"取证数\"]."))
+            return
+        self.synonyms = list(dict.fromkeys(" ".join(w.split()) for w in words))
+        taken = {}
+        for other in Indicator.unscoped.exclude(pk=self.pk).only("code", "name", "synonyms"):
+            for word in (other.code, other.name, *(other.synonyms or [])):
+                taken.setdefault(heading_form(word), other)
+        for word in (self.code, self.name, *self.synonyms):
+            other = taken.get(heading_form(word))
+            if other is not None and word in self.synonyms:
+                errors.setdefault("synonyms", []).append(
+                    _("“%(word)s” already names the indicator %(other)s.")
+                    % {"word": word, "other": other.name})
+
+
+def heading_form(word: str) -> str:
+    """A heading as compared for clashes: full-width folded, without spaces."""
+    return "".join(unicodedata.normalize("NFKC", str(word)).split()).rstrip(":*")
 
 
 # --------------------------------------------------------------------------------------------

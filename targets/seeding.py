@@ -191,6 +191,10 @@ class SeedLoader:
                 "name": entry["name"], "unit": entry["unit"], "kind": kind, "source": source,
                 "measure": entry.get("measure", ""), "filters": entry.get("filters") or {},
                 "description": entry.get("description", ""),
+                # An administrator's own headings stay beside the fixture's.
+                "synonyms": list(dict.fromkeys([*entry.get("synonyms", []), *(
+                    Indicator.unscoped.filter(code=entry["code"])
+                    .values_list("synonyms", flat=True).first() or [])])),
                 "numerator": self._indicator(entry.get("numerator"), where),
                 "denominator": self._indicator(entry.get("denominator"), where),
             }

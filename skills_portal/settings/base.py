@@ -245,6 +245,7 @@ IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
 # Cells from the first to the last cell of a sheet (the grid the reader builds): 200,000 rows
 # of 25 columns, about 160 MB.
 IMPORT_MAX_CELLS = env_int("IMPORT_MAX_CELLS", 5_000_000)
+IMPORT_MAX_SHEETS = env_int("IMPORT_MAX_SHEETS", 500)  # an .xls or .xlsx; a CSV has one
 # Text the cells of a sheet copy from its shared strings (a string is copied into each cell
 # that uses it).
 IMPORT_MAX_TEXT_BYTES = env_int("IMPORT_MAX_TEXT_BYTES", 100 * 2**20)

@@ -31,3 +31,9 @@ def percent(value):
         return "—"
     return f"{value * 100:.1f}%"
 
+
+
+@register.filter
+def get_item(mapping, key):
+    """mapping[key] in a template (None when absent)."""
+    return mapping.get(key) if hasattr(mapping, "get") else None

@@ -257,8 +257,9 @@ def test_a_renamed_binary_is_refused(clerk):
     assert "内容与扩展名不符" in refused(clerk, b"\x7fELF\x02\x01\x01" + bytes(500))
 
 
-def test_a_legacy_xls_or_encrypted_workbook_is_refused(clerk):
-    assert "旧版 Excel（.xls）" in refused(clerk, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500))
+def test_a_truncated_xls_is_refused_as_corrupt(clerk):
+    message = refused(clerk, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500))
+    assert "文件已损坏" in message and "旧版 Excel（.xls）" in message
 
 
 def test_a_corrupt_zip_is_refused(clerk):
