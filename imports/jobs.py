@@ -19,10 +19,11 @@ from targets.models import Indicator, Plan
 
 from . import figures, plan_targets, quotas
 from .choices import ImportStatus
+from .files import read_file
 from .kinds import QUOTA, TARGETS
 from .kinds import layout as layout_of
 from .models import ImportBatch
-from .reader import ImportRefused, read_workbook
+from .reader import ImportRefused
 
 logger = logging.getLogger(__name__)
 CHANGES_SHOWN = 200
@@ -107,7 +108,7 @@ def _analyse(batch: ImportBatch, *, write: bool):
 
 
 def _read_and_run(batch: ImportBatch, *, write: bool):
-    sheets = read_workbook(bytes(batch.content), batch.file_name)
+    sheets = read_file(bytes(batch.content), batch.file_name)
     user = batch.uploaded_by
     if batch.kind == TARGETS:
         return plan_targets.analyse(sheets, user=user, write=write)

@@ -14,11 +14,13 @@ Every refusal is an `ImportRefused` with a message in Chinese.
 
 from __future__ import annotations
 
+import io
 import struct
 
 from django.conf import settings
+from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
 
-from .reader import ImportRefused
+from .reader import ImportRefused, Sheet, check_sheet_count, check_size, fill_merged
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 END_OF_CHAIN, FREE, FAT_SECTOR, DIFAT_SECTOR = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFC
@@ -56,8 +58,8 @@ class CompoundFile:
         if self.mini_cutoff != 4096:
             raise _corrupt("小数据流界限不合规范")
         # Sector n starts at (n + 1) × sector size: the header takes the first sector's room.
-        self.sectors = max(0, (len(data) - self.sector_size + self.sector_size - 1)
-                           // self.sector_size)
+        # Whole sectors only: a file cut short mid-sector has lost that sector.
+        self.sectors = max(0, (len(data) - self.sector_size) // self.sector_size)
         if fat_count > self.sectors or difat_count > self.sectors or minifat_count > self.sectors:
             raise _corrupt("声明的分配表扇区数超过文件本身")
 
@@ -207,9 +209,7 @@ def check_xls(data: bytes) -> None:
                 raise _corrupt("共享字符串表声明的条目数超过文件本身")
         elif kind == EOF:
             break
-    if len(sheets) > int(settings.IMPORT_MAX_SHEETS):
-        raise ImportRefused(f"工作簿有 {len(sheets)} 张工作表，超过上限 {settings.IMPORT_MAX_SHEETS} 张。"
-                            "请删去无关的工作表后再上传。")
+    check_sheet_count(len(sheets))
     cells = 0
     max_rows = int(settings.IMPORT_MAX_ROWS)
     for name, position in sheets:
@@ -239,3 +239,40 @@ def _sheet_name(stream: bytes, offset: int, length: int) -> str:
     raw = stream[offset + 8: offset + length]
     return (raw[: count * 2].decode("utf-16-le", "replace") if flags & 1
             else raw[:count].decode("latin-1"))
+
+
+def read_xls(data: bytes) -> list[Sheet]:
+    """A legacy .xls, its container and records checked first (`check_xls`), then read by
+    python-calamine as an .xlsx is: dates as dates, formulas as their saved results, merged
+    cells filled from their top-left cell, hidden sheets marked."""
+    check_size(data)
+    check_xls(data)
+    max_rows = int(settings.IMPORT_MAX_ROWS)
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        check_sheet_count(len(workbook.sheets_metadata))
+        sheets = []
+        for meta in workbook.sheets_metadata:
+            sheet = workbook.get_sheet_by_name(meta.name)
+            if sheet.total_height > max_rows + 1:
+                raise ImportRefused(f"工作表「{meta.name}」有 {sheet.total_height:,} 行，超过单个文件"
+                                    f"上限 {max_rows:,} 行。请拆分后分别上传。")
+            rows = list(sheet.iter_rows())
+            fill_merged(rows, sheet.merged_cell_ranges or [], sheet.start)
+            sheets.append(Sheet(name=meta.name, rows=rows,
+                                hidden=meta.visible != SheetVisibleEnum.Visible))
+    except ImportRefused:
+        raise
+    except BaseException as exc:
+        # python-calamine's Rust panics arrive as pyo3's PanicException (a BaseException).
+        if not isinstance(exc, (CalamineError, ValueError, OSError)) and \
+                type(exc).__name__ != "PanicException":
+            raise
+        message = str(exc).lower()
+        if "password" in message or "encrypt" in message:
+            raise ImportRefused(ENCRYPTED) from exc
+        raise ImportRefused("文件已损坏或格式无法识别，无法读取旧版 Excel（.xls）的工作表内容。"
+                            "请用 Excel 或 WPS 重新保存后上传。") from exc
+    if not sheets:
+        raise ImportRefused("工作簿中没有工作表。")
+    return sheets

@@ -177,6 +177,7 @@ def analyse(sheets: list[Sheet], *, user, plan, indicator=None, year: int | None
     for child in Target.unscoped.filter(parent__in=list(parents.values())):
         existing[(child.parent_id, child.org_unit_id if axis == "region" else child.department_id)] = child
     sums = {position: Decimal(0) for position in parents}
+    unnamed = 0  # rows whose unit or department was not found
     totals = {}
     seen = {}
     for index in range(header_index + 1, len(sheet.rows)):
@@ -195,6 +196,7 @@ def analyse(sheets: list[Sheet], *, user, plan, indicator=None, year: int | None
                           else departments.resolve(issuer.pk, name))
         except CellError as exc:
             analysis.error(sheet.name, number, f"{get_column_letter(name_col + 1)}", str(exc))
+            unnamed += 1
             continue
         if target_key == issuer.pk and axis == "region":
             is_total = True  # the issuing unit's own row is the total
@@ -233,7 +235,9 @@ def analyse(sheets: list[Sheet], *, user, plan, indicator=None, year: int | None
                 analysis.update.append((child.pk, {"value": child.value},
                                         {"value": value, "_row": number, "_label": label}))
     for position, (number, total) in totals.items():
-        if total != sums[position]:
+        # With a row's name unknown its numbers are not in the sums: the totals are checked
+        # once every name is (a mismatch now would only repeat that error).
+        if total != sums[position] and not unnamed:
             analysis.error(sheet.name, number, get_column_letter(position + 1),
                            f"合计行 {_fmt(total)} 与各行之和 {_fmt(sums[position])} 不符（相差 "
                            f"{_fmt(total - sums[position])}）")

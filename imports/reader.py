@@ -30,7 +30,6 @@ from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
 
 XLSX_MAGIC = b"PK\x03\x04"
 MAX_ENTRIES = 10_000  # parts in a workbook: a few dozen, a few thousand with many sheets or images
-OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls, or an encrypted workbook
 DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)?(\d+)?(?::([A-Z]+)(\d+))?"')
 
 
@@ -138,7 +137,7 @@ def _limit(name: str) -> int:
 
 def check_container(data: bytes, file_name: str = "") -> zipfile.ZipFile:
     """Refuse what is not a plain .xlsx within the limits, before parsing any XML."""
-    _check_size(data)
+    check_size(data)
     if not data.startswith(XLSX_MAGIC):
         raise ImportRefused("文件不是 Excel 工作簿（.xlsx、.xls）或 CSV：内容与扩展名不符。请上传用 "
                             "Excel 或 WPS 保存的文件。")
@@ -403,21 +402,9 @@ def _parsed_extent(xml: bytes) -> tuple[int, int]:
 
 
 def read_workbook(data: bytes, file_name: str = "") -> list[Sheet]:
-    """Every sheet of a checked workbook (.xlsx, legacy .xls) or the one table of a CSV file,
-    in order, with merged cells filled from their top-left cell (a merged header reads as the
-    same header in every column it spans)."""
-    _check_size(data)
-    if data.startswith(OLE_MAGIC):
-        return _read_xls(data)
-    if not data.startswith(XLSX_MAGIC) and (
-            file_name.lower().endswith((".csv", ".txt")) or _looks_like_text(data)):
-        from .csvfile import read_csv  # it builds on this module's Sheet and ImportRefused
-
-        if data.lstrip()[:1] == b"<":
-            raise ImportRefused("这是网页（HTML 或 XML）格式的表格，不是 Excel 工作簿或 CSV（一些系统导出的 "
-                                ".xls 其实是网页）。请在 Excel 或 WPS 中打开后“另存为”.xlsx 再上传。")
-
-        return read_csv(data, file_name)
+    """Every sheet of a checked .xlsx workbook, in order, with merged cells filled from their
+    top-left cell (a merged header reads as the same header in every column it spans).
+    imports/files.py picks this, the .xls reader or the CSV reader by the file's content."""
     archive = check_container(data, file_name)
     parts = _sheet_parts(archive)
     max_rows = _limit("IMPORT_MAX_ROWS")
@@ -427,7 +414,7 @@ def read_workbook(data: bytes, file_name: str = "") -> list[Sheet]:
         scans = pool.submit(lambda: {name: _scan(archive, path) for name, path in parts.items()})
         try:
             workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-            _check_sheet_count(len(workbook.sheets_metadata))
+            check_sheet_count(len(workbook.sheets_metadata))
             sheets = []
             for meta in workbook.sheets_metadata:
                 sheet = workbook.get_sheet_by_name(meta.name)
@@ -435,7 +422,7 @@ def read_workbook(data: bytes, file_name: str = "") -> list[Sheet]:
                     raise ImportRefused(f"工作表「{meta.name}」有 {sheet.total_height:,} 行，超过单个文件"
                                         f"上限 {max_rows:,} 行。请拆分后分别上传。")
                 rows = list(sheet.iter_rows())  # each row a new list (merged cells are filled in)
-                _fill_merged(rows, sheet.merged_cell_ranges or [], sheet.start)
+                fill_merged(rows, sheet.merged_cell_ranges or [], sheet.start)
                 marks = scans.result().get(meta.name, _Marks())
                 sheets.append(Sheet(name=meta.name, rows=rows,
                                     hidden=meta.visible != SheetVisibleEnum.Visible,
@@ -444,7 +431,11 @@ def read_workbook(data: bytes, file_name: str = "") -> list[Sheet]:
                                     error_values=marks.error_values))
         except ImportRefused:
             raise
-        except (CalamineError, ValueError, OSError, zipfile.BadZipFile, zlib.error) as exc:
+        except BaseException as exc:
+            # python-calamine's Rust panics arrive as pyo3's PanicException (a BaseException).
+            if not isinstance(exc, (CalamineError, ValueError, OSError, zipfile.BadZipFile,
+                                    zlib.error)) and type(exc).__name__ != "PanicException":
+                raise
             raise ImportRefused("文件已损坏或格式无法识别，无法读取工作表内容。请用 Excel 或 WPS 重新保存"
                                 "为 .xlsx 后上传。") from exc
     if not sheets:
@@ -452,7 +443,7 @@ def read_workbook(data: bytes, file_name: str = "") -> list[Sheet]:
     return sheets
 
 
-def _check_size(data: bytes) -> None:
+def check_size(data: bytes) -> None:
     limit = _limit("IMPORT_MAX_BYTES")
     if len(data) > limit:
         raise ImportRefused(f"文件大小 {len(data) / 2**20:.1f} MB，超过上限 {limit / 2**20:.0f} MB。"
@@ -461,53 +452,13 @@ def _check_size(data: bytes) -> None:
         raise ImportRefused("文件是空的。")
 
 
-def _check_sheet_count(count: int) -> None:
+def check_sheet_count(count: int) -> None:
     limit = _limit("IMPORT_MAX_SHEETS")
     if count > limit:
         raise ImportRefused(f"工作簿有 {count} 张工作表，超过上限 {limit} 张。请删去无关的工作表后再上传。")
 
 
-def _looks_like_text(data: bytes) -> bool:
-    """A file with no NUL in its first 64 KB: a CSV saved without the .csv name, say."""
-    return b"\x00" not in data[:65536] or data.startswith((b"\xff\xfe", b"\xfe\xff"))
-
-
-def _read_xls(data: bytes) -> list[Sheet]:
-    """A legacy .xls, its compound-file container and BIFF records checked first
-    (imports/legacy.py), then read by python-calamine as an .xlsx is."""
-    from .legacy import check_xls  # it builds on this module's ImportRefused
-
-    check_xls(data)
-    max_rows = _limit("IMPORT_MAX_ROWS")
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        _check_sheet_count(len(workbook.sheets_metadata))
-        sheets = []
-        for meta in workbook.sheets_metadata:
-            sheet = workbook.get_sheet_by_name(meta.name)
-            if sheet.total_height > max_rows + 1:
-                raise ImportRefused(f"工作表「{meta.name}」有 {sheet.total_height:,} 行，超过单个文件"
-                                    f"上限 {max_rows:,} 行。请拆分后分别上传。")
-            rows = list(sheet.iter_rows())
-            _fill_merged(rows, sheet.merged_cell_ranges or [], sheet.start)
-            sheets.append(Sheet(name=meta.name, rows=rows,
-                                hidden=meta.visible != SheetVisibleEnum.Visible))
-    except ImportRefused:
-        raise
-    except (CalamineError, ValueError, OSError) as exc:
-        message = str(exc).lower()
-        if "password" in message or "encrypt" in message:
-            from .legacy import ENCRYPTED
-
-            raise ImportRefused(ENCRYPTED) from exc
-        raise ImportRefused("文件已损坏或格式无法识别，无法读取旧版 Excel（.xls）的工作表内容。"
-                            "请用 Excel 或 WPS 重新保存后上传。") from exc
-    if not sheets:
-        raise ImportRefused("工作簿中没有工作表。")
-    return sheets
-
-
-def _fill_merged(rows: list[list], ranges, start) -> None:
+def fill_merged(rows: list[list], ranges, start) -> None:
     """Fill merged areas from their top-left cell. The areas (within the sheet's cells) may
     add up to at most IMPORT_MAX_CELLS: a file can list a million merges of the whole sheet,
     which would keep this loop busy for hours."""

@@ -1,3 +1,6 @@
+import re
+
+from django import forms
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html_join
@@ -9,11 +12,36 @@ from .models import DataValue, Indicator, Plan, PlanTask, Target, ValidationRule
 from .selectors import Coverage, attach_coverage
 
 
+class HeadingsField(forms.CharField):
+    """Other headings typed one per line (or separated by 、 , ；): a list of texts."""
+
+    widget = forms.Textarea(attrs={"rows": 4})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        return [w.strip() for w in re.split(r"[\n、,，;；]+", text) if w.strip()]
+
+
+class IndicatorForm(forms.ModelForm):
+    synonyms = HeadingsField(
+        label=_("other headings"), required=False,
+        help_text=_("One per line: other names an office writes for this indicator in a column "
+                    "heading or an indicator cell. Imports match them besides the name and code."))
+
+    class Meta:
+        model = Indicator
+        fields = ["synonyms"]  # the admin adds the rest
+
+
 @admin.register(Indicator)
 class IndicatorAdmin(ScopedAdmin):
+    form = IndicatorForm
     list_display = ("code", "name", "unit", "kind", "source", "measure", "is_active")
     list_filter = ("kind", "source", "unit", "is_active")
-    search_fields = ("code", "name", "measure")
+    search_fields = ("code", "name", "measure", "synonyms")
     autocomplete_fields = ("numerator", "denominator")
 
 

@@ -26,7 +26,19 @@ class IndicatorSerializer(serializers.ModelSerializer):
     class Meta:
         model = Indicator
         fields = ["id", "code", "name", "unit", "kind", "source", "measure", "filters",
-                  "numerator", "denominator", "description", "is_active"]
+                  "numerator", "denominator", "synonyms", "description", "is_active"]
+
+
+class IndicatorHeadingsSerializer(serializers.ModelSerializer):
+    """What a curator changes on an indicator through the API (#17): the other headings offices
+    write for it (a list of texts, each naming this indicator only) and its description."""
+
+    synonyms = serializers.ListField(child=serializers.CharField(max_length=100), max_length=100,
+                                     required=False)
+
+    class Meta:
+        model = Indicator
+        fields = ["synonyms", "description"]
 
 
 class PlanTaskSerializer(serializers.ModelSerializer):

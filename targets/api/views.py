@@ -28,14 +28,36 @@ from ..models import DataValue, Indicator, Plan, PlanTask, Target
 from . import serializers as s
 
 
-class IndicatorViewSet(ScopedReadOnlyViewSet):
+class IndicatorViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                       mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """The indicator catalogue. Curators (provincial administrators and above, as in the admin)
+    change an indicator's other headings (`synonyms`, which imports match) and description with
+    PATCH; the rest of an indicator is fixed once figures refer to it."""
+
     serializer_class = s.IndicatorSerializer
     filterset_class = IndicatorFilter
     ordering_fields = ["code", "name", "id"]
     ordering = ["code"]
+    http_method_names = ["get", "patch", "head", "options"]
 
     def scoped_queryset(self, user):
         return Indicator.objects.for_user(user).select_related("numerator", "denominator")
+
+    def get_serializer_class(self):
+        return s.IndicatorHeadingsSerializer if self.action == "partial_update" \
+            else s.IndicatorSerializer
+
+    @extend_schema(request=s.IndicatorHeadingsSerializer, responses=s.IndicatorSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        indicator = self.get_object()
+        serializer = self.get_serializer(indicator, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        for name, value in serializer.validated_data.items():
+            setattr(indicator, name, value)
+        with service_errors():
+            scoped_save(user=request.user, obj=indicator)
+        indicator = self.scoped_queryset(request.user).get(pk=indicator.pk)
+        return Response(s.IndicatorSerializer(indicator, context=self.get_serializer_context()).data)
 
 
 class PlanViewSet(ScopedReadOnlyViewSet):
