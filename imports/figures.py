@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from bisect import bisect_right
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -287,9 +288,26 @@ class _Rows:
     checked: Iterator[tuple[tuple, int, dict, bool]]
 
 
+def _continuations(layout: FigureLayout, first: Sheet, header_index: int,
+                   positions: dict[str, int], sheets: list[Sheet]) -> list[tuple[Sheet, int]]:
+    """The visible sheets after `first` whose header names the same columns in the same
+    places, on the same row (a 说明 sheet quoting the header under its notes is not one)."""
+    found = []
+    for other in sheets[sheets.index(first) + 1:] if first in sheets else []:
+        if other.hidden or not other.rows:
+            continue
+        try:
+            other_header, other_positions, _unknown = _find_header(layout, other)
+        except ImportRefused:
+            continue
+        if other_positions == positions and other_header == header_index:
+            found.append((other, other_header))
+    return found
+
+
 def _parse_rows(layout: FigureLayout, sheet: Sheet, ctx: _Context, basis: str,
-                analysis: Analysis, progress: Callable[[int], None] | None = None
-                ) -> _Rows | None:
+                analysis: Analysis, progress: Callable[[int], None] | None = None,
+                sheets: list[Sheet] | None = None) -> _Rows | None:
     """The data rows (`_Rows`), or None when the table itself is wrong (a missing column,
     unreadable cells): the analysis then says why."""
     header_index, positions, unknown = _find_header(layout, sheet)
@@ -322,7 +340,24 @@ def _parse_rows(layout: FigureLayout, sheet: Sheet, ctx: _Context, basis: str,
                 for c in layout.dimension_columns()]
     defaults += [(DEPARTMENT.field, None)] + [(c.field, 0) for c in layout.value_columns()]
     absent = {name: default for name, default in defaults if name not in positions}
-    rows = _data_rows(sheet, header_index + 1, positions[UNIT.field], max(positions.values()) + 1)
+    width = max(positions.values()) + 1
+    rows = _data_rows(sheet, header_index + 1, positions[UNIT.field], width)
+    # A report longer than a sheet holds (65,536 rows in an .xls) goes on in the next sheets
+    # under the same header: their rows follow, each error naming its own sheet.
+    boundaries = [(0, sheet.name)]
+    for more, more_header in _continuations(layout, sheet, header_index, positions,
+                                             sheets or [sheet]):
+        for cells, message in unreadable_cells(more):
+            analysis.error(more.name, None, cells, message)
+        boundaries.append((len(rows), more.name))
+        rows += _data_rows(more, more_header + 1, positions[UNIT.field], width)
+    if analysis.errors:
+        return None
+    starts = [start for start, _name in boundaries]
+
+    def sheet_of(i: int) -> str:
+        return boundaries[bisect_right(starts, i) - 1][1]
+
     analysis.rows = len(rows)
     # Column by column: a column holds few distinct values (units, months, categories, small
     # counts), so each is parsed once and the rest is a dictionary lookup per cell, not a
@@ -354,7 +389,7 @@ def _parse_rows(layout: FigureLayout, sheet: Sheet, ctx: _Context, basis: str,
                 progress(i)  # the page of a Celery job shows it
             if i in problems:
                 for letter, message in problems[i]:
-                    analysis.error(sheet.name, number, letter, message)
+                    analysis.error(sheet_of(i), number, letter, message)
                 continue
             record = dict(zip(fields, cells, strict=True))
             record.update(absent)
@@ -367,16 +402,18 @@ def _parse_rows(layout: FigureLayout, sheet: Sheet, ctx: _Context, basis: str,
             error = places[place] or _order_error(layout, record)
             if error:
                 column, message = error
-                analysis.error(sheet.name, number, letters.get(column, ""), message)
+                analysis.error(sheet_of(i), number, letters.get(column, ""), message)
                 continue
             ytd = record.pop(BASIS.field, None)
             ytd = default_ytd if ytd is None else ytd
             key = (place[0], place[1], record[MONTH.field], *place[2:])
             if key in seen:
-                analysis.error(sheet.name, number, "",
-                               f"与第 {seen[key]} 行重复（同一单位、部门、月份和分类出现两次）")
+                where, first = seen[key]
+                analysis.error(sheet_of(i), number, "", (
+                    f"与第 {first} 行重复" if where == sheet_of(i)
+                    else f"与工作表「{where}」第 {first} 行重复") + "（同一单位、部门、月份和分类出现两次）")
                 continue
-            seen[key] = number
+            seen[key] = (sheet_of(i), number)
             yield key, number, record, ytd
 
     return _Rows(units=set(column_values[UNIT.field]) - {None},
@@ -530,13 +567,14 @@ def _analyse_long(layout: FigureLayout, sheets: list[Sheet], *, user, basis: str
     ctx = _Context(layout, user)
     try:
         return _analyse_rows(layout, sheet, ctx, analysis, basis=basis, progress=progress,
-                             write_new=write_new)
+                             write_new=write_new, sheets=sheets)
     finally:
         analysis.names = ctx.units.choices() + ctx.departments.choices()
 
 
-def _analyse_rows(layout, sheet, ctx, analysis, *, basis, progress, write_new) -> Analysis:
-    rows = _parse_rows(layout, sheet, ctx, basis, analysis, progress)
+def _analyse_rows(layout, sheet, ctx, analysis, *, basis, progress, write_new,
+                  sheets=None) -> Analysis:
+    rows = _parse_rows(layout, sheet, ctx, basis, analysis, progress, sheets)
     if rows is None:
         return analysis
     if not analysis.rows:

@@ -28,12 +28,17 @@ def _cell_ref(ref: str) -> tuple[int, int]:
 
 def xls(rows: list[list], *, title: str = "填报", above: list[list] | None = None,
         extra_sheets: dict[str, list[list]] | None = None, hidden: tuple[str, ...] = (),
-        merged: tuple[str, ...] = ()) -> bytes:
-    """An .xls with the rows of `above` then `rows` (xlsx_corpus.xlsx's arguments); a row
-    longer than 65,536 goes on to further sheets named title-2, title-3 …"""
+        merged: tuple[str, ...] = (), per_sheet: int = 65_536) -> bytes:
+    """An .xls with the rows of `above` then `rows` (xlsx_corpus.xlsx's arguments). Rows
+    beyond `per_sheet` (65,536, all a sheet holds) go on to sheets named title-2, title-3 …,
+    each under the first row again (the header), as an office splits a long report."""
     book = xlwt.Workbook(encoding="utf-8")
     all_rows = (above or []) + rows
-    sheets = [all_rows[i: i + 65_536] for i in range(0, max(len(all_rows), 1), 65_536)]
+    sheets = [all_rows[:per_sheet]]
+    rest = all_rows[per_sheet:]
+    while rest:
+        sheets.append([all_rows[0], *rest[: per_sheet - 1]])
+        rest = rest[per_sheet - 1:]
     for number, chunk in enumerate(sheets, start=1):
         sheet = book.add_sheet(title if number == 1 else f"{title}-{number}")
         merges = [tuple(cells.split(":")) for cells in merged] if number == 1 else []

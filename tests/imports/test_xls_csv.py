@@ -133,8 +133,21 @@ def test_an_xls_hidden_sheet_is_marked_hidden():
 
 
 def test_an_xls_of_70000_rows_is_read_over_its_two_sheets():
-    sheets = read_file(legacy.xls([[i] for i in range(70_000)]), "a.xls")
-    assert [len(s.rows) for s in sheets] == [65_536, 4_464]
+    sheets = read_file(legacy.xls([["n"], *([i] for i in range(70_000))]), "a.xls")
+    assert [len(s.rows) for s in sheets] == [65_536, 4_466]  # the header again on the second
+
+
+def test_an_xls_report_over_two_sheets_imports_whole_and_names_each_sheet(clerk, longling):
+    rows = [list(r) for r in ROWS]
+    data = legacy.xls([corpus.TRAINING_HEADER, *rows], title="培训月报", per_sheet=3)
+    batch = upload(clerk, data, "report.xls")
+    assert batch.error_count == 0 and batch.created == 3, batch.errors
+    rows[2][6] = "很多"
+    bad = upload(clerk, legacy.xls([corpus.TRAINING_HEADER, *rows], title="培训月报",
+                                   per_sheet=3), "report.xls")
+    assert [(e["sheet"], e["row"]) for e in bad.errors] == [("培训月报-2", 2)]
+    services.confirm(batch, user=clerk)
+    assert len(_saved_training(longling)) == 3
 
 
 def test_an_xls_renamed_xlsx_is_read_as_what_it_is():
