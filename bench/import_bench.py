@@ -1,7 +1,8 @@
-"""Excel import benchmark: a 100,000-row monthly training report (PostgreSQL).
+"""Excel import benchmark: a 100,000-row monthly training report (PostgreSQL), as .xlsx,
+as a legacy .xls over two sheets and as a GB18030 CSV.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/skills_portal_bench \\
-        .venv/bin/python bench/import_bench.py [--peer-rows 10000]
+        .venv/bin/python bench/import_bench.py [--peer-rows 10000] [--formats xlsx,xls,csv]
 
 Writes bench/results/training-100k.xlsx (deterministic), then measures in one run:
 - the bare read: python-calamine turning every row of the sheet into Python values;
@@ -12,8 +13,9 @@ Writes bench/results/training-100k.xlsx (deterministic), then measures in one ru
 - django-import-export with its default settings (row by row, the usual peer path) on the same
   layout. It is slow enough that, by default, it imports the first --peer-rows rows and its
   time is scaled to the whole file (printed as such).
-Prints validate + save / bare read (goal ≤ 4: the issue's "total import time (validate +
-save)"), the rules, roll-up marks and audit entries that issues #4 and #7 add in the same
+The .xls and CSV runs (#17) time validate + save against their own bare reads, xlrd and the
+csv module. Prints validate + save / bare read (goal ≤ 4: the issue's "total import time
+(validate + save)"), the rules, roll-up marks and audit entries that issues #4 and #7 add in the same
 transaction, the whole confirm, and peak memory (goal ≤ 500 MB).
 """
 
@@ -47,25 +49,71 @@ COMBOS = (("企业职工", "岗位技能提升培训"), ("农村转移劳动者"
 HEADER = ["单位", "月份", "培训对象", "培训类型", "培训人次", "其中：新入训人数", "结业人次",
           "培训后取证人次"]
 FILE = ROOT / "bench" / "results" / "training-100k.xlsx"
+XLS_FILE = FILE.with_suffix(".xls")
+CSV_FILE = FILE.with_suffix(".csv")
 
 
-def build_file(counties: list[str], path: Path = FILE, more: int = 0) -> int:
-    """The report; `more` adds to every count (a corrected resubmission of the same rows)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("培训月报")
-    sheet.append(HEADER)
+def report_rows(counties: list[str], more: int = 0):
+    """The report's data rows; `more` adds to every count (a corrected resubmission)."""
     rows = 0
     for index, name in enumerate(counties):
         for month in range(1, MONTHS + 1):
             for combo, (group, kind) in enumerate(COMBOS):
                 if rows == ROWS:
-                    break
+                    return
                 trained = 20 + (index * 7 + month * 5 + combo * 3) % 80 + more
-                sheet.append([name, f"{national.YEAR}-{month:02d}", group, kind, trained,
-                              trained // 2, trained - 5, trained // 3])
+                yield [name, f"{national.YEAR}-{month:02d}", group, kind, trained,
+                       trained // 2, trained - 5, trained // 3]
                 rows += 1
+
+
+def build_file(counties: list[str], path: Path = FILE, more: int = 0) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("培训月报")
+    sheet.append(HEADER)
+    rows = 0
+    for row in report_rows(counties, more):
+        sheet.append(row)
+        rows += 1
     book.save(path)
+    return rows
+
+
+def build_xls(counties: list[str], path: Path = XLS_FILE) -> int:
+    """The same rows as an Excel 97–2003 workbook: 65,536 rows a sheet, so two sheets, the
+    second under the header again (as an office splits a long report)."""
+    import xlwt  # the dev dependency the import tests write .xls with
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet, number, rows = None, 0, 0
+    for row in report_rows(counties):
+        if sheet is None or number == 65_536:
+            sheet = book.add_sheet("培训月报" if sheet is None else f"培训月报-{rows // 65_535 + 1}")
+            for c, value in enumerate(HEADER):
+                sheet.write(0, c, value)
+            number = 1
+        for c, value in enumerate(row):
+            sheet.write(number, c, value)
+        number += 1
+        rows += 1
+    book.save(str(path))
+    return rows
+
+
+def build_csv(counties: list[str], path: Path = CSV_FILE) -> int:
+    """The same rows as Chinese Excel or WPS saves a CSV: GB18030, CRLF."""
+    import csv
+    import io
+
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    rows = 0
+    for row in report_rows(counties):
+        writer.writerow(row)
+        rows += 1
+    path.write_bytes(buffer.getvalue().encode("gb18030"))
     return rows
 
 
@@ -85,6 +133,38 @@ def bare_read() -> int:
     workbook = CalamineWorkbook.from_path(str(FILE))
     rows = workbook.get_sheet_by_index(0).to_python()
     return len(rows) - 1
+
+
+def bare_read_xls() -> int:
+    """Every row of both sheets as Python values (python-calamine, the portal's .xls reader,
+    without the container checks)."""
+    from python_calamine import CalamineWorkbook
+
+    workbook = CalamineWorkbook.from_path(str(XLS_FILE))
+    return sum(len(workbook.get_sheet_by_index(i).to_python()) - 1
+               for i in range(len(workbook.sheet_names)))
+
+
+def bare_read_xlrd() -> int:
+    """Every row of both sheets as Python values with xlrd 2.x, the usual .xls library: the
+    baseline the goal names."""
+    import xlrd
+
+    book = xlrd.open_workbook(str(XLS_FILE), on_demand=True)
+    rows = 0
+    for index in range(book.nsheets):
+        sheet = book.sheet_by_index(index)
+        rows += len([sheet.row_values(r) for r in range(sheet.nrows)]) - 1
+    return rows
+
+
+def bare_read_csv() -> int:
+    """The csv module over the decoded text."""
+    import csv
+    import io
+
+    text = CSV_FILE.read_bytes().decode("gb18030")
+    return len(list(csv.reader(io.StringIO(text, newline="")))) - 1
 
 
 def uploaded(user, path: Path = FILE) -> int:
@@ -122,7 +202,7 @@ def portal_import(batch_id: int) -> int:
 # Each function is timed where the import code calls it: the name its module imported (a
 # function timed in the module that defines it would time nothing once imported elsewhere).
 PHASES = (
-    ("reading (bare read + zip checks + XML scans)", "imports.jobs", "read_workbook"),
+    ("reading (bare read + container checks + scans)", "imports.jobs", "read_file"),
     ("  of which zip and sheet checks", "imports.reader", "check_container"),
     ("  beside it: formula/hidden-row scans", "imports.reader", "_scan"),
     ("checking rows, new figures COPYed meanwhile", "imports.figures", "analyse"),
@@ -220,10 +300,67 @@ def main() -> None:
                         help="rows django-import-export imports (its time is scaled to the file)")
     parser.add_argument("--rounds", type=int, default=3,
                         help="bare reads and imports measured in turn (the median is reported)")
+    parser.add_argument("--formats", default="xlsx,xls,csv",
+                        help="which files to measure: xlsx (with the peer), xls, csv")
     args = parser.parse_args()
+    formats = args.formats.split(",")
     bench.require_postgresql()
     counties, rows = prepare()
     user = get_user_model().objects.create_superuser("bench", password=None)
+    phases = Phases()
+    if "xlsx" in formats:
+        measure_xlsx(args, counties, rows, user, phases)
+    for fmt in ("xls", "csv"):
+        if fmt in formats:
+            measure_other(fmt, counties, user, phases, args.rounds)
+
+
+def measure_other(fmt: str, counties: list[str], user, phases: Phases, rounds_wanted: int) -> None:
+    """The same 100,000 rows as .xls (two sheets) or GB18030 CSV: validate + save against the
+    format's own bare read, median of the rounds."""
+    path, build, bare_read_of, reader = (
+        (XLS_FILE, build_xls, bare_read_xlrd, "xlrd") if fmt == "xls"
+        else (CSV_FILE, build_csv, bare_read_csv, "csv module"))
+    rows = build(counties)
+    rounds = []
+    for _round in range(rounds_wanted):
+        TrainingFigure.objects.all().delete()
+        RollupMark.objects.all().delete()
+        phases.reset()
+        start = time.perf_counter()
+        assert bare_read_of() == rows
+        bare = time.perf_counter() - start
+        batch_id = uploaded(user, path)
+        start = time.perf_counter()
+        written = portal_import(batch_id)
+        whole = time.perf_counter() - start
+        assert written == rows == TrainingFigure.objects.count()
+        core = phases.sum(*(p[0] for p in PHASES if not p[0].startswith(" ") and p[2] in (
+            "read_file", "analyse", "commit")))
+        reading = phases.sum(PHASES[0][0])
+        own = None
+        if fmt == "xls":  # the portal's own reader, python-calamine, read bare as well
+            start = time.perf_counter()
+            assert bare_read_xls() == rows
+            own = time.perf_counter() - start
+        rounds.append((core / bare, bare, core, reading, whole, own, phases.report()))
+        print(f"{fmt} round {_round + 1}: bare read {bare:.2f} s, validate + save {core:.2f} s "
+              f"(ratio {core / bare:.2f})", flush=True)
+    ratio, bare, core, reading, whole, own, breakdown = sorted(rounds)[len(rounds) // 2]
+    label = ".xls (2 sheets)" if fmt == "xls" else "CSV (GB18030)"
+    print(f"{label} file: {path.relative_to(ROOT)}  {path.stat().st_size / 2**20:.1f} MB, "
+          f"{rows:,} rows")
+    print(f"{label}: bare read ({reader}) {bare:.2f} s; validate + save {core:.2f} s "
+          f"(of which reading {reading:.2f} s); ratio {ratio:.2f} (goal ≤ 4); whole confirm "
+          f"{whole:.2f} s")
+    if own is not None:
+        print(f"{label}: bare read with python-calamine (the portal's reader) {own:.2f} s; "
+              f"validate + save is {core / own:.2f}× that")
+    print(f"{label}, by part:")
+    print(breakdown)
+
+
+def measure_xlsx(args, counties: list[str], rows: int, user, phases: Phases) -> None:
     print(f"file: {FILE.relative_to(ROOT)}  {FILE.stat().st_size / 2**20:.1f} MB, {rows:,} rows, "
           f"{-(-rows // (MONTHS * len(COMBOS))):,} counties × "
           f"{MONTHS} months × {len(COMBOS)} categories", flush=True)
@@ -231,7 +368,6 @@ def main() -> None:
     changed_file = FILE.with_name("training-100k-corrected.xlsx")
     build_file(counties, changed_file, more=1)
 
-    phases = Phases()
     rounds = []
     for round_ in range(args.rounds):
         # Each round: the bare read, then the import into a database without the figures
@@ -252,7 +388,7 @@ def main() -> None:
         # What the goal names (validate + save) apart from the work #4 and #7 put in the
         # same transaction; the rest of the total is Python between the parts.
         core = phases.sum(*(p[0] for p in PHASES if not p[0].startswith(" ") and p[2] in (
-            "read_workbook", "analyse", "commit")))
+            "read_file", "analyse", "commit")))
         extras = phases.sum(*(p[0] for p in PHASES if p[2] in (
             "evaluate_rules_for", "mark_for_rollup", "record_figure_import")))
         rounds.append((core / bare, bare, ours, ours_cpu, core, extras, phases.report()))

@@ -133,7 +133,10 @@ def preview(batch: ImportBatch) -> ImportBatch:
         return batch
     _record(batch, analysis)
     batch.status = ImportStatus.PREVIEWED
-    batch.message = ("发现错误，请修改文件后重新上传" if analysis.errors
+    names = len(getattr(analysis, "names", []))
+    batch.message = (f"有 {names} 个名称未找到：请在“待选择的名称”中选择它们所指的单位或部门，"
+                     "其余错误请修改文件后重新上传" if analysis.errors and names
+                     else "发现错误，请修改文件后重新上传" if analysis.errors
                      else "检查通过，确认后导入" if analysis.pairs
                      else "文件中的数据与系统中已有数据相同，无需导入")
     batch.save()
