@@ -417,11 +417,12 @@ def mark_abandoned_runs() -> list[dt.date]:
     return months
 
 
-def sweep() -> list[dt.date]:
+def sweep(between=None) -> list[dt.date]:
     """Roll up every month touched by figures saved since the last sweep, and the later months
     whose year-to-date or cumulative actuals they change, and every month whose last roll-up
     was abandoned. Marks are removed only after a successful roll-up, so nothing is lost if
-    this fails."""
+    this fails. `between()`, when given, runs after each month (the background sweep pauses
+    there so that a waiting write gets SQLite's lock)."""
     started = timezone.now()
     redo = mark_abandoned_runs()
     marks = RollupMark.objects.filter(marked_at__lte=started)
@@ -434,6 +435,8 @@ def sweep() -> list[dt.date]:
     months = sorted(set(months) | set(redo))
     for month in months:
         rollup_month(month, trigger="sweep")
+        if between is not None:
+            between()
     marks.delete()
     return months
 

@@ -58,7 +58,14 @@ def mark_for_rollup(*, pairs: Iterable[tuple[int, dt.date]]) -> int:
 
 def request_sweep() -> None:
     """Ask Celery for a sweep. If the broker is down the marks stay in the database and the
-    next scheduled sweep picks them up: a failed send loses nothing."""
+    next scheduled sweep picks them up: a failed send loses nothing. In the embedded default
+    (Celery eager) the sweep runs after the response, on this process's sweep thread
+    (progress/background.py), so no write waits for the roll-up."""
+    if rollup_sweep.app.conf.task_always_eager and settings.ROLLUP_SWEEP_IN_BACKGROUND:
+        from . import background
+
+        background.request()
+        return
     try:
         rollup_sweep.apply_async(retry=False)
     except Exception:  # the broker is unreachable: logged, not raised to the user

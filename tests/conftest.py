@@ -53,3 +53,4 @@ def _no_sweep_on_commit(settings):
     """Saving figures asks Celery for a roll-up sweep after commit; tests that exercise it
     switch it back on."""
     settings.ROLLUP_SWEEP_ON_COMMIT = False
+    settings.ROLLUP_SWEEP_IN_BACKGROUND = False  # a test that sweeps on commit sweeps in line

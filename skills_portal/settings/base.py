@@ -229,6 +229,9 @@ ROLLUP_ON_PACE_TOLERANCE = float(env_str("ROLLUP_ON_PACE_TOLERANCE") or 0.05)
 ROLLUP_SERIOUS_GAP = float(env_str("ROLLUP_SERIOUS_GAP") or 0.15)
 # Ask Celery for a sweep when figures are saved (after commit). Tests switch it off and on.
 ROLLUP_SWEEP_ON_COMMIT = env_bool("ROLLUP_SWEEP_ON_COMMIT", default=True)
+# Without a broker (Celery eager), run that sweep on a thread after the response instead of
+# inside the request (progress/background.py); tests turn it off to sweep in line.
+ROLLUP_SWEEP_IN_BACKGROUND = env_bool("ROLLUP_SWEEP_IN_BACKGROUND", default=True)
 
 # The business date the portal's rules count from (skills_portal/clock.py): today unless set,
 # as `scripts/serve` does for the demo, whose figures end in September 2025.

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 
 # Latin words a Chinese page may show: product and format names, abbreviations read as such.
 ALLOWED = {
-    "excel", "csv", "xlsx", "txt", "api", "syb", "siyb", "id", "pdf", "json", "url", "http",
+    "excel", "wps", "csv", "xlsx", "xls", "txt", "api", "syb", "siyb", "id", "pdf", "json", "url", "http",
     "https", "ip", "mb", "kb", "gb",
     # The language switch names English in English.
     "english",
