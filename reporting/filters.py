@@ -3,7 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from org.filters import SubtreeFilter, YesNoFilter
+from org.filters import SubtreeFilter, YesNoFilter, visible_units
 from targets.filters import MonthFilter
 
 from .choices import ReportStatus
@@ -11,6 +11,11 @@ from .models import MonthlyReport
 
 
 class MonthlyReportFilter(django_filters.FilterSet):
+    # The API's shared vocabulary (#18): org_unit (that unit), subtree_of (with the units
+    # below), period. `unit` and `month` are the older names, kept as aliases for version 1.
+    org_unit = django_filters.ModelChoiceFilter(queryset=visible_units, label=_("Org unit"))
+    subtree_of = SubtreeFilter()
+    period = MonthFilter(field_name="period", label=_("Month (YYYY-MM)"))
     unit = SubtreeFilter()
     month = MonthFilter(field_name="period", label=_("Month (YYYY-MM)"))
     status = django_filters.ChoiceFilter(choices=ReportStatus.choices, label=_("Status"))
@@ -21,4 +26,4 @@ class MonthlyReportFilter(django_filters.FilterSet):
 
     class Meta:
         model = MonthlyReport
-        fields = ["unit", "month", "status", "is_late"]
+        fields = ["org_unit", "subtree_of", "period", "unit", "month", "status", "is_late"]
