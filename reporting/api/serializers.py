@@ -7,7 +7,8 @@ from ..models import MonthlyReport, Notice, ReportEvent
 
 
 class EventSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+    actor = serializers.CharField(source="actor.username", default=None, read_only=True,
+                                  allow_null=True)
 
     class Meta:
         model = ReportEvent
@@ -19,9 +20,9 @@ class MonthlyReportSerializer(serializers.ModelSerializer):
     department = DepartmentBriefSerializer(read_only=True, allow_null=True)
     period = MonthField(read_only=True)
     submitted_by = serializers.CharField(source="submitted_by.username", default=None,
-                                         read_only=True)
+                                         read_only=True, allow_null=True)
     approved_by = serializers.CharField(source="approved_by.username", default=None,
-                                        read_only=True)
+                                        read_only=True, allow_null=True)
 
     class Meta:
         model = MonthlyReport

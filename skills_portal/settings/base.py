@@ -275,7 +275,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "org.api.schema.PortalAutoSchema",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "技能行动目标管理平台 API",

@@ -39,7 +39,8 @@ class FigureSerializer(serializers.ModelSerializer):
     department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.none(),
                                                     allow_null=True, required=False)
     period = MonthField()
-    entered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    entered_by = serializers.SlugRelatedField(slug_field="username", read_only=True,
+                                              allow_null=True)
     warnings = serializers.SerializerMethodField(
         help_text="Warnings of the save (validation rules of importance 'warning', outliers); "
                   "empty when reading.")

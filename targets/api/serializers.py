@@ -20,8 +20,9 @@ FOUR = Decimal("0.0001")
 
 
 class IndicatorSerializer(serializers.ModelSerializer):
-    numerator = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    denominator = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    numerator = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    denominator = serializers.SlugRelatedField(slug_field="code", read_only=True,
+                                               allow_null=True)
 
     class Meta:
         model = Indicator
@@ -53,7 +54,7 @@ class PlanTaskSerializer(serializers.ModelSerializer):
 
 class PlanSerializer(serializers.ModelSerializer):
     issuer_unit = UnitRefSerializer(read_only=True)
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     period_start = MonthField(read_only=True, allow_null=True)
     period_end = MonthField(read_only=True, allow_null=True)
     tasks = PlanTaskSerializer(many=True, read_only=True)
@@ -166,7 +167,8 @@ class DataValueSerializer(serializers.ModelSerializer):
     comment = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
     org_unit_detail = UnitRefSerializer(source="org_unit", read_only=True)
     indicator_detail = IndicatorBriefSerializer(source="indicator", read_only=True)
-    entered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    entered_by = serializers.SlugRelatedField(slug_field="username", read_only=True,
+                                              allow_null=True)
 
     class Meta:
         model = DataValue
