@@ -1,11 +1,20 @@
-"""The API's read-only views of the org tree: the units and departments a caller may see."""
+"""The API's views of the org tree: the units and departments a caller may see, and the
+memberships they manage. Structure administrators write them here as in the admin (#18)."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
 
 from ..filters import DepartmentFilter, OrgUnitFilter
-from ..models import Department, OrgUnit
+from ..models import Department, Membership, OrgUnit
 from . import serializers as s
-from .common import ScopedReadOnlyViewSet
+from .common import ScopedMixin
+from .writes import ScopedWriteMixin, writable_schema
+
+
+class ScopedWritableViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                            ScopedWriteMixin, viewsets.GenericViewSet):
+    pass
 
 
 @extend_schema_view(
@@ -13,8 +22,12 @@ from .common import ScopedReadOnlyViewSet
         "The org units the caller may see: their subtrees and, as context, the units above "
         "them. `subtree_of=<id>` gives a unit and everything below it.")),
 )
-class OrgUnitViewSet(ScopedReadOnlyViewSet):
+@writable_schema(s.OrgUnitWriteSerializer, s.OrgUnitSerializer)
+class OrgUnitViewSet(ScopedWritableViewSet):
     serializer_class = s.OrgUnitSerializer
+    write_serializer_class = s.OrgUnitWriteSerializer
+    protected_message = _("This unit cannot be deleted: units, departments, members or records "
+                          "belong to it.")
     filterset_class = OrgUnitFilter
     ordering_fields = ["level", "code", "name", "id"]
     ordering = ["level", "code", "name", "id"]
@@ -23,11 +36,27 @@ class OrgUnitViewSet(ScopedReadOnlyViewSet):
         return OrgUnit.objects.for_user(user)
 
 
-class DepartmentViewSet(ScopedReadOnlyViewSet):
+@writable_schema(s.DepartmentWriteSerializer, s.DepartmentSerializer)
+class DepartmentViewSet(ScopedWritableViewSet):
     serializer_class = s.DepartmentSerializer
+    write_serializer_class = s.DepartmentWriteSerializer
+    protected_message = _("This department cannot be deleted: members or records belong to it.")
     filterset_class = DepartmentFilter
     ordering_fields = ["name", "sector", "id"]
     ordering = ["org_unit__level", "org_unit__code", "name", "id"]
 
     def scoped_queryset(self, user):
         return Department.objects.for_user(user).select_related("org_unit")
+
+
+class MembershipViewSet(ScopedWritableViewSet):
+    """Who may see and do what: a role at a unit, optionally narrowed to a department. A member
+    reads their own; structure administrators manage those in their subtree."""
+
+    serializer_class = s.MembershipSerializer
+    write_serializer_class = s.MembershipSerializer
+    ordering_fields = ["id"]
+    ordering = ["org_unit__level", "org_unit__code", "id"]
+
+    def scoped_queryset(self, user):
+        return Membership.objects.for_user(user).select_related("user", "org_unit", "department")

@@ -297,6 +297,11 @@ SPECTACULAR_SETTINGS = {
         "ProgressStatusEnum": "progress.choices.ProgressStatus",
         "RollupStatusEnum": "progress.choices.RollupStatus",
         "ReportStatusEnum": "reporting.choices.ReportStatus",
+        # ... and several called "kind" and "source" (writable since #18).
+        "OrgKindEnum": "org.choices.OrgKind",
+        "IndicatorKindEnum": "targets.choices.IndicatorKind",
+        "IndicatorSourceEnum": "targets.choices.IndicatorSource",
+        "RuleKindEnum": "subsidies.choices.RuleKind",
     },
 }
 

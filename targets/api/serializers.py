@@ -30,16 +30,41 @@ class IndicatorSerializer(serializers.ModelSerializer):
                   "numerator", "denominator", "synonyms", "description", "is_active"]
 
 
-class IndicatorHeadingsSerializer(serializers.ModelSerializer):
-    """What a curator changes on an indicator through the API (#17): the other headings offices
-    write for it (a list of texts, each naming this indicator only) and its description."""
+class IndicatorWriteSerializer(serializers.ModelSerializer):
+    """What a curator sends to create or change an indicator (#17, #18): the parts of a ratio
+    by code, other headings (`synonyms`) as a list of texts; the model's validation decides."""
 
+    numerator = serializers.SlugRelatedField(slug_field="code", queryset=Indicator.unscoped.all(),
+                                             allow_null=True, required=False)
+    denominator = serializers.SlugRelatedField(slug_field="code",
+                                               queryset=Indicator.unscoped.all(),
+                                               allow_null=True, required=False)
     synonyms = serializers.ListField(child=serializers.CharField(max_length=100), max_length=100,
                                      required=False)
 
     class Meta:
         model = Indicator
-        fields = ["synonyms", "description"]
+        fields = ["code", "name", "unit", "kind", "source", "measure", "filters", "numerator",
+                  "denominator", "synonyms", "description", "is_active"]
+        validators = []  # uniqueness is the model's full_clean, with its own messages
+
+
+class PlanWriteSerializer(serializers.ModelSerializer):
+    """What an administrator sends to create or change a plan: the issuing unit by id, the
+    plan above by code, months as YYYY-MM or any date in the month."""
+
+    issuer_unit = serializers.PrimaryKeyRelatedField(queryset=OrgUnit.unscoped.all())
+    parent = serializers.SlugRelatedField(slug_field="code", queryset=Plan.unscoped.all(),
+                                          allow_null=True, required=False)
+    period_start = MonthField(allow_null=True, required=False)
+    period_end = MonthField(allow_null=True, required=False)
+
+    class Meta:
+        model = Plan
+        fields = ["code", "title", "short_name", "doc_number", "issuer", "issuer_unit",
+                  "issue_date", "period_start", "period_end", "parent", "is_reference",
+                  "source_document", "summary"]
+        validators = []
 
 
 class PlanTaskSerializer(serializers.ModelSerializer):

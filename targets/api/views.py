@@ -4,17 +4,16 @@ admin do."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Prefetch, ProtectedError
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from org.api.common import ScopedMixin, ScopedReadOnlyViewSet, service_errors
+from org.api.common import ScopedMixin, service_errors
+from org.api.writes import ScopedWriteMixin, writable_schema
 from org.models import Department
-from org.services import scoped_delete, scoped_save
 
 from .. import selectors, services
 from ..cascade import cascade_coverage
@@ -24,44 +23,40 @@ from ..filters import (
     PlanFilter,
     TargetApiFilter,
 )
-from ..models import DataValue, Indicator, Plan, PlanTask, Target
+from ..models import DataValue, Indicator, Plan, PlanTask
 from . import serializers as s
 
 
+@writable_schema(s.IndicatorWriteSerializer, s.IndicatorSerializer)
 class IndicatorViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                       mixins.UpdateModelMixin, viewsets.GenericViewSet):
+                       ScopedWriteMixin, viewsets.GenericViewSet):
     """The indicator catalogue. Curators (provincial administrators and above, as in the admin)
-    change an indicator's other headings (`synonyms`, which imports match) and description with
-    PATCH; the rest of an indicator is fixed once figures refer to it."""
+    create, change and delete indicators here: other headings (`synonyms`, which imports
+    match), ratios from their numerator and denominator codes, measures with their filters —
+    the model's own validation decides. An indicator that targets or figures use cannot be
+    deleted."""
 
     serializer_class = s.IndicatorSerializer
+    write_serializer_class = s.IndicatorWriteSerializer
+    protected_message = _("This indicator cannot be deleted: targets or figures use it.")
     filterset_class = IndicatorFilter
     ordering_fields = ["code", "name", "id"]
     ordering = ["code"]
-    http_method_names = ["get", "patch", "head", "options"]
 
     def scoped_queryset(self, user):
         return Indicator.objects.for_user(user).select_related("numerator", "denominator")
 
-    def get_serializer_class(self):
-        return s.IndicatorHeadingsSerializer if self.action == "partial_update" \
-            else s.IndicatorSerializer
 
-    @extend_schema(request=s.IndicatorHeadingsSerializer, responses=s.IndicatorSerializer)
-    def partial_update(self, request, *args, **kwargs):
-        indicator = self.get_object()
-        serializer = self.get_serializer(indicator, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        for name, value in serializer.validated_data.items():
-            setattr(indicator, name, value)
-        with service_errors():
-            scoped_save(user=request.user, obj=indicator)
-        indicator = self.scoped_queryset(request.user).get(pk=indicator.pk)
-        return Response(s.IndicatorSerializer(indicator, context=self.get_serializer_context()).data)
+@writable_schema(s.PlanWriteSerializer, s.PlanSerializer)
+class PlanViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                  ScopedWriteMixin, viewsets.GenericViewSet):
+    """Plans with their tasks. Administrators of the issuing unit or above create, change and
+    delete plans (the parent plan by code, months as YYYY-MM); a plan with targets cannot be
+    deleted."""
 
-
-class PlanViewSet(ScopedReadOnlyViewSet):
     serializer_class = s.PlanSerializer
+    write_serializer_class = s.PlanWriteSerializer
+    protected_message = _("This plan cannot be deleted: it has targets, tasks or plans below it.")
     filterset_class = PlanFilter
     ordering_fields = ["code", "issue_date", "id"]
     ordering = ["is_reference", "-issue_date", "code"]
@@ -77,9 +72,9 @@ class PlanViewSet(ScopedReadOnlyViewSet):
             Prefetch("tasks", queryset=tasks))
 
 
+@writable_schema(s.TargetWriteSerializer, s.TargetSerializer)
 class TargetViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                    mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
-                    viewsets.GenericViewSet):
+                    ScopedWriteMixin, viewsets.GenericViewSet):
     """Targets with the coverage of their decompositions (children counted and summed within
     the caller's scope, in the same query as the targets). Administrators of a plan's issuing
     unit or above create, change and delete its targets here as in the admin: the same
@@ -87,6 +82,8 @@ class TargetViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
     audit trail."""
 
     serializer_class = s.TargetSerializer
+    write_serializer_class = s.TargetWriteSerializer
+    protected_message = _("This target cannot be deleted: targets of plans below implement it.")
     filterset_class = TargetApiFilter
     ordering_fields = ["code", "value", "period_start", "id"]
     ordering = ["plan__code", "period_start", "indicator__code", "org_unit__level",
@@ -117,51 +114,10 @@ class TargetViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
         target = self.get_object()
         return Response(s.CascadeCoverageSerializer(cascade_coverage(request.user, target)).data)
 
-    def get_serializer_class(self):
-        if self.action in ("create", "update", "partial_update"):
-            return s.TargetWriteSerializer
-        return s.TargetSerializer
-
-    def _save(self, serializer, instance=None):
-        target = instance or Target()
-        for name, value in serializer.validated_data.items():
-            setattr(target, name, value)
-        with service_errors():
-            scoped_save(user=self.request.user, obj=target)
-        return self.get_object_for_answer(target.pk)
-
-    def get_object_for_answer(self, pk):
+    def answer(self, pk):
         obj = self.scoped_queryset(self.request.user).get(pk=pk)
         selectors.attach_coverage([obj])
         return s.TargetSerializer(obj, context=self.get_serializer_context()).data
-
-    @extend_schema(request=s.TargetWriteSerializer, responses={201: s.TargetSerializer})
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return Response(self._save(serializer), status=status.HTTP_201_CREATED)
-
-    @extend_schema(request=s.TargetWriteSerializer, responses=s.TargetSerializer)
-    def update(self, request, *args, **kwargs):
-        instance = self.get_object()
-        serializer = self.get_serializer(instance, data=request.data,
-                                         partial=kwargs.pop("partial", False))
-        serializer.is_valid(raise_exception=True)
-        return Response(self._save(serializer, instance))
-
-    @extend_schema(request=s.TargetWriteSerializer, responses=s.TargetSerializer)
-    def partial_update(self, request, *args, **kwargs):
-        kwargs["partial"] = True
-        return self.update(request, *args, **kwargs)
-
-    def perform_destroy(self, instance):
-        with service_errors():
-            try:
-                scoped_delete(user=self.request.user, obj=instance)
-            except ProtectedError as exc:
-                raise DjangoValidationError(
-                    _("This target cannot be deleted: targets of plans below implement it.")
-                ) from exc
 
 
 class DataValueViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,

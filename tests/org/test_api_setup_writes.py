@@ -1,0 +1,121 @@
+"""Issue #18, done when: POST /api/v1/targets/, /plans/, /indicators/, /org-units/ and
+/memberships/ exist, refuse out-of-scope writes with 403/404 and invalid ones with the admin's
+messages; every write is audited."""
+
+from __future__ import annotations
+
+import pytest
+
+from audit.models import AuditEntry
+from org.models import Department, Membership, OrgUnit
+from targets.models import Indicator, Plan
+from tests.api_helpers import API, client_for, member
+from tests.conftest import unit
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def city_admin():
+    return member(unit("全国/浙江省/温州市"), role="admin")
+
+
+@pytest.fixture
+def province_admin():
+    return member(unit("全国/浙江省"), role="admin")
+
+
+def test_an_administrator_creates_changes_and_deletes_an_org_unit_in_scope(city_admin):
+    api = client_for(city_admin)
+    city = unit("全国/浙江省/温州市")
+    response = api.post(API + "org-units/", {"name": "温州测试新区", "level": 3, "kind": "区",
+                                             "parent": city.pk}, format="json")
+    assert response.status_code == 201, response.content
+    created = OrgUnit.objects.get(name="温州测试新区")
+    assert response.json()["id"] == created.pk
+    assert AuditEntry.objects.filter(object_id=str(created.pk), actor=city_admin).exists()
+    response = api.patch(f"{API}org-units/{created.pk}/", {"short_name": "测试新区"}, format="json")
+    assert response.status_code == 200 and response.json()["short_name"] == "测试新区"
+    assert api.delete(f"{API}org-units/{created.pk}/").status_code == 204
+    assert not OrgUnit.objects.filter(pk=created.pk).exists()
+
+
+def test_an_org_unit_outside_the_subtree_is_refused(city_admin):
+    api = client_for(city_admin)
+    response = api.post(API + "org-units/", {"name": "越权新区", "level": 3, "kind": "区",
+                                             "parent": unit("全国/云南省/保山市").pk}, format="json")
+    assert response.status_code == 403
+    assert not OrgUnit.objects.filter(name="越权新区").exists()
+    longling = unit("全国/云南省/保山市/龙陵县")
+    assert api.patch(f"{API}org-units/{longling.pk}/", {"short_name": "x"},
+                     format="json").status_code in (403, 404)
+
+
+def test_a_unit_with_records_cannot_be_deleted_and_says_why(city_admin):
+    api = client_for(city_admin)
+    lucheng = unit("全国/浙江省/温州市/鹿城区")
+    response = api.delete(f"{API}org-units/{lucheng.pk}/")
+    assert response.status_code == 400
+    assert "不能删除" in str(response.json())
+
+
+def test_departments_and_memberships_are_written_in_scope(city_admin):
+    api = client_for(city_admin)
+    lucheng = unit("全国/浙江省/温州市/鹿城区")
+    response = api.post(API + "departments/", {"name": "鹿城区测试局", "org_unit": lucheng.pk,
+                                               "sector": Department.objects.first().sector},
+                        format="json")
+    assert response.status_code == 201, response.content
+    clerk = UserFactory(username="lucheng_api_new")
+    response = api.post(API + "memberships/", {"user": clerk.username, "org_unit": lucheng.pk,
+                                               "role": "data_entry"}, format="json")
+    assert response.status_code == 201, response.content
+    assert Membership.objects.filter(user=clerk, org_unit=lucheng).exists()
+    response = api.post(API + "memberships/", {"user": clerk.username,
+                                               "org_unit": unit("全国/云南省").pk,
+                                               "role": "admin"}, format="json")
+    assert response.status_code == 403  # no one grants a role outside their own subtree
+    assert Membership.objects.filter(user=clerk).count() == 1
+
+
+def test_a_plan_is_created_under_its_parent_with_the_admins_messages(city_admin):
+    api = client_for(city_admin)
+    city = unit("全国/浙江省/温州市")
+    body = {"code": "wenzhou-api-2026", "title": "温州市测试方案", "short_name": "温州测试",
+            "issuer": "温州市人力社保局", "issuer_unit": city.pk, "period_start": "2026-01",
+            "period_end": "2026-12", "parent": "wenzhou-2021"}
+    response = api.post(API + "plans/", body, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["period_start"] == "2026-01"
+    assert Plan.objects.get(code="wenzhou-api-2026").parent.code == "wenzhou-2021"
+    bad = dict(body, code="wenzhou-api-bad", period_start="2026-12", period_end="2026-01")
+    response = api.post(API + "plans/", bad, format="json")
+    assert response.status_code == 400
+    assert not Plan.objects.filter(code="wenzhou-api-bad").exists()
+    outside = dict(body, code="wenzhou-api-out", issuer_unit=unit("全国/云南省").pk)
+    assert api.post(API + "plans/", outside, format="json").status_code == 403
+
+
+def test_indicators_are_created_by_curators_only(province_admin, city_admin):
+    body = {"code": "api_new_indicator", "name": "接口新增指标人次", "unit": "人次",
+            "kind": "flow", "source": "manual", "synonyms": ["接口新增"]}
+    assert client_for(city_admin).post(API + "indicators/", body,
+                                       format="json").status_code == 403
+    response = client_for(province_admin).post(API + "indicators/", body, format="json")
+    assert response.status_code == 201, response.content
+    assert Indicator.objects.get(code="api_new_indicator").synonyms == ["接口新增"]
+    ratio = dict(body, code="api_bad_ratio", name="接口坏比率", kind="ratio", source="ratio",
+                 unit="人次", numerator="training_person_times", denominator="training_person_times")
+    response = client_for(province_admin).post(API + "indicators/", ratio, format="json")
+    assert response.status_code == 400
+    assert "denominator" in response.json() or "unit" in response.json()
+
+
+def test_the_schema_documents_the_writes_with_their_error_answers():
+    response = client_for(UserFactory(is_superuser=True)).get(API + "schema/?format=json")
+    paths = response.json()["paths"]
+    for path in ("/api/v1/plans/", "/api/v1/indicators/", "/api/v1/org-units/",
+                 "/api/v1/memberships/", "/api/v1/targets/"):
+        post = paths[path]["post"]
+        assert {"201", "400", "401", "403"} <= set(post["responses"]), path
