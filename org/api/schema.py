@@ -24,6 +24,7 @@ ERRORS = {
     "401": "Not authenticated: no, a wrong or a rotated token.",
     "403": "Signed in, but the record or the action is outside your scope or role.",
     "404": "No such record within your scope.",
+    "412": "If-Match was sent and the record changed since (its ETag differs).",
 }
 
 
@@ -40,6 +41,8 @@ class PortalAutoSchema(AutoSchema):
             wanted.insert(0, "400")
         if "{" in self.path:
             wanted.append("404")
+            if self.method in ("PUT", "PATCH", "DELETE") and hasattr(self.view, "check_precondition"):
+                wanted.append("412")
         for code in wanted:
             responses.setdefault(code, {
                 "description": ERRORS[code],

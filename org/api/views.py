@@ -12,8 +12,8 @@ from .common import ScopedMixin
 from .writes import ScopedWriteMixin, writable_schema
 
 
-class ScopedWritableViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                            ScopedWriteMixin, viewsets.GenericViewSet):
+class ScopedWritableViewSet(ScopedMixin, ScopedWriteMixin, mixins.ListModelMixin,
+                            mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     pass
 
 

@@ -28,8 +28,8 @@ from . import serializers as s
 
 
 @writable_schema(s.IndicatorWriteSerializer, s.IndicatorSerializer)
-class IndicatorViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                       ScopedWriteMixin, viewsets.GenericViewSet):
+class IndicatorViewSet(ScopedMixin, ScopedWriteMixin, mixins.ListModelMixin,
+                       mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The indicator catalogue. Curators (provincial administrators and above, as in the admin)
     create, change and delete indicators here: other headings (`synonyms`, which imports
     match), ratios from their numerator and denominator codes, measures with their filters —
@@ -48,8 +48,8 @@ class IndicatorViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelM
 
 
 @writable_schema(s.PlanWriteSerializer, s.PlanSerializer)
-class PlanViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                  ScopedWriteMixin, viewsets.GenericViewSet):
+class PlanViewSet(ScopedMixin, ScopedWriteMixin, mixins.ListModelMixin,
+                  mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Plans with their tasks. Administrators of the issuing unit or above create, change and
     delete plans (the parent plan by code, months as YYYY-MM); a plan with targets cannot be
     deleted."""
@@ -73,8 +73,8 @@ class PlanViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
 
 @writable_schema(s.TargetWriteSerializer, s.TargetSerializer)
-class TargetViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                    ScopedWriteMixin, viewsets.GenericViewSet):
+class TargetViewSet(ScopedMixin, ScopedWriteMixin, mixins.ListModelMixin,
+                    mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Targets with the coverage of their decompositions (children counted and summed within
     the caller's scope, in the same query as the targets). Administrators of a plan's issuing
     unit or above create, change and delete its targets here as in the admin: the same

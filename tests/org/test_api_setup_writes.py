@@ -119,3 +119,22 @@ def test_the_schema_documents_the_writes_with_their_error_answers():
                  "/api/v1/memberships/", "/api/v1/targets/"):
         post = paths[path]["post"]
         assert {"201", "400", "401", "403"} <= set(post["responses"]), path
+
+
+def test_if_match_refuses_a_stale_change_with_412_and_the_fresh_etag_passes(province_admin):
+    """Two officials edit one target: the second, holding the old ETag, is refused."""
+    first, second = client_for(province_admin), client_for(province_admin)
+    plan = Plan.objects.get(code="wenzhou-2021")
+    url = f"{API}plans/{plan.pk}/"
+    read = first.get(url)
+    assert read.status_code == 200 and read["ETag"]
+    old_tag = read["ETag"]
+    changed = first.patch(url, {"summary": "第一位修改"}, format="json", HTTP_IF_MATCH=old_tag)
+    assert changed.status_code == 200 and changed["ETag"] != old_tag
+    stale = second.patch(url, {"summary": "第二位修改"}, format="json", HTTP_IF_MATCH=old_tag)
+    assert stale.status_code == 412 and "ETag" in stale.json()["detail"]
+    assert Plan.objects.get(pk=plan.pk).summary == "第一位修改"
+    fresh = second.patch(url, {"summary": "第二位修改"}, format="json",
+                         HTTP_IF_MATCH=second.get(url)["ETag"])
+    assert fresh.status_code == 200
+    assert second.delete(url, HTTP_IF_MATCH=old_tag).status_code == 412
