@@ -17,13 +17,14 @@ ERROR_SCHEMA = {
         "unknown_parameters": {"type": "array", "items": {"type": "string"}},
         "accepted_parameters": {"type": "array", "items": {"type": "string"}},
     },
-    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    # A field's messages: a list of texts, or for a list field the messages of each item.
+    "additionalProperties": {},
 }
 ERRORS = {
     "400": "Invalid input or an unknown query parameter.",
     "401": "Not authenticated: no, a wrong or a rotated token.",
     "403": "Signed in, but the record or the action is outside your scope or role.",
-    "404": "No such record within your scope.",
+    "404": "No such record (or page of a list) within your scope.",
     "412": "If-Match was sent and the record changed since (its ETag differs).",
 }
 
@@ -36,13 +37,15 @@ class PortalAutoSchema(AutoSchema):
         component = ResolvedComponent(name="Error", type=ResolvedComponent.SCHEMA,
                                       object="Error", schema=ERROR_SCHEMA)
         self.registry.register_on_missing(component)
-        wanted = ["401", "403"]
-        if self.method in ("POST", "PUT", "PATCH") or self._is_list_view() or "{" in self.path:
-            wanted.insert(0, "400")
-        if "{" in self.path:
-            wanted.append("404")
-            if self.method in ("PUT", "PATCH", "DELETE") and hasattr(self.view, "check_precondition"):
-                wanted.append("412")
+        # Any operation may answer 400 (a bad value or an unknown query parameter) and 404 (a
+        # record, or a page of a list, that is not there within the caller's scope).
+        wanted = ["400", "401", "403", "404"]
+        if "{" in self.path and self.method in ("PUT", "PATCH", "DELETE") and \
+                hasattr(self.view, "check_precondition"):
+            wanted.append("412")
+        if getattr(self.view, "clears_on_zero", False) and self.method in ("POST", "PUT", "PATCH"):
+            responses.setdefault("204", {"description": "Every number 0: the cell is cleared, "
+                                                        "as on the entry grid (no body)."})
         for code in wanted:
             responses.setdefault(code, {
                 "description": ERRORS[code],

@@ -68,6 +68,15 @@ class CompletenessSerializer(serializers.Serializer):
     on_time_rate = serializers.FloatField(allow_null=True)
 
 
+class CompletenessAnswerSerializer(serializers.Serializer):
+    """What GET /api/v1/reporting-completeness/ answers: the month, a row for the unit and
+    each unit directly below it, and the units that have not reported."""
+
+    month = serializers.CharField()
+    rows = CompletenessSerializer(many=True)
+    not_reported = UnitRefSerializer(many=True)
+
+
 class NoticeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Notice

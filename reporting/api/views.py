@@ -20,6 +20,7 @@ from .. import selectors, services
 from ..filters import MonthlyReportFilter
 from .serializers import (
     ActionSerializer,
+    CompletenessAnswerSerializer,
     CompletenessSerializer,
     MonthlyReportDetailSerializer,
     MonthlyReportSerializer,
@@ -112,7 +113,7 @@ class CompletenessView(APIView):
     @extend_schema(parameters=[
         OpenApiParameter("month", str, description="YYYY-MM (default: last month)"),
         OpenApiParameter("unit", int, description="org unit id (default: your top unit)"),
-    ], responses=CompletenessSerializer(many=True))
+    ], responses=CompletenessAnswerSerializer)
     def get(self, request):
         raw = request.query_params.get("month")
         period = parse_month(raw) if raw else previous_month()

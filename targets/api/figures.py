@@ -88,6 +88,7 @@ class FigureViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
     change a stored cell's numbers; DELETE clears it. Each goes through the grid service."""
 
     spec: GridSpec
+    clears_on_zero = True  # a write of all zeros answers 204 (the schema says so)
 
     def slice_of(self, key: dict):
         """The app's slice object for the grid service."""

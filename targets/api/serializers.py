@@ -118,7 +118,7 @@ class TargetSerializer(serializers.ModelSerializer):
     indicator = IndicatorBriefSerializer(read_only=True)
     org_unit = UnitRefSerializer(read_only=True)
     department = DepartmentBriefSerializer(read_only=True, allow_null=True)
-    task = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    task = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
     window_label = serializers.CharField(read_only=True)
     period_start = MonthField(read_only=True)
     period_end = MonthField(read_only=True)
