@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 API_APPS = ["org", "targets", "progress", "training", "certification", "competitions", "subsidies",
-            "dashboard", "reporting", "audit"]
+            "dashboard", "reporting", "audit", "imports"]
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
