@@ -302,6 +302,8 @@ SPECTACULAR_SETTINGS = {
         "IndicatorKindEnum": "targets.choices.IndicatorKind",
         "IndicatorSourceEnum": "targets.choices.IndicatorSource",
         "RuleKindEnum": "subsidies.choices.RuleKind",
+        "DecompositionAxisEnum": "targets.choices.DecompositionAxis",
+        "QuotaAxisEnum": ["region", "department"],  # a quota table's (a target's has slice)
     },
 }
 
