@@ -12,6 +12,8 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from org.api.idempotency import idempotent
+
 from .. import quotas
 from ..reader import ImportRefused, Sheet
 from . import serializers as s
@@ -43,6 +45,7 @@ class QuotaTableView(APIView):
     @extend_schema(request=s.QuotaTableSerializer,
                    responses={200: s.QuotaResultSerializer, 201: s.QuotaResultSerializer},
                    summary="Decompose a plan's targets from a quota table (JSON)")
+    @idempotent
     def post(self, request):
         """Each row's values become child targets under the plan's target for that indicator
         at the issuing unit, as the Excel quota table does. A 400 lists every error by row

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.utils import OpenApiParameter
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -26,10 +27,27 @@ ERRORS = {
     "403": "Signed in, but the record or the action is outside your scope or role.",
     "404": "No such record (or page of a list) within your scope.",
     "412": "If-Match was sent and the record changed since (its ETag differs).",
+    "409": "The Idempotency-Key was used with another body, or its first request still runs.",
 }
 
 
 class PortalAutoSchema(AutoSchema):
+    def _idempotent(self) -> bool:
+        if self.method != "POST":
+            return False
+        handler = getattr(self.view, getattr(self.view, "action", None) or "post", None)
+        return hasattr(handler, "__wrapped__")
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        if self._idempotent():
+            parameters.append(OpenApiParameter(
+                "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+                description="Any unique text (a UUID). A retry with the same key and body "
+                            "answers the first result instead of writing again; the same key "
+                            "with another body is a 409. Kept 24 hours."))
+        return parameters
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
@@ -46,6 +64,8 @@ class PortalAutoSchema(AutoSchema):
         if getattr(self.view, "clears_on_zero", False) and self.method in ("POST", "PUT", "PATCH"):
             responses.setdefault("204", {"description": "Every number 0: the cell is cleared, "
                                                         "as on the entry grid (no body)."})
+        if self._idempotent():
+            wanted.append("409")
         for code in wanted:
             responses.setdefault(code, {
                 "description": ERRORS[code],

@@ -23,6 +23,7 @@ from rest_framework.response import Response
 
 from ..services import scoped_delete, scoped_save
 from .common import service_errors
+from .idempotency import idempotent
 
 
 def writable_schema(write, read):
@@ -94,6 +95,7 @@ class ScopedWriteMixin(mixins.CreateModelMixin, mixins.UpdateModelMixin,
     def retrieve(self, request, *args, **kwargs):
         return self.tagged(self.answer(self.get_object().pk))
 
+    @idempotent
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -228,6 +228,8 @@ IMPORT_RESUME_AFTER_SECONDS = env_int("IMPORT_RESUME_AFTER_SECONDS", 120)
 ROLLUP_ON_PACE_TOLERANCE = float(env_str("ROLLUP_ON_PACE_TOLERANCE") or 0.05)
 ROLLUP_SERIOUS_GAP = float(env_str("ROLLUP_SERIOUS_GAP") or 0.15)
 # Ask Celery for a sweep when figures are saved (after commit). Tests switch it off and on.
+# How long a POST's answer is kept for a retry with the same Idempotency-Key (org/api).
+IDEMPOTENCY_SECONDS = env_int("IDEMPOTENCY_SECONDS", 24 * 3600)
 ROLLUP_SWEEP_ON_COMMIT = env_bool("ROLLUP_SWEEP_ON_COMMIT", default=True)
 # Without a broker (Celery eager), run that sweep on a thread after the response instead of
 # inside the request (progress/background.py); tests turn it off to sweep in line.

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from org.api.common import MonthField, ScopedMixin, UnitRefSerializer, drf_error
+from org.api.idempotency import idempotent
 from org.models import Department, OrgUnit
 from org.scoping import unscoped
 from org.selectors import writable_departments, writable_units
@@ -141,6 +142,7 @@ class FigureViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
         data = self.get_serializer_class()(stored, context=context).data
         return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
+    @idempotent
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from org.api.common import ScopedMixin, service_errors
+from org.api.idempotency import idempotent
 from org.api.writes import ScopedWriteMixin, writable_schema
 from org.models import Department
 
@@ -152,6 +153,7 @@ class DataValueViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelM
                 comment=data.get("comment", instance.comment if instance else ""),
             )
 
+    @idempotent
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
