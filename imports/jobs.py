@@ -97,7 +97,7 @@ def _record(batch: ImportBatch, analysis) -> None:
     batch.errors = [e.as_dict() for e in analysis.errors[:settings.IMPORT_MAX_LISTED_ERRORS]]
     batch.warnings = [w.as_dict() for w in analysis.warnings[:settings.IMPORT_MAX_LISTED_ERRORS]]
     batch.changes = analysis.change_rows(CHANGES_SHOWN)
-    batch.names = getattr(analysis, "names", [])
+    batch.names = analysis.names
     batch.progress = analysis.rows
 
 
@@ -133,7 +133,7 @@ def preview(batch: ImportBatch) -> ImportBatch:
         return batch
     _record(batch, analysis)
     batch.status = ImportStatus.PREVIEWED
-    names = len(getattr(analysis, "names", []))
+    names = len(analysis.names)
     batch.message = (f"有 {names} 个名称未找到：请在“待选择的名称”中选择它们所指的单位或部门，"
                      "其余错误请修改文件后重新上传" if analysis.errors and names
                      else "发现错误，请修改文件后重新上传" if analysis.errors

@@ -14,13 +14,11 @@ Every refusal is an `ImportRefused` with a message in Chinese.
 
 from __future__ import annotations
 
-import io
 import struct
 
 from django.conf import settings
-from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
 
-from .reader import ImportRefused, Sheet, check_sheet_count, check_size, fill_merged
+from .reader import ImportRefused, Sheet, check_sheet_count, check_size, read_sheets
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 END_OF_CHAIN, FREE, FAT_SECTOR, DIFAT_SECTOR = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFC
@@ -247,32 +245,12 @@ def read_xls(data: bytes) -> list[Sheet]:
     cells filled from their top-left cell, hidden sheets marked."""
     check_size(data)
     check_xls(data)
-    max_rows = int(settings.IMPORT_MAX_ROWS)
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        check_sheet_count(len(workbook.sheets_metadata))
-        sheets = []
-        for meta in workbook.sheets_metadata:
-            sheet = workbook.get_sheet_by_name(meta.name)
-            if sheet.total_height > max_rows + 1:
-                raise ImportRefused(f"工作表「{meta.name}」有 {sheet.total_height:,} 行，超过单个文件"
-                                    f"上限 {max_rows:,} 行。请拆分后分别上传。")
-            rows = list(sheet.iter_rows())
-            fill_merged(rows, sheet.merged_cell_ranges or [], sheet.start)
-            sheets.append(Sheet(name=meta.name, rows=rows,
-                                hidden=meta.visible != SheetVisibleEnum.Visible))
-    except ImportRefused:
-        raise
-    except BaseException as exc:
-        # python-calamine's Rust panics arrive as pyo3's PanicException (a BaseException).
-        if not isinstance(exc, (CalamineError, ValueError, OSError)) and \
-                type(exc).__name__ != "PanicException":
-            raise
-        message = str(exc).lower()
-        if "password" in message or "encrypt" in message:
-            raise ImportRefused(ENCRYPTED) from exc
-        raise ImportRefused("文件已损坏或格式无法识别，无法读取旧版 Excel（.xls）的工作表内容。"
-                            "请用 Excel 或 WPS 重新保存后上传。") from exc
-    if not sheets:
-        raise ImportRefused("工作簿中没有工作表。")
-    return sheets
+    return read_sheets(data, refusal=_unreadable)
+
+
+def _unreadable(exc: BaseException) -> ImportRefused:
+    message = str(exc).lower()
+    if "password" in message or "encrypt" in message:
+        return ImportRefused(ENCRYPTED)
+    return ImportRefused("文件已损坏或格式无法识别，无法读取旧版 Excel（.xls）的工作表内容。"
+                         "请用 Excel 或 WPS 重新保存后上传。")

@@ -407,37 +407,47 @@ def read_workbook(data: bytes, file_name: str = "") -> list[Sheet]:
     imports/files.py picks this, the .xls reader or the CSV reader by the file's content."""
     archive = check_container(data, file_name)
     parts = _sheet_parts(archive)
-    max_rows = _limit("IMPORT_MAX_ROWS")
     # The XML scans run beside python-calamine, which parses a sheet without holding the GIL
     # (and so does zlib): a large sheet's scan then costs next to nothing.
     with ThreadPoolExecutor(max_workers=1) as pool:
         scans = pool.submit(lambda: {name: _scan(archive, path) for name, path in parts.items()})
-        try:
-            workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-            check_sheet_count(len(workbook.sheets_metadata))
-            sheets = []
-            for meta in workbook.sheets_metadata:
-                sheet = workbook.get_sheet_by_name(meta.name)
-                if sheet.total_height > max_rows + 1:
-                    raise ImportRefused(f"工作表「{meta.name}」有 {sheet.total_height:,} 行，超过单个文件"
-                                        f"上限 {max_rows:,} 行。请拆分后分别上传。")
-                rows = list(sheet.iter_rows())  # each row a new list (merged cells are filled in)
-                fill_merged(rows, sheet.merged_cell_ranges or [], sheet.start)
-                marks = scans.result().get(meta.name, _Marks())
-                sheets.append(Sheet(name=meta.name, rows=rows,
-                                    hidden=meta.visible != SheetVisibleEnum.Visible,
-                                    hidden_rows=marks.hidden_rows,
-                                    formulas_without_value=marks.formulas_without_value,
-                                    error_values=marks.error_values))
-        except ImportRefused:
+        return read_sheets(
+            data, marks=lambda name: scans.result().get(name, _Marks()),
+            refusal=lambda _exc: ImportRefused("文件已损坏或格式无法识别，无法读取工作表内容。请用 Excel 或 "
+                                               "WPS 重新保存为 .xlsx 后上传。"),
+            errors=(zipfile.BadZipFile, zlib.error))
+
+
+def read_sheets(data: bytes, *, refusal, marks=lambda _name: _Marks(), errors=()) -> list[Sheet]:
+    """The sheets of a checked workbook (.xlsx or .xls) as python-calamine reads them; `marks`
+    gives what the container showed of a sheet (hidden rows …), `refusal(exc)` the refusal of
+    a workbook calamine cannot read (its Rust panics arrive as pyo3's PanicException, a
+    BaseException)."""
+    max_rows = _limit("IMPORT_MAX_ROWS")
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        check_sheet_count(len(workbook.sheets_metadata))
+        sheets = []
+        for meta in workbook.sheets_metadata:
+            sheet = workbook.get_sheet_by_name(meta.name)
+            if sheet.total_height > max_rows + 1:
+                raise ImportRefused(f"工作表「{meta.name}」有 {sheet.total_height:,} 行，超过单个文件"
+                                    f"上限 {max_rows:,} 行。请拆分后分别上传。")
+            rows = list(sheet.iter_rows())  # each row a new list (merged cells are filled in)
+            fill_merged(rows, sheet.merged_cell_ranges or [], sheet.start)
+            found = marks(meta.name)
+            sheets.append(Sheet(name=meta.name, rows=rows,
+                                hidden=meta.visible != SheetVisibleEnum.Visible,
+                                hidden_rows=found.hidden_rows,
+                                formulas_without_value=found.formulas_without_value,
+                                error_values=found.error_values))
+    except ImportRefused:
+        raise
+    except BaseException as exc:
+        if not isinstance(exc, (CalamineError, ValueError, OSError, *errors)) and \
+                type(exc).__name__ != "PanicException":
             raise
-        except BaseException as exc:
-            # python-calamine's Rust panics arrive as pyo3's PanicException (a BaseException).
-            if not isinstance(exc, (CalamineError, ValueError, OSError, zipfile.BadZipFile,
-                                    zlib.error)) and type(exc).__name__ != "PanicException":
-                raise
-            raise ImportRefused("文件已损坏或格式无法识别，无法读取工作表内容。请用 Excel 或 WPS 重新保存"
-                                "为 .xlsx 后上传。") from exc
+        raise refusal(exc) from exc
     if not sheets:
         raise ImportRefused("工作簿中没有工作表。")
     return sheets
