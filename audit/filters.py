@@ -4,7 +4,8 @@ import django_filters
 from django.apps import apps
 from django.utils.translation import gettext_lazy as _
 
-from org.filters import ID_BOUNDS, SubtreeFilter
+from org.filters import ID_BOUNDS, SubtreeFilter, exact_unit
+from targets.filters import MonthFilter
 
 from .choices import AuditAction
 from .models import AuditEntry, labels_of
@@ -48,6 +49,17 @@ class AuditEntryFilter(django_filters.FilterSet):
 
     def filter_model(self, queryset, name, value):
         return queryset.filter(model_label__in=labels_of(value)) if value else queryset
+
+
+class AuditEntryApiFilter(AuditEntryFilter):
+    """The API's common names beside the page's (`unit`, `month_from`, `month_to` stay as
+    aliases)."""
+
+    org_unit = exact_unit()
+    subtree_of = SubtreeFilter()
+    period = MonthFilter(field_name="period", label=_("Month"))
+    period_after = MonthFilter(field_name="period", lookup_expr="gte", label=_("From month"))
+    period_before = MonthFilter(field_name="period", lookup_expr="lte", label=_("To month"))
 
     class Meta:
         model = AuditEntry

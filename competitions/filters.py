@@ -4,7 +4,7 @@ Text search never looks at ID numbers (a search box would let anyone confirm a n
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from org.filters import YEAR_RANGE, SubtreeFilter, search_any
+from org.filters import YEAR_RANGE, SubtreeFilter, exact_unit, search_any
 
 from .choices import CompetitionLevel, HonourLevel, HonourTitle, Medal, RecipientKind
 from .models import Award, Competition
@@ -65,8 +65,10 @@ class AwardFilter(django_filters.FilterSet):
 
 # The API's common names beside the list pages' (the pages' forms show only the above).
 class CompetitionApiFilter(CompetitionFilter):
+    org_unit = exact_unit("organiser_unit")
     subtree_of = SubtreeFilter("organiser_unit")
 
 
 class AwardApiFilter(AwardFilter):
+    org_unit = exact_unit()
     subtree_of = SubtreeFilter()

@@ -25,3 +25,11 @@ class BulletinFilter(django_filters.FilterSet):
     class Meta:
         model = Bulletin
         fields = ["plan", "org_unit", "month", "trigger"]
+
+
+class BulletinApiFilter(BulletinFilter):
+    """The API's common names: `period` (`month` stays as an alias)."""
+
+    period = MonthFilter(field_name="period", label=_("Month"))
+    period_after = MonthFilter(field_name="period", lookup_expr="gte", label=_("From month"))
+    period_before = MonthFilter(field_name="period", lookup_expr="lte", label=_("To month"))

@@ -6,9 +6,9 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .choices import OrgLevel, Sector
+from .choices import OrgLevel, Role, Sector
 from .closure import OrgUnitClosure
-from .models import Department, OrgUnit
+from .models import Department, Membership, OrgUnit
 
 # Bounds for number filters: an id or a year outside them is a form error (a 400), not a
 # database error (SQLite cannot bind an integer past 64 bits; a year past 9999 is no date).
@@ -61,6 +61,23 @@ class SubtreeFilter(django_filters.ModelChoiceFilter):
             return qs
         return qs.filter(**{f"{self.field_name}__in": OrgUnitClosure.objects.filter(
             ancestor=value).values("descendant_id")})
+
+
+def exact_unit(field_name: str = "org_unit") -> django_filters.ModelChoiceFilter:
+    """The API's `org_unit`: that unit only (`subtree_of` takes the units below too)."""
+    return django_filters.ModelChoiceFilter(field_name=field_name, queryset=visible_units,
+                                            label=_("Org unit (only)"))
+
+
+class MembershipFilter(django_filters.FilterSet):
+    org_unit = exact_unit()
+    subtree_of = SubtreeFilter()
+    role = django_filters.ChoiceFilter(choices=Role.choices, label=_("Role"))
+    user = django_filters.CharFilter(field_name="user__username", label=_("Username"))
+
+    class Meta:
+        model = Membership
+        fields = ["org_unit", "subtree_of", "role", "user"]
 
 
 class FigureFilter(django_filters.FilterSet):

@@ -5,7 +5,8 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from certification.choices import SkillLevel
-from org.filters import YEAR_RANGE, SubtreeFilter, search_any
+from org.filters import YEAR_RANGE, SubtreeFilter, exact_unit, search_any
+from targets.filters import MonthFilter
 
 from .choices import ClaimStatus, RuleKind, VoucherStatus
 from .models import Claim, Hire, PersonCertificate, Scheme, StartupProject, Voucher
@@ -46,6 +47,16 @@ class ClaimFilter(django_filters.FilterSet):
                                          "scheme__name", "explanation", "payment_reference"))
 
 
+class ClaimApiFilter(ClaimFilter):
+    """The API's common names beside the page's (`unit` stays as an alias of `subtree_of`)."""
+
+    org_unit = exact_unit()
+    subtree_of = SubtreeFilter()
+    period = MonthFilter(field_name="period", label=_("Month"))
+    period_after = MonthFilter(field_name="period", lookup_expr="gte", label=_("From month"))
+    period_before = MonthFilter(field_name="period", lookup_expr="lte", label=_("To month"))
+
+
 class VoucherFilter(django_filters.FilterSet):
     scheme = django_filters.ModelChoiceFilter(queryset=_schemes, label=_("Scheme"))
     status = django_filters.ChoiceFilter(choices=VoucherStatus.choices, label=_("Status"))
@@ -61,6 +72,11 @@ class VoucherFilter(django_filters.FilterSet):
     def filter_text(self, queryset, name, value):
         return search_any(queryset, value, ("number", "person_name", "institution", "occupation"))
 
+
+
+class VoucherApiFilter(VoucherFilter):
+    org_unit = exact_unit()
+    subtree_of = SubtreeFilter()
 
 class PersonCertificateFilter(django_filters.FilterSet):
     level = django_filters.ChoiceFilter(choices=SkillLevel.choices, label=_("Level"))

@@ -52,7 +52,10 @@ from .models import (
     Claim,
     Hire,
     PersonCertificate,
+    PriorityOccupation,
     Scheme,
+    SchemeBudget,
+    SchemeRate,
     StartupProject,
     Voucher,
 )
@@ -103,6 +106,44 @@ def save_record(*, user, obj):
                                         "can no longer be changed.") % {"fields": "、".join(
                     str(obj._meta.get_field(f).verbose_name) for f in changed)})
         return scoped_save(user=user, obj=obj)
+
+
+SCHEME_PARTS = {"rates": SchemeRate, "budgets": SchemeBudget,
+                "priority_occupations": PriorityOccupation}
+
+
+def save_scheme(*, user, scheme: Scheme, parts: dict[str, list[dict]] | None = None) -> Scheme:
+    """Save a scheme inside `user`'s scope and, for each list in `parts` (`rates`, `budgets`,
+    `priority_occupations`), replace the scheme's list by it: all or nothing, each item
+    checked against the scheme as saved (its rule decides which keys an amount names). An
+    error names the list and the item (第2项)."""
+    parts = parts or {}
+
+    def replace(saved: Scheme) -> None:
+        errors: dict[str, list[str]] = {}
+        for name, items in parts.items():
+            model = SCHEME_PARTS[name]
+            for old in model.objects.filter(scheme=saved):
+                before = audit.snapshot(old)
+                pk = old.pk
+                old.delete()
+                old.pk = pk  # the entry names the row that was deleted
+                audit.record_change(actor=user, obj=old, before=before, after=None)
+            for index, values in enumerate(items, start=1):
+                row = model(scheme=saved, **values)
+                try:
+                    row.full_clean()
+                except ValidationError as exc:
+                    errors.setdefault(name, []).extend(
+                        _("Item %(n)d: %(message)s") % {"n": index, "message": m}
+                        for m in exc.messages)
+                    continue
+                row.save()
+                audit.record_change(actor=user, obj=row, before=None, after=audit.snapshot(row))
+        if errors:
+            raise ValidationError(errors)
+
+    return scoped_save(user=user, obj=scheme, after_save=replace if parts else None)
 
 
 # --------------------------------------------------------------------------------------------

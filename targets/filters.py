@@ -2,7 +2,7 @@
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
@@ -11,7 +11,7 @@ from org.models import Department
 from skills_portal.clock import parse_month
 
 from .choices import IndicatorKind, IndicatorSource, IndicatorUnit, WindowKind
-from .models import DataValue, Indicator, Plan, Target
+from .models import DataValue, Indicator, Plan, PlanTask, Target
 
 
 class MonthFormField(forms.CharField):
@@ -131,6 +131,21 @@ class PlanFilter(django_filters.FilterSet):
     class Meta:
         model = Plan
         fields = ["issuer_unit", "is_reference"]
+
+
+class PlanTaskFilter(django_filters.FilterSet):
+    plan = django_filters.CharFilter(field_name="plan__code", label=_("Plan"))
+    department = django_filters.NumberFilter(method="filter_department",
+                                             label=_("Department"))
+
+    class Meta:
+        model = PlanTask
+        fields = ["plan", "department"]
+
+    def filter_department(self, queryset, name, value):
+        # Led or shared: a department's tasks either way.
+        return queryset.filter(Q(lead_departments=value) | Q(responsible_departments=value)
+                               ).distinct()
 
 
 class DataValueFilter(UnitMonthFilterSet):

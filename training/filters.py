@@ -1,7 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from org.filters import FigureFilter, SubtreeFilter, YesNoFilter
+from org.filters import FigureFilter, SubtreeFilter, YesNoFilter, exact_unit
 from targets.filters import UnitMonthFilterSet
 
 from .choices import CarrierLevel, CarrierType
@@ -21,6 +21,13 @@ class TrainingCarrierFilter(django_filters.FilterSet):
         model = TrainingCarrier
         fields = ["carrier_type", "level", "unit", "active"]
 
+
+
+class TrainingCarrierApiFilter(TrainingCarrierFilter):
+    """The API's common names (`unit` stays as an alias of `subtree_of`)."""
+
+    org_unit = exact_unit()
+    subtree_of = SubtreeFilter()
 
 class TrainingFigureFilter(FigureFilter, UnitMonthFilterSet):
     class Meta:

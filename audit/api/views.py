@@ -4,20 +4,21 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
 from .. import selectors
-from ..filters import AuditEntryFilter
+from ..filters import AuditEntryApiFilter
 from .serializers import AuditEntrySerializer
 
 
 @extend_schema_view(
     list=extend_schema(summary="Audit trail", description=(
         "Entries of the units in the caller's scope (and the caller's own actions), newest "
-        "first. Filters: model, action, user, unit (with its subtree), month_from, month_to, "
-        "batch, request, object_id. Read-only: entries cannot be changed or deleted.")),
+        "first. Filters: model, action, user, org_unit, subtree_of, period, period_after, "
+        "period_before, batch, request, object_id (unit, month_from and month_to are the "
+        "older names, kept as aliases). Read-only: entries cannot be changed or deleted.")),
     retrieve=extend_schema(summary="Audit entry"),
 )
 class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AuditEntrySerializer
-    filterset_class = AuditEntryFilter
+    filterset_class = AuditEntryApiFilter
     ordering_fields = ["created_at", "id"]
     ordering = ["-created_at", "-id"]
 

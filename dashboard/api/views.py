@@ -5,7 +5,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..filters import BulletinFilter
+from ..filters import BulletinApiFilter
 from ..selectors import DashboardError, bulletin_list, cached_dashboard
 from .serializers import (
     BulletinSerializer,
@@ -50,7 +50,7 @@ class BulletinViewSet(viewsets.ReadOnlyModelViewSet):
     """Monthly bulletins as issued, for the units in your scope (newest first)."""
 
     serializer_class = BulletinSerializer
-    filterset_class = BulletinFilter
+    filterset_class = BulletinApiFilter
     ordering_fields = ["period", "issued_at", "version"]
     ordering = ["-period", "-issued_at"]
 

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 
-from ..filters import DepartmentFilter, OrgUnitFilter
+from ..filters import DepartmentFilter, MembershipFilter, OrgUnitFilter
 from ..models import Department, Membership, OrgUnit
 from . import serializers as s
 from .common import ScopedMixin
@@ -55,6 +55,7 @@ class MembershipViewSet(ScopedWritableViewSet):
 
     serializer_class = s.MembershipSerializer
     write_serializer_class = s.MembershipSerializer
+    filterset_class = MembershipFilter
     ordering_fields = ["id"]
     ordering = ["org_unit__level", "org_unit__code", "id"]
 

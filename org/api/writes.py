@@ -48,7 +48,40 @@ def etag(data) -> str:
     return f'"{digest}"'
 
 
-class ScopedWriteMixin(mixins.CreateModelMixin, mixins.UpdateModelMixin,
+class PreconditionMixin:
+    """`ETag` on every answer of one record, `If-Match` honoured on PUT, PATCH and DELETE
+    (412 when stale). The tag is a digest of the record as a GET reads it; what a write
+    answers beside the record (`warnings`) is not part of it, so the tag a write answers is
+    the tag the next read gives."""
+
+    etag_ignores = ("warnings",)
+    tagged_actions = ("retrieve", "create", "update", "partial_update")
+
+    def etag_for(self, data) -> str:
+        return etag({k: v for k, v in data.items() if k not in self.etag_ignores})
+
+    def current_data(self, instance) -> dict:
+        """The record as a GET answers it."""
+        return self.get_serializer(instance).data
+
+    def check_precondition(self, instance) -> None:
+        wanted = self.request.headers.get("If-Match")
+        if not wanted or wanted.strip() == "*":
+            return
+        current = self.etag_for(self.current_data(instance))
+        if current not in {tag.strip().removeprefix("W/") for tag in wanted.split(",")}:
+            raise PreconditionFailed()
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if getattr(self, "action", None) in self.tagged_actions and \
+                response.status_code in (200, 201) and isinstance(response.data, dict) and \
+                "id" in response.data and not response.has_header("ETag"):
+            response["ETag"] = self.etag_for(response.data)
+        return response
+
+
+class ScopedWriteMixin(PreconditionMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
                        mixins.DestroyModelMixin):
     write_serializer_class = None
     protected_message = _("This record cannot be deleted: other records refer to it.")
@@ -82,15 +115,10 @@ class ScopedWriteMixin(mixins.CreateModelMixin, mixins.UpdateModelMixin,
         return self.serializer_class(obj, context=self.get_serializer_context()).data
 
     def tagged(self, data, **kwargs) -> Response:
-        return Response(data, headers={"ETag": etag(data)}, **kwargs)
+        return Response(data, headers={"ETag": self.etag_for(data)}, **kwargs)
 
-    def check_precondition(self, instance) -> None:
-        wanted = self.request.headers.get("If-Match")
-        if not wanted or wanted.strip() == "*":
-            return
-        current = etag(self.answer(instance.pk))
-        if current not in {tag.strip().removeprefix("W/") for tag in wanted.split(",")}:
-            raise PreconditionFailed()
+    def current_data(self, instance) -> dict:
+        return self.answer(instance.pk)
 
     def retrieve(self, request, *args, **kwargs):
         return self.tagged(self.answer(self.get_object().pk))

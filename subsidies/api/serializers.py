@@ -7,9 +7,19 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from org.api.common import MonthField, UnitRefSerializer, number
+from org.models import OrgUnit
+from targets.models import Plan
 
 from .. import rules
-from ..models import BASIS_FIELDS, Claim, Scheme, SchemeBudget, SchemeRate, Voucher
+from ..models import (
+    BASIS_FIELDS,
+    Claim,
+    PriorityOccupation,
+    Scheme,
+    SchemeBudget,
+    SchemeRate,
+    Voucher,
+)
 
 
 def _user(serializer):
@@ -38,6 +48,58 @@ class SchemeBudgetSerializer(serializers.ModelSerializer):
         fields = ["year", "amount"]
 
 
+class PriorityOccupationSerializer(serializers.ModelSerializer):
+    multiplier = number(max_digits=5, decimal_places=2)
+
+    class Meta:
+        model = PriorityOccupation
+        fields = ["occupation", "multiplier"]
+
+
+class SchemeRateWriteSerializer(SchemeRateSerializer):
+    amount = money(read_only=False)
+
+
+class SchemeBudgetWriteSerializer(SchemeBudgetSerializer):
+    amount = money(read_only=False)
+
+    class Meta(SchemeBudgetSerializer.Meta):
+        validators = []  # one budget per year: checked with the scheme, by the model
+
+
+class PriorityOccupationWriteSerializer(PriorityOccupationSerializer):
+    multiplier = number(max_digits=5, decimal_places=2, read_only=False)
+
+    class Meta(PriorityOccupationSerializer.Meta):
+        validators = []
+
+
+class SchemeWriteSerializer(serializers.ModelSerializer):
+    """What an administrator sends to create or change a subsidy scheme: the plan by code,
+    the unit it applies in by id, months as YYYY-MM. `rates`, `budgets` and
+    `priority_occupations`, when sent, replace the scheme's lists as a whole (all or nothing,
+    each item checked by the scheme's rule as in the admin); left out, they stay as they are."""
+
+    plan = serializers.SlugRelatedField(slug_field="code", queryset=Plan.unscoped.all())
+    org_unit = serializers.PrimaryKeyRelatedField(queryset=OrgUnit.unscoped.all())
+    valid_from = MonthField()
+    valid_to = MonthField(allow_null=True, required=False)
+    cap_per_enterprise = money(allow_null=True, required=False, read_only=False)
+    min_amount = money(allow_null=True, required=False, read_only=False)
+    max_amount = money(allow_null=True, required=False, read_only=False)
+    rates = SchemeRateWriteSerializer(many=True, required=False)
+    budgets = SchemeBudgetWriteSerializer(many=True, required=False)
+    priority_occupations = PriorityOccupationWriteSerializer(many=True, required=False)
+
+    class Meta:
+        model = Scheme
+        fields = ["code", "name", "plan", "rule_kind", "org_unit", "valid_from", "valid_to",
+                  "team_same_again", "cap_per_enterprise", "min_amount", "max_amount",
+                  "min_employment_months", "sme_only", "occupations", "quote", "note",
+                  "is_active", "rates", "budgets", "priority_occupations"]
+        validators = []
+
+
 class SchemeSerializer(serializers.ModelSerializer):
     org_unit = UnitRefSerializer(read_only=True)
     plan = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -48,6 +110,7 @@ class SchemeSerializer(serializers.ModelSerializer):
     max_amount = money(allow_null=True)
     rates = SchemeRateSerializer(many=True, read_only=True)
     budgets = SchemeBudgetSerializer(many=True, read_only=True)
+    priority_occupations = PriorityOccupationSerializer(many=True, read_only=True)
     rule_summary = serializers.SerializerMethodField()
 
     class Meta:
@@ -55,7 +118,8 @@ class SchemeSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "plan", "rule_kind", "org_unit", "valid_from",
                   "valid_to", "team_same_again", "cap_per_enterprise", "min_amount",
                   "max_amount", "min_employment_months", "sme_only", "occupations", "quote",
-                  "note", "is_active", "rates", "budgets", "rule_summary"]
+                  "note", "is_active", "rates", "budgets", "priority_occupations",
+                  "rule_summary"]
 
     def get_rule_summary(self, obj) -> str:
         return rules.rule_summary(obj)

@@ -4,32 +4,44 @@ services as the pages, with their locks, caps, budgets and audit."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from org.api.common import ScopedReadOnlyViewSet, service_errors
+from org.api.common import ScopedMixin, ScopedReadOnlyViewSet, service_errors
+from org.api.writes import ScopedWriteMixin, writable_schema
 from org.models import OrgUnit
 from skills_portal import clock
 
 from .. import selectors, services
-from ..filters import ClaimFilter, SchemeFilter, VoucherFilter
+from ..filters import ClaimApiFilter, SchemeFilter, VoucherApiFilter
+from ..models import Scheme
 from .serializers import (
     ClaimSerializer,
     PaySerializer,
     RejectSerializer,
     SchemeSerializer,
+    SchemeWriteSerializer,
     VoucherSerializer,
 )
 
 
-class SchemeViewSet(ScopedReadOnlyViewSet):
-    """Subsidy schemes with their rates, budgets and a one-line rule summary."""
+@writable_schema(SchemeWriteSerializer, SchemeSerializer)
+class SchemeViewSet(ScopedMixin, ScopedWriteMixin, mixins.ListModelMixin,
+                    mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Subsidy schemes with their rates, budgets, priority occupations and a one-line rule
+    summary. Administrators of the unit a scheme applies in (or above) create, change and
+    delete schemes, with the admin's rules; a scheme with claims or vouchers cannot be
+    deleted (set `is_active` false instead)."""
 
     serializer_class = SchemeSerializer
+    write_serializer_class = SchemeWriteSerializer
+    protected_message = _("This scheme cannot be deleted: claims or vouchers refer to it. "
+                          "Make it inactive instead.")
     filterset_class = SchemeFilter
     ordering_fields = ["code", "name", "id"]
     ordering = ["code"]
@@ -37,13 +49,23 @@ class SchemeViewSet(ScopedReadOnlyViewSet):
     def scoped_queryset(self, user):
         return selectors.scheme_list(user)
 
+    def save_record(self, serializer, instance=None):
+        values = dict(serializer.validated_data)
+        parts = {name: values.pop(name) for name in services.SCHEME_PARTS if name in values}
+        scheme = instance or Scheme()
+        for name, value in values.items():
+            setattr(scheme, name, value)
+        with service_errors():
+            services.save_scheme(user=self.request.user, scheme=scheme, parts=parts)
+        return self.answer(scheme.pk)
+
 
 class ClaimViewSet(ScopedReadOnlyViewSet):
     """Claims in the caller's scope. Approving, rejecting and paying need a reviewer or
     administrator of the beneficiary's unit or above; a refusal is a 400 saying why."""
 
     serializer_class = ClaimSerializer
-    filterset_class = ClaimFilter
+    filterset_class = ClaimApiFilter
     ordering_fields = ["submitted_on", "amount", "id"]
     ordering = ["-submitted_on", "-id"]
 
@@ -90,7 +112,7 @@ class VoucherViewSet(ScopedReadOnlyViewSet):
     """Training vouchers in the caller's scope."""
 
     serializer_class = VoucherSerializer
-    filterset_class = VoucherFilter
+    filterset_class = VoucherApiFilter
     ordering_fields = ["issued_on", "number", "id"]
     ordering = ["-issued_on", "-id"]
 

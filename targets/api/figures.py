@@ -21,6 +21,7 @@ from rest_framework.settings import api_settings
 
 from org.api.common import MonthField, ScopedMixin, UnitRefSerializer, drf_error
 from org.api.idempotency import idempotent
+from org.api.writes import PreconditionMixin
 from org.models import Department, OrgUnit
 from org.scoping import unscoped
 from org.selectors import writable_departments, writable_units
@@ -82,7 +83,7 @@ class FigureSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class FigureViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class FigureViewSet(PreconditionMixin, ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                     mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
                     viewsets.GenericViewSet):
     """POST records a cell (creating it, or replacing the numbers of the same cell); PUT/PATCH
@@ -158,6 +159,7 @@ class FigureViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
 
     def update(self, request, *args, **kwargs):
         instance = self.get_object()
+        self.check_precondition(instance)
         serializer = self.get_serializer(instance, data=request.data,
                                          partial=kwargs.pop("partial", False))
         serializer.is_valid(raise_exception=True)
@@ -170,6 +172,7 @@ class FigureViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
 
     def destroy(self, request, *args, **kwargs):
         instance = self.get_object()
+        self.check_precondition(instance)
         key = {k: getattr(instance, k) for k in self.get_serializer().key_fields()}
         self._write(key, {b.field: 0 for b in self.spec.blocks})
         return Response(status=status.HTTP_204_NO_CONTENT)

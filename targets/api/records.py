@@ -8,9 +8,10 @@ from rest_framework import status, viewsets
 from rest_framework.response import Response
 
 from org.api.common import ScopedMixin, service_errors
+from org.api.writes import PreconditionMixin
 
 
-class RecordViewSet(ScopedMixin, viewsets.ModelViewSet):
+class RecordViewSet(PreconditionMixin, ScopedMixin, viewsets.ModelViewSet):
     """Subclasses give `scoped_queryset(user)`, `save_record(user=, obj=)` and `delete_record(user=, obj=)`
     (the app's services)."""
 
@@ -41,6 +42,7 @@ class RecordViewSet(ScopedMixin, viewsets.ModelViewSet):
 
     def update(self, request, *args, **kwargs):
         instance = self.get_object()
+        self.check_precondition(instance)
         serializer = self.get_serializer(instance, data=request.data,
                                          partial=kwargs.pop("partial", False))
         serializer.is_valid(raise_exception=True)
@@ -48,6 +50,7 @@ class RecordViewSet(ScopedMixin, viewsets.ModelViewSet):
 
     def destroy(self, request, *args, **kwargs):
         instance = self.get_object()
+        self.check_precondition(instance)
         with service_errors():
             self.delete_record(user=request.user, obj=instance)
         return Response(status=status.HTTP_204_NO_CONTENT)

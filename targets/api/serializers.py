@@ -77,6 +77,32 @@ class PlanTaskSerializer(serializers.ModelSerializer):
                   "responsible_departments", "responsible_note"]
 
 
+class PlanTaskDetailSerializer(PlanTaskSerializer):
+    """A task as `/plan-tasks/` answers it: with the code of its plan."""
+
+    plan = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta(PlanTaskSerializer.Meta):
+        fields = ["id", "plan", *PlanTaskSerializer.Meta.fields[1:]]
+
+
+class PlanTaskWriteSerializer(serializers.ModelSerializer):
+    """What an administrator sends to create or change a plan's task: the plan by code, the
+    lead and responsible departments by id."""
+
+    plan = serializers.SlugRelatedField(slug_field="code", queryset=Plan.unscoped.all())
+    lead_departments = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=Department.unscoped.all())
+    responsible_departments = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=Department.unscoped.all())
+
+    class Meta:
+        model = PlanTask
+        fields = ["plan", "number", "position", "section", "title", "summary",
+                  "lead_departments", "responsible_departments", "responsible_note"]
+        validators = []
+
+
 class PlanSerializer(serializers.ModelSerializer):
     issuer_unit = UnitRefSerializer(read_only=True)
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from org.api.common import ScopedMixin, service_errors
 from org.api.idempotency import idempotent
-from org.api.writes import ScopedWriteMixin, writable_schema
+from org.api.writes import PreconditionMixin, ScopedWriteMixin, writable_schema
 from org.models import Department
 
 from .. import selectors, services
@@ -22,6 +22,7 @@ from ..filters import (
     DataValueFilter,
     IndicatorFilter,
     PlanFilter,
+    PlanTaskFilter,
     TargetApiFilter,
 )
 from ..models import DataValue, Indicator, Plan, PlanTask
@@ -73,6 +74,26 @@ class PlanViewSet(ScopedMixin, ScopedWriteMixin, mixins.ListModelMixin,
             Prefetch("tasks", queryset=tasks))
 
 
+@writable_schema(s.PlanTaskWriteSerializer, s.PlanTaskDetailSerializer)
+class PlanTaskViewSet(ScopedMixin, ScopedWriteMixin, mixins.ListModelMixin,
+                      mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """A plan's tasks (重点任务), each with its lead and responsible departments. Whoever may
+    change the plan creates, changes and deletes its tasks (the plan by code, departments by
+    id); a task's number is unique within its plan."""
+
+    serializer_class = s.PlanTaskDetailSerializer
+    write_serializer_class = s.PlanTaskWriteSerializer
+    filterset_class = PlanTaskFilter
+    ordering_fields = ["position", "number", "id"]
+    ordering = ["plan__code", "position", "id"]
+
+    def scoped_queryset(self, user):
+        departments = Department.unscoped.select_related("org_unit")
+        return PlanTask.objects.for_user(user).select_related("plan").prefetch_related(
+            Prefetch("lead_departments", queryset=departments),
+            Prefetch("responsible_departments", queryset=departments))
+
+
 @writable_schema(s.TargetWriteSerializer, s.TargetSerializer)
 class TargetViewSet(ScopedMixin, ScopedWriteMixin, mixins.ListModelMixin,
                     mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -121,7 +142,7 @@ class TargetViewSet(ScopedMixin, ScopedWriteMixin, mixins.ListModelMixin,
         return s.TargetSerializer(obj, context=self.get_serializer_context()).data
 
 
-class DataValueViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class DataValueViewSet(PreconditionMixin, ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                        mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
                        viewsets.GenericViewSet):
     """Manual monthly values (就业人员数, 技能人才总量 …). POST records a value for an
@@ -168,6 +189,7 @@ class DataValueViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelM
 
     def update(self, request, *args, **kwargs):
         instance = self.get_object()
+        self.check_precondition(instance)
         serializer = self.get_serializer(instance, data=request.data,
                                          partial=kwargs.pop("partial", False))
         serializer.is_valid(raise_exception=True)
@@ -175,5 +197,6 @@ class DataValueViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelM
         return Response(self.get_serializer(self.scoped_queryset(request.user).get(pk=obj.pk)).data)
 
     def perform_destroy(self, instance):
+        self.check_precondition(instance)
         with service_errors():
             services.delete_data_value(user=self.request.user, data_value=instance)

@@ -61,3 +61,40 @@ def test_keys_are_per_user(longling):
     assert two.post(API + "training-figures/", figure(longling, trained=45), format="json",
                     HTTP_IDEMPOTENCY_KEY=key).status_code == 200
     assert TrainingFigure.objects.get(org_unit=longling).trained == 45
+
+
+def test_if_match_guards_figures_as_it_guards_setup_records(longling):
+    """Two clerks correct one training cell: the second, holding the old ETag, is told (412)
+    instead of silently overwriting; the ETag a write answers is the one the next GET gives."""
+    first, second = client_for(member(longling)), client_for(member(longling))
+    created = first.post(API + "training-figures/", figure(longling), format="json")
+    assert created.status_code == 201 and created["ETag"]
+    url = f"{API}training-figures/{created.json()['id']}/"
+    old_tag = second.get(url)["ETag"]
+    assert old_tag == created["ETag"]
+    changed = first.patch(url, {"trained": 45}, format="json", HTTP_IF_MATCH=old_tag)
+    assert changed.status_code == 200 and changed["ETag"] != old_tag
+    assert first.get(url)["ETag"] == changed["ETag"]
+    stale = second.patch(url, {"trained": 50}, format="json", HTTP_IF_MATCH=old_tag)
+    assert stale.status_code == 412
+    assert TrainingFigure.objects.get(org_unit=longling).trained == 45
+    assert second.delete(url, HTTP_IF_MATCH=old_tag).status_code == 412
+    assert second.delete(url, HTTP_IF_MATCH=changed["ETag"]).status_code == 204
+
+
+def test_if_match_guards_manual_values_and_records(longling):
+    api = client_for(member(longling))
+    value = api.post(API + "data-values/", {"indicator": "skill_talent_total",
+                                            "org_unit": longling.pk, "period": "2024-05",
+                                            "value": 20000}, format="json")
+    assert value.status_code == 201, value.content
+    url = f"{API}data-values/{value.json()['id']}/"
+    assert api.patch(url, {"value": 20100}, format="json",
+                     HTTP_IF_MATCH='"stale"').status_code == 412
+    assert api.patch(url, {"value": 20100}, format="json",
+                     HTTP_IF_MATCH=api.get(url)["ETag"]).status_code == 200
+    schema = api.get(API + "schema/?format=json").json()["paths"]
+    for path in ("/api/v1/training-figures/{id}/", "/api/v1/data-values/{id}/",
+                 "/api/v1/awards/{id}/", "/api/v1/plan-tasks/{id}/",
+                 "/api/v1/subsidies/schemes/{id}/"):
+        assert "412" in schema[path]["patch"]["responses"], path

@@ -151,3 +151,27 @@ def test_fuzz_found_nullable_fields_are_marked_nullable_in_the_schema():
         assert components[component]["properties"][field].get("nullable"), (component, field)
     completeness = schema["paths"]["/api/v1/reporting-completeness/"]["get"]["responses"]["200"]
     assert "Completeness" in str(completeness)
+
+
+def test_a_plans_tasks_are_written_by_whoever_may_change_the_plan(city_admin):
+    api = client_for(city_admin)
+    plan = Plan.objects.get(code="wenzhou-2021")
+    department = Department.objects.filter(org_unit=unit("全国/浙江省/温州市")).first()
+    body = {"plan": plan.code, "number": "接口1", "position": 99, "title": "接口新增任务",
+            "lead_departments": [department.pk]}
+    response = api.post(API + "plan-tasks/", body, format="json")
+    assert response.status_code == 201, response.content
+    answer = response.json()
+    assert answer["plan"] == "wenzhou-2021"
+    assert [d["id"] for d in answer["lead_departments"]] == [department.pk]
+    assert AuditEntry.objects.filter(model_label="targets.plantask",
+                                     object_id=str(answer["id"])).exists()
+    listed = api.get(API + "plan-tasks/", {"plan": "wenzhou-2021", "department": department.pk})
+    assert answer["id"] in [t["id"] for t in listed.json()["results"]]
+    again = api.post(API + "plan-tasks/", body, format="json")
+    assert again.status_code == 400  # one number per plan, the model's message
+    response = api.patch(f"{API}plan-tasks/{answer['id']}/", {"title": "改名任务"}, format="json")
+    assert response.status_code == 200 and response.json()["title"] == "改名任务"
+    assert api.delete(f"{API}plan-tasks/{answer['id']}/").status_code == 204
+    outside = dict(body, plan="longling-2022", number="接口2")
+    assert api.post(API + "plan-tasks/", outside, format="json").status_code == 403

@@ -12,7 +12,7 @@ from targets.api.figures import FigureViewSet
 from targets.api.records import RecordViewSet
 
 from .. import selectors
-from ..filters import TrainingCarrierFilter, TrainingFigureFilter
+from ..filters import TrainingCarrierApiFilter, TrainingFigureFilter
 from ..forms import TRAINING_GRID
 from ..models import Programme, TrainingFigure
 from ..services import TrainingSlice, delete_carrier, save_carrier, save_training_month
@@ -74,7 +74,7 @@ class TrainingFigureViewSet(FigureViewSet):
 
 class TrainingCarrierViewSet(RecordViewSet):
     serializer_class = TrainingCarrierSerializer
-    filterset_class = TrainingCarrierFilter
+    filterset_class = TrainingCarrierApiFilter
     ordering_fields = ["name", "established_on", "id"]
     ordering = ["org_unit__code", "carrier_type", "name", "id"]
 
