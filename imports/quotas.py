@@ -27,6 +27,7 @@ from .matching import DepartmentResolver, UnitResolver, department_aliases, unit
 from .reader import (
     UNIT_WORDS,
     CellError,
+    ImportForbidden,
     ImportRefused,
     Sheet,
     header_key,
@@ -166,13 +167,18 @@ def analyse(sheets: list[Sheet], *, user, plan, indicator=None, year: int | None
         return analysis
     if not Target.objects.for_user(user, "change").filter(
             pk__in=[p.pk for p in parents.values()]).count() == len(set(parents.values())):
-        raise ImportRefused("您无权分解这个方案的目标（需要发文单位或上级的管理员权限）。")
+        raise ImportForbidden("您无权分解这个方案的目标（需要发文单位或上级的管理员权限）。")
 
     units = list(OrgUnit.unscoped.filter(ancestor_links__ancestor=issuer)
                  .exclude(pk=issuer.pk).only("pk", "code", "name", "short_name", "parent_id"))
     resolver = UnitResolver([issuer, *units], unit_aliases(user))
-    departments = DepartmentResolver(Department.unscoped.filter(org_unit=issuer),
-                                     {issuer.pk: issuer.name}, department_aliases(user))
+    issuer_departments = list(Department.unscoped.filter(org_unit=issuer))
+    departments = DepartmentResolver(issuer_departments, {issuer.pk: issuer.name},
+                                     department_aliases(user))
+    # The preview names each row as the tree (or the department list) names it, the name
+    # as written beside it where an alias or a short form was matched.
+    known = ({u.pk: u.name for u in [issuer, *units]} if axis == "region"
+             else {d.pk: d.name for d in issuer_departments})
     existing = {}
     for child in Target.unscoped.filter(parent__in=list(parents.values())):
         existing[(child.parent_id, child.org_unit_id if axis == "region" else child.department_id)] = child
@@ -223,7 +229,9 @@ def analyse(sheets: list[Sheet], *, user, plan, indicator=None, year: int | None
                 totals[position] = (number, value)
                 continue
             sums[position] += value
-            label = f"{name} · {parent.indicator.name}"
+            resolved = known.get(target_key, name)
+            label = (f"{resolved}（表中：{name}）" if resolved != name else resolved) + \
+                f" · {parent.indicator.name}"
             child = existing.get((parent.pk, target_key))
             if child is None:
                 if value:

@@ -37,6 +37,11 @@ class ImportRefused(Exception):
     """The file as a whole cannot be imported; nothing is read or saved."""
 
 
+class ImportForbidden(ImportRefused):
+    """Refused because of who asks (their scope), not what the file holds: the API answers
+    403."""
+
+
 class CellError(ValueError):
     """One cell's value is not acceptable; the message says why, in Chinese."""
 

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from org.api.idempotency import idempotent
 
 from .. import quotas
-from ..reader import ImportRefused, Sheet
+from ..reader import ImportForbidden, ImportRefused, Sheet
 from . import serializers as s
 
 
@@ -58,9 +58,9 @@ class QuotaTableView(APIView):
         try:
             analysis = run([sheet], user=request.user, plan=data["plan"],
                            year=data.get("year"), file_name="API")
+        except ImportForbidden as exc:
+            raise PermissionDenied(str(exc)) from exc
         except ImportRefused as exc:
-            if "无权" in str(exc):
-                raise PermissionDenied(str(exc)) from exc
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         count = len(data["rows"])
         body = {"applied": analysis.ok and not data["dry_run"], "rows": analysis.rows,
