@@ -34,9 +34,11 @@ from org.models import OrgUnit
 from org.scoping import unscoped
 from progress.choices import ProgressStatus, RollupStatus
 from progress.models import ProgressSnapshot, RollupRun
+from progress.rollup import TargetFacts, actuals
 from skills_portal import clock
+from targets.choices import IndicatorKind
 from targets.measures import registry
-from targets.models import DataValue, Plan, Target, window_label
+from targets.models import DataValue, Indicator, Plan, Target, window_label
 from targets.selectors import implemented_anchor, implementing_plan_q
 
 from .models import Bulletin
@@ -282,7 +284,7 @@ _SNAPSHOT_VALUES = (
     "target__department__name", "target__parent_id", "target__axis", "target_value", "actual",
     "completion_rate", "time_progress", "gap_to_target", "gap_to_time", "status", "is_soft",
     "rank", "rank_of", "completion_change", "value_as_of", "target__plan_id",
-    "target__plan__short_name", "target__plan__doc_number",
+    "target__plan__short_name", "target__plan__doc_number", "target__is_increment",
 )
 
 # Which target governs a unit's row (#16): `plan` (the default) is the plan's own share where
@@ -364,7 +366,7 @@ def report(user, *, plan_id: int, unit: OrgUnit, month: dt.date | None,
     over the month's snapshots of the unit and its children — the plan's own targets and the
     targets of plans implementing it (each unit's own commitment, #16)."""
     if month is None:
-        return {"headline": [], "series": [], "laggards": [], "departments": []}
+        return {"headline": [], "series": [], "laggards": [], "departments": [], "units_own": []}
     # The unit and its children as a subquery: the planner starts from their targets (an
     # index on the unit) rather than from every snapshot of the month.
     here = Q(target__org_unit__in=OrgUnit.unscoped.filter(Q(pk=unit.pk) | Q(parent_id=unit.pk))
@@ -437,8 +439,79 @@ def report(user, *, plan_id: int, unit: OrgUnit, month: dt.date | None,
     laggards = sorted(
         (r for x in ordered for r in x["rows"] if r["status"] in LAGGING),
         key=lambda r: (_lag(r), r["unit"]["code"] or ""))
+    # A plan that gives the units below no targets (Ningxia's) still shows what each of them
+    # did on the plan's headline indicators, unjudged.
+    units_own = [] if ordered else _units_own(user, unit=unit, month=month,
+                                              headline=[s for s, _o in headline])
     return {"headline": [_governed(s, o) for s, o in headline], "series": ordered,
-            "laggards": laggards, "departments": departments}
+            "laggards": laggards, "departments": departments, "units_own": units_own}
+
+
+def _units_own(user, *, unit: OrgUnit, month: dt.date, headline: list[dict]) -> list[dict]:
+    """For each headline indicator of `unit` (not a change from a baseline, which has no
+    meaning below), the figure of each visible unit directly below over the same window, as
+    the roll-up computes an actual, with its share of the unit's own (sums only): one series
+    per indicator, largest first. Nothing is judged: these units hold no target of the plan."""
+    children = list(_visible_units(user).filter(parent_id=unit.pk)
+                    .order_by("code", "name").values("id", "code", "name"))
+    rows = [s for s in headline if not s["target__is_increment"]]
+    if not children or not rows:
+        return []
+    indicators = {i.pk: i for i in Indicator.unscoped.select_related("numerator", "denominator")
+                  .filter(pk__in={s["target__indicator_id"] for s in rows})}
+    facts, seen = [], set()
+    for s in rows:
+        key = (s["target__indicator_id"], s["target__period_start"], s["target__period_end"])
+        if key in seen:
+            continue
+        seen.add(key)
+        for child in children:
+            facts.append(TargetFacts(
+                pk=len(facts) + 1, plan_id=s["target__plan_id"], indicator_id=key[0],
+                org_unit_id=child["id"], unit_parent_id=unit.pk, department_id=None,
+                sector=None, period_start=key[1], period_end=key[2], value=None,
+                comparator="gte", is_soft=False, is_increment=False, baseline=None,
+                parent_id=None, axis="", indicator=indicators[key[0]]))
+    as_of: dict[int, dt.date] = {}
+    values = actuals(facts, month, as_of)
+    by_key: dict[tuple, list] = defaultdict(list)
+    for fact in facts:
+        by_key[(fact.indicator_id, fact.period_start, fact.period_end)].append(fact)
+    result = []
+    for s in rows:
+        key = (s["target__indicator_id"], s["target__period_start"], s["target__period_end"])
+        if key not in by_key:
+            continue
+        members = by_key.pop(key)
+        indicator = indicators[key[0]]
+        additive = indicator.kind != IndicatorKind.RATIO
+        total = s["actual"]
+        series_rows = []
+        for fact, child in zip(members, children, strict=True):
+            value = values.get(fact.pk)
+            series_rows.append({
+                "unit": child, "actual": _num(value),
+                "actual_as_of": month_label(as_of.get(fact.pk)) if as_of.get(fact.pk) and
+                as_of[fact.pk] < month else None,
+                "share": _num((value / total).quantize(Decimal("0.0001")))
+                if additive and value is not None and total else None,
+            })
+        series_rows.sort(key=lambda r: (r["actual"] is None, -(r["actual"] or 0),
+                                        r["unit"]["code"] or ""))
+        result.append({
+            "key": _series_key({**s, "anchor_window": s["target__window"],
+                                "anchor_start": key[1], "anchor_end": key[2]}),
+            "indicator": {"code": s["target__indicator__code"],
+                          "name": s["target__indicator__name"],
+                          "unit": s["target__indicator__unit"]},
+            "window": window_label(s["target__window"], key[1], key[2]),
+            "own_actual": _num(total), "additive": additive,
+            "reporting": sum(1 for r in series_rows if r["actual"]),
+            "rows": series_rows,
+        })
+    # The indicator with the most units reporting first, as the child chart opens.
+    result.sort(key=lambda x: -x["reporting"])
+    return result
 
 
 def trend(user, *, plan_id: int, unit: OrgUnit, month: dt.date | None,

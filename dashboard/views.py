@@ -43,6 +43,10 @@ def _labels() -> dict:
         "basis_plan": _("By the plan's decomposition"),
         "basis_own": _("By the unit's own commitment"),
         "plan_target": _("Share in this plan"), "own_target": _("Own commitment"),
+        # A plan without targets below: the units' own figures, not judged.
+        "own_actual": _("Units' own figure"), "share": _("Share of the whole"),
+        "units_own_note": _("this plan gives the units below no target: their own figures, "
+                            "not judged"),
     }
 
 

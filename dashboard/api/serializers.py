@@ -104,6 +104,25 @@ class SeriesSerializer(serializers.Serializer):
     rows = ProgressRowSerializer(many=True)
 
 
+class UnitOwnRowSerializer(serializers.Serializer):
+    unit = RefSerializer()
+    actual = serializers.FloatField(allow_null=True)
+    actual_as_of = serializers.CharField(
+        allow_null=True, help_text=_("A stock carried forward: the month it dates from."))
+    share = serializers.FloatField(
+        allow_null=True, help_text=_("Share of the unit's own figure (sums only)."))
+
+
+class UnitsOwnSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    indicator = IndicatorRefSerializer()
+    window = serializers.CharField()
+    own_actual = serializers.FloatField(allow_null=True)
+    additive = serializers.BooleanField()
+    reporting = serializers.IntegerField(help_text=_("Units below with a figure."))
+    rows = UnitOwnRowSerializer(many=True)
+
+
 class TrendSerializer(serializers.Serializer):
     key = serializers.CharField()
     indicator = IndicatorRefSerializer()
@@ -135,6 +154,9 @@ class DashboardSerializer(serializers.Serializer):
     series = SeriesSerializer(many=True, help_text=_("Child units per indicator, ranked."))
     laggards = ProgressRowSerializer(many=True)
     departments = ProgressRowSerializer(many=True)
+    units_own = UnitsOwnSerializer(
+        many=True, help_text=_("Where the plan gives the units below no target: each unit's "
+                               "own figure on the headline indicators, not judged."))
     trend = TrendSerializer(many=True)
 
 

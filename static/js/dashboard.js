@@ -190,6 +190,18 @@
     }
     renderBasis();
     pick.textContent = "";
+    var own = data.units_own || [];
+    if (!data.series.length && own.length) {
+      // No targets below: what each unit did on the plan's indicators, not judged.
+      document.getElementById("dash-series-pick").hidden = own.length < 2;
+      chartNode.hidden = false;
+      own.forEach(function (s, i) {
+        pick.appendChild(el("option", {value: i, text: s.indicator.name + "（" + s.window + "）"}));
+      });
+      pick.onchange = function () { drawOwn(own[+pick.value]); };
+      drawOwn(own[0]);
+      return;
+    }
     if (!data.series.length) {
       document.getElementById("dash-series-pick").hidden = true;
       chartNode.hidden = true;
@@ -231,6 +243,37 @@
                       "data-value": String(r.other.target),
                       text: (r.other.source === "own" ? L.own_target : L.plan_target) + " " +
                             num(r.other.target) + " · " + pct(r.other.completion_rate)});
+  }
+
+  // The units' own figures on an indicator the plan did not decompose (units_own).
+  function drawOwn(s) {
+    var rows = s.rows.map(function (r) {
+      return el("tr", {"data-unit-id": r.unit.id},
+        // Not a link: the unit holds no target of this plan to open.
+        el("th", {scope: "row", text: r.unit.name}),
+        cell(r.actual, num(r.actual), "actual", asOf(r)),
+        cell(r.share, s.additive ? pct(r.share) : "—", "share"));
+    });
+    table(document.getElementById("table-children"),
+      [[L.unit], [L.own_actual + "（" + s.indicator.unit + "）", 1], [L.share, 1]], rows,
+      s.indicator.name + " · " + s.window + " · " + L.units_own_note);
+    var ordered = s.rows.slice().reverse();  // largest on top
+    var c = chart("chart-children");
+    c.setOption({
+      animation: false,
+      grid: {left: 8, right: 48, top: 24, bottom: 24, containLabel: true},
+      tooltip: {trigger: "axis", axisPointer: {type: "shadow"},
+                valueFormatter: function (v) { return num(v); }},
+      xAxis: {type: "value", min: 0},
+      yAxis: {type: "category", data: ordered.map(function (r) { return r.unit.name; })},
+      series: [{
+        name: L.own_actual, type: "bar", barMaxWidth: 22,
+        data: ordered.map(function (r) { return {value: r.actual, itemStyle: {color: "#64748b"}}; }),
+        label: {show: true, position: "right", formatter: function (p) { return num(p.value); }}
+      }]
+    }, true);
+    c.resize({height: Math.max(220, ordered.length * 30 + 60)});
+    c.off("click");
   }
 
   function drawSeries(s) {

@@ -96,3 +96,25 @@ def test_the_child_chart_opens_on_the_indicator_most_units_report():
     data = dashboard("wenzhou_admin")
     reporting = [s["reporting"] for s in data["series"]]
     assert reporting and reporting[0] == max(reporting) and reporting[0] > 0
+
+
+def test_a_plan_without_targets_below_shows_the_units_own_figures_unjudged():
+    """Ningxia's plan gives its cities no targets: the page still shows what each city did on
+    the plan's headline indicators, adding up to the region's own figure, with no status."""
+    data = dashboard("ningxia_admin", plan="ningxia-2021")
+    assert data["series"] == [] and data["units_own"]
+    by_code = {s["indicator"]["code"]: s for s in data["units_own"]}
+    headline = {h["indicator"]["code"]: h for h in data["headline"]}
+    new = by_code["new_skilled_talent"]
+    cities = {r["unit"]["name"] for r in new["rows"]}
+    assert {"银川市", "石嘴山市", "吴忠市", "固原市", "中卫市"} <= cities
+    assert new["additive"] and all("status" not in r for r in new["rows"])
+    assert sum(r["actual"] for r in new["rows"]) == new["own_actual"] \
+        == headline["new_skilled_talent"]["actual"]
+    assert abs(sum(r["share"] for r in new["rows"]) - 1) < 0.001
+    actuals = [r["actual"] for r in new["rows"]]
+    assert actuals == sorted(actuals, reverse=True)
+    ratio = next(s for s in data["units_own"] if not s["additive"])
+    assert all(r["share"] is None for r in ratio["rows"])
+    # A plan with targets below has none of it.
+    assert dashboard("longling_clerk")["units_own"] == []
