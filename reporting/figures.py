@@ -16,6 +16,8 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from django.utils.translation import gettext
+
 from progress.choices import ProgressStatus
 from progress.rollup import TargetFacts, actuals, judge, time_progress
 from skills_portal import clock
@@ -121,11 +123,13 @@ def _year_to_date(indicator: Indicator, month: dt.date) -> dt.date:
 
 
 def _window_label(indicator: Indicator, start: dt.date, month: dt.date) -> str:
+    values = {"year": month.year, "month": month.month, "mm": f"{month.month:02d}",
+              "start_month": start.month, "start_mm": f"{start.month:02d}"}
     if indicator.kind == IndicatorKind.STOCK:
-        return f"{month.year}年{month.month}月末"
+        return gettext("end of %(year)s-%(mm)s") % values
     if start == month:
-        return f"{month.year}年{month.month}月"
-    return f"{month.year}年{start.month}—{month.month}月"
+        return gettext("%(year)s-%(mm)s") % values
+    return gettext("%(year)s-%(start_mm)s to %(mm)s") % values
 
 
 def _one_month(facts: list[TargetFacts], month: dt.date) -> dict[int, Decimal | None]:

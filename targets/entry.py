@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from org.selectors import unit_level_writable, writable_departments, writable_units
@@ -91,8 +92,10 @@ def grid_page(request, *, spec: GridSpec, title: str, page: dict, fixed: dict, s
         "locked": locked,
         "selectors": selectors,
         "tables": grid_tables(spec, raw, errors),
-        "row_axis_label": spec.rows.label,
-        "col_axis_label": spec.cols.label,
+        # The fields' names in the page's language (the axes' own labels are the Excel
+        # template's Chinese headings).
+        "row_axis_label": capfirst(spec.model._meta.get_field(spec.rows.field).verbose_name),
+        "col_axis_label": capfirst(spec.model._meta.get_field(spec.cols.field).verbose_name),
         "data_errors": [
             (name, f"{spec.describe(name)}：{message}")
             for name, message in sorted(errors.items(), key=lambda item: [

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from org.access import VIEW, WRITE_ROLES, Scope, nothing, unit_filter
@@ -383,11 +384,15 @@ class TargetQuerySet(ScopedQuerySet):
 def window_label(window: str, start: dt.date, end: dt.date) -> str:
     """'2021年', '至2025年12月', '2021年1月—2025年12月累计': a target window as the plans word it
     (the target pages and the dashboard)."""
+    # In the active language: the English pages say "2021", "by 2025-12", "2021-01 to 2025-12".
+    values = {"year": start.year, "start_year": start.year, "start_month": start.month,
+              "start_mm": f"{start.month:02d}", "end_year": end.year, "end_month": end.month,
+              "end_mm": f"{end.month:02d}"}
     if window == WindowKind.ANNUAL:
-        return f"{start.year}年"
+        return gettext("%(year)s (annual)") % values
     if window == WindowKind.LEVEL:
-        return f"至{end.year}年{end.month}月"
-    return f"{start.year}年{start.month}月—{end.year}年{end.month}月累计"
+        return gettext("by %(end_year)s-%(end_mm)s") % values
+    return gettext("%(start_year)s-%(start_mm)s to %(end_year)s-%(end_mm)s, cumulative") % values
 
 
 class Target(TimeStampedModel):
