@@ -6,7 +6,7 @@ department, so the same table twice changes nothing)."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from openpyxl.utils import column_index_from_string
 from rest_framework import status
 from rest_framework.response import Response
@@ -44,7 +44,15 @@ def _issues(issues, keys: list[str], count: int) -> list[dict]:
 class QuotaTableView(APIView):
     @extend_schema(request=s.QuotaTableSerializer,
                    responses={200: s.QuotaResultSerializer, 201: s.QuotaResultSerializer},
-                   summary="Decompose a plan's targets from a quota table (JSON)")
+                   summary="Decompose a plan's targets from a quota table (JSON)",
+                   examples=[OpenApiExample("Two districts, headings as offices write them",
+                                            request_only=True, value={
+                       "plan": "wenzhou-2021", "axis": "region", "rows": [
+                           {"name": "鹿城区", "values": {"职业技能培训（人次）": 12000,
+                                                      "其中：新增高技能人才（人）": 1500}},
+                           {"name": "温州经开区", "values": {"职业技能培训（人次）": 6000,
+                                                        "其中：新增高技能人才（人）": 700}}],
+                       "dry_run": True})])
     @idempotent
     def post(self, request):
         """Each row's values become child targets under the plan's target for that indicator

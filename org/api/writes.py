@@ -16,7 +16,7 @@ import json
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
@@ -26,10 +26,13 @@ from .common import service_errors
 from .idempotency import idempotent
 
 
-def writable_schema(write, read):
-    """The schema of a writable viewset: the write serializer in, the read one out."""
+def writable_schema(write, read, example: dict | None = None, summary: str = ""):
+    """The schema of a writable viewset: the write serializer in, the read one out; `example`
+    a typical body of a POST (shown in the docs)."""
+    examples = [OpenApiExample(summary or "Example", value=example, request_only=True)] \
+        if example else None
     return extend_schema_view(
-        create=extend_schema(request=write, responses={201: read}),
+        create=extend_schema(request=write, responses={201: read}, examples=examples),
         update=extend_schema(request=write, responses=read),
         partial_update=extend_schema(request=write, responses=read),
     )

@@ -30,7 +30,11 @@ from .serializers import (
 )
 
 
-@writable_schema(SchemeWriteSerializer, SchemeSerializer)
+@writable_schema(SchemeWriteSerializer, SchemeSerializer, summary="An honour award", example={
+    "code": "wenzhou-expert-award-2026", "name": "温州市技术能手奖励", "plan": "wenzhou-2021",
+    "rule_kind": "honour", "org_unit": 42, "valid_from": "2026-01", "valid_to": "2026-12",
+    "rates": [{"honour_title": "技术能手", "honour_level": "市级", "amount": 5000}],
+    "budgets": [{"year": 2026, "amount": 200000}]})
 class SchemeViewSet(ScopedMixin, ScopedWriteMixin, mixins.ListModelMixin,
                     mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Subsidy schemes with their rates, budgets, priority occupations and a one-line rule

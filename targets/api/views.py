@@ -49,7 +49,11 @@ class IndicatorViewSet(ScopedMixin, ScopedWriteMixin, mixins.ListModelMixin,
         return Indicator.objects.for_user(user).select_related("numerator", "denominator")
 
 
-@writable_schema(s.PlanWriteSerializer, s.PlanSerializer)
+@writable_schema(s.PlanWriteSerializer, s.PlanSerializer, summary="A city's own plan", example={
+    "code": "wenzhou-2026", "title": "温州市技能人才培养实施方案（2026—2027年）",
+    "short_name": "温州2026方案", "doc_number": "温人社发〔2026〕1号",
+    "issuer": "温州市人力资源和社会保障局", "issuer_unit": 42, "issue_date": "2026-02-01",
+    "period_start": "2026-01", "period_end": "2027-12", "parent": "zhejiang-2021"})
 class PlanViewSet(ScopedMixin, ScopedWriteMixin, mixins.ListModelMixin,
                   mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Plans with their tasks. Administrators of the issuing unit or above create, change and
@@ -74,7 +78,10 @@ class PlanViewSet(ScopedMixin, ScopedWriteMixin, mixins.ListModelMixin,
             Prefetch("tasks", queryset=tasks))
 
 
-@writable_schema(s.PlanTaskWriteSerializer, s.PlanTaskDetailSerializer)
+@writable_schema(s.PlanTaskWriteSerializer, s.PlanTaskDetailSerializer, summary="A task",
+                 example={"plan": "wenzhou-2021", "number": "（五）", "position": 5,
+                          "title": "实施技能人才评价扩面行动", "lead_departments": [25],
+                          "responsible_departments": [26, 27]})
 class PlanTaskViewSet(ScopedMixin, ScopedWriteMixin, mixins.ListModelMixin,
                       mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """A plan's tasks (重点任务), each with its lead and responsible departments. Whoever may
@@ -94,7 +101,13 @@ class PlanTaskViewSet(ScopedMixin, ScopedWriteMixin, mixins.ListModelMixin,
             Prefetch("responsible_departments", queryset=departments))
 
 
-@writable_schema(s.TargetWriteSerializer, s.TargetSerializer)
+@writable_schema(s.TargetWriteSerializer, s.TargetSerializer,
+                 summary="A district's share of the city's training target", example={
+                     "plan": "wenzhou-2021", "code": "training-2021-lucheng",
+                     "indicator": "training_person_times", "org_unit": 43,
+                     "window": "cumulative", "period_start": "2021-01",
+                     "period_end": "2021-12", "value": 12000, "comparator": "gte",
+                     "parent": 120, "axis": "region"})
 class TargetViewSet(ScopedMixin, ScopedWriteMixin, mixins.ListModelMixin,
                     mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Targets with the coverage of their decompositions (children counted and summed within

@@ -175,3 +175,13 @@ def test_a_plans_tasks_are_written_by_whoever_may_change_the_plan(city_admin):
     assert api.delete(f"{API}plan-tasks/{answer['id']}/").status_code == 204
     outside = dict(body, plan="longling-2022", number="接口2")
     assert api.post(API + "plan-tasks/", outside, format="json").status_code == 403
+
+
+def test_the_main_writes_carry_an_example_body_in_the_schema():
+    paths = client_for(UserFactory(is_superuser=True)).get(
+        API + "schema/?format=json").json()["paths"]
+    for path in ("/api/v1/plans/", "/api/v1/targets/", "/api/v1/plan-tasks/",
+                 "/api/v1/quota-tables/", "/api/v1/training-figures/",
+                 "/api/v1/subsidies/schemes/"):
+        body = paths[path]["post"]["requestBody"]["content"]["application/json"]
+        assert body.get("examples"), path

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 
 from org.api.common import ScopedReadOnlyViewSet
 from org.filters import ID_BOUNDS
@@ -45,6 +46,11 @@ class ProgrammeViewSet(ScopedReadOnlyViewSet):
         return Programme.objects.for_user(user).select_related("plan")
 
 
+@extend_schema_view(create=extend_schema(examples=[OpenApiExample(
+    "One cell of a county's June report", request_only=True, value={
+        "org_unit": 64, "period": "2025-06", "target_group": "企业职工",
+        "training_type": "岗位技能提升培训", "trained": 120, "persons": 80, "completed": 110,
+        "certified": 60})]))
 class TrainingFigureViewSet(FigureViewSet):
     """Monthly training figures: one row per cell of the training report (unit, department,
     month, programme, subsidy status, industry; target group × training type). Writes go
