@@ -97,7 +97,7 @@ def uncached(province_id: int) -> None:
 def serve(port: int) -> subprocess.Popen:
     env = dict(os.environ, DEBUG="0", SECRET_KEY=secrets.token_urlsafe(40), LOG_LEVEL="WARNING",
                ALLOWED_HOSTS="127.0.0.1")
-    server = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
+    server = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "skills_portal.wsgi", "--bind", f"127.0.0.1:{port}",
          "--workers", str(WORKERS), "--threads", str(THREADS), "--log-level", "warning"],
         cwd=ROOT, env=env, start_new_session=True)

@@ -51,7 +51,7 @@ class Redis:
 
     def start(self) -> None:
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-        self.process = subprocess.Popen(  # noqa: S603 (our own fixed command)
+        self.process = subprocess.Popen(
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", self.dir],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -265,7 +265,7 @@ def rollup_killed():
     rollup.rollup_month(MONTH, trigger="command")
     before = snapshot_state(MONTH)
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "skills_portal.settings.base"}
-    process = subprocess.Popen([sys.executable, "-c", HANGING_ROLLUP], env=env, cwd=ROOT,  # noqa: S603
+    process = subprocess.Popen([sys.executable, "-c", HANGING_ROLLUP], env=env, cwd=ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     if process.stdout.readline().strip() != "holding":
         return False, "the roll-up process did not start"

@@ -1,5 +1,15 @@
+import logging
+import random
+import time
+
 from django.conf import settings
+from django.db import OperationalError
+from django.http import HttpResponse, JsonResponse
 from django.utils import translation
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
 
 
 class PortalLocaleMiddleware:
@@ -19,4 +29,70 @@ class PortalLocaleMiddleware:
         request.LANGUAGE_CODE = translation.get_language()
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
+        return response
+
+
+# SQLite's "database is locked" (its busy timeout ran out), PostgreSQL's deadlock, lock
+# timeout and serialisation failure: the transaction was rolled back whole, so running the
+# request again is safe.
+_BUSY_SQLITE = ("database is locked", "database table is locked")
+_BUSY_PGCODES = {"40P01", "40001", "55P03"}
+
+
+def database_busy(exc: BaseException) -> bool:
+    if not isinstance(exc, OperationalError):
+        return False
+    cause = exc.__cause__ or exc
+    if getattr(cause, "pgcode", None) in _BUSY_PGCODES:
+        return True
+    return any(text in str(exc).lower() for text in _BUSY_SQLITE)
+
+
+class BusyRetryMiddleware:
+    """A request whose transaction lost to another writer (a month-end rush: the embedded
+    SQLite default has one writer at a time) is run again after a short, growing pause,
+    instead of answering 500; after the last try it answers 503 in Chinese, saying that
+    nothing was saved. Only the failed transaction was rolled back, and the request is run
+    again whole (its uploaded files rewound)."""
+
+    PAUSES = (0.2, 0.5, 1.0, 2.0)
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for pause in (*self.PAUSES, None):
+            request._database_busy = False
+            response = self.get_response(request)
+            if not request._database_busy:
+                return response
+            if pause is None:
+                break
+            logger.warning("Database busy on %s %s: trying again in %.1f s", request.method,
+                           request.path, pause)
+            time.sleep(pause * (0.75 + random.random() / 2))  # noqa: S311 - jitter, not secrets
+            if hasattr(request, "_files"):
+                for _name, uploads in request._files.lists():
+                    for upload in uploads:
+                        upload.seek(0)
+        return self.busy_response(request)
+
+    def process_exception(self, request, exception):
+        if database_busy(exception):
+            request._database_busy = True
+        return None
+
+    @staticmethod
+    def busy_response(request):
+        message = _("The system is busy: other users are saving and the database could not "
+                    "take this change in time. Nothing of it was saved; please send it again "
+                    "in a few seconds.")
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"detail": message}, status=503,
+                                    json_dumps_params={"ensure_ascii": False})
+        else:
+            response = HttpResponse(
+                f"<!DOCTYPE html><meta charset=utf-8><title>{escape(_('System busy'))}</title>"
+                f"<p>{escape(message)}</p>", status=503)
+        response["Retry-After"] = "5"
         return response

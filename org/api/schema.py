@@ -28,6 +28,8 @@ ERRORS = {
     "404": "No such record (or page of a list) within your scope.",
     "412": "If-Match was sent and the record changed since (its ETag differs).",
     "409": "The Idempotency-Key was used with another body, or its first request still runs.",
+    "503": "The database stayed busy with other writers through the retries: nothing was "
+           "saved; send the request again (see Retry-After).",
 }
 
 
@@ -66,6 +68,8 @@ class PortalAutoSchema(AutoSchema):
                                                         "as on the entry grid (no body)."})
         if self._idempotent():
             wanted.append("409")
+        if self.method in ("POST", "PUT", "PATCH", "DELETE"):
+            wanted.append("503")  # skills_portal.middleware.BusyRetryMiddleware
         for code in wanted:
             responses.setdefault(code, {
                 "description": ERRORS[code],

@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "audit.middleware.RequestIdMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Runs a request again whose transaction lost to another writer (issue #25).
+    "skills_portal.middleware.BusyRetryMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "skills_portal.middleware.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

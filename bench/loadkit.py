@@ -1,0 +1,346 @@
+"""Month-end load on a real server (issue #25): the stacks started from the project's own
+scripts and commands, the actors (clerks, reviewers, officials, partner departments) as HTTP
+clients over loopback, and the check afterwards that every acknowledged save was kept.
+
+Used by `bench/load.py` (both stacks, two minutes) and by `tests/load/test_embedded_server.py`
+(the embedded default, a few seconds). Nothing here imports Django: each stack's commands run in
+their own processes with their own settings, as an operator would run them."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
+GUNICORN = str(Path(PY).with_name("gunicorn"))
+CELERY = str(Path(PY).with_name("celery"))
+DEMO_DAY = "2025-10-03"
+
+# Clerks, reviewers and officials made for the run: one clerk per county (token and unit),
+# printed as JSON by `manage.py shell`.
+ACTORS = r"""
+import json
+from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+from org.models import Membership, OrgUnit
+User = get_user_model()
+counties = list(OrgUnit.unscoped.filter(level=3).order_by("code", "pk")[:{clerks}])
+cities = list(OrgUnit.unscoped.filter(pk__in={{c.parent_id for c in counties}}))
+out = {{"clerks": [], "reviewers": [], "officials": []}}
+def make(name, unit, role):
+    user, _ = User.objects.get_or_create(username=name)
+    Membership.unscoped.get_or_create(user=user, org_unit=unit, department=None, role=role)
+    return {{"user": name, "token": Token.objects.get_or_create(user=user)[0].key,
+            "unit": unit.pk, "name": unit.name}}
+for i, county in enumerate(counties):
+    out["clerks"].append(make(f"load_clerk_{{i}}", county, "data_entry"))
+for i, city in enumerate(cities):
+    out["reviewers"].append(make(f"load_reviewer_{{i}}", city, "reviewer"))
+for i, city in enumerate(cities):
+    out["officials"].append(make(f"load_official_{{i}}", city.parent or city, "viewer"))
+print("ACTORS" + json.dumps(out))
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Stack:
+    """One way of running the portal: its environment, its server and helper processes."""
+
+    name: str
+    env: dict
+    workdir: Path
+    port: int = field(default_factory=free_port)
+    processes: list = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def manage(self, *args: str, quiet: bool = True) -> str:
+        done = subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=self.env, text=True,
+                              capture_output=True, timeout=1800)
+        if done.returncode:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+        return done.stdout
+
+    def prepare(self, *, demo: bool) -> None:
+        """Migrate, load the five seed plans and (with `demo`) the demo's figures, reports and
+        accounts, as `scripts/serve` does."""
+        self.manage("migrate", "--noinput", "-v", "0")
+        self.manage("load_seed_plans")
+        if demo:
+            self.manage("generate_demo_figures")
+            self.manage("generate_demo_reports", "--as-of", "2025-09")
+            self.manage("rollup", "--from", "2025-01", "--to", "2025-09")
+            self.manage("create_demo_users")
+
+    def actors(self, clerks: int) -> dict:
+        out = self.manage("shell", "-c", ACTORS.format(clerks=clerks))
+        actors = json.loads(out.split("ACTORS", 1)[1])
+        if len(actors["clerks"]) < clerks or not actors["officials"]:
+            raise RuntimeError(f"{self.name}: only {len(actors['clerks'])} clerks could be made")
+        return actors
+
+    def start(self, threads: int = 16) -> None:
+        log = open(self.workdir / f"{self.name}-server.log", "w")  # noqa: SIM115 - kept open
+        self.processes.append(subprocess.Popen(
+            self.server_command(threads), cwd=ROOT, env=self.env, stdout=log, stderr=log,
+            start_new_session=True))
+        if self.env.get("REDIS_URL"):
+            worker_log = open(self.workdir / f"{self.name}-worker.log", "w")  # noqa: SIM115
+            self.processes.append(subprocess.Popen(
+                [CELERY, "-A", "skills_portal", "worker", "--concurrency", "2", "--pool",
+                 "threads", "--loglevel", "WARNING"], cwd=ROOT, env=self.env,
+                stdout=worker_log, stderr=worker_log, start_new_session=True))
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(self.url + "/accounts/login/", timeout=2).read()
+                return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.5)
+        raise RuntimeError(f"{self.name}: the server did not answer within 2 minutes")
+
+    def server_command(self, threads: int) -> list[str]:
+        # The embedded default as scripts/serve runs it; the production-like stack as the
+        # Dockerfile's CMD (3 workers), with threads for the same number of clients.
+        workers = "3" if self.env.get("REDIS_URL") else "1"
+        return [GUNICORN, "skills_portal.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
+                "--worker-class", "gthread", "--workers", workers, "--threads", str(threads),
+                "--backlog", "2048", "--timeout", "300"]
+
+    def stop(self) -> None:
+        for process in self.processes:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        self.processes.clear()
+
+
+def embedded(workdir: Path) -> Stack:
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+    env.update(DATABASE_URL=f"sqlite:///{workdir / 'portal.sqlite3'}", PORTAL_TODAY=DEMO_DAY,
+               LOG_LEVEL="WARNING", DJANGO_SETTINGS_MODULE="skills_portal.settings.base")
+    return Stack("embedded", env, workdir)
+
+
+def production_like(workdir: Path, database_url: str, redis_url: str) -> Stack:
+    env = dict(os.environ)
+    env.update(DATABASE_URL=database_url, REDIS_URL=redis_url, PORTAL_TODAY=DEMO_DAY,
+               LOG_LEVEL="WARNING", DEBUG="0", SECRET_KEY="load-bench-" + "x" * 40,
+               ALLOWED_HOSTS="127.0.0.1,localhost",
+               # The production settings, reached over plain loopback HTTP: no TLS redirect.
+               DJANGO_SETTINGS_MODULE="skills_portal.settings.production",
+               SECURE_SSL_REDIRECT="0", AXES_PROXY_COUNT="0")
+    return Stack("production-like", env, workdir)
+
+
+def fresh_services(database_url: str, redis_url: str) -> None:
+    """An empty scratch PostgreSQL database and Redis database for the production-like run."""
+    from urllib.parse import urlsplit
+
+    import psycopg2
+    import redis
+
+    parts = urlsplit(database_url)
+    name = parts.path.lstrip("/")
+    admin = psycopg2.connect(host=parts.hostname, port=parts.port or 5432,
+                             user=parts.username or "postgres", password=parts.password,
+                             dbname="postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    redis.Redis.from_url(redis_url).flushdb()
+
+
+# --- the actors ---------------------------------------------------------------------------
+@dataclass
+class Tally:
+    saves: list = field(default_factory=list)      # (unit, month, cell, value, ms) acknowledged
+    save_ms: list = field(default_factory=list)
+    dashboard_ms: list = field(default_factory=list)
+    errors: list = field(default_factory=list)     # (what, status or exception)
+    approvals: list = field(default_factory=list)  # report ids approved
+    lock = threading.Lock()
+
+    def add(self, name: str, value) -> None:
+        with self.lock:
+            getattr(self, name).append(value)
+
+
+def call(method: str, url: str, token: str, body: dict | None = None,
+         timeout: float = 60) -> tuple[int, dict | list | None, float]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers={
+        "Authorization": f"Token {token}", "Content-Type": "application/json",
+        "Accept": "application/json"})
+    start = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            payload = response.read()
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        payload, status = exc.read(), exc.code
+    elapsed = (time.perf_counter() - start) * 1000
+    try:
+        parsed = json.loads(payload) if payload else None
+    except ValueError:
+        parsed = None
+    return status, parsed, elapsed
+
+
+GROUPS = ("企业职工", "农村转移劳动者", "脱贫人口")
+TYPES = ("岗位技能提升培训", "就业技能培训")
+
+
+def clerk(stack: Stack, actor: dict, tally: Tally, until: float, months: list[str],
+          seed: int) -> None:
+    rng = random.Random(seed)
+    while time.time() < until:
+        month = rng.choice(months)
+        group, kind = rng.choice(GROUPS), rng.choice(TYPES)
+        trained = rng.randint(1, 500)
+        try:
+            status, _body, ms = call("POST", stack.url + "/api/v1/training-figures/",
+                                     actor["token"], {
+                                         "org_unit": actor["unit"], "period": month,
+                                         "target_group": group, "training_type": kind,
+                                         "trained": trained, "persons": 0, "completed": 0,
+                                         "certified": 0})
+        except Exception as exc:  # a reset or a timeout: counted, never hidden
+            tally.add("errors", ("save", repr(exc)))
+            continue
+        if status in (200, 201):
+            tally.add("saves", (actor["unit"], month, group, kind, trained, time.time()))
+            tally.add("save_ms", ms)
+        elif status != 400:  # 400: a locked (approved) month, a right refusal
+            tally.add("errors", ("save", status))
+        time.sleep(rng.uniform(0.2, 1.0))
+
+
+def reviewer(stack: Stack, actor: dict, tally: Tally, until: float, month: str,
+             seed: int) -> None:
+    rng = random.Random(seed)
+    while time.time() < until:
+        status, body, _ms = call("GET", stack.url + f"/api/v1/monthly-reports/?subtree_of="
+                                 f"{actor['unit']}&period={month}&status=submitted",
+                                 actor["token"])
+        if status != 200:
+            tally.add("errors", ("reports", status))
+        for report in (body or {}).get("results", [])[:2] if status == 200 else []:
+            verb = "approve" if rng.random() < 0.7 else "return"
+            payload = {"comment": "月末压测退回"} if verb == "return" else {}
+            status, _b, _ms = call("POST", stack.url +
+                                   f"/api/v1/monthly-reports/{report['id']}/{verb}/",
+                                   actor["token"], payload)
+            if status in (200, 201) and verb == "approve":
+                tally.add("approvals", report["id"])
+            elif status >= 500:
+                tally.add("errors", (verb, status))
+        time.sleep(rng.uniform(1.0, 3.0))
+
+
+def official(stack: Stack, actor: dict, tally: Tally, until: float, seed: int) -> None:
+    rng = random.Random(seed)
+    while time.time() < until:
+        status, _b, ms = call("GET", stack.url + "/api/v1/dashboard/", actor["token"])
+        if status == 200:
+            tally.add("dashboard_ms", ms)
+        else:
+            tally.add("errors", ("dashboard", status))
+        status, _b, _ms = call("GET", stack.url + "/api/v1/bulletins/", actor["token"])
+        if status != 200:
+            tally.add("errors", ("bulletins", status))
+        time.sleep(rng.uniform(0.5, 2.0))
+
+
+def play(stack: Stack, actors: dict, *, seconds: float, clerks: int, reviewers: int,
+         officials: int, months: list[str], review_month: str) -> Tally:
+    tally = Tally()
+    until = time.time() + seconds
+    threads = []
+    for i, actor in enumerate(actors["clerks"][:clerks]):
+        threads.append(threading.Thread(target=clerk, args=(stack, actor, tally, until, months, i)))
+    pool = actors["reviewers"] or []
+    for i in range(reviewers if pool else 0):
+        threads.append(threading.Thread(target=reviewer, args=(
+            stack, pool[i % len(pool)], tally, until, review_month, 1000 + i)))
+    pool = actors["officials"] or []
+    for i in range(officials if pool else 0):
+        threads.append(threading.Thread(target=official, args=(
+            stack, pool[i % len(pool)], tally, until, 2000 + i)))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=seconds + 300)
+    return tally
+
+
+# What a save left in the database: the last acknowledged value of each cell, and its audit.
+CHECK = r"""
+import json, datetime as dt
+from training.models import TrainingFigure
+from audit.models import AuditEntry
+wanted = json.loads({wanted!r})
+missing, wrong, unaudited = 0, 0, 0
+for unit, month, group, kind, value in wanted:
+    row = TrainingFigure.objects.filter(org_unit_id=unit, period=dt.date.fromisoformat(month + "-01"),
+        target_group=group, training_type=kind, department__isnull=True,
+        programme__isnull=True, subsidised=False, industry="").first()
+    if row is None:
+        missing += 1
+    elif row.trained != value:
+        wrong += 1
+    elif not AuditEntry.objects.filter(model_label="training.trainingfigure", object_id=str(row.pk)).exists():
+        unaudited += 1
+print("CHECK" + json.dumps({{"missing": missing, "wrong": wrong, "unaudited": unaudited}}))
+"""
+
+
+def kept(stack: Stack, tally: Tally) -> tuple[int, int, dict]:
+    """(kept, acknowledged, detail): the last acknowledged value of every cell, read back."""
+    last: dict[tuple, tuple] = {}
+    for unit, month, group, kind, value, at in sorted(tally.saves, key=lambda s: s[5]):
+        last[(unit, month, group, kind)] = (value, at)
+    wanted = [[*key, value] for key, (value, _at) in last.items()]
+    out = stack.manage("shell", "-c", CHECK.format(wanted=json.dumps(wanted)))
+    detail = json.loads(out.split("CHECK", 1)[1])
+    bad = detail["missing"] + detail["wrong"] + detail["unaudited"]
+    return len(wanted) - bad, len(wanted), detail
+
+
+def p95(values: list[float]) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
+def cleanup(workdir: Path) -> None:
+    shutil.rmtree(workdir, ignore_errors=True)

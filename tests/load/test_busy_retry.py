@@ -1,0 +1,89 @@
+"""Issue #25: a save whose transaction lost to another writer is run again after a short pause
+instead of answering 500; when the database stays busy, a 503 in Chinese says nothing was
+saved — and nothing was."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import OperationalError
+from rest_framework.test import APIClient
+
+from tests.api_helpers import API, member
+from training import services as training_services
+from training.api import views as training_views
+from training.models import TrainingFigure
+
+pytestmark = pytest.mark.django_db
+
+
+def figure(unit):
+    return {"org_unit": unit.pk, "period": "2024-05", "target_group": "企业职工",
+            "training_type": "岗位技能提升培训", "trained": 40, "persons": 0,
+            "completed": 30, "certified": 0}
+
+
+@pytest.fixture
+def no_pauses(monkeypatch):
+    slept = []
+    monkeypatch.setattr("skills_portal.middleware.time.sleep", slept.append)
+    return slept
+
+
+def busy_for(monkeypatch, failures: int):
+    """The figure service loses to another writer `failures` times, then saves."""
+    calls = {"n": 0}
+    real = training_services.save_training_month
+
+    def flaky(**kwargs):
+        calls["n"] += 1
+        if calls["n"] <= failures:
+            raise OperationalError("database is locked")
+        return real(**kwargs)
+
+    monkeypatch.setattr(training_views, "save_training_month", flaky)
+    return calls
+
+
+def client_of(user):
+    client = APIClient(raise_request_exception=False)
+    client.force_authenticate(user)
+    return client
+
+
+def test_a_save_that_meets_a_locked_database_is_tried_again_and_kept(longling, monkeypatch,
+                                                                    no_pauses):
+    calls = busy_for(monkeypatch, failures=2)
+    response = client_of(member(longling)).post(API + "training-figures/", figure(longling),
+                                                format="json")
+    assert response.status_code == 201, response.content
+    assert calls["n"] == 3 and len(no_pauses) == 2 and no_pauses[1] > no_pauses[0] * 0.9
+    assert TrainingFigure.objects.get(org_unit=longling).trained == 40
+
+
+def test_a_database_busy_through_every_retry_answers_503_in_chinese_and_saves_nothing(
+        longling, monkeypatch, no_pauses):
+    busy_for(monkeypatch, failures=99)
+    response = client_of(member(longling)).post(API + "training-figures/", figure(longling),
+                                                format="json")
+    assert response.status_code == 503
+    assert "没有保存" in response.json()["detail"] or "均未保存" in response.json()["detail"]
+    assert response["Retry-After"]
+    assert not TrainingFigure.objects.filter(org_unit=longling).exists()
+
+
+def test_other_database_errors_are_not_retried(longling, monkeypatch, no_pauses):
+    def broken(**kwargs):
+        raise OperationalError("no such table: training_trainingfigure")
+
+    monkeypatch.setattr(training_views, "save_training_month", broken)
+    response = client_of(member(longling)).post(API + "training-figures/", figure(longling),
+                                                format="json")
+    assert response.status_code == 500 and no_pauses == []
+
+
+def test_the_schema_documents_503_on_writes():
+    from tests.factories import UserFactory
+    paths = client_of(UserFactory(is_superuser=True)).get(
+        API + "schema/?format=json").json()["paths"]
+    assert "503" in paths["/api/v1/training-figures/"]["post"]["responses"]
+    assert "503" not in paths["/api/v1/training-figures/"]["get"]["responses"]
