@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -29,6 +30,7 @@ PY = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sy
 GUNICORN = str(Path(PY).with_name("gunicorn"))
 CELERY = str(Path(PY).with_name("celery"))
 DEMO_DAY = "2025-10-03"
+PASSWORD = "load-bench-password-2026"  # noqa: S105 - the scratch accounts of a run
 
 # Clerks, reviewers and officials made for the run: one clerk per county (token and unit),
 # printed as JSON by `manage.py shell`.
@@ -42,7 +44,10 @@ counties = list(OrgUnit.unscoped.filter(level=3).order_by("code", "pk")[:{clerks
 cities = list(OrgUnit.unscoped.filter(pk__in={{c.parent_id for c in counties}}))
 out = {{"clerks": [], "reviewers": [], "officials": []}}
 def make(name, unit, role):
-    user, _ = User.objects.get_or_create(username=name)
+    user, created = User.objects.get_or_create(username=name)
+    if created:
+        user.set_password({password!r})
+        user.save()
     Membership.unscoped.get_or_create(user=user, org_unit=unit, department=None, role=role)
     return {{"user": name, "token": Token.objects.get_or_create(user=user)[0].key,
             "unit": unit.pk, "name": unit.name}}
@@ -95,7 +100,7 @@ class Stack:
             self.manage("create_demo_users")
 
     def actors(self, clerks: int) -> dict:
-        out = self.manage("shell", "-c", ACTORS.format(clerks=clerks))
+        out = self.manage("shell", "-c", ACTORS.format(clerks=clerks, password=PASSWORD))
         actors = json.loads(out.split("ACTORS", 1)[1])
         if len(actors["clerks"]) < clerks or not actors["officials"]:
             raise RuntimeError(f"{self.name}: only {len(actors['clerks'])} clerks could be made")
@@ -219,13 +224,108 @@ GROUPS = ("企业职工", "农村转移劳动者", "脱贫人口")
 TYPES = ("岗位技能提升培训", "就业技能培训")
 
 
+class Browser:
+    """A clerk's browser: cookies kept by hand (the production settings mark them Secure and
+    the loopback is plain HTTP, so the requests say they came through the TLS proxy, as
+    nginx's X-Forwarded-Proto does)."""
+
+    def __init__(self, base: str):
+        self.base, self.cookies = base, {}
+        self.secure = {"X-Forwarded-Proto": "https"}
+
+    def open(self, path: str, form: dict | None = None) -> tuple[int, str, float]:
+        from urllib.parse import urlencode
+
+        headers = {**self.secure, "Cookie": "; ".join(f"{k}={v}" for k, v in
+                                                     self.cookies.items()),
+                   "Referer": self.base.replace("http://", "https://") + path,
+                   "Origin": self.base.replace("http://", "https://")}
+        data = urlencode(form).encode() if form is not None else None
+        request = urllib.request.Request(self.base + path, data=data, headers=headers,
+                                         method="POST" if form is not None else "GET")
+        opener = urllib.request.build_opener(_NoRedirect)
+        start = time.perf_counter()
+        try:
+            response = opener.open(request, timeout=60)
+            status, body = response.status, response.read().decode()
+            cookies = response.headers.get_all("Set-Cookie") or []
+        except urllib.error.HTTPError as exc:
+            status, body = exc.code, exc.read().decode(errors="replace")
+            cookies = exc.headers.get_all("Set-Cookie") or []
+        for cookie in cookies:
+            name, _, rest = cookie.partition("=")
+            self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return status, body, (time.perf_counter() - start) * 1000
+
+    def login(self, username: str) -> bool:
+        status, page, _ms = self.open("/accounts/login/")
+        token = _CSRF.search(page)
+        status, _body, _ms = self.open("/accounts/login/", {
+            "username": username, "password": PASSWORD,
+            "csrfmiddlewaretoken": token.group(1) if token else ""})
+        return status == 302
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+_CELL = re.compile(r'<input id="([^"]+)" name="\1" value="([^"]*)"[^>]*aria-label="([^"]*)"')
+
+
+def grid_save(browser: Browser, actor: dict, month: str, group: str, kind: str,
+              trained: int) -> tuple[str, float]:
+    """The training grid of the unit's month as a clerk saves it: the page read, one cell
+    changed, every cell posted back. ("ok" | "refused" | error, ms of the save)."""
+    path = f"/entry/training/?unit={actor['unit']}&month={month}"
+    status, page, _ms = browser.open(path)
+    if status != 200:
+        return f"grid page {status}", 0.0
+    cells = {name: (value, label) for name, value, label in _CELL.findall(page)}
+    if not cells or re.search(r'<input id="[^"]+"[^>]* disabled', page):
+        return "refused", 0.0  # a locked month: its inputs are disabled, nothing to save
+    form = {name: value for name, (value, _label) in cells.items()}
+    # aria-label: "<block> <row label> <column label>"; a row's label may add a note to its
+    # value (农村转移劳动者（农民工）).
+    wanted = [name for name, (_v, label) in cells.items()
+              if label.startswith(f"培训人次 {group}") and label.endswith(f" {kind}")]
+    if not wanted:
+        return "no such cell", 0.0
+    form[wanted[0]] = str(trained)
+    token = _CSRF.search(page)
+    form["csrfmiddlewaretoken"] = token.group(1) if token else ""
+    status, _body, ms = browser.open(path, form)
+    if status == 302:
+        return "ok", ms
+    return ("refused" if status in (200, 400) else f"grid save {status}"), ms
+
+
 def clerk(stack: Stack, actor: dict, tally: Tally, until: float, months: list[str],
           seed: int) -> None:
     rng = random.Random(seed)
+    browser = Browser(stack.url)
+    if not browser.login(actor["user"]):
+        tally.add("errors", ("login", actor["user"]))
+        return
     while time.time() < until:
         month = rng.choice(months)
         group, kind = rng.choice(GROUPS), rng.choice(TYPES)
         trained = rng.randint(1, 500)
+        if rng.random() < 0.5:  # half the saves through the grid, half through the API
+            try:
+                outcome, ms = grid_save(browser, actor, month, group, kind, trained)
+            except Exception as exc:
+                tally.add("errors", ("grid", repr(exc)))
+                continue
+            if outcome == "ok":
+                tally.add("saves", (actor["unit"], month, group, kind, trained, time.time()))
+                tally.add("save_ms", ms)
+            elif outcome != "refused":
+                tally.add("errors", ("grid", outcome))
+            time.sleep(rng.uniform(1.0, 3.0))
+            continue
         try:
             status, _body, ms = call("POST", stack.url + "/api/v1/training-figures/",
                                      actor["token"], {
@@ -241,7 +341,9 @@ def clerk(stack: Stack, actor: dict, tally: Tally, until: float, months: list[st
             tally.add("save_ms", ms)
         elif status != 400:  # 400: a locked (approved) month, a right refusal
             tally.add("errors", ("save", status))
-        time.sleep(rng.uniform(0.2, 1.0))
+        # A clerk types a cell's numbers and saves: a save every 1–3 s each, far faster than a
+        # person at month-end, so that 20 clerks send 10 saves a second.
+        time.sleep(rng.uniform(1.0, 3.0))
 
 
 def reviewer(stack: Stack, actor: dict, tally: Tally, until: float, month: str,
