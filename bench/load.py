@@ -74,7 +74,9 @@ def run(stack: loadkit.Stack, *, clerks: int, seconds: float) -> bool:
         print("   errors:", sorted({str(e) for e in tally.errors})[:10])
     if kept != acknowledged:
         print("   not kept:", detail)
-    print(f"   {len(tally.saves)} saves acknowledged in all, {len(tally.approvals)} approvals")
+    print(f"   {len(tally.saves)} saves acknowledged in all ({len(tally.grid_ms)} through the "
+          f"grid: p95 {loadkit.p95(tally.grid_ms):.0f} ms; through the API: p95 "
+          f"{loadkit.p95(tally.api_ms):.0f} ms), {len(tally.approvals)} approvals")
     return errors == 0 and kept == acknowledged
 
 
