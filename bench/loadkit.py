@@ -9,6 +9,7 @@ their own processes with their own settings, as an operator would run them."""
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import os
 import random
@@ -279,6 +280,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+_LOADED = re.compile(r'name="loaded" value="([^"]*)"')
 _CELL = re.compile(r'<input id="([^"]+)" name="\1" value="([^"]*)"[^>]*aria-label="([^"]*)"')
 
 
@@ -303,6 +305,9 @@ def grid_save(browser: Browser, actor: dict, month: str, group: str, kind: str,
     form[wanted[0]] = str(trained)
     token = _CSRF.search(page)
     form["csrfmiddlewaretoken"] = token.group(1) if token else ""
+    loaded = _LOADED.search(page)  # the numbers as the page showed them: only changes are saved
+    if loaded:
+        form["loaded"] = html.unescape(loaded.group(1))
     status, _body, ms = browser.open(path, form)
     if status == 302:
         return "ok", ms
@@ -317,8 +322,8 @@ def clerk(stack: Stack, actor: dict, tally: Tally, until: float, months: list[st
         tally.add("errors", ("login", actor["user"]))
         return
     lane = actor.get("lane", 0)
-    # A county's second clerk enters other months: the grid replaces its whole page, so two
-    # clerks of one page would overwrite each other's cells (noticed here; see #25's note).
+    # A county's second clerk enters other months, so that two clerks never save the same
+    # cell (the page would rightly refuse the second: changed since it was opened).
     own_months = months if lane == 0 else SECOND_CLERK_MONTHS
     while time.time() < until:
         month = rng.choice(own_months)

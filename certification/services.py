@@ -22,7 +22,9 @@ class CertificateSlice:
 
 
 def save_certificate_month(*, user, org_unit, period: dt.date, slice_: CertificateSlice,
-                           data: GridData, only: set[tuple[str, str]] | None = None
+                           data: GridData, only: set[tuple[str, str]] | None = None,
+                           expected: dict | None = None
                            ) -> SaveOutcome:
     return save_grid(user=user, spec=CERTIFICATE_GRID, fixed=slice_.fixed(org_unit, period),
-                     data=data, extra={"entered_by": user, "is_demo": False}, only=only)
+                     data=data, extra={"entered_by": user, "is_demo": False}, only=only,
+                     expected=expected)

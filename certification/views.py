@@ -25,6 +25,7 @@ def certificate_grid(request):
     return grid_page(
         request, spec=CERTIFICATE_GRID, title=_("Monthly certificate report"), page=page,
         fixed=slice_.fixed(page["unit"], page["period"]), selectors=selectors,
-        save=lambda data: save_certificate_month(user=request.user, org_unit=page["unit"],
-                                                 period=page["period"], slice_=slice_, data=data),
+        save=lambda data, **merge: save_certificate_month(
+            user=request.user, org_unit=page["unit"], period=page["period"], slice_=slice_,
+            data=data, **merge),
     )

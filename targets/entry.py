@@ -3,6 +3,8 @@ the shared GET/POST cycle (save all or nothing, keep what was typed on failure).
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseRedirect
@@ -56,6 +58,29 @@ def _grid_download(spec: GridSpec, fixed: dict) -> HttpResponse:
     return response
 
 
+def _merge(spec: GridSpec, data, loaded: str | None) -> dict:
+    """What a page save changes: the cells whose numbers differ from those the page showed
+    when it was opened (`loaded`, sent back in a hidden field), each with the numbers it then
+    had, so that a cell someone else saved meanwhile is kept — or, if this user changed it
+    too, refused beside the cell. A post without `loaded` replaces the whole page."""
+    try:
+        seen = json.loads(loaded) if loaded else None
+    except ValueError:
+        seen = None
+    if not isinstance(seen, dict):
+        return {}
+    only, expected = set(), {}
+    for row, col in spec.cells():
+        before = {}
+        for b in spec.blocks:
+            value = seen.get(spec.name(b.field, row, col), 0)
+            before[b.field] = value if isinstance(value, int) and value >= 0 else 0
+        if any(data.values.get((b.field, row, col), 0) != before[b.field] for b in spec.blocks):
+            only.add((row, col))
+            expected[(row, col)] = before
+    return {"only": only, "expected": expected}
+
+
 def grid_page(request, *, spec: GridSpec, title: str, page: dict, fixed: dict, save,
               selectors: list[dict]):
     """GET shows the month's figures; POST saves them all or nothing and redirects (so a
@@ -66,7 +91,7 @@ def grid_page(request, *, spec: GridSpec, title: str, page: dict, fixed: dict, s
     if request.method == "POST":
         data = parse_grid(spec, request.POST)
         try:
-            outcome = save(data)
+            outcome = save(data, **_merge(spec, data, request.POST.get("loaded")))
         except GridRejected as rejected:
             data = rejected.data
         else:
@@ -84,9 +109,13 @@ def grid_page(request, *, spec: GridSpec, title: str, page: dict, fixed: dict, s
     department = page.get("department")
     locked = bool(hooks.entry_lock.entry_problems(
         [(page["unit"].pk, department.pk if department else None, page["period"])]))
-    raw = data.raw if data else raw_from_values(spec, current_values(spec, fixed))
+    stored = current_values(spec, fixed)
+    raw = data.raw if data else raw_from_values(spec, stored)
     errors = data.errors if data else {}
     return render(request, "entry/grid.html", {
+        # The numbers as stored now: a save changes only the cells the user changed from them.
+        "loaded": json.dumps({spec.name(b, r, c): v for (b, r, c), v in stored.items() if v},
+                             separators=(",", ":")),
         **page,
         "title": title,
         "locked": locked,

@@ -139,14 +139,19 @@ def current_values(spec: GridSpec, fixed: dict) -> dict[tuple[str, str, str], in
 
 
 def save_grid(*, user, spec: GridSpec, fixed: dict, data: GridData, extra: dict | None = None,
-              only: set[tuple[str, str]] | None = None) -> SaveOutcome:
+              only: set[tuple[str, str]] | None = None,
+              expected: dict[tuple[str, str], dict[str, int]] | None = None) -> SaveOutcome:
     """Replace the figures selected by `fixed` (unit, department, month and the other slice
     dimensions) with the grid's cells. All or nothing.
 
     `only` (a set of (row, col)) changes just those cells: every other cell keeps the value
     stored when the page's rows are locked, so two writers of different cells of one page do
     not undo each other (the API writes one cell at a time). Without it the whole page is
-    replaced, as the grid page does."""
+    replaced.
+
+    `expected` gives, for cells of `only`, the numbers the writer saw when it opened the page
+    (the grid page sends them back): a cell someone else changed since is refused beside the
+    cell with its number now, instead of being overwritten unseen."""
 
     if not data.ok:
         raise GridRejected(data)
@@ -173,6 +178,16 @@ def save_grid(*, user, spec: GridSpec, fixed: dict, data: GridData, extra: dict 
                 pk__in=[o.pk for o in existing.values()]).count() != len(existing):
             raise PermissionDenied(_("You may not change these figures: they are outside your "
                                      "scope."))
+        for (row, col), seen in (expected or {}).items():
+            obj = existing.get((row, col))
+            now = {b.field: getattr(obj, b.field) if obj else 0 for b in spec.blocks}
+            if (row, col) in (only or ()) and now != seen:
+                for b in spec.blocks:
+                    data.errors[spec.name(b.field, row, col)] = _(
+                        "Changed by someone else since you opened this page: it is now "
+                        "%(now)s. Check it, then save again.") % {"now": now[b.field]}
+        if not data.ok:
+            raise GridRejected(data)
         if only is not None:  # the other cells keep their locked, stored numbers
             for row, col in spec.cells():
                 if (row, col) not in only:

@@ -33,7 +33,8 @@ class TrainingSlice:
 
 
 def save_training_month(*, user, org_unit, period: dt.date, slice_: TrainingSlice,
-                        data: GridData, only: set[tuple[str, str]] | None = None
+                        data: GridData, only: set[tuple[str, str]] | None = None,
+                        expected: dict | None = None
                         ) -> SaveOutcome:
     """Replace one page of a unit's monthly training figures. All or nothing. A programme
     must be one of a plan covering the unit (issued at it or above it)."""
@@ -44,7 +45,8 @@ def save_training_month(*, user, org_unit, period: dt.date, slice_: TrainingSlic
             "%(programme)s is not a programme of a plan covering %(unit)s.")
             % {"programme": programme.name, "unit": org_unit.name}})
     return save_grid(user=user, spec=TRAINING_GRID, fixed=slice_.fixed(org_unit, period),
-                     data=data, extra={"entered_by": user, "is_demo": False}, only=only)
+                     data=data, extra={"entered_by": user, "is_demo": False}, only=only,
+                     expected=expected)
 
 
 def _carrier_months(carrier) -> list[tuple[int, dt.date]]:

@@ -45,8 +45,9 @@ def training_grid(request):
     return grid_page(
         request, spec=TRAINING_GRID, title=_("Monthly training report"), page=page,
         fixed=slice_.fixed(page["unit"], page["period"]), selectors=selectors,
-        save=lambda data: save_training_month(user=request.user, org_unit=page["unit"],
-                                              period=page["period"], slice_=slice_, data=data),
+        save=lambda data, **merge: save_training_month(
+            user=request.user, org_unit=page["unit"], period=page["period"], slice_=slice_,
+            data=data, **merge),
     )
 
 

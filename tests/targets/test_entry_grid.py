@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.test import Client
 
 from certification.models import CertificateFigure
 from org.models import Department, Membership
@@ -282,3 +283,50 @@ def test_admin_figures_are_scoped(client, longling):
         302, 403, 404)
     client.post(f"/admin/training/trainingfigure/{theirs.pk}/delete/", {"post": "yes"})
     assert TrainingFigure.objects.filter(pk=theirs.pk).exists()
+
+
+def _loaded(page) -> str:
+    import html
+    import re
+    return html.unescape(re.search(r'name="loaded" value="([^"]*)"', page.content.decode()
+                                   ).group(1))
+
+
+def test_a_page_save_keeps_a_cell_someone_else_saved_after_the_page_was_opened(client, clerk,
+                                                                              longling):
+    """Two writers of one month (#25): the clerk's page was opened before another save of a
+    different cell; saving the page changes only what the clerk changed."""
+    page = client.get(training_url(longling))
+    loaded = _loaded(page)
+    other = Client()
+    other.force_login(member(longling))
+    assert other.post(training_url(longling), {
+        cell("trained", "脱贫人口", "就业技能培训"): "70", "loaded": _loaded(
+            other.get(training_url(longling)))}).status_code == 302
+    response = client.post(training_url(longling), {
+        cell("trained", "企业职工", "岗位技能提升培训"): "120", "loaded": loaded})
+    assert response.status_code == 302
+    figures = {(f.target_group, f.training_type): f.trained for f in
+               TrainingFigure.objects.filter(org_unit=longling)}
+    assert figures == {("脱贫人口", "就业技能培训"): 70, ("企业职工", "岗位技能提升培训"): 120}
+
+
+def test_a_page_save_of_a_cell_changed_meanwhile_is_refused_beside_it_then_taken(client, clerk,
+                                                                               longling):
+    page = client.get(training_url(longling))
+    loaded = _loaded(page)
+    other = Client()
+    other.force_login(member(longling))
+    other.post(training_url(longling), {cell("trained", "企业职工", "岗位技能提升培训"): "80",
+                                        "loaded": loaded})
+    response = client.post(training_url(longling), {
+        cell("trained", "企业职工", "岗位技能提升培训"): "120", "loaded": loaded})
+    assert response.status_code == 400
+    assert "已被他人修改，现为 80" in response.content.decode()
+    assert TrainingFigure.objects.get(org_unit=longling).trained == 80
+    # The page now shows what the user typed and carries the numbers stored now: saving again
+    # is a decision taken knowingly.
+    response = client.post(training_url(longling), {
+        cell("trained", "企业职工", "岗位技能提升培训"): "120", "loaded": _loaded(response)})
+    assert response.status_code == 302
+    assert TrainingFigure.objects.get(org_unit=longling).trained == 120
