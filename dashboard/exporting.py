@@ -12,6 +12,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from skills_portal.exporting import escape_formula
+from targets.choices import shortfall
 
 HEADER_FILL = PatternFill("solid", fgColor="EEF2F7")
 BOLD = Font(bold=True)
@@ -37,7 +38,7 @@ def _values(row: dict, first: str) -> list:
     rank = f"{row['rank']}/{row['rank_of']}" if row.get("rank") else ""
     return [first, row["indicator"]["name"], row["indicator"]["unit"], row["window"],
             row["target"], row["actual"], row["completion_rate"], row["time_progress"],
-            -gap if gap is not None and gap < 0 else 0 if gap is not None else None,
+            shortfall(gap, row["indicator"]["unit"]),
             f"{row['status_icon']} {row['status_label']}" + (_(" (strive for)") if row["is_soft"]
                                                               else ""),
             # Which target governs the row (本方案分解 or the unit's own plan); bulletins

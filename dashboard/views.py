@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from org.models import OrgUnit
 from skills_portal.clock import parse_month
+from targets.choices import WHOLE_UNITS
 from targets.models import Plan
 
 from . import selectors, services
@@ -54,6 +55,8 @@ def _labels() -> dict:
 def dashboard_page(request):
     return render(request, "dashboard/dashboard.html", {
         "labels": _labels(),
+        # Shortfalls in these units are whole things, rounded up (targets.choices.shortfall).
+        "whole_units": sorted(WHOLE_UNITS),
         "can_issue": may_issue_bulletins(request.user),
     })
 

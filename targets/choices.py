@@ -1,6 +1,8 @@
 """Vocabularies of the targets app. Labels are Chinese because they are domain terms
 printed in the plans; they are not UI chrome."""
 
+import math
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +16,24 @@ class IndicatorUnit(models.TextChoices):
     SESSIONS = "期", "期"
     YUAN = "元", "元"
     PERCENT = "%", "%"
+
+
+# Units counted in whole things: a shortfall of 0.67 个 or 6.33 场 is one more, or seven more,
+# to do, and bulletins print it so (money and percentages keep their decimals).
+WHOLE_UNITS = frozenset({IndicatorUnit.PERSON_TIMES, IndicatorUnit.PERSONS, IndicatorUnit.EVENTS,
+                         IndicatorUnit.ITEMS, IndicatorUnit.ENTERPRISES, IndicatorUnit.SESSIONS})
+
+
+def shortfall(gap, unit: str):
+    """How far an actual is short (a gap's negative part, 0 when it is not short), in whole
+    things for countable units, rounded up: 1,668.8 人 short is 1,669 people still to reach."""
+    if gap is None:
+        return None
+    short = -gap if gap < 0 else 0
+    if unit in WHOLE_UNITS:
+        # A gap is stored to four decimals; the tolerance keeps 3.00000001 (a float) at 3.
+        return math.ceil(float(short) - 1e-6) if short else 0
+    return short
 
 
 class IndicatorKind(models.TextChoices):

@@ -4,6 +4,7 @@ from django import template
 from django.utils.translation import gettext as _
 
 from skills_portal.templatetags.portal import percent
+from targets.choices import shortfall as short_of
 
 register = template.Library()
 
@@ -29,8 +30,9 @@ def as_of(month: str | None) -> str:
 
 
 @register.filter
-def shortfall(value):
-    """How far an actual is short of target × time progress (0 when it is not)."""
+def shortfall(value, unit=""):
+    """How far an actual is short of target × time progress (0 when it is not), in whole
+    things for countable units (`targets.choices.shortfall`)."""
     if value is None:
         return "—"
-    return amount(-value if value < 0 else 0)
+    return amount(short_of(value, unit))

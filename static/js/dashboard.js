@@ -6,6 +6,7 @@
   var root = document.getElementById("dashboard");
   if (!root) return;
   var L = JSON.parse(document.getElementById("dash-labels").textContent);
+  var WHOLE = JSON.parse(document.getElementById("dash-whole-units").textContent);
   var COLORS = {done: "#1f7a3d", ahead: "#0f766e", on_pace: "#1d4ed8", behind: "#b45309",
                 seriously_behind: "#b91c1c", undetermined: "#64748b"};
   var params = new URLSearchParams(window.location.search);
@@ -39,7 +40,12 @@
                        text: " " + L.as_of.replace("%(year)s", parts[0]).replace("%(month)s", +parts[1])});
   }
   function pct(v) { return v === null || v === undefined ? "—" : (v * 100).toFixed(1) + "%"; }
-  function short(v) { return v !== null && v !== undefined && v < 0 ? -v : 0; }
+  // How far short (0 when not); given the unit, countable ones in whole things rounded up
+  // (1668.8 人 → 1669); the cell's data-value keeps the exact figure.
+  function short(v, unit) {
+    var s = v !== null && v !== undefined && v < 0 ? -v : 0;
+    return s && WHOLE.indexOf(unit) >= 0 ? Math.ceil(s - 1e-6) : s;
+  }
   function cell(value, text, field, extra) {
     return el("td", {cls: "num", "data-field": field,
                      "data-value": value === null || value === undefined ? "" : String(value),
@@ -399,8 +405,8 @@
           el("td", {text: r.indicator.name}),
           cell(r.completion_rate, pct(r.completion_rate), "completion_rate"),
           cell(r.time_progress, pct(r.time_progress), "time_progress"),
-          cell(short(r.gap_to_time), num(short(r.gap_to_time)) + " " + r.indicator.unit, "short_of_time"),
-          cell(short(r.gap_to_target), num(short(r.gap_to_target)) + " " + r.indicator.unit, "short_of_target"),
+          cell(short(r.gap_to_time), num(short(r.gap_to_time, r.indicator.unit)) + " " + r.indicator.unit, "short_of_time"),
+          cell(short(r.gap_to_target), num(short(r.gap_to_target, r.indicator.unit)) + " " + r.indicator.unit, "short_of_target"),
           el("td", {}, status(r)),
           el("td", {"data-field": "source", "data-value": r.source, text: r.source_label}));
       }));

@@ -237,3 +237,24 @@ def test_bulletin_units_are_the_issuer_and_the_units_below_it_with_children_to_r
     assert [u.name for u in bulletin_units(wenzhou_plan, SEPTEMBER)] == ["温州市"]
     guizhou = Plan.objects.get(code="guizhou-skills")
     assert [u.name for u in bulletin_units(guizhou, dt.date(2024, 9, 1))] == ["贵州省"]
+
+
+def test_shortfalls_of_countable_units_print_whole_on_the_page_and_in_the_xlsx(client):
+    """#20: "差序时进度 1,668.8 人", "0.67 个", "6.33 场" were printed; counts stay whole."""
+    august = dt.date(2021, 8, 1)  # time progress 8/12: targets × progress are fractional
+    rollup_month(august, trigger="test")
+    issue_monthly_bulletins(month=august)
+    bulletin = city_bulletin(august)
+    rows = [r for s in bulletin.content["series"] for r in s["rows"]]
+    short = [r for r in rows if r["gap_to_time"] is not None and r["gap_to_time"] < 0
+             and r["gap_to_time"] != int(r["gap_to_time"])]
+    assert short, "the demo month has fractional shortfalls to round"
+    client.force_login(member("温州市", "viewer"))
+    html = client.get(f"/dashboard/bulletins/{bulletin.pk}/").content.decode()
+    ws = load_workbook(io.BytesIO(client.get(
+        f"/dashboard/bulletins/{bulletin.pk}/xlsx/").content)).active
+    printed = {(x[0], x[1], x[6]): x[8] for x in ws.iter_rows(values_only=True)}
+    for r in short:
+        whole = -int(r["gap_to_time"]) + 1  # rounded up
+        assert f"{whole:,} {r['indicator']['unit']}" in html
+        assert printed[(r["unit"]["name"], r["indicator"]["name"], r["completion_rate"])] == whole

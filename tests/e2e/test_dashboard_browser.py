@@ -4,6 +4,7 @@ to a county and reads the same numbers the API gives; the bulletin of a month do
 screenshots are kept in test-artifacts/."""
 
 import datetime as dt
+import math
 import os
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from openpyxl import load_workbook
 from demo.figures import generate_demo_figures
 from org.models import Membership, OrgUnit
 from progress.rollup import rollup_month
+from targets.choices import WHOLE_UNITS
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser]
@@ -164,6 +166,23 @@ def test_provincial_user_drills_down_to_a_county_and_downloads_the_bulletin(
         assert by_target[row["target_id"]]["completion_rate"] == row["completion_rate"]
         assert by_target[row["target_id"]]["status"] == row["status"]
     shot(page, "dashboard-2-city")
+
+    # August (time progress 8/12): shortfalls of people and events are fractional; the page
+    # prints them whole, rounded up, as the bulletin does (#20), and keeps the exact figure.
+    page.goto(f"{live_server.url}/dashboard/?plan=wenzhou-2021&unit={wenzhou.pk}&month=2021-08")
+    page.wait_for_selector("#dashboard[data-loaded]")
+    cells = page.locator('#table-laggards [data-field="short_of_time"]')
+    assert cells.count() > 0
+    fractional = 0
+    for i in range(cells.count()):
+        exact = float(cells.nth(i).get_attribute("data-value"))
+        number, unit = cells.nth(i).inner_text().rsplit(" ", 1)
+        if unit in WHOLE_UNITS:
+            assert number == f"{math.ceil(exact - 1e-6):,}", (number, exact)
+            fractional += exact != int(exact)
+    assert fractional, "August has fractional shortfalls to round"
+    page.goto(f"{live_server.url}/dashboard/?plan=wenzhou-2021&unit={wenzhou.pk}&month=2021-09")
+    page.wait_for_selector("#dashboard[data-loaded]")
 
     # Drill down to a county from the table beside the chart.
     page.locator("#table-children").get_by_role("link", name="鹿城区").click()
