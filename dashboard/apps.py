@@ -12,4 +12,5 @@ class DashboardConfig(AppConfig):
 
         from . import tasks
 
-        hooks.month_rolled_up.provide(by=self.name, month_rolled_up=tasks.month_rolled_up)
+        hooks.month_rolled_up.provide(by=self.name, month_rolled_up=tasks.month_rolled_up,
+                                      issue_now=tasks.issue_now)

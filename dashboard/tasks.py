@@ -18,3 +18,8 @@ def month_rolled_up(month: str) -> None:
     """The `month_rolled_up` hook (filled in DashboardConfig.ready()): a finished month's
     roll-up has committed, so its bulletins are issued by a worker."""
     issue_monthly_bulletins_task.delay(month)
+
+
+def issue_now(month: str) -> int:
+    """The same, in this process (`manage.py rollup --bulletins`): how many were issued."""
+    return len(issue_monthly_bulletins_task.run(month))

@@ -71,8 +71,8 @@ rollup = Hook(
 )
 month_rolled_up = Hook(
     "month_rolled_up", "what follows the roll-up of a finished month: the bulletins "
-    "(dashboard app)",
-    ("month_rolled_up",),
+    "(dashboard app), queued for a worker or, from the roll-up command, issued at once",
+    ("month_rolled_up", "issue_now"),
 )
 grid_workbook = Hook(
     "grid_workbook", "an entry grid's month as a workbook to fill in offline (imports app)",

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from openpyxl import load_workbook
 
@@ -258,3 +259,19 @@ def test_shortfalls_of_countable_units_print_whole_on_the_page_and_in_the_xlsx(c
         whole = -int(r["gap_to_time"]) + 1  # rounded up
         assert f"{whole:,} {r['indicator']['unit']}" in html
         assert printed[(r["unit"]["name"], r["indicator"]["name"], r["completion_rate"])] == whole
+
+
+def test_the_rollup_command_issues_the_months_first_bulletins_once():
+    """`manage.py rollup --bulletins` (what scripts/serve runs for the demo months): each
+    rolled-up month's first bulletins, as the monthly task leaves them; run again, none."""
+    out = io.StringIO()
+    call_command("rollup", "--from", "2021-07", "--to", "2021-08", "--bulletins", stdout=out)
+    issued = Bulletin.objects.filter(plan__code="wenzhou-2021", trigger=Trigger.ROLLUP,
+                                     period__in=[dt.date(2021, 7, 1), dt.date(2021, 8, 1)])
+    assert {b.period.month for b in issued} == {7, 8}
+    assert issued.filter(org_unit__name="温州市", version=1).count() == 2
+    every = Bulletin.objects.filter(period__in=[dt.date(2021, 7, 1), dt.date(2021, 8, 1)])
+    assert f"issued {every.count()} bulletin(s)" in out.getvalue()
+    again = io.StringIO()
+    call_command("rollup", "--month", "2021-08", "--bulletins", stdout=again)
+    assert "issued 0 bulletin(s)" in again.getvalue()

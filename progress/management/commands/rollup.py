@@ -3,6 +3,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 
 from progress.rollup import RollupBusy, rollup_month, rollup_span, sweep
+from skills_portal import hooks
 
 
 def _month(text: str) -> dt.date:
@@ -22,6 +23,9 @@ class Command(BaseCommand):
         parser.add_argument("--to", dest="last", help="last month of a span, YYYY-MM")
         parser.add_argument("--sweep", action="store_true",
                             help="roll up the months marked by saved figures")
+        parser.add_argument("--bulletins", action="store_true",
+                            help="then issue each month's first bulletins (一月一通报), as the "
+                                 "monthly task does; a bulletin already issued is kept")
 
     def handle(self, *args, **options):
         try:
@@ -42,3 +46,6 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"rolled up {len(runs)} month(s): {rows} snapshot rows, at most {queries} queries "
             "per month"))
+        if options["bulletins"]:
+            issued = sum(hooks.month_rolled_up.issue_now(f"{run.period:%Y-%m}") for run in runs)
+            self.stdout.write(self.style.SUCCESS(f"issued {issued} bulletin(s)"))
