@@ -24,7 +24,7 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Max, Min, Q
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from org.access import Scope
@@ -111,6 +111,7 @@ class Resolved:
     unit: OrgUnit
     month: dt.date | None
     months: list[dt.date]
+    rolled_up_at: object = None  # when the shown month's snapshot was last rolled up
 
 
 def _plans(user) -> list[dict]:
@@ -213,7 +214,8 @@ def resolve(user, *, plan_code: str | None, unit_id: int | None, month: dt.date 
     months, default = offered_months(run_periods, plan["first"], plan["last"])
     if month is None:
         month = default
-    return Resolved(plan=plan, plans=plans, unit=unit, month=month, months=months)
+    return Resolved(plan=plan, plans=plans, unit=unit, month=month, months=months,
+                    rolled_up_at=run_periods.get(month) if month else None)
 
 
 def _row(s: dict) -> dict:
@@ -600,6 +602,9 @@ def dashboard(user, *, plan_code: str | None = None, unit_id: int | None = None,
         "month": month_label(r.month),
         "months": [month_label(m) for m in r.months],
         "basis": basis,
+        # The page says how fresh its numbers are (the cache is keyed by the latest run).
+        "rolled_up_at": timezone.localtime(r.rolled_up_at).strftime("%Y-%m-%d %H:%M")
+        if r.rolled_up_at else None,
         **body,
         "trend": trend(user, plan_id=r.plan["pk"], unit=unit, month=r.month,
                        headline=body["headline"]),

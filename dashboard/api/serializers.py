@@ -150,6 +150,10 @@ class DashboardSerializer(serializers.Serializer):
     month = serializers.CharField(allow_null=True)
     months = serializers.ListField(child=serializers.CharField())
     basis = serializers.CharField()
+    rolled_up_at = serializers.CharField(
+        allow_null=True, help_text=_("When the month shown was last rolled up (local time, "
+                                     "YYYY-MM-DD HH:MM); figures saved since appear after the "
+                                     "next roll-up."))
     headline = ProgressRowSerializer(many=True)
     series = SeriesSerializer(many=True, help_text=_("Child units per indicator, ranked."))
     laggards = ProgressRowSerializer(many=True)

@@ -89,6 +89,9 @@
   function renderHead() {
     document.getElementById("dash-unit").textContent = data.unit.name + " · " + data.plan.short_name;
     document.getElementById("dash-plan-doc").textContent = data.plan.doc_number || "";
+    var fresh = document.getElementById("dash-fresh");
+    fresh.hidden = !data.rolled_up_at;
+    fresh.textContent = data.rolled_up_at ? L.rolled_up_at.replace("%(time)s", data.rolled_up_at) : "";
     document.title = data.unit.name + " · " + document.title;
     var crumbs = document.getElementById("dash-breadcrumbs");
     crumbs.textContent = "";

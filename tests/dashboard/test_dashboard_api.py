@@ -268,3 +268,20 @@ def test_the_page_shell_loads_the_local_echarts(client):
     assert "vendor/echarts/echarts.min.js" in html and "http" not in html.split("echarts.min.js")[0][-80:]
     assert "/api/v1/dashboard/" in html
     assert 'href="/dashboard/"' in client.get("/").content.decode()
+
+
+def test_the_answer_says_when_its_month_was_rolled_up():
+    """#25: at month-end a clerk's save reaches the dashboard after the next roll-up; the page
+    says how fresh its numbers are: the shown month's last successful run, in local time."""
+    from django.utils import timezone
+
+    from progress.models import RollupRun
+
+    data = client_for(member("贵州省")).get(URL).json()
+    run = RollupRun.objects.filter(period=MONTHS[-1], status="succeeded").latest("finished_at")
+    assert data["rolled_up_at"] == timezone.localtime(run.finished_at).strftime("%Y-%m-%d %H:%M")
+    older = client_for(member("贵州省")).get(URL, {"month": "2024-09"}).json()
+    run = RollupRun.objects.filter(period=MONTHS[2], status="succeeded").latest("finished_at")
+    assert older["rolled_up_at"] == timezone.localtime(run.finished_at).strftime("%Y-%m-%d %H:%M")
+    never = client_for(member("贵州省")).get(URL, {"month": "2025-03"}).json()
+    assert never["month"] == "2025-03" and never["rolled_up_at"] is None

@@ -36,6 +36,9 @@ def test_a_county_clerk_opens_on_september_with_the_countys_level(page, live_ser
     month = page.locator("#dash-month")
     assert month.input_value() == "2025-09"
     assert month.locator("option:checked").inner_text() == "2025年9月"
+    # How fresh the numbers are (#25): the month's last roll-up, in the page's words.
+    assert re.match(r"^数据汇总于 \d{4}-\d\d-\d\d \d\d:\d\d；",
+                    page.locator("#dash-fresh").inner_text())
     # Not 高技能人才总量, whose name contains it.
     card = page.locator("article.dash-card").filter(
         has=page.locator("h3", has_text=re.compile(r"^技能人才总量")))
