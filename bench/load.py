@@ -55,15 +55,18 @@ def fresh_after(stack: loadkit.Stack, limit: float = 600) -> float:
 def run(stack: loadkit.Stack, *, clerks: int, seconds: float) -> bool:
     print(f"== {stack.name}: preparing (migrate, seed plans, demo data)", flush=True)
     stack.prepare(demo=True)
-    actors = stack.actors(clerks)
+    actors = stack.actors(clerks, partners=5)
     stack.start(threads=16)
     try:
-        print(f"== {stack.name}: {clerks} clerks, 10 reviewers, 20 officials for {seconds:.0f} s "
-              f"at {stack.url}", flush=True)
+        partners = len(actors["partners"])
+        print(f"== {stack.name}: {clerks} clerks, 10 reviewers, 20 officials, {partners} partner "
+              f"departments for {seconds:.0f} s at {stack.url}", flush=True)
         tally = loadkit.play(stack, actors, seconds=seconds, clerks=clerks, reviewers=10,
-                             officials=20, months=MONTHS, review_month="2025-09")
+                             officials=20, months=MONTHS, review_month="2025-09",
+                             partners=partners)
         fresh = fresh_after(stack)
         kept, acknowledged, detail = loadkit.kept(stack, tally)
+        applied, confirmed, differs = loadkit.imported(stack, tally)
     finally:
         stack.stop()
     errors = len(tally.errors)
@@ -77,7 +80,12 @@ def run(stack: loadkit.Stack, *, clerks: int, seconds: float) -> bool:
     print(f"   {len(tally.saves)} saves acknowledged in all ({len(tally.grid_ms)} through the "
           f"grid: p95 {loadkit.p95(tally.grid_ms):.0f} ms; through the API: p95 "
           f"{loadkit.p95(tally.api_ms):.0f} ms), {len(tally.approvals)} approvals")
-    return errors == 0 and kept == acknowledged
+    print(f"   partner departments: {applied} of {confirmed} .xlsx imports applied as uploaded "
+          f"({len(tally.import_ms)} in all; upload to applied p95 "
+          f"{loadkit.p95(tally.import_ms):.0f} ms)")
+    if differs:
+        print("   imports not as uploaded:", differs[:5])
+    return errors == 0 and kept == acknowledged and applied == confirmed
 
 
 def main() -> int:

@@ -44,13 +44,13 @@ User = get_user_model()
 counties = list(OrgUnit.unscoped.filter(level=3).order_by("code", "pk")[:{clerks}])
 # More clerks than counties: a county's second clerk (lane 1) enters other target groups.
 cities = list(OrgUnit.unscoped.filter(pk__in={{c.parent_id for c in counties}}))
-out = {{"clerks": [], "reviewers": [], "officials": []}}
-def make(name, unit, role):
+out = {{"clerks": [], "reviewers": [], "officials": [], "partners": []}}
+def make(name, unit, role, department=None):
     user, created = User.objects.get_or_create(username=name)
     if created:
         user.set_password({password!r})
         user.save()
-    Membership.unscoped.get_or_create(user=user, org_unit=unit, department=None, role=role)
+    Membership.unscoped.get_or_create(user=user, org_unit=unit, department=department, role=role)
     return {{"user": name, "token": Token.objects.get_or_create(user=user)[0].key,
             "unit": unit.pk, "name": unit.name}}
 for i in range({clerks}):
@@ -61,6 +61,14 @@ for i, city in enumerate(cities):
     out["reviewers"].append(make(f"load_reviewer_{{i}}", city, "reviewer"))
 for i, city in enumerate(cities):
     out["officials"].append(make(f"load_official_{{i}}", city.parent or city, "viewer"))
+# Partner departments: a statistician of each of the first city bureaus with a sector (市应急管理局,
+# 市农业农村局 …), uploading their sector's monthly report as an .xlsx.
+from org.models import Department
+for i, dept in enumerate(Department.objects.filter(org_unit__level=2).exclude(sector="")
+                         .select_related("org_unit").order_by("org_unit__code", "pk")[:{partners}]):
+    partner = make(f"load_partner_{{i}}", dept.org_unit, "data_entry", dept)
+    partner.update(department=dept.pk, department_name=dept.name)
+    out["partners"].append(partner)
 print("ACTORS" + json.dumps(out))
 """
 
@@ -104,8 +112,9 @@ class Stack:
             if self.env.get("DEBUG") != "0":  # demo accounts exist only in debug mode;
                 self.manage("create_demo_users")  # the run's own actors are made anyway
 
-    def actors(self, clerks: int) -> dict:
-        out = self.manage("shell", "-c", ACTORS.format(clerks=clerks, password=PASSWORD))
+    def actors(self, clerks: int, partners: int = 0) -> dict:
+        out = self.manage("shell", "-c", ACTORS.format(clerks=clerks, partners=partners,
+                                                       password=PASSWORD))
         actors = json.loads(out.split("ACTORS", 1)[1])
         if len(actors["clerks"]) < clerks or not actors["officials"]:
             raise RuntimeError(f"{self.name}: only {len(actors['clerks'])} clerks could be made")
@@ -199,6 +208,8 @@ class Tally:
     dashboard_ms: list = field(default_factory=list)
     errors: list = field(default_factory=list)     # (what, status or exception)
     approvals: list = field(default_factory=list)  # report ids approved
+    imports: list = field(default_factory=list)    # (batch id, rows) a partner confirmed
+    import_ms: list = field(default_factory=list)  # upload to applied
     lock = threading.Lock()
 
     def add(self, name: str, value) -> None:
@@ -264,6 +275,29 @@ class Browser:
             name, _, rest = cookie.partition("=")
             self.cookies[name.strip()] = rest.split(";", 1)[0]
         return status, body, (time.perf_counter() - start) * 1000
+
+    def upload(self, path: str, fields: dict, name: str, content: bytes) -> tuple[int, str]:
+        """POST a form with one file (multipart), as the import page's form sends it."""
+        boundary = f"----load{random.getrandbits(64):x}"
+        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n'
+                 f"{value}\r\n".encode() for key, value in fields.items()]
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+                     f'filename="{name}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+                     .encode() + content + b"\r\n")
+        parts.append(f"--{boundary}--\r\n".encode())
+        headers = {**self.secure, "Cookie": "; ".join(f"{k}={v}" for k, v in
+                                                     self.cookies.items()),
+                   "Referer": self.base.replace("http://", "https://") + path,
+                   "Origin": self.base.replace("http://", "https://"),
+                   "Content-Type": f"multipart/form-data; boundary={boundary}"}
+        request = urllib.request.Request(self.base + path, data=b"".join(parts),
+                                         headers=headers, method="POST")
+        opener = urllib.request.build_opener(_NoRedirect)
+        try:
+            response = opener.open(request, timeout=120)
+            return response.status, response.headers.get("Location", "")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.headers.get("Location", "") or ""
 
     def login(self, username: str) -> bool:
         status, page, _ms = self.open("/accounts/login/")
@@ -401,8 +435,89 @@ def official(stack: Stack, actor: dict, tally: Tally, until: float, seed: int) -
         time.sleep(rng.uniform(0.5, 2.0))
 
 
+PARTNER_HEADER = ["单位", "部门", "月份", "培训对象", "培训类型", "培训人次"]
+PARTNER_MONTHS = ["2025-09", "2025-08"]
+
+
+def partner_workbook(actor: dict, month: str, values: list[int]) -> bytes:
+    """A partner department's monthly report: its own unit and department, every target group
+    and training type of the month."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(PARTNER_HEADER)
+    cells = [(g, k) for g in GROUPS for k in TYPES]
+    for (group, kind), value in zip(cells, values, strict=True):
+        sheet.append([actor["name"], actor["department_name"], month, group, kind, value])
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+_STATUS = re.compile(r'<strong id="import-status">([^<]*)</strong>')
+
+
+def partner(stack: Stack, actor: dict, tally: Tally, until: float, seed: int) -> None:
+    """Uploads the department's report, waits for the preview, confirms, waits for the import
+    to finish: every 5–15 s. The confirmed batches are checked afterwards (`imported`)."""
+    rng = random.Random(seed)
+    browser = Browser(stack.url)
+    if not browser.login(actor["user"]):
+        tally.add("errors", ("login", actor["user"]))
+        return
+    while time.time() < until:
+        month = rng.choice(PARTNER_MONTHS)
+        values = [rng.randint(1, 900) for _ in range(len(GROUPS) * len(TYPES))]
+        start = time.perf_counter()
+        try:
+            status, page, _ms = browser.open("/imports/")
+            token = _CSRF.search(page)
+            status, location = browser.upload("/imports/", {
+                "csrfmiddlewaretoken": token.group(1) if token else "", "kind": "training",
+                "basis": "month"}, f"{actor['department_name']}{month}.xlsx",
+                partner_workbook(actor, month, values))
+            if status != 302 or "/imports/" not in location:
+                tally.add("errors", ("upload", status))
+                time.sleep(rng.uniform(5, 15))
+                continue
+            path = "/imports/" + location.rstrip("/").split("/imports/", 1)[1] + "/"
+            batch = int(path.strip("/").split("/")[-1])
+            page = _wait_for_batch(browser, path)
+            if 'value="confirm"' not in page:
+                tally.add("errors", ("preview", (_STATUS.search(page) or [None, "?"])[1]))
+                time.sleep(rng.uniform(5, 15))
+                continue
+            token = _CSRF.search(page)
+            status, _body, _ms = browser.open(path + "action/", {
+                "csrfmiddlewaretoken": token.group(1) if token else "", "action": "confirm"})
+            if status != 302:
+                tally.add("errors", ("confirm", status))
+                continue
+            _wait_for_batch(browser, path)
+        except Exception as exc:  # a reset or a timeout: counted, never hidden
+            tally.add("errors", ("import", repr(exc)))
+            continue
+        tally.add("imports", (batch, actor["unit"], actor["department"], month, values))
+        tally.add("import_ms", (time.perf_counter() - start) * 1000)
+        time.sleep(rng.uniform(5, 15))
+
+
+def _wait_for_batch(browser: Browser, path: str, seconds: float = 120) -> str:
+    """The batch page once its preview or import has finished (the page refreshes itself
+    while a job runs)."""
+    deadline = time.time() + seconds
+    while True:
+        status, page, _ms = browser.open(path)
+        if status != 200 or 'http-equiv="refresh"' not in page or time.time() > deadline:
+            return page
+        time.sleep(1)
+
+
 def play(stack: Stack, actors: dict, *, seconds: float, clerks: int, reviewers: int,
-         officials: int, months: list[str], review_month: str) -> Tally:
+         officials: int, months: list[str], review_month: str, partners: int = 0) -> Tally:
     tally = Tally()
     until = time.time() + seconds
     threads = []
@@ -416,6 +531,9 @@ def play(stack: Stack, actors: dict, *, seconds: float, clerks: int, reviewers: 
     for i in range(officials if pool else 0):
         threads.append(threading.Thread(target=official, args=(
             stack, pool[i % len(pool)], tally, until, 2000 + i)))
+    for i, actor in enumerate((actors.get("partners") or [])[:partners]):
+        threads.append(threading.Thread(target=partner, args=(stack, actor, tally, until,
+                                                              3000 + i)))
     for t in threads:
         t.start()
     for t in threads:
@@ -454,6 +572,43 @@ def kept(stack: Stack, tally: Tally) -> tuple[int, int, dict]:
     detail = json.loads(out.split("CHECK", 1)[1])
     bad = detail["missing"] + detail["wrong"] + detail["unaudited"]
     return len(wanted) - bad, len(wanted), detail
+
+
+IMPORTED = r"""
+import json, datetime as dt
+from imports.models import ImportBatch
+from training.models import TrainingFigure
+wanted = json.loads({wanted!r})
+groups, kinds = {groups!r}, {kinds!r}
+bad = []
+for batch, unit, department, month, values in wanted:
+    status = ImportBatch.objects.get(pk=batch).status
+    if status != "applied":
+        bad.append([batch, status])
+        continue
+    cells = [(g, k) for g in groups for k in kinds]
+    for (group, kind), value in zip(cells, values):
+        row = TrainingFigure.objects.filter(org_unit_id=unit, department_id=department,
+            period=dt.date.fromisoformat(month + "-01"), target_group=group, training_type=kind,
+            programme__isnull=True, subsidised=False, industry="").first()
+        if row is None or row.trained != value:
+            bad.append([batch, group, kind, value, row and row.trained])
+print("IMPORTED" + json.dumps(bad))
+"""
+
+
+def imported(stack: Stack, tally: Tally) -> tuple[int, int, list]:
+    """(applied as confirmed, confirmed, what differs): each partner's last import of each month
+    is what the database holds for its department (an earlier one of the same month was
+    overwritten by the later, as it should be)."""
+    last: dict[tuple, tuple] = {}
+    for batch, unit, department, month, values in tally.imports:
+        last[(unit, department, month)] = (batch, unit, department, month, values)
+    wanted = list(last.values())
+    out = stack.manage("shell", "-c", IMPORTED.format(wanted=json.dumps(wanted),
+                                                      groups=list(GROUPS), kinds=list(TYPES)))
+    bad = json.loads(out.split("IMPORTED", 1)[1])
+    return len(tally.imports) - len({b[0] for b in bad}), len(tally.imports), bad
 
 
 def p95(values: list[float]) -> float:
