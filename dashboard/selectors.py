@@ -17,10 +17,12 @@ import datetime as dt
 import hashlib
 import json
 import threading
+import time
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Max, Min, Q
@@ -616,24 +618,58 @@ def cached_dashboard(user, *, plan_code: str | None, unit_id: int | None,
     """`dashboard()` as JSON bytes through the Django cache: keyed by the user's scope
     (memberships, not the user, so colleagues share entries), the request (its month, or the
     month being reported), the language and the latest finished roll-up, so a new snapshot
-    is never hidden behind an old page. The rendered bytes are cached, not the values: a hit
-    costs two small queries and one cache read, with nothing to serialise again."""
-    fingerprint, stamp = _key_facts(user)
-    # The month being reported is the default month: a new business month is a new answer.
-    raw = "|".join([fingerprint, plan_code or "", str(unit_id or ""),
-                    month_label(month) or month_label(clock.previous_month()),
-                    translation.get_language() or "", stamp or "-", basis])
-    key = "dashboard:v3:" + hashlib.sha256(raw.encode()).hexdigest()
+    is shown within DASHBOARD_STALE_SECONDS (`_recent_enough`: at month-end roll-ups finish
+    every few seconds, and rebuilding every answer after each would cost more than the saves).
+    The rendered bytes are cached, not the values: a hit costs two small queries and one cache
+    read, with nothing to serialise again."""
+    request_key, stamp = dashboard_request_key(user, plan_code=plan_code, unit_id=unit_id,
+                                               month=month, basis=basis)
+    key = "dashboard:v4:" + hashlib.sha256(f"{request_key}|{stamp or '-'}".encode()).hexdigest()
     payload = _recent.get(key)
     if payload is None:
         payload = cache.get(key)
+    if payload is None:
+        stale = _recent_enough(request_key)
+        if stale is not None:
+            return stale  # not remembered under this roll-up's key: it is an older one's
     if payload is None:
         payload = json.dumps(dashboard(user, plan_code=plan_code, unit_id=unit_id, month=month,
                                        basis=basis),
                              ensure_ascii=False, separators=(",", ":")).encode()
         cache.set(key, payload, CACHE_SECONDS)
+        cache.set("dashboard:latest:" + request_key, (time.time(), payload), CACHE_SECONDS)
+        cache.delete("dashboard:building:" + request_key)
     _recent.put(key, payload)
     return payload
+
+
+def dashboard_request_key(user, *, plan_code: str | None, unit_id: int | None,
+                          month: dt.date | None, basis: str = PLAN) -> tuple[str, str | None]:
+    """What a cached answer is the answer to (scope, request, language; not the roll-up), and
+    the latest finished roll-up."""
+    fingerprint, stamp = _key_facts(user)
+    # The month being reported is the default month: a new business month is a new answer.
+    raw = "|".join([fingerprint, plan_code or "", str(unit_id or ""),
+                    month_label(month) or month_label(clock.previous_month()),
+                    translation.get_language() or "", basis])
+    return hashlib.sha256(raw.encode()).hexdigest(), stamp
+
+
+def _recent_enough(request_key: str) -> bytes | None:
+    """The last answer to the same request under an older roll-up, while it is younger than
+    DASHBOARD_STALE_SECONDS, or while another request is building the new one (one builder at
+    a time: `cache.add` is atomic). None: build it here."""
+    if not settings.DASHBOARD_STALE_SECONDS:
+        return None
+    latest = cache.get("dashboard:latest:" + request_key)
+    if latest is None:
+        return None
+    built, payload = latest
+    if time.time() - built < settings.DASHBOARD_STALE_SECONDS:
+        return payload
+    if not cache.add("dashboard:building:" + request_key, 1, 30):
+        return payload  # someone is building the new answer: the last one meanwhile
+    return None
 
 
 class _Recent:

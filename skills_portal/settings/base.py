@@ -225,6 +225,12 @@ ROLLUP_ABANDON_AFTER_SECONDS = env_int("ROLLUP_ABANDON_AFTER_SECONDS", 60)
 # Likewise an import batch `running` with no job holding it, uploaded longer ago than this.
 IMPORT_RESUME_AFTER_SECONDS = env_int("IMPORT_RESUME_AFTER_SECONDS", 120)
 
+# At month-end a roll-up finishes every few seconds, and each makes every cached dashboard
+# answer stale: for this long after an answer was built, a request whose roll-up is newer gets
+# that answer (it says when its figures were rolled up) while one request builds the new one.
+# 0: every new roll-up is shown at once.
+DASHBOARD_STALE_SECONDS = env_int("DASHBOARD_STALE_SECONDS", 15)
+
 # Roll-up status thresholds, in completion-rate points against time progress: within the
 # tolerance is 正常, further behind than the serious gap is 严重滞后.
 ROLLUP_ON_PACE_TOLERANCE = float(env_str("ROLLUP_ON_PACE_TOLERANCE") or 0.05)

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from dashboard.selectors import forget_cached_answers
+from dashboard.selectors import dashboard_request_key, forget_cached_answers
 from demo.figures import generate_demo_figures
 from org.models import Membership, OrgUnit
 from progress.models import ProgressSnapshot
@@ -242,6 +242,42 @@ def test_a_cached_answer_costs_two_queries_and_a_new_roll_up_refreshes_it():
     new = next(r for r in fresh["headline"] if r["target_code"] == "training-2021")
     assert new["target"] == old["target"] * 2
     assert new["completion_rate"] == pytest.approx(old["completion_rate"] / 2, abs=1e-4)
+
+
+def test_at_month_end_a_new_roll_up_is_shown_after_the_grace_with_one_builder(settings):
+    """#25: under a stream of roll-ups, an answer built less than DASHBOARD_STALE_SECONDS ago
+    is served (it says when its figures were rolled up) instead of rebuilding per roll-up;
+    past the grace the next request builds the new one, and while one request builds it the
+    others get the last answer."""
+    import time as clock_time
+
+    from django.core.cache import cache as shared
+
+    settings.DASHBOARD_STALE_SECONDS = 60
+    user = member("浙江省")
+    client = client_for(user)
+    params = {"unit": unit("温州市").pk, "month": "2021-09"}
+    first = client.get(URL, params).json()
+    target = Target.objects.get(plan__code="wenzhou-2021", org_unit__name="温州市",
+                                code="training-2021")
+    target.value = target.value * 2
+    target.save(update_fields=["value"])
+    rollup_month(MONTHS[1], trigger="test")
+    forget_cached_answers()
+    assert client.get(URL, params).json() == first  # within the grace: the last answer
+    # Past the grace, while another request holds the building lock: still the last answer.
+    settings.DASHBOARD_STALE_SECONDS = 1
+    clock_time.sleep(1.1)
+    request_key, _stamp = dashboard_request_key(user, plan_code=None, unit_id=params["unit"],
+                                                month=MONTHS[1], basis="plan")
+    assert shared.add("dashboard:building:" + request_key, 1, 30)
+    assert client.get(URL, params).json() == first
+    shared.delete("dashboard:building:" + request_key)
+    fresh = client.get(URL, params).json()  # past the grace, nobody building: rebuilt
+    old = next(r for r in first["headline"] if r["target_code"] == "training-2021")
+    new = next(r for r in fresh["headline"] if r["target_code"] == "training-2021")
+    assert new["target"] == old["target"] * 2
+    assert fresh["rolled_up_at"] >= first["rolled_up_at"]
 
 
 def test_the_cache_is_shared_by_scope_not_leaked_across_scopes():
