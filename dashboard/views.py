@@ -44,9 +44,10 @@ def _labels() -> dict:
         "basis_plan": _("By the plan's decomposition"),
         "basis_own": _("By the unit's own commitment"),
         "plan_target": _("Share in this plan"), "own_target": _("Own commitment"),
-        # A plan without targets below: the units' own figures, not judged.
+        # When the month shown was rolled up (#25).
         "rolled_up_at": _("Figures as rolled up at %(time)s; numbers saved since appear after "
                           "the next roll-up, within minutes."),
+        # A plan without targets below: the units' own figures, not judged.
         "own_actual": _("Units' own figure"), "share": _("Share of the whole"),
         "units_own_note": _("this plan gives the units below no target: their own figures, "
                             "not judged"),

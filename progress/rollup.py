@@ -26,7 +26,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from skills_portal import clock
-from skills_portal.bulk import copy_value, insert_rows
+from skills_portal.bulk import insert_rows
 from targets.choices import Comparator, IndicatorKind, IndicatorSource
 from targets.measures import measure_totals, measure_values, months_between, next_month
 from targets.models import DataValue, Indicator, Target
@@ -372,20 +372,14 @@ def _write_snapshot(month: dt.date, run: RollupRun | None, rows: list[SnapshotRo
     ProgressSnapshot.unscoped.filter(period=month).delete()
     run_id = run.pk if run else None
     fields = [f for f in _SNAPSHOT_FIELDS if f not in ("period", "run")]
-    # On PostgreSQL each row is formatted here, column types known, while the database stores
-    # and checks the previous chunk (`beside`): a month's snapshot is one row per target in
-    # force (57,763 in the national benchmark).
-    t = copy_value
-    lines = (
-        f"{r.target_id}\t{t(r.actual)}\t{t(r.target_value)}\t{t(r.completion_rate)}\t"
-        f"{r.time_progress}\t{t(r.gap_to_target)}\t{t(r.gap_to_time)}\t{r.status}\t"
-        f"{'t' if r.is_soft else 'f'}\t{t(r.rank)}\t{t(r.rank_of)}\t{t(r.completion_change)}\t"
-        f"{t(r.value_as_of)}" for r in rows)
+    # On PostgreSQL the database stores and checks one chunk while the next is formatted
+    # (`beside`): a month's snapshot is one row per target in force (57,763 in the national
+    # benchmark).
     insert_rows(ProgressSnapshot, fields, (
         (r.target_id, r.actual, r.target_value, r.completion_rate, r.time_progress,
          r.gap_to_target, r.gap_to_time, r.status, r.is_soft, r.rank, r.rank_of,
          r.completion_change, r.value_as_of) for r in rows),
-        constant={"period": month, "run": run_id}, lines=lines, beside=True)
+        constant={"period": month, "run": run_id}, beside=True)
 
 
 @contextmanager

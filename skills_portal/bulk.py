@@ -20,12 +20,6 @@ from django.db import connection
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def copy_value(value) -> str:
-    """One value as COPY text, for callers that format their own lines (`insert_rows(lines=)`):
-    None, numbers and dates; text must go through `_copy_text` for its escapes."""
-    return r"\N" if value is None else str(value)
-
-
 def _copy_text(value) -> str:
     if value is None:
         return r"\N"
@@ -101,8 +95,7 @@ class _CopyStream:
 
 
 def insert_rows(model, fields: Sequence[str], rows: Iterable[Sequence], *,
-                constant: dict | None = None, beside: bool = False,
-                lines: Iterable[str] | None = None) -> int:
+                constant: dict | None = None, beside: bool = False) -> int:
     """Insert `rows` (tuples in the order of `fields`, model field names; foreign keys take
     ids) into `model`'s table, inside the caller's transaction; `constant` gives the fields
     every row has the same value of (converted once). Values are not validated: callers
@@ -110,11 +103,7 @@ def insert_rows(model, fields: Sequence[str], rows: Iterable[Sequence], *,
 
     With `beside`, on PostgreSQL, the database stores and checks the rows while `rows` is
     still being iterated (`_copy_beside`): for an iterator that does real work per row (an
-    import checks each row as it yields it). The iterator must not query the database.
-
-    `lines`, on PostgreSQL, are the same rows already as COPY text (the caller knows each
-    column's type, which formats faster than the general conversion); other databases still
-    take `rows`."""
+    import checks each row as it yields it). The iterator must not query the database."""
     meta = model._meta
     constant = constant or {}
     columns = [meta.get_field(name) for name in (*fields, *constant)]
@@ -123,12 +112,7 @@ def insert_rows(model, fields: Sequence[str], rows: Iterable[Sequence], *,
     table = f"{quote(meta.db_table)} ({', '.join(quote(c.column) for c in columns)})"
     count = 0
     if connection.vendor == "postgresql":
-        tail = tuple(constant.values())
-        if lines is not None:
-            end = "".join("\t" + _copy_text(v) for v in tail) + "\n"
-            text = (line + end for line in lines)
-        else:
-            text = _copy_lines(rows, tail=tail)
+        text = _copy_lines(rows, tail=tuple(constant.values()))
         if beside:
             return _copy_beside(f"COPY {table} FROM STDIN", text)
     with connection.cursor() as cursor:
