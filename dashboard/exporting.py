@@ -27,6 +27,23 @@ def row_headers() -> list[str]:
             _("Status"), _("Rank"), _("Source of the target")]
 
 
+def warning_headers() -> list[str]:
+    return [_("Unit"), _("Indicator"), _("Measured in"), _("Target period"), _("Target"),
+            _("Actual"), _("Completion rate"), _("Projected completion at the window's end"),
+            _("Projection method"), _("Monthly pace still needed"), _("Monthly pace so far"),
+            _("Early warning")]
+
+
+def _warning_values(row: dict) -> list:
+    unit = row["indicator"]["unit"]
+    need = row.get("required_pace")
+    return [row["unit"]["name"], row["indicator"]["name"], unit, row["window"], row["target"],
+            row["actual"], row["completion_rate"], row.get("projected_completion"),
+            row.get("projection_method_label", ""),
+            None if need is None else shortfall(-need, unit), row.get("pace_so_far"),
+            row.get("warning_label", "")]
+
+
 def bulletin_title(bulletin) -> str:
     return _("%(plan)s progress bulletin, %(month)s") % {
         "plan": bulletin.content["plan"]["short_name"],
@@ -93,6 +110,15 @@ def bulletin_workbook(bulletin) -> bytes:
     table(_("3. Units behind time progress"), c["laggards"], lambda r: r["unit"]["name"])
     table(_("4. Department quotas"), c["departments"],
           lambda r: (r["department"] or {}).get("name", ""))
+    put([_("5. Early warnings")], bold=True)
+    if "warnings" not in c:  # issued before early warnings were computed
+        put([_("This bulletin was issued before early warnings were computed.")])
+    elif not c["warnings"]:
+        put([_("No target is projected to fall short.")])
+    else:
+        put(warning_headers(), bold=True, fill=HEADER_FILL)
+        for row in c["warnings"]:
+            put(_warning_values(row))
     widths = [22, 26, 9, 22, 12, 12, 9, 9, 12, 14, 8, 28]
     for col, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = width

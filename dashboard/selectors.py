@@ -34,7 +34,7 @@ from org.choices import OrgLevel
 from org.closure import OrgUnitClosure
 from org.models import OrgUnit
 from org.scoping import unscoped
-from progress.choices import ProgressStatus, RollupStatus
+from progress.choices import ProgressStatus, ProjectionMethod, RollupStatus, WarningColour
 from progress.models import ProgressSnapshot, RollupRun
 from progress.rollup import TargetFacts, actuals
 from skills_portal import clock
@@ -47,6 +47,7 @@ from .models import Bulletin
 
 CACHE_SECONDS = 600
 LAGGING = (ProgressStatus.SERIOUSLY_BEHIND, ProgressStatus.BEHIND)
+WARNING_ORDER = {c.value: i for i, c in enumerate(WarningColour)}
 STATUS_ICONS = {
     ProgressStatus.DONE: "✓",  # text marks, never emoji (U+2714 and U+2716 may render as emoji)
     ProgressStatus.AHEAD: "▲",
@@ -257,6 +258,17 @@ def _row(s: dict) -> dict:
         "plan_target": _num(s["target_value"]) if s.get("source", PLAN) == PLAN else None,
         "own_target": _num(s["target_value"]) if s.get("source") == OWN else None,
         "other": None,
+        # Foresight (#20): where the target will stand at its window's end, how much a month
+        # is still needed, and the early-warning level.
+        "projected": _num(s.get("projected")),
+        "projected_completion": _num(s.get("projected_completion")),
+        "projection_method": s.get("projection_method") or "",
+        "projection_method_label": (str(ProjectionMethod(s["projection_method"]).label)
+                                    if s.get("projection_method") else ""),
+        "required_pace": _num(s.get("required_pace")),
+        "pace_so_far": _num(s.get("pace_so_far")),
+        "warning": s.get("warning") or "",
+        "warning_label": str(WarningColour(s["warning"]).label) if s.get("warning") else "",
     }
 
 
@@ -289,6 +301,8 @@ _SNAPSHOT_VALUES = (
     "completion_rate", "time_progress", "gap_to_target", "gap_to_time", "status", "is_soft",
     "rank", "rank_of", "completion_change", "value_as_of", "target__plan_id",
     "target__plan__short_name", "target__plan__doc_number", "target__is_increment",
+    "projected", "projected_completion", "projection_method", "required_pace", "pace_so_far",
+    "warning",
 )
 
 # Which target governs a unit's row (#16): `plan` (the default) is the plan's own share where
@@ -370,7 +384,8 @@ def report(user, *, plan_id: int, unit: OrgUnit, month: dt.date | None,
     over the month's snapshots of the unit and its children — the plan's own targets and the
     targets of plans implementing it (each unit's own commitment, #16)."""
     if month is None:
-        return {"headline": [], "series": [], "laggards": [], "departments": [], "units_own": []}
+        return {"headline": [], "series": [], "laggards": [], "departments": [], "units_own": [],
+                "warnings": []}
     # The unit and its children as a subquery: the planner starts from their targets (an
     # index on the unit) rather than from every snapshot of the month.
     here = Q(target__org_unit__in=OrgUnit.unscoped.filter(Q(pk=unit.pk) | Q(parent_id=unit.pk))
@@ -447,8 +462,15 @@ def report(user, *, plan_id: int, unit: OrgUnit, month: dt.date | None,
     # did on the plan's headline indicators, unjudged.
     units_own = [] if ordered else _units_own(user, unit=unit, month=month,
                                               headline=[s for s, _o in headline])
-    return {"headline": [_governed(s, o) for s, o in headline], "series": ordered,
-            "laggards": laggards, "departments": departments, "units_own": units_own}
+    headline_rows = [_governed(s, o) for s, o in headline]
+    # Early warnings (预警): the unit's own targets and the units below, the most severe and
+    # the furthest from their targets first.
+    warnings = sorted(
+        (r for r in (*headline_rows, *(r for x in ordered for r in x["rows"])) if r["warning"]),
+        key=lambda r: (WARNING_ORDER[r["warning"]], r["projected_completion"] or 0,
+                       r["unit"]["code"] or ""))
+    return {"headline": headline_rows, "series": ordered, "laggards": laggards,
+            "departments": departments, "units_own": units_own, "warnings": warnings}
 
 
 def _units_own(user, *, unit: OrgUnit, month: dt.date, headline: list[dict]) -> list[dict]:
@@ -624,7 +646,7 @@ def cached_dashboard(user, *, plan_code: str | None, unit_id: int | None,
     read, with nothing to serialise again."""
     request_key, stamp = dashboard_request_key(user, plan_code=plan_code, unit_id=unit_id,
                                                month=month, basis=basis)
-    key = "dashboard:v4:" + hashlib.sha256(f"{request_key}|{stamp or '-'}".encode()).hexdigest()
+    key = "dashboard:v5:" + hashlib.sha256(f"{request_key}|{stamp or '-'}".encode()).hexdigest()
     payload = _recent.get(key)
     if payload is None:
         payload = cache.get(key)

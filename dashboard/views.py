@@ -44,6 +44,13 @@ def _labels() -> dict:
         "basis_plan": _("By the plan's decomposition"),
         "basis_own": _("By the unit's own commitment"),
         "plan_target": _("Share in this plan"), "own_target": _("Own commitment"),
+        # Foresight (#20).
+        "projected": _("Projected completion at the window's end"),
+        "projected_short": _("Projected"),
+        "need": _("Monthly pace still needed"), "pace": _("Monthly pace so far"),
+        "warning": _("Early warning"), "method": _("Projection method"),
+        "no_warnings": _("No target is projected to fall short."),
+        "per_month": _("a month"),
         # When the month shown was rolled up (#25).
         "rolled_up_at": _("Figures as rolled up at %(time)s; numbers saved since appear after "
                           "the next roll-up, within minutes."),

@@ -4,8 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from org.admin import ReadOnlyAdmin
 from targets.models import Target
 
-from .choices import TRIGGER_LABELS
-from .models import ProgressSnapshot, RollupRun
+from .choices import TRIGGER_LABELS, WarningColour
+from .models import ProgressSnapshot, RollupRun, WarningLevel
 
 
 class TriggerFilter(admin.SimpleListFilter):
@@ -59,3 +59,21 @@ class ProgressSnapshotAdmin(ReadOnlyAdmin):
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)
+
+
+@admin.register(WarningLevel)
+class WarningLevelAdmin(admin.ModelAdmin):
+    """The early-warning thresholds (预警): the three levels are fixed, their thresholds are
+    the administrators' to set. The next roll-up applies them."""
+
+    list_display = ("code", "below")
+    list_editable = ("below",)
+    list_display_links = None
+    ordering = ("below",)
+
+    def has_add_permission(self, request):
+        missing = set(WarningColour.values) - set(WarningLevel.objects.values_list("code", flat=True))
+        return bool(missing) and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -28,3 +28,19 @@ TRIGGER_LABELS = {
     "command": _("command line"),
     "test": _("test"),
 }
+
+
+class WarningColour(models.TextChoices):
+    """Early-warning levels (预警), from the projected completion at the window's end; each
+    level's threshold is data (`WarningLevel`)."""
+
+    RED = "red", "红色预警"
+    ORANGE = "orange", "橙色预警"
+    YELLOW = "yellow", "黄色预警"
+
+
+# What a projection rests on (ProgressSnapshot.projection_method).
+class ProjectionMethod(models.TextChoices):
+    SEASONAL = "seasonal", "按上年同期进度规律"
+    PACE = "pace", "按本期平均进度"
+    TREND = "trend", "按存量变化趋势"

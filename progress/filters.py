@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from org.filters import SubtreeFilter, YesNoFilter, visible_units
 from targets.filters import MonthFilter, _departments, _indicators, _plans
 
-from .choices import ProgressStatus, RollupStatus
+from .choices import ProgressStatus, RollupStatus, WarningColour
 from .models import ProgressSnapshot, RollupRun
 
 
@@ -28,6 +28,7 @@ class ProgressFilter(django_filters.FilterSet):
     period_after = MonthFilter(field_name="period", lookup_expr="gte", label=_("From month"))
     period_before = MonthFilter(field_name="period", lookup_expr="lte", label=_("To month"))
     is_soft = YesNoFilter(label=_("Soft target (力争)"))
+    warning = django_filters.ChoiceFilter(choices=WarningColour.choices, label=_("Early warning"))
 
     class Meta:
         model = ProgressSnapshot

@@ -4,6 +4,7 @@ they had in the targets app."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -12,7 +13,7 @@ from org.models import OrgUnit
 from org.scoping import ScopedQuerySet
 from targets.models import Target
 
-from .choices import ProgressStatus, RollupStatus
+from .choices import ProgressStatus, ProjectionMethod, RollupStatus, WarningColour
 
 
 class RollupMark(models.Model):
@@ -128,6 +129,20 @@ class ProgressSnapshot(models.Model):
     # A stock (level) indicator keeps its last figure until a new one is reported: the month
     # that figure dates from, when it is older than the snapshot's month ("截至2025年9月").
     value_as_of = models.DateField(_("figure as of"), null=True, blank=True)
+    # Foresight (#20, progress.forecast): where the target will stand at its window's end, the
+    # monthly pace still needed (还需月均完成) beside the pace so far, and the warning level.
+    projected = models.DecimalField(_("projected at the window's end"), max_digits=20,
+                                    decimal_places=4, null=True)
+    projected_completion = models.DecimalField(_("projected completion"), max_digits=12,
+                                               decimal_places=4, null=True)
+    projection_method = models.CharField(_("projection method"), max_length=10, blank=True,
+                                         choices=ProjectionMethod.choices)
+    required_pace = models.DecimalField(_("monthly pace still needed"), max_digits=20,
+                                        decimal_places=4, null=True)
+    pace_so_far = models.DecimalField(_("monthly pace so far"), max_digits=20,
+                                      decimal_places=4, null=True)
+    warning = models.CharField(_("early warning"), max_length=10, blank=True,
+                               choices=WarningColour.choices)
 
     # org.scoping: `unscoped` first (the default manager), `objects` checked.
     unscoped = ProgressSnapshotQuerySet.as_unscoped_manager()
@@ -145,3 +160,44 @@ class ProgressSnapshot(models.Model):
 
     def __str__(self):
         return f"#{self.target_id} {self.period:%Y-%m} {self.get_status_display()}"
+
+
+class WarningLevel(models.Model):
+    """An early-warning level (预警) and its threshold: a target in force whose projected
+    completion at its window's end is below `below` gets the level (the most severe that
+    applies). Data, so that a province can set its own thresholds in the admin."""
+
+    code = models.CharField(_("warning level"), max_length=10, unique=True,
+                            choices=WarningColour.choices)
+    below = models.DecimalField(
+        _("projected completion below"), max_digits=6, decimal_places=4,
+        help_text=_("A share: 0.9 means a target projected to reach less than 90% of itself "
+                    "by its window's end."))
+
+    class Meta:
+        verbose_name = _("early-warning level")
+        verbose_name_plural = _("early-warning levels")
+        ordering = ["below"]
+
+    def __str__(self):
+        return f"{self.get_code_display()} < {self.below:.0%}"
+
+    def clean(self):
+        if self.below is None:
+            return
+        if not (0 < self.below <= 2):
+            raise ValidationError(
+                {"below": "预警阈值应为大于0且不超过2的比例（如0.9表示预计完成率低于90%）。"})
+        # Red is the most severe: its threshold lies below orange's, orange's below yellow's.
+        order = [c.value for c in WarningColour]
+        others = {lv.code: lv.below for lv in WarningLevel.objects.exclude(pk=self.pk)}
+        mine = order.index(self.code) if self.code in order else None
+        for code, below in others.items():
+            if mine is None or code not in order:
+                continue
+            theirs = order.index(code)
+            label = WarningColour(code).label
+            if theirs < mine and below >= self.below:
+                raise ValidationError({"below": f"阈值应高于{label}的阈值（{below:.0%}）。"})
+            if theirs > mine and below <= self.below:
+                raise ValidationError({"below": f"阈值应低于{label}的阈值（{below:.0%}）。"})

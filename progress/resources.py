@@ -5,7 +5,7 @@ from import_export.fields import Field
 
 from skills_portal.exporting import SafeResource
 
-from .choices import ProgressStatus
+from .choices import ProgressStatus, ProjectionMethod, WarningColour
 from .models import ProgressSnapshot
 
 
@@ -35,13 +35,24 @@ class ProgressResource(SafeResource):
                    widget=widgets.IntegerWidget())
     rank_of = Field(attribute="rank_of", column_name="参与排名数",
                       widget=widgets.IntegerWidget())
+    projected = Field(attribute="projected", column_name="预计期末完成",
+                      widget=widgets.DecimalWidget())
+    projected_completion = Field(attribute="projected_completion", column_name="预计期末完成率",
+                                 widget=widgets.DecimalWidget())
+    projection_method = Field(column_name="预计方法")
+    required_pace = Field(attribute="required_pace", column_name="还需月均完成",
+                          widget=widgets.DecimalWidget())
+    pace_so_far = Field(attribute="pace_so_far", column_name="已月均完成",
+                        widget=widgets.DecimalWidget())
+    warning = Field(column_name="预警")
 
     class Meta:
         model = ProgressSnapshot
         fields = (
             "month", "plan", "unit_code", "unit", "department", "indicator_code", "indicator",
             "indicator_unit", "target_value", "actual", "completion_rate", "time_progress",
-            "gap_to_time", "status", "rank", "rank_of",
+            "gap_to_time", "status", "rank", "rank_of", "projected", "projected_completion",
+            "projection_method", "required_pace", "pace_so_far", "warning",
         )
 
     def dehydrate_month(self, row):
@@ -49,3 +60,9 @@ class ProgressResource(SafeResource):
 
     def dehydrate_status(self, row):
         return ProgressStatus(row.status).label
+
+    def dehydrate_projection_method(self, row):
+        return ProjectionMethod(row.projection_method).label if row.projection_method else ""
+
+    def dehydrate_warning(self, row):
+        return WarningColour(row.warning).label if row.warning else ""

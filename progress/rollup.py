@@ -31,7 +31,9 @@ from targets.choices import Comparator, IndicatorKind, IndicatorSource
 from targets.measures import measure_totals, measure_values, months_between, next_month
 from targets.models import DataValue, Indicator, Target
 
+from . import forecast
 from .choices import ProgressStatus, RollupStatus
+from .forecast import months_in
 from .models import ProgressSnapshot, RollupLock, RollupMark, RollupRun
 
 logger = logging.getLogger(__name__)
@@ -40,10 +42,6 @@ FOUR = Decimal("0.0001")
 
 class RollupBusy(Exception):
     """Another roll-up of the same month holds the lock."""
-
-
-def months_in(start: dt.date, end: dt.date) -> int:
-    return (end.year - start.year) * 12 + end.month - start.month + 1
 
 
 def time_progress(target: Target | TargetFacts, month: dt.date) -> Decimal:
@@ -297,6 +295,7 @@ class SnapshotRow:
     value_as_of: dt.date | None = None
     rank: int | None = None
     rank_of: int | None = None
+    foresight: forecast.Foresight | None = None
 
 
 def build_snapshot(month: dt.date) -> list[SnapshotRow]:
@@ -308,6 +307,8 @@ def build_snapshot(month: dt.date) -> list[SnapshotRow]:
     tolerance = Decimal(str(settings.ROLLUP_ON_PACE_TOLERANCE))
     serious = Decimal(str(settings.ROLLUP_SERIOUS_GAP))
     progress_of: dict[tuple[dt.date, dt.date], Decimal] = {}  # few distinct windows
+    flows = {t.indicator_id for t in targets if t.indicator.kind == IndicatorKind.FLOW}
+    past = forecast.history(month, targets, flow_indicators=flows)
     rows = []
     for t in targets:
         actual = values.get(t.pk)
@@ -332,6 +333,8 @@ def build_snapshot(month: dt.date) -> list[SnapshotRow]:
             status=judge(completion, progress, t.comparator, tolerance=tolerance,
                          serious=serious),
             is_soft=t.is_soft, completion_change=change, value_as_of=as_of.get(t.pk),
+            foresight=forecast.foresee(t, actual, month, past, flow=t.indicator_id in flows,
+                                       completion=completion),
         ))
     _rank(targets, rows)
     return rows
@@ -362,7 +365,9 @@ def _rank(targets: list[TargetFacts], rows: list[SnapshotRow]) -> None:
 
 _SNAPSHOT_FIELDS = ("target", "period", "run", "actual", "target_value", "completion_rate",
                     "time_progress", "gap_to_target", "gap_to_time", "status", "is_soft",
-                    "rank", "rank_of", "completion_change", "value_as_of")
+                    "rank", "rank_of", "completion_change", "value_as_of", "projected",
+                    "projected_completion", "projection_method", "required_pace", "pace_so_far",
+                    "warning")
 
 
 def _write_snapshot(month: dt.date, run: RollupRun | None, rows: list[SnapshotRow]) -> None:
@@ -378,8 +383,18 @@ def _write_snapshot(month: dt.date, run: RollupRun | None, rows: list[SnapshotRo
     insert_rows(ProgressSnapshot, fields, (
         (r.target_id, r.actual, r.target_value, r.completion_rate, r.time_progress,
          r.gap_to_target, r.gap_to_time, r.status, r.is_soft, r.rank, r.rank_of,
-         r.completion_change, r.value_as_of) for r in rows),
+         r.completion_change, r.value_as_of, *_foresight(r.foresight)) for r in rows),
         constant={"period": month, "run": run_id}, beside=True)
+
+
+_NO_FORESIGHT = (None, None, "", None, None, "")
+
+
+def _foresight(f: forecast.Foresight | None) -> tuple:
+    if f is None:
+        return _NO_FORESIGHT
+    return (f.projected, f.projected_completion, f.method, f.required_pace, f.pace_so_far,
+            f.warning)
 
 
 @contextmanager

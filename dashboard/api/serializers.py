@@ -91,6 +91,26 @@ class ProgressRowSerializer(serializers.Serializer):
                                         help_text=_("The unit's own commitment, where it has one."))
     other = OtherBasisSerializer(allow_null=True,
                                  help_text=_("Where both exist: the row under the other basis."))
+    projected = serializers.FloatField(
+        allow_null=True, help_text=_("Projected at the window's end by projection_method."))
+    projected_completion = serializers.FloatField(
+        allow_null=True, help_text=_("Projected ÷ target (0.9 = 90%)."))
+    projection_method = serializers.ChoiceField(
+        choices=["", "seasonal", "pace", "trend"],
+        help_text=_("seasonal: this year so far scaled by last year's share done by this month "
+                    "(the unit's, else its parent's, else the country's); pace: completion ÷ "
+                    "time progress; trend: a level's trend since the window's first month."))
+    projection_method_label = serializers.CharField()
+    required_pace = serializers.FloatField(
+        allow_null=True, help_text=_("The monthly average still needed to reach the target by "
+                                     "the window's end (还需月均完成); 0 once met."))
+    pace_so_far = serializers.FloatField(
+        allow_null=True, help_text=_("Monthly average so far (a level's monthly change)."))
+    warning = serializers.ChoiceField(
+        choices=["", "red", "orange", "yellow"],
+        help_text=_("Early warning (预警) from the projected completion against the thresholds "
+                    "administrators set; empty: none."))
+    warning_label = serializers.CharField()
 
 
 class SeriesSerializer(serializers.Serializer):
@@ -157,6 +177,8 @@ class DashboardSerializer(serializers.Serializer):
     headline = ProgressRowSerializer(many=True)
     series = SeriesSerializer(many=True, help_text=_("Child units per indicator, ranked."))
     laggards = ProgressRowSerializer(many=True)
+    warnings = ProgressRowSerializer(
+        many=True, help_text=_("Rows with an early warning, the most severe first."))
     departments = ProgressRowSerializer(many=True)
     units_own = UnitsOwnSerializer(
         many=True, help_text=_("Where the plan gives the units below no target: each unit's "

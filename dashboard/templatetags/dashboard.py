@@ -36,3 +36,12 @@ def shortfall(value, unit=""):
     if value is None:
         return "—"
     return amount(short_of(value, unit))
+
+
+@register.filter
+def needed(value, unit=""):
+    """The monthly pace still needed (还需月均), in whole things rounded up for countable
+    units: 377.8 人次 a month is 378."""
+    if value is None:
+        return "—"
+    return amount(short_of(-value, unit))

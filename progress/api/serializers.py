@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from org.api.common import DepartmentBriefSerializer, MonthField, UnitRefSerializer, number
@@ -32,13 +33,28 @@ class ProgressSnapshotSerializer(serializers.ModelSerializer):
     gap_to_time = number(allow_null=True)
     completion_change = number(allow_null=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
+    projected = number(allow_null=True,
+                       help_text=_("Projected at the window's end by projection_method."))
+    projected_completion = number(allow_null=True,
+                                  help_text=_("Projected ÷ target (0.9 = 90%)."))
+    projection_method_label = serializers.CharField(source="get_projection_method_display",
+                                                    read_only=True)
+    required_pace = number(allow_null=True, help_text=_(
+        "The monthly average still needed to reach the target by the window's end "
+        "(还需月均完成); 0 once met."))
+    pace_so_far = number(allow_null=True,
+                         help_text=_("Monthly average so far (a level's monthly change)."))
+    warning_label = serializers.CharField(source="get_warning_display", read_only=True)
 
     class Meta:
         model = ProgressSnapshot
         fields = ["id", "month", "plan", "org_unit", "department", "indicator", "target",
                   "target_code", "window", "window_label", "target_value", "actual",
                   "completion_rate", "time_progress", "gap_to_target", "gap_to_time", "status",
-                  "status_label", "is_soft", "rank", "rank_of", "completion_change"]
+                  "status_label", "is_soft", "rank", "rank_of", "completion_change",
+                  "projected", "projected_completion", "projection_method",
+                  "projection_method_label", "required_pace", "pace_so_far", "warning",
+                  "warning_label"]
 
     def to_representation(self, instance):
         """The same row as the declared fields give (a test compares the two), built directly:
@@ -71,6 +87,14 @@ class ProgressSnapshotSerializer(serializers.ModelSerializer):
             "rank": instance.rank,
             "rank_of": instance.rank_of,
             "completion_change": _num(instance.completion_change),
+            "projected": _num(instance.projected),
+            "projected_completion": _num(instance.projected_completion),
+            "projection_method": instance.projection_method,
+            "projection_method_label": instance.get_projection_method_display(),
+            "required_pace": _num(instance.required_pace),
+            "pace_so_far": _num(instance.pace_so_far),
+            "warning": instance.warning,
+            "warning_label": instance.get_warning_display(),
         }
 
 

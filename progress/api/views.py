@@ -16,12 +16,16 @@ from . import serializers as s
         "A target's progress at the end of a month, as the monthly roll-up computed it: actual, "
         "completion rate, time progress (序时进度), gaps, status and rank among siblings. Rates "
         "are fractions (0.5 = 50%). Filter with plan and indicator codes, org_unit (exact), "
-        "subtree_of, department, period / period_after / period_before (YYYY-MM), status.")),
+        "subtree_of, department, period / period_after / period_before (YYYY-MM), status, "
+        "warning (red / orange / yellow). Each row also carries foresight: the projection at "
+        "the window's end and its method, the monthly pace still needed and the early-warning "
+        "level.")),
 )
 class ProgressViewSet(ScopedReadOnlyViewSet):
     serializer_class = s.ProgressSnapshotSerializer
     filterset_class = ProgressFilter
     ordering_fields = ["period", "completion_rate", "time_progress", "gap_to_time",
+                       "projected_completion",
                        "gap_to_target", "actual", "rank", "status", "id"]
     ordering = ["period", "target__plan__code", "target__indicator__code",
                 "target__org_unit__level", "target__org_unit__code", "id"]
@@ -31,7 +35,8 @@ class ProgressViewSet(ScopedReadOnlyViewSet):
     COLUMNS = (
         "id", "period", "actual", "target_value", "completion_rate", "time_progress",
         "gap_to_target", "gap_to_time", "status", "is_soft", "rank", "rank_of",
-        "completion_change", "target__id", "target__code", "target__window",
+        "completion_change", "projected", "projected_completion", "projection_method",
+        "required_pace", "pace_so_far", "warning", "target__id", "target__code", "target__window",
         "target__period_start", "target__period_end", "target__plan__id", "target__plan__code",
         "target__indicator__id", "target__indicator__code", "target__indicator__name",
         "target__indicator__unit", "target__org_unit__id", "target__org_unit__code",

@@ -29,8 +29,10 @@
     return node;
   }
   function num(v) {
-    return v === null || v === undefined ? "—" :
-      Number(v).toLocaleString("zh-CN", {maximumFractionDigits: 2});
+    if (v === null || v === undefined) return "—";
+    var n = Number(v);
+    if (Math.abs(n) < 0.005) n = 0;  // never "-0"
+    return n.toLocaleString("zh-CN", {maximumFractionDigits: 2});
   }
   // A stock figure carried forward from the month it was last reported: "截至2025年9月".
   function asOf(r) {
@@ -45,6 +47,13 @@
   function short(v, unit) {
     var s = v !== null && v !== undefined && v < 0 ? -v : 0;
     return s && WHOLE.indexOf(unit) >= 0 ? Math.ceil(s - 1e-6) : s;
+  }
+  // The monthly pace still needed, whole things rounded up for countable units.
+  function need(v, unit) { return v === null || v === undefined ? null : short(-v, unit); }
+  function warning(r) {
+    if (!r.warning) return el("span", {cls: "muted", "data-field": "warning", "data-value": "", text: "—"});
+    return el("span", {cls: "warning " + r.warning, "data-field": "warning", "data-value": r.warning,
+                       title: r.projection_method_label, text: r.warning_label});
   }
   function cell(value, text, field, extra) {
     return el("td", {cls: "num", "data-field": field,
@@ -165,6 +174,14 @@
           el("dt", {text: L.time}),
           el("dd", {"data-field": "time_progress", "data-value": String(r.time_progress),
                     text: pct(r.time_progress)}),
+          r.projected_completion !== null ? el("dt", {text: L.projected_short}) : null,
+          r.projected_completion !== null ? el("dd", {"data-field": "projected_completion",
+              "data-value": String(r.projected_completion), title: r.projection_method_label,
+              text: pct(r.projected_completion)}, r.warning ? " " : null, r.warning ? warning(r) : null)
+            : null,
+          r.required_pace ? el("dt", {text: L.need}) : null,
+          r.required_pace ? el("dd", {"data-field": "required_pace", "data-value": String(r.required_pace),
+              text: num(need(r.required_pace, r.indicator.unit)) + " " + r.indicator.unit}) : null,
           r.rank ? el("dt", {text: L.rank}) : null,
           r.rank ? el("dd", {text: r.rank + " / " + r.rank_of}) : null,
           // The source only where it is not simply this plan's target.
@@ -294,13 +311,16 @@
         cell(r.actual, num(r.actual), "actual", asOf(r)),
         cell(r.completion_rate, pct(r.completion_rate), "completion_rate"),
         el("td", {}, status(r)),
+        el("td", {cls: "num", "data-field": "projected_completion",
+                  "data-value": r.projected_completion === null ? "" : String(r.projected_completion),
+                  title: r.projection_method_label}, pct(r.projected_completion), " ", warning(r)),
         cell(r.rank, r.rank ? r.rank + "/" + r.rank_of : "—", "rank"),
         el("td", {"data-field": "source", "data-value": r.source, text: r.source_label}));
       return tr;
     });
     table(document.getElementById("table-children"),
       [[L.unit], [L.target + "（" + s.indicator.unit + "）", 1], [L.actual, 1], [L.rate, 1],
-       [L.status], [L.rank, 1], [L.source]], rows,
+       [L.status], [L.projected_short, 1], [L.rank, 1], [L.source]], rows,
       s.indicator.name + " · " + s.window + " · " + L.time + " " + pct(s.time_progress));
     var ordered = s.rows.slice().reverse();  // best on top
     var c = chart("chart-children");
@@ -415,6 +435,27 @@
       }));
   }
 
+  function renderWarnings() {
+    var node = document.getElementById("table-warnings");
+    if (!data.month) { empty(node, L.no_month); return; }
+    if (!data.warnings.length) { empty(node, L.no_warnings); return; }
+    table(node, [[L.unit], [L.indicator], [L.rate, 1], [L.projected, 1], [L.method], [L.need, 1],
+                 [L.pace, 1], [L.warning]],
+      data.warnings.map(function (r) {
+        var u = r.indicator.unit;
+        return el("tr", {"data-unit-id": r.unit.id, "data-target": r.target_code},
+          el("th", {scope: "row"}, el("a", {href: query({unit: r.unit.id}), text: r.unit.name})),
+          el("td", {text: r.indicator.name + "（" + r.window + "）"}),
+          cell(r.completion_rate, pct(r.completion_rate), "completion_rate"),
+          cell(r.projected_completion, pct(r.projected_completion), "projected_completion"),
+          el("td", {text: r.projection_method_label}),
+          cell(r.required_pace, r.required_pace === null ? "—" : num(need(r.required_pace, u)) + " " + u,
+               "required_pace"),
+          cell(r.pace_so_far, r.pace_so_far === null ? "—" : num(r.pace_so_far) + " " + u, "pace_so_far"),
+          el("td", {}, warning(r)));
+      }));
+  }
+
   function renderDepartments() {
     var node = document.getElementById("table-departments");
     if (!data.departments.length) { empty(node, L.no_departments); return; }
@@ -459,6 +500,7 @@
       renderCards();
       renderChildren();
       renderTrend();
+      renderWarnings();
       renderLaggards();
       renderDepartments();
       root.setAttribute("data-loaded", "1");

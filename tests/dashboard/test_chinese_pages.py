@@ -89,6 +89,7 @@ def test_visible_text_reads_past_tags_scripts_and_allowed_words():
     assert latin_words(visible_text(html)) == {"skill_total"}
 
 
+@pytest.mark.crawl
 @pytest.mark.parametrize("username", ROLES)
 def test_pages_in_chinese_show_no_english_or_raw_codes_and_offer_no_link_that_answers_403(
         username):

@@ -15,6 +15,7 @@ from tests.org.test_scoped_crawl import crawl, demo  # noqa: F401 (demo: the mod
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.crawl
 def test_faults_every_page_answers_with_redis_down(caplog):
     _reset_log_clock()
     caplog.set_level(logging.WARNING, logger="skills_portal.cache")

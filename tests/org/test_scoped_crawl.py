@@ -120,6 +120,7 @@ def crawl(client: Client, on_page=None) -> tuple[list[str], list[tuple[str, str]
     return visited, problems
 
 
+@pytest.mark.crawl
 @pytest.mark.parametrize("username", ROLES)
 def test_every_page_a_role_can_open_scopes_its_queries(username):
     from django.contrib.auth import get_user_model
