@@ -53,11 +53,14 @@ def build_tree() -> list[int]:
     return [p.pk for p in provinces]
 
 
-def build_targets() -> int:
+def build_targets(*, year: int = YEAR) -> int:
+    """The national plan of `year` with a target per unit and indicator (the forecast
+    backtest builds the year before too)."""
     nation = OrgUnit.objects.get(parent=None, name="全国")
-    plan = Plan.objects.create(code="bench-national", title="合成全国技能行动方案（基准测试）",
+    plan = Plan.objects.create(code="bench-national" if year == YEAR else f"bench-national-{year}",
+                               title=f"合成全国技能行动方案（基准测试，{year}年）",
                                short_name="合成全国方案", issuer="基准测试", issuer_unit=nation,
-                               period_start=dt.date(YEAR, 1, 1), period_end=dt.date(YEAR, 12, 1))
+                               period_start=dt.date(year, 1, 1), period_end=dt.date(year, 12, 1))
     units = list(OrgUnit.objects.filter(name__startswith="合成").values_list("pk", "level"))
     indicators = {i.code: i for i in Indicator.objects.filter(code__in=INDICATORS)}
     scale = {1: 900_000, 2: 90_000, 3: 10_000}
@@ -65,8 +68,8 @@ def build_targets() -> int:
     small = {1: 1_200, 2: 110, 3: 12}
     targets = [
         Target(plan=plan, code=f"{code}-{pk}", indicator=indicators[code], org_unit_id=pk,
-               window="annual", period_start=dt.date(YEAR, 1, 1),
-               period_end=dt.date(YEAR, 12, 1),
+               window="annual", period_start=dt.date(year, 1, 1),
+               period_end=dt.date(year, 12, 1),
                value=40 if code.endswith("share_of_new_skilled")
                else small[level] if code in ("county_competitions", "technical_experts_awarded")
                else scale[level] // (3 if "high" in code else 1))
@@ -137,7 +140,8 @@ CROSS JOIN (VALUES (1, '就业技能培训'), (2, '岗位技能提升培训'), (
                    (4, '企业新型学徒制'), (5, '项目制培训')) AS tt(i, v)
 CROSS JOIN (VALUES (1, '企业职工'), (2, '农村转移劳动者'), (3, '脱贫人口'), (4, '高校毕业生'),
                    (5, '失业人员')) AS tg(i, v)
-CROSS JOIN LATERAL (SELECT (u.id * 31 + m * 17 + tt.i * 7 + tg.i * 3) %% 40 AS x) AS val
+CROSS JOIN LATERAL (SELECT round(((u.id * 31 + m * 17 + tt.i * 7 + tg.i * 3) %% 40)
+                                 * {shape})::int AS x) AS val
 WHERE u.level = 3 AND u.name LIKE '合成%%' AND u.parent_id IN (
     SELECT id FROM targets_orgunit WHERE parent_id = ANY(%(provinces)s))
 """
@@ -148,7 +152,7 @@ INSERT INTO certification_certificatefigure
      occupation, industry, count, is_demo, entered_by_id)
 SELECT now(), now(), u.id, NULL, make_date(%(year)s, m, 1), c.t, c.l, '',
        CASE WHEN (u.id + m + c.i) %% 5 < 2 THEN '制造业' ELSE '' END,
-       (u.id * 13 + m * 11 + c.i * 5) %% 30 + 1, true, NULL
+       round(((u.id * 13 + m * 11 + c.i * 5) %% 30 + 1) * {shape})::int, true, NULL
 FROM targets_orgunit u
 JOIN LATERAL generate_series(1, 12) AS m ON true
 CROSS JOIN (VALUES
@@ -195,12 +199,26 @@ WHERE c.is_demo AND c.organiser_unit_id IN (
 """
 
 
-def build_figures(province_ids: list[int]) -> int:
-    """A year of figures for every county of the given provinces; returns rows written."""
+# The forecast backtest's seasonal shape (#20): training and certificates back-loaded as in
+# China (a slow first quarter around the Spring Festival, a rush in the fourth), the weights
+# averaging 1; a growth factor per county and year (0.8–1.3), so that a county's year differs
+# from its last in level; and ±15% noise per county, month and year, so not exactly in shape.
+SHAPE = ("(SELECT f FROM (VALUES (1, 0.45), (2, 0.35), (3, 0.7), (4, 0.8), (5, 0.9), (6, 1.0), "
+         "(7, 0.95), (8, 0.9), (9, 1.1), (10, 1.3), (11, 1.6), (12, 1.95)) AS w(wm, f) "
+         "WHERE w.wm = m) * (0.8 + ((u.id * 7 + %(year)s) %% 6) * 0.1)"
+         " * (0.85 + ((u.id * 13 + m * 7 + %(year)s * 5) %% 7) * 0.05)")
+
+
+def build_figures(province_ids: list[int], *, year: int = YEAR, shaped: bool = False) -> int:
+    """A year of figures for every county of the given provinces; returns rows written.
+    `shaped`: with the seasonal shape and yearly growth of `SHAPE` (flat by default, as the
+    roll-up benchmark has always measured)."""
     rows = 0
+    shape = SHAPE if shaped else "1"
     with transaction.atomic(), connection.cursor() as cursor:
         for sql in (TRAINING_SQL, CERTIFICATE_SQL, COMPETITION_SQL, AWARD_SQL):
-            cursor.execute(sql, {"year": YEAR, "provinces": province_ids})
+            cursor.execute(sql.replace("{shape}", shape),
+                           {"year": year, "provinces": province_ids})
             rows += cursor.rowcount
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE training_trainingfigure; ANALYZE certification_certificatefigure;"

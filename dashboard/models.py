@@ -87,3 +87,41 @@ class Bulletin(models.Model):
         if self.period and not first_of_month(self.period):
             raise ValidationError({"period": _("A bulletin is for a month: use the first day "
                                                "of the month.")})
+
+
+class WarningNoticeQuerySet(ScopedQuerySet):
+    def for_user(self, user, action: str = VIEW):
+        scope = Scope.of(user)
+        if scope.is_global:
+            return self
+        subtree = scope.unit_subtree()
+        return self.filter(unit_filter("org_unit", subtree)) if subtree is not None \
+            else self.filter(nothing())
+
+
+class WarningNotice(models.Model):
+    """A unit's entry into red warning (红色预警) in a month, told once to its reviewers; at most
+    one per unit and month (the constraint makes the task safe to run again, as reminders
+    are)."""
+
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+",
+                                 verbose_name=_("org unit"))
+    period = models.DateField(_("month"))
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    run = models.UUIDField(_("run"), null=True, blank=True, editable=False)
+    targets = models.PositiveIntegerField(_("targets in red"), default=0)
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+
+    # org.scoping: `unscoped` first (the default manager), `objects` checked.
+    unscoped = WarningNoticeQuerySet.as_unscoped_manager()
+    objects = WarningNoticeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("red-warning notice")
+        verbose_name_plural = _("red-warning notices")
+        ordering = ["-period", "-sent_at"]
+        constraints = [models.UniqueConstraint(fields=["org_unit", "period"],
+                                               name="warning_notice_once_per_unit_month")]
+
+    def __str__(self):
+        return f"{self.org_unit} {self.period:%Y-%m}"

@@ -9,22 +9,31 @@ version on demand (`issue_bulletin`), which keeps the earlier ones as they were.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from audit.services import record
+from org.choices import Role
 from org.closure import OrgUnitClosure
-from org.models import OrgUnit
+from org.models import Membership, OrgUnit
 from org.services import scoped_save
-from progress.choices import RollupStatus
-from progress.models import RollupRun
+from progress.choices import RollupStatus, WarningColour
+from progress.models import ProgressSnapshot, RollupRun
+from reporting.choices import REPORTED
+from reporting.models import MonthlyReport
+from reporting.schedule import rules_for
+from reporting.services import notify
+from skills_portal import clock
+from targets.choices import shortfall
 from targets.models import Plan, Target
 
 from . import selectors
-from .models import Bulletin, Trigger
+from .models import Bulletin, Trigger, WarningNotice
 
 
 def month_run(month: dt.date) -> dict | None:
@@ -115,3 +124,76 @@ def issue_monthly_bulletins(*, month: dt.date) -> list[Bulletin]:
                        note="一月一通报：月度汇总后自动生成")
             issued.append(bulletin)
     return issued
+
+
+# --- red warnings (预警) -----------------------------------------------------------------------
+def notify_red_warnings(*, month: dt.date, today: dt.date | None = None) -> dict:
+    """Tell the reviewers of every unit with a target in red warning in `month` (projected to
+    reach less than the red threshold by its window's end): an in-app notice to each reviewer
+    and administrator of the unit and of the unit directly above, once per unit and month.
+
+    Only once the unit's figures for the month are in — its monthly report submitted or
+    approved, or the month's reporting deadline passed — so that a county that has not yet
+    entered the month is not called red for it. The WarningNotice rows are inserted with ON
+    CONFLICT DO NOTHING against their unique constraint and only the rows this run inserted
+    are told, so a second run — or a second worker at the same time — tells nothing again."""
+    month = month.replace(day=1)
+    today = today or clock.today()
+    told = WarningNotice.unscoped.filter(period=month).values("org_unit_id")
+    reds: dict[int, list[dict]] = {}
+    for row in (ProgressSnapshot.unscoped
+                .filter(period=month, warning=WarningColour.RED)
+                .exclude(target__org_unit_id__in=told)
+                .values("target__org_unit_id", "target__org_unit__parent_id",
+                        "target__org_unit__name", "target__indicator__name",
+                        "target__indicator__unit", "completion_rate", "projected_completion",
+                        "required_pace")
+                .order_by("target__org_unit_id", "projected_completion", "target_id")):
+        reds.setdefault(row["target__org_unit_id"], []).append(row)
+    sent = {"month": f"{month:%Y-%m}", "units": 0, "notices": 0}
+    if reds:
+        reported = set(MonthlyReport.unscoped.filter(
+            period=month, department__isnull=True, status__in=REPORTED,
+            org_unit_id__in=list(reds)).values_list("org_unit_id", flat=True))
+        rules = rules_for([(unit, month) for unit in reds if unit not in reported])
+        reds = {unit: rows for unit, rows in reds.items()
+                if unit in reported or today > rules[(unit, month)].deadline(month)}
+    if not reds:
+        return sent
+    run = uuid.uuid4()
+    WarningNotice.unscoped.bulk_create(
+        [WarningNotice(org_unit_id=unit, period=month, run=run, targets=len(rows))
+         for unit, rows in reds.items()], ignore_conflicts=True)
+    mine = list(WarningNotice.unscoped.filter(run=run).values_list("org_unit_id", flat=True))
+    parent = {unit: reds[unit][0]["target__org_unit__parent_id"] for unit in mine}
+    reviewers: dict[int, dict[int, object]] = {}
+    for m in (Membership.unscoped.filter(
+            org_unit_id__in={*mine, *(p for p in parent.values() if p)},
+            department__isnull=True, user__is_active=True,
+            role__in=[Role.REVIEWER, Role.ADMIN]).select_related("user")):
+        reviewers.setdefault(m.org_unit_id, {})[m.user_id] = m.user
+    for unit in mine:
+        rows = reds[unit]
+        users = {**reviewers.get(unit, {}), **reviewers.get(parent[unit], {})}
+        lines = [_("%(indicator)s: %(rate)s done, %(projected)s projected by the end; "
+                   "%(need)s %(unit)s a month still needed") % {
+                     "indicator": r["target__indicator__name"],
+                     "rate": _percent(r["completion_rate"]),
+                     "projected": _percent(r["projected_completion"]),
+                     "need": "—" if r["required_pace"] is None else
+                     f"{shortfall(-r['required_pace'], r['target__indicator__unit']):,}",
+                     "unit": r["target__indicator__unit"]} for r in rows]
+        title = _("Red warning: %(unit)s, %(month)s (%(n)s targets)") % {
+            "unit": rows[0]["target__org_unit__name"], "month": f"{month.year}年{month.month}月",
+            "n": len(rows)}
+        link = f"{reverse('dashboard:index')}?unit={unit}&month={month:%Y-%m}"
+        sent["notices"] += notify(users=list(users.values()), title=title,
+                                  body="\n".join(lines), link=link)
+        WarningNotice.unscoped.filter(org_unit_id=unit, period=month).update(
+            recipients=len(users))
+        sent["units"] += 1
+    return sent
+
+
+def _percent(value) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"

@@ -34,6 +34,12 @@ app.conf.beat_schedule = {
         "task": "progress.tasks.verify_org_unit_closure",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Red warnings (预警) of the month being reported, told to the reviewers of each unit once
+    # its figures are in (once per unit and month; the month's roll-up also runs it).
+    "dashboard-red-warnings": {
+        "task": "dashboard.tasks.notify_red_warnings_task",
+        "schedule": crontab(hour=8, minute=45),
+    },
     # Deadline reminders of the monthly reports (once per unit and month; the task skips
     # units already reminded or reported).
     "reporting-deadline-reminders": {
