@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from org.models import OrgUnit
 from skills_portal.clock import parse_month
-from targets.choices import WHOLE_UNITS
+from targets.choices import WAN_UNITS, WHOLE_UNITS
 from targets.models import Plan
 
 from . import selectors, services
@@ -51,6 +51,8 @@ def _labels() -> dict:
         "warning": _("Early warning"), "method": _("Projection method"),
         "no_warnings": _("No target is projected to fall short."),
         "per_month": _("a month"),
+        "warn_red": _("Red"), "warn_orange": _("Orange"), "warn_yellow": _("Yellow"),
+        "scale": _("Amounts"), "scale_exact": _("exact"), "scale_wan": _("in 10,000s"),
         # When the month shown was rolled up (#25).
         "rolled_up_at": _("Figures as rolled up at %(time)s; numbers saved since appear after "
                           "the next roll-up, within minutes."),
@@ -67,6 +69,7 @@ def dashboard_page(request):
         "labels": _labels(),
         # Shortfalls in these units are whole things, rounded up (targets.choices.shortfall).
         "whole_units": sorted(WHOLE_UNITS),
+        "wan_units": sorted(WAN_UNITS),
         "can_issue": may_issue_bulletins(request.user),
     })
 
@@ -121,6 +124,8 @@ def bulletin_detail(request, pk):
     bulletin = _bulletin(request, pk)
     return render(request, "dashboard/bulletin_detail.html", {
         "bulletin": bulletin, "c": bulletin.content, "title": bulletin_title(bulletin),
+        # 人 / 万人: amounts of people and money in 万 (the exact figure in each one's title).
+        "wan": request.GET.get("scale") == "wan",
         "versions": Bulletin.objects.for_user(request.user).filter(
             plan=bulletin.plan, org_unit=bulletin.org_unit, period=bulletin.period,
         ).order_by("version").values("pk", "version", "issued_at"),

@@ -24,6 +24,10 @@ WHOLE_UNITS = frozenset({IndicatorUnit.PERSON_TIMES, IndicatorUnit.PERSONS, Indi
                          IndicatorUnit.ITEMS, IndicatorUnit.ENTERPRISES, IndicatorUnit.SESSIONS})
 
 
+# Units whose amounts bulletins print in 万 with two decimals (428.70万人次) when read so.
+WAN_UNITS = frozenset({IndicatorUnit.PERSON_TIMES, IndicatorUnit.PERSONS, IndicatorUnit.YUAN})
+
+
 def shortfall(gap, unit: str):
     """How far an actual is short (a gap's negative part, 0 when it is not short), in whole
     things for countable units, rounded up: 1,668.8 人 short is 1,669 people still to reach."""

@@ -1,9 +1,11 @@
 """Number formats of the bulletin page (the same as the dashboard's script)."""
 
 from django import template
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from skills_portal.templatetags.portal import percent
+from targets.choices import WAN_UNITS
 from targets.choices import shortfall as short_of
 
 register = template.Library()
@@ -29,19 +31,20 @@ def as_of(month: str | None) -> str:
     return _("as of %(year)s-%(month)s") % {"year": year, "month": int(number)}
 
 
-@register.filter
-def shortfall(value, unit=""):
-    """How far an actual is short of target × time progress (0 when it is not), in whole
-    things for countable units (`targets.choices.shortfall`)."""
+@register.simple_tag(takes_context=True)
+def amount_of(context, value, unit, kind=""):
+    """An amount with its unit (a gap as its shortfall, whole things rounded up for countable
+    units: `targets.choices.shortfall`); in 万 with two decimals (428.70万人次, the exact figure
+    in its title) where the page is read in 万 (`wan` in the context) and the unit counts
+    people or money. `kind`: "short" for a gap, "need" for a pace still needed."""
     if value is None:
         return "—"
-    return amount(short_of(value, unit))
-
-
-@register.filter
-def needed(value, unit=""):
-    """The monthly pace still needed (还需月均), in whole things rounded up for countable
-    units: 377.8 人次 a month is 378."""
-    if value is None:
-        return "—"
-    return amount(short_of(-value, unit))
+    if kind == "short":
+        value = short_of(value, unit)
+    elif kind == "need":
+        value = short_of(-value, unit)
+    exact = f"{amount(value)} {unit}"
+    if context.get("wan") and unit in WAN_UNITS:
+        return format_html('<span title="{}">{}万{}</span>', exact, f"{float(value) / 10000:.2f}",
+                           unit)
+    return exact

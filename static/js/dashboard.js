@@ -10,6 +10,10 @@
   var COLORS = {done: "#1f7a3d", ahead: "#0f766e", on_pace: "#1d4ed8", behind: "#b45309",
                 seriously_behind: "#b91c1c", undetermined: "#64748b"};
   var params = new URLSearchParams(window.location.search);
+  // 人 / 万人: amounts of people, person-times and money in 万 with two decimals, as bulletins
+  // print them (428.70万人次); the exact figure stays in each cell's title and data-value.
+  var WAN = params.get("scale") === "wan";
+  var SCALABLE = JSON.parse(document.getElementById("dash-wan-units").textContent);
   var charts = {};
   var data = null;
 
@@ -50,14 +54,30 @@
   }
   // The monthly pace still needed, whole things rounded up for countable units.
   function need(v, unit) { return v === null || v === undefined ? null : short(-v, unit); }
-  function warning(r) {
+  // The warning level: colour and text, in full or (in the narrow ranking table) its first word.
+  function warning(r, compact) {
     if (!r.warning) return el("span", {cls: "muted", "data-field": "warning", "data-value": "", text: "—"});
     return el("span", {cls: "warning " + r.warning, "data-field": "warning", "data-value": r.warning,
-                       title: r.projection_method_label, text: r.warning_label});
+                       title: r.warning_label + " · " + r.projection_method_label,
+                       text: compact ? L["warn_" + r.warning] : r.warning_label});
+  }
+  function scaled(unit) { return WAN && SCALABLE.indexOf(unit) >= 0; }
+  function unitLabel(unit) { return scaled(unit) ? "万" + unit : unit; }
+  // An amount with its unit: "4,287,000 人次", or "428.70万人次" in 万.
+  function amt(v, unit) {
+    if (v === null || v === undefined) return "—";
+    return scaled(unit) ? (Number(v) / 10000).toFixed(2) + "万" + unit : num(v) + " " + unit;
+  }
+  // An amount in a column whose heading names the unit: "4,287,000", or "428.70万".
+  function qty(v, unit) {
+    if (v === null || v === undefined) return "—";
+    return scaled(unit) ? (Number(v) / 10000).toFixed(2) + "万" : num(v);
   }
   function cell(value, text, field, extra) {
+    var exact = typeof value === "number" ? num(value) : null;
     return el("td", {cls: "num", "data-field": field,
                      "data-value": value === null || value === undefined ? "" : String(value),
+                     title: exact !== null && exact !== text ? exact : null,
                      text: text}, extra);
   }
   function status(row) {
@@ -69,7 +89,8 @@
     var q = new URLSearchParams();
     // The basis is kept only when it is not the default (按上级分解).
     var merged = Object.assign({plan: data.plan.code, month: data.month, unit: data.unit.id,
-                                basis: data.basis === "own" ? "own" : ""}, extra || {});
+                                basis: data.basis === "own" ? "own" : "",
+                                scale: WAN ? "wan" : ""}, extra || {});
     Object.keys(merged).forEach(function (k) { if (merged[k]) q.set(k, merged[k]); });
     return "?" + q.toString();
   }
@@ -129,6 +150,9 @@
     var basis = document.getElementById("dash-basis-input");
     basis.value = data.basis === "own" ? "own" : "";
     basis.disabled = !basis.value;
+    var scale = document.getElementById("dash-scale-input");
+    scale.value = WAN ? "wan" : "";
+    scale.disabled = !WAN;
     // A different plan starts from its own latest month.
     plan.onchange = function () { month.disabled = true; };
     var bulletins = document.getElementById("dash-bulletins");
@@ -166,11 +190,13 @@
         el("dl", {cls: "dash-facts"},
           el("dt", {text: L.actual}),
           el("dd", {"data-field": "actual", "data-value": r.actual === null ? "" : String(r.actual),
-                    text: num(r.actual) + " " + r.indicator.unit},
+                    title: num(r.actual) + " " + r.indicator.unit,
+                    text: amt(r.actual, r.indicator.unit)},
              asOf(r)),
           el("dt", {text: L.target}),
           el("dd", {"data-field": "target", "data-value": r.target === null ? "" : String(r.target),
-                    text: num(r.target) + " " + r.indicator.unit}),
+                    title: num(r.target) + " " + r.indicator.unit,
+                    text: amt(r.target, r.indicator.unit)}),
           el("dt", {text: L.time}),
           el("dd", {"data-field": "time_progress", "data-value": String(r.time_progress),
                     text: pct(r.time_progress)}),
@@ -181,7 +207,7 @@
             : null,
           r.required_pace ? el("dt", {text: L.need}) : null,
           r.required_pace ? el("dd", {"data-field": "required_pace", "data-value": String(r.required_pace),
-              text: num(need(r.required_pace, r.indicator.unit)) + " " + r.indicator.unit}) : null,
+              text: amt(need(r.required_pace, r.indicator.unit), r.indicator.unit)}) : null,
           r.rank ? el("dt", {text: L.rank}) : null,
           r.rank ? el("dd", {text: r.rank + " / " + r.rank_of}) : null,
           // The source only where it is not simply this plan's target.
@@ -190,7 +216,7 @@
                                text: r.source_label}) : null,
           r.other ? el("dt", {text: r.other.source === "own" ? L.own_target : L.plan_target}) : null,
           r.other ? el("dd", {"data-field": "other_target", "data-value": String(r.other.target),
-                              text: num(r.other.target) + " " + r.indicator.unit + " · " +
+                              text: amt(r.other.target, r.indicator.unit) + " · " +
                                     pct(r.other.completion_rate) + " · " + r.other.status_label})
                   : null),
         status(r));
@@ -244,6 +270,20 @@
     drawSeries(data.series[0]);
   }
 
+  // 人 / 万人: how amounts read; kept in the address like the basis.
+  function renderScale() {
+    var box = document.getElementById("dash-scale");
+    box.textContent = "";
+    box.appendChild(el("span", {cls: "muted small", text: L.scale + "："}));
+    [["", L.scale_exact], ["wan", L.scale_wan]].forEach(function (b) {
+      var on = (WAN ? "wan" : "") === b[0];
+      if (on) box.appendChild(el("strong", {cls: "chip", "aria-current": "true", "data-scale": b[0],
+                                            text: b[1]}));
+      else box.appendChild(el("a", {cls: "chip", href: query({scale: b[0]}), "data-scale": b[0],
+                                    text: b[1]}));
+    });
+  }
+
   // 按上级分解 / 按本级承诺: offered where a unit below has both a share of this plan and its
   // own commitment in a plan implementing it.
   function renderBasis() {
@@ -277,11 +317,11 @@
       return el("tr", {"data-unit-id": r.unit.id},
         // Not a link: the unit holds no target of this plan to open.
         el("th", {scope: "row", text: r.unit.name}),
-        cell(r.actual, num(r.actual), "actual", asOf(r)),
+        cell(r.actual, qty(r.actual, s.indicator.unit), "actual", asOf(r)),
         cell(r.share, s.additive ? pct(r.share) : "—", "share"));
     });
     table(document.getElementById("table-children"),
-      [[L.unit], [L.own_actual + "（" + s.indicator.unit + "）", 1], [L.share, 1]], rows,
+      [[L.unit], [L.own_actual + "（" + unitLabel(s.indicator.unit) + "）", 1], [L.share, 1]], rows,
       s.indicator.name + " · " + s.window + " · " + L.units_own_note);
     var ordered = s.rows.slice().reverse();  // largest on top
     var c = chart("chart-children");
@@ -307,19 +347,20 @@
       var tr = el("tr", {"data-unit-id": r.unit.id, cls: "st-" + r.status},
         el("th", {scope: "row"}, el("a", {href: query({unit: r.unit.id}), "data-unit-id": r.unit.id,
                                           text: r.unit.name})),
-        cell(r.target, num(r.target), "target", otherTarget(r)),
-        cell(r.actual, num(r.actual), "actual", asOf(r)),
+        cell(r.target, qty(r.target, s.indicator.unit), "target", otherTarget(r)),
+        cell(r.actual, qty(r.actual, s.indicator.unit), "actual", asOf(r)),
         cell(r.completion_rate, pct(r.completion_rate), "completion_rate"),
         el("td", {}, status(r)),
         el("td", {cls: "num", "data-field": "projected_completion",
                   "data-value": r.projected_completion === null ? "" : String(r.projected_completion),
-                  title: r.projection_method_label}, pct(r.projected_completion), " ", warning(r)),
+                  title: r.projection_method_label}, pct(r.projected_completion),
+           r.warning ? " " : null, r.warning ? warning(r, true) : null),
         cell(r.rank, r.rank ? r.rank + "/" + r.rank_of : "—", "rank"),
         el("td", {"data-field": "source", "data-value": r.source, text: r.source_label}));
       return tr;
     });
     table(document.getElementById("table-children"),
-      [[L.unit], [L.target + "（" + s.indicator.unit + "）", 1], [L.actual, 1], [L.rate, 1],
+      [[L.unit], [L.target + "（" + unitLabel(s.indicator.unit) + "）", 1], [L.actual, 1], [L.rate, 1],
        [L.status], [L.projected_short, 1], [L.rank, 1], [L.source]], rows,
       s.indicator.name + " · " + s.window + " · " + L.time + " " + pct(s.time_progress));
     var ordered = s.rows.slice().reverse();  // best on top
@@ -405,15 +446,15 @@
       if (t.this_rate[i] === null && t.last_rate[i] === null) continue;
       rows.push(el("tr", {"data-month": i + 1},
         el("th", {scope: "row", text: months[i]}),
-        cell(t.this_actual[i], num(t.this_actual[i]), "this_actual"),
+        cell(t.this_actual[i], qty(t.this_actual[i], t.indicator.unit), "this_actual"),
         cell(t.this_rate[i], pct(t.this_rate[i]), "this_rate"),
-        cell(t.last_actual[i], num(t.last_actual[i]), "last_actual"),
+        cell(t.last_actual[i], qty(t.last_actual[i], t.indicator.unit), "last_actual"),
         cell(t.last_rate[i], pct(t.last_rate[i]), "last_rate"),
         cell(t.time_progress[i], pct(t.time_progress[i]), "time_progress")));
     }
     table(document.getElementById("table-trend"),
       [[L.month], [t.this_year + "年" + L.actual, 1], [L.rate, 1], [t.last_year + "年" + L.actual, 1],
-       [L.rate, 1], [L.time, 1]], rows, t.indicator.name + "（" + t.indicator.unit + "）");
+       [L.rate, 1], [L.time, 1]], rows, t.indicator.name + "（" + unitLabel(t.indicator.unit) + "）");
   }
 
   // --- laggards and departments ----------------------------------------------------------------
@@ -428,8 +469,8 @@
           el("td", {text: r.indicator.name}),
           cell(r.completion_rate, pct(r.completion_rate), "completion_rate"),
           cell(r.time_progress, pct(r.time_progress), "time_progress"),
-          cell(short(r.gap_to_time), num(short(r.gap_to_time, r.indicator.unit)) + " " + r.indicator.unit, "short_of_time"),
-          cell(short(r.gap_to_target), num(short(r.gap_to_target, r.indicator.unit)) + " " + r.indicator.unit, "short_of_target"),
+          cell(short(r.gap_to_time), amt(short(r.gap_to_time, r.indicator.unit), r.indicator.unit), "short_of_time"),
+          cell(short(r.gap_to_target), amt(short(r.gap_to_target, r.indicator.unit), r.indicator.unit), "short_of_target"),
           el("td", {}, status(r)),
           el("td", {"data-field": "source", "data-value": r.source, text: r.source_label}));
       }));
@@ -449,9 +490,9 @@
           cell(r.completion_rate, pct(r.completion_rate), "completion_rate"),
           cell(r.projected_completion, pct(r.projected_completion), "projected_completion"),
           el("td", {text: r.projection_method_label}),
-          cell(r.required_pace, r.required_pace === null ? "—" : num(need(r.required_pace, u)) + " " + u,
+          cell(r.required_pace, amt(need(r.required_pace, u), u),
                "required_pace"),
-          cell(r.pace_so_far, r.pace_so_far === null ? "—" : num(r.pace_so_far) + " " + u, "pace_so_far"),
+          cell(r.pace_so_far, amt(r.pace_so_far, u), "pace_so_far"),
           el("td", {}, warning(r)));
       }));
   }
@@ -464,8 +505,8 @@
         return el("tr", {"data-target": r.target_code},
           el("th", {scope: "row", text: r.department.name}),
           el("td", {text: r.indicator.name + "（" + r.indicator.unit + "）"}),
-          cell(r.target, num(r.target), "target"),
-          cell(r.actual, num(r.actual), "actual"),
+          cell(r.target, qty(r.target, r.indicator.unit), "target"),
+          cell(r.actual, qty(r.actual, r.indicator.unit), "actual"),
           cell(r.completion_rate, pct(r.completion_rate), "completion_rate"),
           el("td", {}, status(r)));
       }));
@@ -497,6 +538,7 @@
       data = body;
       document.getElementById("dash-loading").hidden = true;
       renderHead();
+      renderScale();
       renderCards();
       renderChildren();
       renderTrend();

@@ -278,3 +278,24 @@ def test_the_rollup_command_issues_the_months_first_bulletins_once():
     again = io.StringIO()
     call_command("rollup", "--month", "2021-08", "--bulletins", stdout=again)
     assert "issued 0 bulletin(s)" in again.getvalue()
+
+
+def test_the_bulletin_reads_in_wan_with_the_exact_figure_in_each_title(client):
+    """人 / 万人 (#20): amounts of people and money in 万 with two decimals, as bulletins print
+    them; the exact figure stays in the title, and the workbook keeps exact numbers."""
+    import re
+
+    august = dt.date(2021, 8, 1)
+    rollup_month(august, trigger="test")
+    issue_monthly_bulletins(month=august)
+    bulletin = city_bulletin(august)
+    client.force_login(member("温州市", "viewer"))
+    exact = client.get(f"/dashboard/bulletins/{bulletin.pk}/").content.decode()
+    wan = client.get(f"/dashboard/bulletins/{bulletin.pk}/?scale=wan").content.decode()
+    target = next(r for r in bulletin.content["headline"] if r["indicator"]["unit"] == "人次"
+                  and r["target"] and r["target"] >= 10000)
+    shown = f"{target['target'] / 10000:.2f}万人次"
+    assert shown not in exact and shown in wan
+    title = re.search(rf'<span title="([^"]+)">{re.escape(shown)}</span>', wan)
+    assert title and title.group(1) == f"{target['target']:,.0f} 人次"
+    assert 'aria-current="true">万人</strong>' in wan
