@@ -26,7 +26,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from skills_portal import clock
-from skills_portal.bulk import insert_rows
+from skills_portal.bulk import insert_rows, insert_rows_into
 from targets.choices import Comparator, IndicatorKind, IndicatorSource
 from targets.measures import measure_totals, measure_values, months_between, next_month
 from targets.models import DataValue, Indicator, Target
@@ -371,20 +371,62 @@ _SNAPSHOT_FIELDS = ("target", "period", "run", "actual", "target_value", "comple
 
 
 def _write_snapshot(month: dt.date, run: RollupRun | None, rows: list[SnapshotRow]) -> None:
-    """Replace the month's snapshot inside the caller's transaction. The rows are plain
+    """Write the month's snapshot inside the caller's transaction. The rows are plain
     computed values with no save() logic, so they go in as plain values (`insert_rows`:
-    COPY on PostgreSQL)."""
-    ProgressSnapshot.unscoped.filter(period=month).delete()
+    COPY on PostgreSQL). A month rolled up before, on PostgreSQL, changes only the rows that
+    differ (`_rewrite_changed`): the sweep rolls a month up again every few minutes after a
+    county's save, which moves a few dozen of its 57,763 rows (the national benchmark)."""
     run_id = run.pk if run else None
     fields = [f for f in _SNAPSHOT_FIELDS if f not in ("period", "run")]
+    values = ((r.target_id, r.actual, r.target_value, r.completion_rate, r.time_progress,
+               r.gap_to_target, r.gap_to_time, r.status, r.is_soft, r.rank, r.rank_of,
+               r.completion_change, r.value_as_of, *_foresight(r.foresight)) for r in rows)
+    existing = ProgressSnapshot.unscoped.filter(period=month)
+    if connection.vendor == "postgresql" and existing.exists():
+        _rewrite_changed(month, run_id, fields, values)
+        return
+    existing.delete()
     # On PostgreSQL the database stores and checks one chunk while the next is formatted
-    # (`beside`): a month's snapshot is one row per target in force (57,763 in the national
-    # benchmark).
-    insert_rows(ProgressSnapshot, fields, (
-        (r.target_id, r.actual, r.target_value, r.completion_rate, r.time_progress,
-         r.gap_to_target, r.gap_to_time, r.status, r.is_soft, r.rank, r.rank_of,
-         r.completion_change, r.value_as_of, *_foresight(r.foresight)) for r in rows),
-        constant={"period": month, "run": run_id}, beside=True)
+    # (`beside`).
+    insert_rows(ProgressSnapshot, fields, values, constant={"period": month, "run": run_id},
+                beside=True)
+
+
+def _rewrite_changed(month: dt.date, run_id: int | None, fields: list[str], values) -> None:
+    """The new rows COPY into a temporary table (no index, no key to check); then one
+    statement each deletes the month's rows of targets no longer in force, updates the rows
+    whose values differ and inserts the rows of targets new in force. A row's `run` is the
+    run that last changed it."""
+    meta = ProgressSnapshot._meta
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    stage = quote(f"stage_{meta.db_table}")
+    columns = [quote(meta.get_field(name).column) for name in fields]
+    key, compared = columns[0], columns[1:]
+    listed = ", ".join(columns)
+    period, run = (quote(meta.get_field(name).column) for name in ("period", "run"))
+    # Names come from the model's metadata; values never enter the SQL text.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        cursor.execute(f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS "  # noqa: S608
+                       f"SELECT {listed} FROM {table} WITH NO DATA")
+    insert_rows_into(stage, listed, values, beside=True)
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        cursor.execute(f"ANALYZE {stage}")
+        cursor.execute(
+            f"DELETE FROM {table} AS t WHERE t.{period} = %s AND NOT EXISTS "  # noqa: S608
+            f"(SELECT 1 FROM {stage} AS s WHERE s.{key} = t.{key})", [month])
+        cursor.execute(
+            f"UPDATE {table} AS t SET "  # noqa: S608
+            + ", ".join(f"{c} = s.{c}" for c in compared) + f", {run} = %s"
+            + f" FROM {stage} AS s WHERE t.{period} = %s AND t.{key} = s.{key} AND "
+            + "(" + ", ".join(f"t.{c}" for c in compared) + ") IS DISTINCT FROM ("
+            + ", ".join(f"s.{c}" for c in compared) + ")", [run_id, month])
+        cursor.execute(
+            f"INSERT INTO {table} ({listed}, {period}, {run}) "  # noqa: S608
+            f"SELECT {listed}, %s, %s FROM {stage} AS s WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {table} AS t WHERE t.{period} = %s AND t.{key} = s.{key})",
+            [month, run_id, month])
+        cursor.execute(f"DROP TABLE {stage}")
 
 
 _NO_FORESIGHT = (None, None, "", None, None, "")

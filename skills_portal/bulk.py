@@ -142,6 +142,18 @@ def insert_rows(model, fields: Sequence[str], rows: Iterable[Sequence], *,
     return count
 
 
+def insert_rows_into(table: str, columns: str, rows: Iterable[Sequence], *,
+                     beside: bool = False) -> int:
+    """COPY `rows` into a table the caller made (a quoted name and its quoted column list),
+    on PostgreSQL: a temporary staging table. `beside` as for `insert_rows`."""
+    if beside:
+        return _copy_beside(f"COPY {table} ({columns}) FROM STDIN", _copy_lines(rows))
+    stream = _CopyStream(_copy_lines(rows))
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", stream, size=_CHUNK)
+    return stream.lines
+
+
 BESIDE_ROWS = 10_000  # rows per COPY statement of `_copy_beside`
 
 
@@ -211,19 +223,18 @@ def update_rows(model, fields: Sequence[str], rows: Iterable[Sequence]) -> int:
     quote = connection.ops.quote_name
     names = [quote(meta.pk.column), *(quote(c.column) for c in columns)]
     stage = quote(f"stage_{meta.db_table}")
-    stream = _CopyStream(_copy_lines(rows))
     # Names come from the model's metadata; values never enter the SQL text.
     with connection.cursor() as cursor, connection.wrap_database_errors:
         cursor.execute(f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS "  # noqa: S608
                        f"SELECT {', '.join(names)} FROM {quote(meta.db_table)} WITH NO DATA")
-        cursor.cursor.copy_expert(f"COPY {stage} ({', '.join(names)}) FROM STDIN", stream,
-                                  size=_CHUNK)
+    count = insert_rows_into(stage, ", ".join(names), rows)
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         cursor.execute(
             f"UPDATE {quote(meta.db_table)} AS t SET "  # noqa: S608
             + ", ".join(f"{name} = s.{name}" for name in names[1:])
             + f" FROM {stage} AS s WHERE t.{names[0]} = s.{names[0]}")
         cursor.execute(f"DROP TABLE {stage}")
-    return stream.lines
+    return count
 
 
 @contextmanager

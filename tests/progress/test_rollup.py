@@ -389,3 +389,31 @@ def test_a_department_target_on_figures_that_carry_no_department_is_refused(tree
     TargetFactory(plan=plan, indicator=paid, org_unit=city, value=100, code="whole-city")
     rollup_month(month(2))
     assert snap(target, month(2)).status == "undetermined"
+
+
+def test_rolling_a_month_up_again_changes_only_the_rows_that_differ(tree, training_indicator):
+    province, city, a, b = tree
+    plan = PlanFactory(issuer_unit=province)
+    at_a = TargetFactory(plan=plan, indicator=training_indicator, org_unit=a, value=100)
+    at_b = TargetFactory(plan=plan, indicator=training_indicator, org_unit=b, value=100)
+    at_city = TargetFactory(plan=plan, indicator=training_indicator, org_unit=city, value=200)
+    train(a, month(3), 30)
+    train(b, month(3), 40)
+    first = rollup_month(month(3))
+    TrainingFigure.objects.filter(org_unit=a).update(trained=35)  # 甲县 changes; 乙县 not
+    gone = TargetFactory(plan=plan, indicator=training_indicator, org_unit=province, value=1)
+    second = rollup_month(month(3))
+    # A target no longer in force in March (its window ended in February)…
+    type(gone).objects.filter(pk=gone.pk).update(period_end=month(2))
+    new = TargetFactory(plan=plan, indicator=training_indicator, org_unit=province, value=400)
+    third = rollup_month(month(3))  # …and one new in force
+    rows = {s.target_id: s for s in ProgressSnapshot.objects.filter(period=month(3),
+                                                                  target__plan=plan)}
+    assert set(rows) == {at_a.pk, at_b.pk, at_city.pk, new.pk}  # (the seed plans' rows too)
+    assert (rows[at_a.pk].actual, rows[at_b.pk].actual, rows[at_city.pk].actual,
+            rows[new.pk].actual) == (D(35), D(40), D(75), D(75))
+    assert rows[at_a.pk].rank == 2 and rows[at_b.pk].rank == 1
+    if connection.vendor == "postgresql":  # elsewhere the month is written whole each time
+        assert rows[at_b.pk].run_id == first.pk  # unchanged since the first run
+        assert rows[at_a.pk].run_id == rows[at_city.pk].run_id == second.pk
+        assert rows[new.pk].run_id == third.pk
