@@ -79,3 +79,14 @@ def test_a_unit_is_not_called_red_before_its_figures_for_the_month_are_in(red_co
                                   deadline=dt.date(2024, 4, 5))
     notify_red_warnings(month=MARCH, today=early)
     assert Notice.unscoped.filter(user=people["county_admin"]).count() == 1
+
+
+def test_the_command_tells_them_as_the_beat_task_does(red_county):
+    from io import StringIO
+
+    from django.core.management import call_command
+    county, people = red_county
+    out = StringIO()
+    call_command("notify_red_warnings", "--month", "2024-03", stdout=out)
+    assert out.getvalue().startswith("2024-03: ")
+    assert Notice.unscoped.filter(user=people["city_reviewer"]).count() == 1
