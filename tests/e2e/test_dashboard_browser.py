@@ -181,6 +181,25 @@ def test_provincial_user_drills_down_to_a_county_and_downloads_the_bulletin(
             assert number == f"{math.ceil(exact - 1e-6):,}", (number, exact)
             fractional += exact != int(exact)
     assert fractional, "August has fractional shortfalls to round"
+
+    # Foresight (#20): the 预警 section lists the warned rows, the most severe first, and the
+    # cards show the projection; August is not the window's last month.
+    warned = page.locator("#table-warnings [data-field=warning]")
+    levels = [warned.nth(i).get_attribute("data-value") for i in range(warned.count())]
+    assert levels and levels == sorted(levels, key=["red", "orange", "yellow"].index)
+    assert page.locator("#dash-cards [data-field=projected_completion]").count() > 0
+    # 人 / 万人: the switch reads amounts in 万 with two decimals, the exact figure on hover.
+    page.get_by_role("link", name="万人").click()
+    page.wait_for_selector("#dashboard[data-loaded]")
+    assert "scale=wan" in page.url
+    card = page.locator('#dash-cards [data-field="target"]').first
+    exact = float(card.get_attribute("data-value"))
+    assert card.inner_text().startswith(f"{exact / 10000:.2f}万")
+    assert card.get_attribute("title").replace(",", "").startswith(f"{exact:.0f}")
+    page.get_by_role("link", name="人", exact=True).click()
+    page.wait_for_selector("#dashboard[data-loaded]")
+    assert "scale=wan" not in page.url
+
     page.goto(f"{live_server.url}/dashboard/?plan=wenzhou-2021&unit={wenzhou.pk}&month=2021-09")
     page.wait_for_selector("#dashboard[data-loaded]")
 
