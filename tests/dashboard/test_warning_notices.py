@@ -61,9 +61,17 @@ def test_a_unit_entering_red_tells_its_reviewers_and_those_above_once(red_county
     assert (row.org_unit_id, row.targets, row.recipients) == (county.pk, 1, 2)
 
 
-def test_the_month_rolled_up_hook_tells_them_through_the_worker_task(red_county):
+def test_the_month_rolled_up_hook_tells_them_through_the_worker_task(red_county, monkeypatch):
+    from dashboard.tasks import issue_monthly_bulletins_task, notify_red_warnings_task
     county, people = red_county
-    month_rolled_up("2024-03")  # eager in tests: the bulletins and the notices
+    sent = []
+    for task in (issue_monthly_bulletins_task, notify_red_warnings_task):
+        # The broker, run in-process (with REDIS_URL set, .delay() would only queue it).
+        monkeypatch.setattr(task, "delay", lambda month, task=task: (
+            sent.append((task.name, month)), task.apply(args=[month]))[1])
+    month_rolled_up("2024-03")
+    assert sent == [("dashboard.tasks.issue_monthly_bulletins_task", "2024-03"),
+                    ("dashboard.tasks.notify_red_warnings_task", "2024-03")]
     assert Notice.unscoped.filter(user=people["county_admin"]).count() == 1
     assert WarningNotice.unscoped.filter(org_unit=county).exists()
 
