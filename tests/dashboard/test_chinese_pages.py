@@ -14,17 +14,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from bench.crawlkit import SKIPPED, _links, _pattern, crawl
 from subsidies.models import Scheme
 from targets.measures import registry
 from targets.models import Indicator, Plan, Target, ValidationRule
-from tests.org.test_scoped_crawl import (  # noqa: F401 (demo: the module's demo)
-    ROLES,
-    SKIPPED,
-    _links,
-    _pattern,
-    crawl,
-    demo,
-)
+from tests.org.test_scoped_crawl import ROLES, demo  # noqa: F401 (demo: the module's demo)
 
 pytestmark = pytest.mark.django_db
 

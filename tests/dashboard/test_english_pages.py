@@ -16,7 +16,8 @@ from django.contrib.auth import get_user_model
 from django.db import connection, models
 from django.test import Client
 
-from tests.org.test_scoped_crawl import ROLES, crawl, demo  # noqa: F401 (demo: the module's)
+from bench.crawlkit import crawl
+from tests.org.test_scoped_crawl import ROLES, demo  # noqa: F401 (demo: the module's)
 
 pytestmark = [
     pytest.mark.django_db,

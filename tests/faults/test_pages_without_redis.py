@@ -8,9 +8,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client, override_settings
 
+from bench.crawlkit import crawl
 from skills_portal.cache import _reset_log_clock
 from tests.faults.test_redis_down import DEAD_CACHE
-from tests.org.test_scoped_crawl import crawl, demo  # noqa: F401 (demo: the module's demo)
+from tests.org.test_scoped_crawl import demo  # noqa: F401 (demo: the module's demo)
 
 pytestmark = pytest.mark.django_db
 
