@@ -6,10 +6,13 @@ from django.shortcuts import render
 from org.selectors import writable_units
 from targets import selectors
 
+HOME_PLANS = 12  # cards; the rest are on the plans page
+
 
 @login_required
 def home(request):
-    plans = [p for p in selectors.plan_list(request.user) if not p.is_reference]
+    relevant = selectors.plans_by_relevance(request.user)
+    plans = selectors.with_counts(relevant[:HOME_PLANS])
     parents = list(
         selectors.target_list(request.user).filter(children__isnull=False).distinct()
     )
@@ -18,6 +21,7 @@ def home(request):
     return render(request, "home.html", {
         "memberships": request.user.memberships.select_related("org_unit", "department"),
         "plans": plans,
+        "plan_total": relevant.count() if len(plans) == HOME_PLANS else len(plans),
         "decompositions": len(statuses),
         "decomposition_problems": sum(1 for s in statuses if s in ("under", "over", "incomplete")),
     })

@@ -122,13 +122,28 @@ def misallocated_decompositions(user) -> list[tuple[Target, Coverage]]:
     ]
 
 
-def plan_list(user):
-    return (
-        Plan.objects.for_user(user)
-        .select_related("issuer_unit", "parent")
-        .annotate(target_count=Count("targets", distinct=True),
-                  task_count=Count("tasks", distinct=True))
-    )
+def plans_by_relevance(user, *, reference: bool = False):
+    """The plans a user may read, those issued for their own units or above first (a county
+    clerk's county, city, province and the nation), then by the issuer's level and newest: at
+    national scale every unit may have a plan of its own, and a list opens on the user's."""
+    from org.access import Scope
+
+    chain = Scope.of(user).member_units_and_ancestors()
+    plans = Plan.objects.for_user(user).filter(is_reference=reference)
+    mine = (Case(When(issuer_unit__in=chain, then=Value(0)), default=Value(1),
+                 output_field=IntegerField()) if chain is not None else Value(0))
+    return plans.annotate(mine=mine).order_by(
+        "mine", "issuer_unit__level", F("issue_date").desc(nulls_last=True), "code")
+
+
+def with_counts(plans) -> list[Plan]:
+    """A page of plans with their target and task counts (counted for these plans only).
+    `plans` come from a scoped query (`plans_by_relevance`): their ids are the scope."""
+    ids = [p.pk for p in plans]
+    counted = {p.pk: p for p in Plan.unscoped.filter(pk__in=ids).select_related(
+        "issuer_unit", "parent").annotate(target_count=Count("targets", distinct=True),
+                                          task_count=Count("tasks", distinct=True))}
+    return [counted[pk] for pk in ids]
 
 
 def plan_detail(user, code: str) -> Plan:

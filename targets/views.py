@@ -13,10 +13,14 @@ from .models import Plan, Target
 
 @login_required
 def plan_list(request):
-    plans = selectors.plan_list(request.user)
+    # A page of plans at a time, the user's own first (at national scale every unit may have
+    # a plan of its own); the reference plans cited by them are few.
+    page = Paginator(selectors.plans_by_relevance(request.user), 50).get_page(
+        request.GET.get("page"))
     return render(request, "targets/plan_list.html", {
-        "plans": [p for p in plans if not p.is_reference],
-        "reference_plans": [p for p in plans if p.is_reference],
+        "plans": selectors.with_counts(page.object_list), "page": page,
+        "reference_plans": selectors.plans_by_relevance(request.user, reference=True)
+        .select_related("parent") if page.number == 1 else [],
     })
 
 
