@@ -54,10 +54,12 @@ def dead_broker():
     saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
 
     def fresh_pools():
-        # Connections are pooled per broker URL: drop the pools so the next send connects to
-        # the broker now configured (Celery builds new pools on demand).
-        if app._pool is not None:
-            app._pool.force_close_all()
+        # Connections are pooled per broker URL, in kombu's process-wide registries: empty
+        # them, so the next send connects to the broker now configured through new pools
+        # (closing a pool but leaving it registered would hand the next send a closed pool).
+        from kombu import pools
+
+        pools.reset()
         app._pool = None
         app.amqp._producer_pool = None
 

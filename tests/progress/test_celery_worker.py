@@ -18,6 +18,18 @@ pytestmark = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def fresh_broker_pools():
+    """Broker connections are pooled per process, and an earlier test may have left the pools
+    closed (a send that failed, a worker stopped): each test starts from new ones, which
+    Celery builds on demand."""
+    from kombu import pools
+
+    pools.reset()  # kombu keeps the pools per broker URL in process-wide registries
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.mark.django_db(transaction=True)
 def test_closure_repair_task_runs_on_a_worker_through_redis():
     # Units inserted by a bulk path that bypasses the model leave the closure table stale.
