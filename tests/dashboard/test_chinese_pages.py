@@ -35,8 +35,9 @@ ALLOWED = {
 # Not read: scripts, styles, text areas' contents, comments, and <bdi> (a password hash's parts
 # on the admin's user page).
 INVISIBLE = re.compile(r"<(script|style|textarea|bdi)\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
-# Chinese national standards are cited by their Latin prefix ("GB/T 2260").
-STANDARD = re.compile(r"\bGB/T\b")
+# Chinese national standards are cited by their Latin prefix ("GB/T 2260"), and the plans
+# quote the national "1+X" certificate system (学历证书+若干职业技能等级证书) by that name.
+STANDARD = re.compile(r"\bGB/T\b|(?<![0-9A-Za-z])1\+X(?![A-Za-z])")
 TAG = re.compile(r"<[^>]*>")
 # A word not glued to a number or to masked characters (an ID number's final X, a request id's
 # hex, a password hash's visible salt).
@@ -79,7 +80,7 @@ def latin_words(text: str) -> set[str]:
 def test_visible_text_reads_past_tags_scripts_and_allowed_words():
     html = ('<a href="/x/?a=b" title="code_like">技能人才总量</a><script>var x = 1;</script>'
             '<style>.a{color:red}</style><p>Excel 模板 · CSV · API 2025-09 &nbsp;skill_total</p>'
-            '<p>请求 3fa9c2d1 · 5303**********123X · 10 MB</p>')
+            '<p>请求 3fa9c2d1 · 5303**********123X · 10 MB · 开展1+X评价考核</p>')
     assert latin_words(visible_text(html)) == {"skill_total"}
 
 
