@@ -33,7 +33,7 @@ from org.scoping import unscoped
 from skills_portal.identity import id_number_check_char
 from subsidies.models import Claim
 from targets.choices import DecompositionAxis, IndicatorSource
-from targets.measures import registry
+from targets.measures import months_in, registry
 from targets.models import Target
 from training.models import Programme, TrainingCarrier, TrainingFigure
 
@@ -90,7 +90,7 @@ def allocations(as_of: dt.date) -> list[Allocation]:
         months = list(_months(start, min(end, as_of)))
         if not months:
             continue
-        window = (end.year - start.year) * 12 + end.month - start.month + 1
+        window = months_in(start, end)
         for t in sorted(group, key=lambda t: -len(t.indicator.filters)):
             filters = dict(t.indicator.filters)
             amount = float(t.value) - sum(v for f, v in done if _covers(filters, f))

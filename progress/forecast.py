@@ -25,6 +25,7 @@ from django.db.models import F, Max, Q
 
 from org.models import OrgUnit
 from targets.choices import Comparator
+from targets.measures import months_in
 
 from .models import ProgressSnapshot, WarningLevel
 
@@ -33,10 +34,6 @@ SEASONAL, PACE, TREND = "seasonal", "pace", "trend"
 # Below this share of last year's total done by now, a year's shape says too little: pace.
 MIN_SHARE = Decimal("0.05")
 _CEILING = str(Comparator.LTE.value)
-
-
-def months_in(start: dt.date, end: dt.date) -> int:
-    return (end.year - start.year) * 12 + end.month - start.month + 1
 
 
 @dataclass(slots=True)
@@ -53,7 +50,6 @@ class Foresight:
 class History:
     """What the roll-up of one month knows of the past, read once per month."""
 
-    month: dt.date
     # (indicator, unit, department) -> {month of last year (1..12): cumulative share of last
     # year's total done by the end of that month}
     shapes: dict[tuple, dict[int, Decimal]]
@@ -101,7 +97,7 @@ def history(month: dt.date, targets, *, flow_indicators: set[int]) -> History:
     for t in targets:
         if t.period_start.year == year and t.period_start.month > 1:
             wanted.add(t.period_start.month - 1)
-        if t.period_end.year == year or t.period_end.year > year:
+        if t.period_end.year >= year:
             wanted.add(t.period_end.month)
     periods = [dt.date(year - 1, m, 1) for m in sorted(wanted)]
     shapes: dict[tuple, dict[int, Decimal]] = {}
@@ -152,7 +148,7 @@ def history(month: dt.date, targets, *, flow_indicators: set[int]) -> History:
                                              period__lt=month, actual__isnull=False)
             .exclude(target__indicator_id__in=flow_indicators)
             .values_list("target_id", "actual"))
-    return History(month=month, shapes=shapes, parents=parents, last_december=last_december,
+    return History(shapes=shapes, parents=parents, last_december=last_december,
                    first_month=first_month, levels=warning_levels())
 
 
@@ -161,32 +157,22 @@ def _seasonal(actual: Decimal, t, month: dt.date, past: History) -> Decimal | No
     if curve is None:
         return None
     year = month.year
-    started_this_year = t.period_start.year == year
-    if started_this_year:
+    if t.period_start.year == year:  # the window started this year: its months before count 0
         before = Decimal(0)
-        start_share = curve.get(t.period_start.month - 1, Decimal(0)) \
-            if t.period_start.month > 1 else Decimal(0)
+        start_share = curve.get(t.period_start.month - 1, Decimal(0))
     else:
         before = past.last_december.get(t.pk)
         start_share = Decimal(0)
         if before is None:
             return None
     now_share = curve.get(month.month)
-    if now_share is None or start_share is None:
+    end_share = curve.get(t.period_end.month)
+    if now_share is None or end_share is None or now_share - start_share < MIN_SHARE:
         return None
-    portion = now_share - start_share
-    if portion < MIN_SHARE:
-        return None
-    this_year = (actual - before) / portion  # the whole calendar year's volume at this rate
+    this_year = (actual - before) / (now_share - start_share)  # a whole calendar year's volume
     if t.period_end.year == year:
-        end_share = curve.get(t.period_end.month)
-        if end_share is None:
-            return None
         rest = this_year * (end_share - now_share)
-    else:
-        end_share = curve.get(t.period_end.month)
-        if end_share is None:
-            return None
+    else:  # the rest of this year, the whole years between, the last year up to its end
         rest = this_year * ((1 - now_share) + (t.period_end.year - year - 1) + end_share)
     return actual + rest
 

@@ -28,12 +28,17 @@ from django.utils import timezone
 from skills_portal import clock
 from skills_portal.bulk import insert_rows, insert_rows_into
 from targets.choices import Comparator, IndicatorKind, IndicatorSource
-from targets.measures import measure_totals, measure_values, months_between, next_month
+from targets.measures import (
+    measure_totals,
+    measure_values,
+    months_between,
+    months_in,
+    next_month,
+)
 from targets.models import DataValue, Indicator, Target
 
 from . import forecast
 from .choices import ProgressStatus, RollupStatus
-from .forecast import months_in
 from .models import ProgressSnapshot, RollupLock, RollupMark, RollupRun
 
 logger = logging.getLogger(__name__)

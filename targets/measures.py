@@ -148,6 +148,11 @@ def next_month(month: dt.date) -> dt.date:
     return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
+def months_in(start: dt.date, end: dt.date) -> int:
+    """How many months from `start`'s to `end`'s, both counted."""
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
 def months_between(start: dt.date, end: dt.date) -> list[dt.date]:
     months, month = [], start.replace(day=1)
     while month <= end:
