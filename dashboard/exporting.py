@@ -12,7 +12,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from skills_portal.exporting import escape_formula
-from targets.choices import shortfall
+from targets.choices import shortfall, still_needed
 
 HEADER_FILL = PatternFill("solid", fgColor="EEF2F7")
 BOLD = Font(bold=True)
@@ -36,11 +36,10 @@ def warning_headers() -> list[str]:
 
 def _warning_values(row: dict) -> list:
     unit = row["indicator"]["unit"]
-    need = row.get("required_pace")
     return [row["unit"]["name"], row["indicator"]["name"], unit, row["window"], row["target"],
             row["actual"], row["completion_rate"], row.get("projected_completion"),
             row.get("projection_method_label", ""),
-            None if need is None else shortfall(-need, unit), row.get("pace_so_far"),
+            still_needed(row.get("required_pace"), unit), row.get("pace_so_far"),
             row.get("warning_label", "")]
 
 

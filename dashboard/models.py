@@ -10,6 +10,7 @@ from org.choices import Role
 from org.models import OrgUnit
 from org.scoping import ScopedQuerySet
 from progress.models import RollupRun
+from reporting.models import ReminderQuerySet
 from targets.models import Plan, first_of_month
 
 # Who may issue a bulletin on demand (the roll-up's task issues the first one of a month).
@@ -89,14 +90,8 @@ class Bulletin(models.Model):
                                                "of the month.")})
 
 
-class WarningNoticeQuerySet(ScopedQuerySet):
-    def for_user(self, user, action: str = VIEW):
-        scope = Scope.of(user)
-        if scope.is_global:
-            return self
-        subtree = scope.unit_subtree()
-        return self.filter(unit_filter("org_unit", subtree)) if subtree is not None \
-            else self.filter(nothing())
+class WarningNoticeQuerySet(ReminderQuerySet):
+    """Seen as a unit's reminders are: by members of the unit or above."""
 
 
 class WarningNotice(models.Model):

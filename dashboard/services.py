@@ -29,7 +29,7 @@ from reporting.models import MonthlyReport
 from reporting.schedule import rules_for
 from reporting.services import notify
 from skills_portal import clock
-from targets.choices import shortfall
+from targets.choices import still_needed
 from targets.models import Plan, Target
 
 from . import selectors
@@ -160,37 +160,38 @@ def notify_red_warnings(*, month: dt.date, today: dt.date | None = None) -> dict
                 if unit in reported or today > rules[(unit, month)].deadline(month)}
     if not reds:
         return sent
-    run = uuid.uuid4()
-    WarningNotice.unscoped.bulk_create(
-        [WarningNotice(org_unit_id=unit, period=month, run=run, targets=len(rows))
-         for unit, rows in reds.items()], ignore_conflicts=True)
-    mine = list(WarningNotice.unscoped.filter(run=run).values_list("org_unit_id", flat=True))
-    parent = {unit: reds[unit][0]["target__org_unit__parent_id"] for unit in mine}
+    parent = {unit: rows[0]["target__org_unit__parent_id"] for unit, rows in reds.items()}
     reviewers: dict[int, dict[int, object]] = {}
     for m in (Membership.unscoped.filter(
-            org_unit_id__in={*mine, *(p for p in parent.values() if p)},
+            org_unit_id__in={*reds, *(p for p in parent.values() if p)},
             department__isnull=True, user__is_active=True,
             role__in=[Role.REVIEWER, Role.ADMIN]).select_related("user")):
         reviewers.setdefault(m.org_unit_id, {})[m.user_id] = m.user
+    # The unit's reviewers and those of the unit above.
+    told_to = {unit: {**reviewers.get(unit, {}), **reviewers.get(parent[unit], {})}
+               for unit in reds}
+    run = uuid.uuid4()
+    WarningNotice.unscoped.bulk_create(
+        [WarningNotice(org_unit_id=unit, period=month, run=run, targets=len(rows),
+                       recipients=len(told_to[unit])) for unit, rows in reds.items()],
+        ignore_conflicts=True)
+    mine = list(WarningNotice.unscoped.filter(run=run).values_list("org_unit_id", flat=True))
     for unit in mine:
         rows = reds[unit]
-        users = {**reviewers.get(unit, {}), **reviewers.get(parent[unit], {})}
         lines = [_("%(indicator)s: %(rate)s done, %(projected)s projected by the end; "
                    "%(need)s %(unit)s a month still needed") % {
                      "indicator": r["target__indicator__name"],
                      "rate": _percent(r["completion_rate"]),
                      "projected": _percent(r["projected_completion"]),
                      "need": "—" if r["required_pace"] is None else
-                     f"{shortfall(-r['required_pace'], r['target__indicator__unit']):,}",
+                     f"{still_needed(r['required_pace'], r['target__indicator__unit']):,}",
                      "unit": r["target__indicator__unit"]} for r in rows]
         title = _("Red warning: %(unit)s, %(month)s (%(n)s targets)") % {
             "unit": rows[0]["target__org_unit__name"], "month": f"{month.year}年{month.month}月",
             "n": len(rows)}
         link = f"{reverse('dashboard:index')}?unit={unit}&month={month:%Y-%m}"
-        sent["notices"] += notify(users=list(users.values()), title=title,
+        sent["notices"] += notify(users=list(told_to[unit].values()), title=title,
                                   body="\n".join(lines), link=link)
-        WarningNotice.unscoped.filter(org_unit_id=unit, period=month).update(
-            recipients=len(users))
         sent["units"] += 1
     return sent
 

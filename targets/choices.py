@@ -40,6 +40,12 @@ def shortfall(gap, unit: str):
     return short
 
 
+def still_needed(pace, unit: str):
+    """A monthly pace still needed (还需月均完成), in whole things rounded up for countable
+    units, as a shortfall is: 377.8 人次 a month is 378."""
+    return None if pace is None else shortfall(-pace, unit)
+
+
 class IndicatorKind(models.TextChoices):
     FLOW = "flow", _("flow (summed over months)")
     STOCK = "stock", _("stock (latest value)")

@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from skills_portal.templatetags.portal import percent
-from targets.choices import WAN_UNITS
+from targets.choices import WAN_UNITS, still_needed
 from targets.choices import shortfall as short_of
 
 register = template.Library()
@@ -42,7 +42,7 @@ def amount_of(context, value, unit, kind=""):
     if kind == "short":
         value = short_of(value, unit)
     elif kind == "need":
-        value = short_of(-value, unit)
+        value = still_needed(value, unit)
     exact = f"{amount(value)} {unit}"
     if context.get("wan") and unit in WAN_UNITS:
         return format_html('<span title="{}">{}万{}</span>', exact, f"{float(value) / 10000:.2f}",
