@@ -1,26 +1,21 @@
 """Foresight (#20) on hand-computed cases: projection at the window's end by each method, the
 monthly pace still needed, and the early-warning level from thresholds stored as data."""
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from progress.forecast import DEFAULT_LEVELS, warn
-from progress.models import ProgressSnapshot, WarningLevel
+from progress.models import WarningLevel
 from progress.rollup import rollup_month
 from targets.models import DataValue, Indicator
 from tests.factories import OrgUnitFactory, PlanFactory, TargetFactory
-from training.models import TrainingFigure
+from tests.progress.test_rollup import month, snap, train
 
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-
-
-def month(m, y=2024):
-    return dt.date(y, m, 1)
 
 
 @pytest.fixture
@@ -32,30 +27,16 @@ def tree():
     return province, city, a, b
 
 
-@pytest.fixture
-def trainees():
-    return Indicator.objects.get(code="training_person_times")
-
-
-def train(unit, period, n):
-    TrainingFigure.objects.create(org_unit=unit, period=period, trained=n,
-                                  training_type="就业技能培训", target_group="企业职工")
-
-
-def snap(target, period):
-    return ProgressSnapshot.objects.get(target=target, period=period)
-
-
 def annual(plan, indicator, unit, value, year=2024, **kw):
     return TargetFactory(plan=plan, indicator=indicator, org_unit=unit, value=value,
                          period_start=month(1, year), period_end=month(12, year), **kw)
 
 
-def last_year_shape(province, city, a, trainees):
+def last_year_shape(province, city, a, training_indicator):
     """2023: 100 trained by March of a year's 1,000 — a back-loaded year (10% by March)."""
     old = PlanFactory(issuer_unit=province, period_start=month(1, 2023),
                       period_end=month(12, 2023))
-    annual(old, trainees, city, 1000, year=2023)
+    annual(old, training_indicator, city, 1000, year=2023)
     train(a, month(2, 2023), 40)
     train(a, month(3, 2023), 60)
     train(a, month(11, 2023), 900)
@@ -63,10 +44,10 @@ def last_year_shape(province, city, a, trainees):
     rollup_month(month(12, 2023))
 
 
-def test_forecast_without_history_projects_by_pace(tree, trainees):
+def test_forecast_without_history_projects_by_pace(tree, training_indicator):
     province, city, a, b = tree
     plan = PlanFactory(issuer_unit=province)
-    target = annual(plan, trainees, city, 4000)
+    target = annual(plan, training_indicator, city, 4000)
     train(a, month(1), 100)
     train(a, month(2), 200)
     train(b, month(3), 300)
@@ -80,11 +61,11 @@ def test_forecast_without_history_projects_by_pace(tree, trainees):
     assert row.warning == "red"  # below 80%
 
 
-def test_forecast_annual_by_last_years_seasonal_shape(tree, trainees):
+def test_forecast_annual_by_last_years_seasonal_shape(tree, training_indicator):
     province, city, a, _b = tree
-    last_year_shape(province, city, a, trainees)
+    last_year_shape(province, city, a, training_indicator)
     plan = PlanFactory(issuer_unit=province)
-    target = annual(plan, trainees, city, 4000)
+    target = annual(plan, training_indicator, city, 4000)
     train(a, month(3), 300)
     rollup_month(month(3))
     row = snap(target, month(3))
@@ -95,11 +76,11 @@ def test_forecast_annual_by_last_years_seasonal_shape(tree, trainees):
     assert row.required_pace == D("411.1111")  # (4,000 − 300) ÷ 9
 
 
-def test_forecast_unit_without_history_takes_its_parents_shape(tree, trainees):
+def test_forecast_unit_without_history_takes_its_parents_shape(tree, training_indicator):
     province, city, a, b = tree
-    last_year_shape(province, city, a, trainees)
+    last_year_shape(province, city, a, training_indicator)
     plan = PlanFactory(issuer_unit=province)
-    county = annual(plan, trainees, b, 2500)  # 丁县 had no target last year
+    county = annual(plan, training_indicator, b, 2500)  # 丁县 had no target last year
     train(b, month(3), 250)
     rollup_month(month(3))
     row = snap(county, month(3))
@@ -108,11 +89,11 @@ def test_forecast_unit_without_history_takes_its_parents_shape(tree, trainees):
     assert row.warning == ""  # on course to reach it exactly
 
 
-def test_forecast_cumulative_multi_year_window(tree, trainees):
+def test_forecast_cumulative_multi_year_window(tree, training_indicator):
     province, city, a, _b = tree
     plan = PlanFactory(issuer_unit=province, period_start=month(1, 2023),
                        period_end=month(12, 2025))
-    target = TargetFactory(plan=plan, indicator=trainees, org_unit=city, window="cumulative",
+    target = TargetFactory(plan=plan, indicator=training_indicator, org_unit=city, window="cumulative",
                            period_start=month(1, 2023), period_end=month(12, 2025), value=3600)
     train(a, month(3, 2023), 100)
     train(a, month(12, 2023), 900)
@@ -165,10 +146,10 @@ def test_forecast_ratio_follows_its_trend(tree):
     assert row.projected_completion == D("0.9829") and row.warning == "yellow"
 
 
-def test_forecast_target_already_met_needs_nothing_more(tree, trainees):
+def test_forecast_target_already_met_needs_nothing_more(tree, training_indicator):
     province, city, a, _b = tree
     plan = PlanFactory(issuer_unit=province)
-    target = annual(plan, trainees, city, 500)
+    target = annual(plan, training_indicator, city, 500)
     train(a, month(3), 600)
     rollup_month(month(3))
     row = snap(target, month(3))
@@ -188,11 +169,11 @@ def test_forecast_level_with_no_history_stays_flat(tree):
     assert row.warning == "yellow"
 
 
-def test_forecast_thresholds_are_data(tree, trainees):
+def test_forecast_thresholds_are_data(tree, training_indicator):
     province, city, a, _b = tree
     WarningLevel.objects.filter(code="red").update(below=D("0.55"))
     plan = PlanFactory(issuer_unit=province)
-    target = annual(plan, trainees, city, 4000)
+    target = annual(plan, training_indicator, city, 4000)
     train(a, month(3), 600)
     rollup_month(month(3))
     assert snap(target, month(3)).warning == "orange"  # 60%: no longer red, below 90%
@@ -217,10 +198,10 @@ def test_forecast_ceiling_warns_when_projected_past():
     assert warn(None, None, "gte", levels) == ""
 
 
-def test_forecast_window_last_month_is_the_outcome_not_a_warning(tree, trainees):
+def test_forecast_window_last_month_is_the_outcome_not_a_warning(tree, training_indicator):
     province, city, a, _b = tree
     plan = PlanFactory(issuer_unit=province)
-    target = annual(plan, trainees, city, 4000)
+    target = annual(plan, training_indicator, city, 4000)
     train(a, month(12), 1000)
     rollup_month(month(12))
     row = snap(target, month(12))
@@ -248,14 +229,14 @@ def test_forecast_thresholds_are_edited_in_the_admin_with_a_clear_refusal(client
     assert red.below == D("0.7")
 
 
-def test_forecast_in_the_progress_api_and_the_dashboard_api(tree, trainees):
+def test_forecast_in_the_progress_api_and_the_dashboard_api(tree, training_indicator):
     from rest_framework.test import APIClient
 
     from tests.factories import UserFactory
     province, city, a, b = tree
     plan = PlanFactory(issuer_unit=province)
-    annual(plan, trainees, province, 9000)
-    annual(plan, trainees, city, 4000)
+    annual(plan, training_indicator, province, 9000)
+    annual(plan, training_indicator, city, 4000)
     train(a, month(3), 600)
     rollup_month(month(3))
     api = APIClient()

@@ -43,11 +43,6 @@ def snap(target, period):
     return ProgressSnapshot.objects.get(target=target, period=period)
 
 
-@pytest.fixture
-def training_indicator():
-    return Indicator.objects.get(code="training_person_times")
-
-
 def test_flow_annual_is_year_to_date(tree, training_indicator):
     province, city, a, b = tree
     plan = PlanFactory(issuer_unit=province)
