@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, Sum, Value, When
 
+from org.access import Scope
 from org.models import OrgUnit
 
 from .choices import DecompositionAxis
@@ -126,8 +127,6 @@ def plans_by_relevance(user, *, reference: bool = False):
     """The plans a user may read, those issued for their own units or above first (a county
     clerk's county, city, province and the nation), then by the issuer's level and newest: at
     national scale every unit may have a plan of its own, and a list opens on the user's."""
-    from org.access import Scope
-
     chain = Scope.of(user).member_units_and_ancestors()
     plans = Plan.objects.for_user(user).filter(is_reference=reference)
     mine = (Case(When(issuer_unit__in=chain, then=Value(0)), default=Value(1),
