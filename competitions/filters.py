@@ -5,6 +5,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from org.filters import YEAR_RANGE, SubtreeFilter, exact_unit, search_any
+from skills_portal.choice_search import SearchSelect
 
 from .choices import CompetitionLevel, HonourLevel, HonourTitle, Medal, RecipientKind
 from .models import Award, Competition
@@ -37,7 +38,8 @@ class CompetitionFilter(django_filters.FilterSet):
 
 class AwardFilter(django_filters.FilterSet):
     competition = django_filters.ModelChoiceFilter(queryset=_competitions,
-                                                   label=_("Competition"))
+                                                   label=_("Competition"),
+                                                   widget=SearchSelect("competition"))
     level = django_filters.ChoiceFilter(field_name="competition__level",
                                         choices=CompetitionLevel.choices,
                                         label=_("Competition level"))

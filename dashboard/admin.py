@@ -4,6 +4,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from org.admin import ReadOnly, ScopedAdmin
+from skills_portal.admin_filters import period_filter
+from targets.admin import plan_filter
 
 from .models import Bulletin
 
@@ -15,7 +17,7 @@ class BulletinAdmin(ReadOnly, ScopedAdmin):
 
     list_display = ("period", "plan", "org_unit", "version", "trigger", "issued_at", "issued_by",
                     "links")
-    list_filter = ("period", "trigger", "plan")
+    list_filter = (period_filter(), "trigger", plan_filter())
     list_select_related = ("plan", "org_unit", "issued_by")
     search_fields = ("org_unit__name", "plan__short_name")
     exclude = ("content",)

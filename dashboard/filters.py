@@ -2,6 +2,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from org.filters import ID_BOUNDS
+from skills_portal.choice_search import SearchSelect
 from targets.filters import MonthFilter
 from targets.models import Plan
 
@@ -16,7 +17,7 @@ class BulletinFilter(django_filters.FilterSet):
     """One FilterSet for the bulletin list page and the API."""
 
     plan = django_filters.ModelChoiceFilter(queryset=_plans, to_field_name="code",
-                                            label=_("Plan"))
+                                            label=_("Plan"), widget=SearchSelect("any_plan"))
     org_unit = django_filters.NumberFilter(field_name="org_unit_id", label=_("Org unit"),
                                           **ID_BOUNDS)
     month = MonthFilter(field_name="period", label=_("Month"))

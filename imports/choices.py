@@ -14,3 +14,10 @@ class ImportStatus(models.TextChoices):
 class ValueBasis(models.TextChoices):
     MONTH = "month", _("this month (本月)")
     YEAR_TO_DATE = "ytd", _("year to date (累计)")
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", _("waiting to be built")
+    RUNNING = "running", _("being built")
+    DONE = "done", _("ready to download")
+    FAILED = "failed", _("failed")

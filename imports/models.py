@@ -10,7 +10,7 @@ from org.access import Scope, unit_filter
 from org.choices import Role
 from org.scoping import ScopedQuerySet
 
-from .choices import ImportStatus, ValueBasis
+from .choices import ExportStatus, ImportStatus, ValueBasis
 
 
 class ImportBatchQuerySet(ScopedQuerySet):
@@ -103,3 +103,41 @@ class ImportBatch(models.Model):
         """Previewed, without errors, and with something to write."""
         return (self.status == ImportStatus.PREVIEWED and not self.error_count
                 and bool(self.created or self.updated))
+
+
+class ExportJobQuerySet(ScopedQuerySet):
+    def for_user(self, user, action: str = "view"):
+        """An export holds what its requester may see: only they may read it."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        return self.filter(requested_by=user)
+
+
+class ExportJob(models.Model):
+    """A large export built in the background (issue #21): the rows of a list, filtered as the
+    list page was, written as .xlsx or .csv by a Celery job and kept for a few days."""
+
+    kind = models.CharField(_("kind"), max_length=20)
+    fmt = models.CharField(_("format"), max_length=4)
+    query = models.TextField(_("filters"), blank=True)  # the list page's query string
+    status = models.CharField(_("status"), max_length=10, choices=ExportStatus.choices,
+                              default=ExportStatus.PENDING)
+    rows = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    content = models.BinaryField(_("file"), null=True, blank=True, editable=False)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                     related_name="exports", verbose_name=_("requested by"))
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    unscoped = ExportJobQuerySet.as_unscoped_manager()
+    objects = ExportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["requested_by", "-created_at"], name="export_user_recent")]
+
+    def __str__(self):
+        return f"{self.kind}.{self.fmt} #{self.pk}"

@@ -17,16 +17,17 @@ from org.models import Department, NameAlias, OrgUnit
 from org.services import scoped_save
 
 from .choices import ImportStatus, ValueBasis
+from .exports import build, forget_old
 from .jobs import _refuse, job_lock, preview, run_apply
 from .kinds import QUOTA, TARGETS
 from .kinds import layout as layout_of
-from .models import ImportBatch
-from .tasks import apply_import, preview_import
+from .models import ExportJob, ImportBatch
+from .tasks import apply_import, build_export, preview_import
 
 logger = logging.getLogger(__name__)
 
 
-def _in_background(task, run_here, batch_id: int) -> None:
+def _in_background(task, run_here, batch_id: int, *, locked: bool = True) -> None:
     """Hand a large file's job to Celery once the batch is committed. With the broker down
     (the send fails within REDIS_TIMEOUT_SECONDS) the job runs in this request instead: slower
     for the user, but the upload is answered and never left waiting on a worker that will not
@@ -35,8 +36,11 @@ def _in_background(task, run_here, batch_id: int) -> None:
         try:
             task.delay(batch_id)
         except Exception:  # kombu's OperationalError, a refused or timed-out connection
-            logger.warning("Broker unreachable; import batch %s runs in the request.", batch_id,
-                           exc_info=True)
+            logger.warning("Broker unreachable; job %s (%s) runs in the request.", batch_id,
+                           task.name, exc_info=True)
+            if not locked:
+                run_here(batch_id)
+                return
             with job_lock(batch_id):
                 run_here(batch_id)
     transaction.on_commit(send)
@@ -163,3 +167,16 @@ def _alias_scope(user, unit: OrgUnit) -> OrgUnit:
     if Scope.of(user).is_global:
         return OrgUnit.unscoped.get(pk=max(ancestors, key=ancestors.get))
     raise PermissionDenied("所选单位不在您的权限范围内")
+
+
+def request_export(*, user, kind: str, fmt: str, query: str) -> ExportJob:
+    """Ask for a large export: the job is built by a Celery worker (or in this request when
+    the broker is down) and downloaded from its page when ready."""
+    forget_old(user)
+    job = ExportJob.unscoped.create(kind=kind, fmt=fmt, query=query[:4000], requested_by=user)
+    _in_background(build_export, _build_export_by_id, job.pk, locked=False)
+    return job
+
+
+def _build_export_by_id(job_id: int) -> None:
+    build(ExportJob.unscoped.select_related("requested_by").get(pk=job_id))

@@ -3,9 +3,10 @@
 from celery import shared_task
 from django.conf import settings
 
-from .choices import ImportStatus
+from . import exports
+from .choices import ExportStatus, ImportStatus
 from .jobs import job_lock, preview, resume_stalled, run_apply
-from .models import ImportBatch
+from .models import ExportJob, ImportBatch
 
 
 @shared_task(acks_late=True)
@@ -30,3 +31,11 @@ def resume_stalled_imports() -> list[int]:
     """Every few minutes (beat): the jobs of batches left running by a lost worker or a lost
     message."""
     return resume_stalled(settings.IMPORT_RESUME_AFTER_SECONDS)
+
+
+@shared_task(acks_late=True)
+def build_export(job_id: int) -> str:
+    job = ExportJob.unscoped.select_related("requested_by").get(pk=job_id)
+    if job.status != ExportStatus.PENDING:  # redelivered after it was taken: keep it
+        return job.status
+    return exports.build(job).status

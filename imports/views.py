@@ -4,32 +4,20 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from certification.filters import CertificateFigureFilter
-from certification.models import CertificateFigure
-from certification.resources import CertificateFigureResource
 from org.selectors import writable_units
-from progress.filters import ProgressFilter
-from progress.models import ProgressSnapshot
-from progress.resources import ProgressResource
-from skills_portal.exporting import export_response
-from targets import selectors
-from targets.filters import TargetFilter
-from targets.resources import TargetResource
-from training.filters import TrainingFigureFilter
-from training.models import TrainingFigure
-from training.resources import TrainingFigureResource
+from skills_portal.exporting import download, export_response
 
-from . import services
-from .choices import ImportStatus
+from . import exports, services
+from .choices import ExportStatus, ImportStatus
 from .forms import UploadForm
 from .kinds import layout as layout_of
 from .kinds import layouts, titles
-from .models import ImportBatch
+from .models import ExportJob, ImportBatch
 from .workbook import template
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -119,38 +107,51 @@ def import_template(request, kind):
     return response
 
 
-def _exports():
-    return {
-        "training": ("培训月报", lambda u: TrainingFigure.objects.for_user(u).select_related(
-            "org_unit", "department", "programme").order_by("period", "org_unit__code", "pk"),
-            TrainingFigureFilter, TrainingFigureResource),
-        "certificates": ("取证月报", lambda u: CertificateFigure.objects.for_user(u).select_related(
-            "org_unit", "department").order_by("period", "org_unit__code", "pk"),
-            CertificateFigureFilter, CertificateFigureResource),
-        "targets": ("目标", lambda u: selectors.target_list(u).select_related(
-            "plan", "indicator", "org_unit", "department", "parent").order_by(
-            "plan__code", "period_start", "indicator__code", "org_unit__code", "pk"),
-            TargetFilter, TargetResource),
-        "progress": ("进度", lambda u: ProgressSnapshot.objects.for_user(u).select_related(
-            "target__plan", "target__org_unit", "target__department", "target__indicator")
-            .order_by("period", "target__plan__code", "target__indicator__code",
-                      "target__org_unit__code", "pk"),
-            ProgressFilter, ProgressResource),
-    }
+@login_required
+def export(request, kind, fmt):
+    """The rows of a list, filtered with the list's FilterSet, as .xlsx or .csv: at once when
+    there are few, else a page that offers to build the file in the background."""
+    if not exports.exists(kind, fmt):
+        raise Http404
+    try:
+        title, rows, resource = exports.rows_for(kind, request.user, request.GET, request)
+    except exports.ExportRefused as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    count = rows.count()
+    if count <= settings.EXPORT_INLINE_ROWS:
+        return export_response(resource, rows, fmt, title)
+    return render(request, "imports/export_confirm.html", {
+        "kind": kind, "fmt": fmt, "title": title, "count": count,
+        "query": request.GET.urlencode(),
+        "recent": ExportJob.objects.for_user(request.user).defer("content")[:5],
+    })
 
 
 @login_required
-def export(request, kind, fmt):
-    """The rows of a list, filtered with the list's FilterSet, as .xlsx or .csv."""
-    exports = _exports()
-    if kind not in exports or fmt not in ("xlsx", "csv"):
+@require_POST
+def export_start(request, kind, fmt):
+    if not exports.exists(kind, fmt):
         raise Http404
-    title, queryset, filterset_class, resource_class = exports[kind]
-    filterset = filterset_class(request.GET or None, queryset=queryset(request.user),
-                                request=request)
-    if filterset.is_bound and not filterset.is_valid():
-        errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in filterset.errors.items())
-        return HttpResponse(_("Invalid filter: %(errors)s") % {"errors": errors}, status=400,
-                            content_type="text/plain; charset=utf-8")
-    rows = filterset.qs if filterset.is_bound else queryset(request.user)
-    return export_response(resource_class(), rows, fmt, title)
+    query = request.POST.get("query", "")
+    try:
+        exports.rows_for(kind, request.user, QueryDict(query), request)
+    except exports.ExportRefused as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    job = services.request_export(user=request.user, kind=kind, fmt=fmt, query=query)
+    return redirect("imports:export_job", pk=job.pk)
+
+
+@login_required
+def export_job(request, pk):
+    job = get_object_or_404(ExportJob.objects.for_user(request.user).defer("content"), pk=pk)
+    return render(request, "imports/export_job.html", {
+        "job": job, "title": exports.title_of(job.kind),
+        "working": job.status in (ExportStatus.PENDING, ExportStatus.RUNNING),
+    })
+
+
+@login_required
+def export_download(request, pk):
+    job = get_object_or_404(ExportJob.objects.for_user(request.user), pk=pk,
+                            status=ExportStatus.DONE)
+    return download(bytes(job.content), job.fmt, exports.title_of(job.kind))

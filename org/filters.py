@@ -6,6 +6,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from skills_portal.choice_search import SearchSelect
+
 from .choices import OrgLevel, Role, Sector
 from .closure import OrgUnitClosure
 from .models import Department, Membership, OrgUnit
@@ -54,6 +56,7 @@ class SubtreeFilter(django_filters.ModelChoiceFilter):
     def __init__(self, field_name: str = "org_unit", **kwargs):
         kwargs.setdefault("queryset", visible_units)
         kwargs.setdefault("label", _("Org unit (with units below)"))
+        kwargs.setdefault("widget", SearchSelect("org_unit"))
         super().__init__(field_name=field_name, **kwargs)
 
     def filter(self, qs, value):
@@ -66,7 +69,8 @@ class SubtreeFilter(django_filters.ModelChoiceFilter):
 def exact_unit(field_name: str = "org_unit") -> django_filters.ModelChoiceFilter:
     """The API's `org_unit`: that unit only (`subtree_of` takes the units below too)."""
     return django_filters.ModelChoiceFilter(field_name=field_name, queryset=visible_units,
-                                            label=_("Org unit (only)"))
+                                            label=_("Org unit (only)"),
+                                            widget=SearchSelect("org_unit"))
 
 
 class MembershipFilter(django_filters.FilterSet):
@@ -92,7 +96,8 @@ class FigureFilter(django_filters.FilterSet):
 
 class OrgUnitFilter(django_filters.FilterSet):
     subtree_of = SubtreeFilter("id")
-    parent = django_filters.ModelChoiceFilter(queryset=visible_units, label=_("Parent unit"))
+    parent = django_filters.ModelChoiceFilter(queryset=visible_units, label=_("Parent unit"),
+                                               widget=SearchSelect("org_unit"))
     level = django_filters.ChoiceFilter(choices=OrgLevel.choices, label=_("Level"))
     code = django_filters.CharFilter(label=_("Division code"))
     q = django_filters.CharFilter(method="filter_text", label=_("Search"))
@@ -110,7 +115,8 @@ class OrgUnitFilter(django_filters.FilterSet):
 
 
 class DepartmentFilter(django_filters.FilterSet):
-    org_unit = django_filters.ModelChoiceFilter(queryset=visible_units, label=_("Org unit (only)"))
+    org_unit = django_filters.ModelChoiceFilter(queryset=visible_units, label=_("Org unit (only)"),
+                                                 widget=SearchSelect("org_unit"))
     subtree_of = SubtreeFilter()
     sector = django_filters.ChoiceFilter(choices=Sector.choices, label=_("Sector"))
 

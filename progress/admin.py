@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from org.admin import ReadOnlyAdmin
+from skills_portal.admin_filters import period_filter
+from targets.admin import plan_filter
 from targets.models import Target
 
 from .choices import TRIGGER_LABELS, WarningColour
@@ -25,7 +27,7 @@ class RollupRunAdmin(ReadOnlyAdmin):
 
     list_display = ("period", "trigger_label", "status", "started_at", "finished_at",
                     "rows_written", "queries")
-    list_filter = ("status", TriggerFilter, "period")
+    list_filter = ("status", TriggerFilter, period_filter())
     search_fields = ("error",)
     exclude = ("trigger",)
     readonly_fields = ("trigger_label",)
@@ -39,7 +41,7 @@ class RollupRunAdmin(ReadOnlyAdmin):
 class ProgressSnapshotAdmin(ReadOnlyAdmin):
     list_display = ("target", "period", "actual", "target_value", "completion_rate",
                     "time_progress", "status", "rank", "rank_of")
-    list_filter = ("period", "status", "is_soft", "target__plan")
+    list_filter = (period_filter(), "status", "is_soft", plan_filter("target__plan"))
     list_select_related = ("target__indicator", "target__org_unit", "target__department")
     search_fields = ("target__code", "target__org_unit__name", "target__indicator__name")
     exclude = ("run",)

@@ -4,6 +4,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from org.filters import SubtreeFilter, YesNoFilter, visible_units
+from skills_portal.choice_search import SearchSelect
 from targets.filters import MonthFilter, _departments, _indicators, _plans
 
 from .choices import ProgressStatus, RollupStatus, WarningColour
@@ -12,7 +13,8 @@ from .models import ProgressSnapshot, RollupRun
 
 class ProgressFilter(django_filters.FilterSet):
     plan = django_filters.ModelChoiceFilter(queryset=_plans, field_name="target__plan",
-                                            label=_("Plan"), to_field_name="code")
+                                            label=_("Plan"), to_field_name="code",
+                                            widget=SearchSelect("plan"))
     indicator = django_filters.ModelChoiceFilter(queryset=_indicators, field_name="target__indicator",
                                                  label=_("Indicator"), to_field_name="code")
     unit = SubtreeFilter("target__org_unit")
@@ -20,7 +22,8 @@ class ProgressFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ProgressStatus.choices, label=_("Status"))
     # The API's names (also usable by the export): exact unit, subtree, department, months.
     org_unit = django_filters.ModelChoiceFilter(
-        queryset=visible_units, field_name="target__org_unit", label=_("Org unit (only)"))
+        queryset=visible_units, field_name="target__org_unit", label=_("Org unit (only)"),
+        widget=SearchSelect("org_unit"))
     subtree_of = SubtreeFilter("target__org_unit")
     department = django_filters.ModelChoiceFilter(
         queryset=_departments, field_name="target__department", label=_("Department"))

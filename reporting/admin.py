@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from org.admin import ScopedAdmin
 from reporting.services import save_exception
+from skills_portal.admin_filters import period_filter
 
 from .models import (
     EntryWindowException,
@@ -45,7 +46,7 @@ class SubmissionInline(ReadOnlyMixin, admin.TabularInline):
 class MonthlyReportAdmin(ReadOnlyMixin, ScopedAdmin):
     list_display = ("org_unit", "department", "period", "status", "deadline", "submitted_at",
                     "is_late", "approved_by")
-    list_filter = ("status", "is_late", "period", "org_unit__level")
+    list_filter = ("status", "is_late", period_filter(), "org_unit__level")
     search_fields = ("org_unit__name", "department__name")
     list_select_related = ("org_unit", "department", "approved_by")
     inlines = [SubmissionInline, EventInline]
@@ -76,7 +77,7 @@ class EntryWindowExceptionAdmin(ScopedAdmin):
     """Administrators grant exceptions inside their subtree."""
 
     list_display = ("org_unit", "period", "open_until", "reason", "granted_by", "created_at")
-    list_filter = ("period",)
+    list_filter = (period_filter(),)
     search_fields = ("org_unit__name", "reason")
     autocomplete_fields = ("org_unit",)
     readonly_fields = ("granted_by",)
@@ -88,7 +89,7 @@ class EntryWindowExceptionAdmin(ScopedAdmin):
 @admin.register(Reminder)
 class ReminderAdmin(ReadOnlyMixin, ScopedAdmin):
     list_display = ("org_unit", "period", "sent_at", "recipients", "emails")
-    list_filter = ("period",)
+    list_filter = (period_filter(),)
     search_fields = ("org_unit__name",)
 
 

@@ -4,6 +4,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from org.filters import SubtreeFilter, YesNoFilter, visible_units
+from skills_portal.choice_search import SearchSelect
 from targets.filters import MonthFilter
 
 from .choices import ReportStatus
@@ -13,7 +14,8 @@ from .models import MonthlyReport
 class MonthlyReportFilter(django_filters.FilterSet):
     # The API's shared vocabulary (#18): org_unit (that unit), subtree_of (with the units
     # below), period. `unit` and `month` are the older names, kept as aliases for version 1.
-    org_unit = django_filters.ModelChoiceFilter(queryset=visible_units, label=_("Org unit"))
+    org_unit = django_filters.ModelChoiceFilter(queryset=visible_units, label=_("Org unit"),
+                                                widget=SearchSelect("org_unit"))
     subtree_of = SubtreeFilter()
     period = MonthFilter(field_name="period", label=_("Month (YYYY-MM)"))
     unit = SubtreeFilter()

@@ -8,10 +8,13 @@ numbers as numbers."""
 
 from __future__ import annotations
 
+import csv
+import io
 from urllib.parse import quote
 
 from django.http import HttpResponse
 from import_export import resources
+from openpyxl import Workbook
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CONTENT_TYPES = {
@@ -33,13 +36,50 @@ class SafeResource(resources.ModelResource):
         return escape_formula(super().export_field(field, instance, **kwargs))
 
 
+# Rows an .xlsx sheet holds under its header row.
+XLSX_MAX_ROWS = 1_048_575
+
+
+def write_export(resource: SafeResource, queryset, fmt: str, title: str, out,
+                 progress=None) -> int:
+    """Write the rows of `queryset` to the binary stream `out` as .xlsx or .csv, one row at a
+    time (a background export of a million rows never holds them all); returns the number
+    of rows. `progress(n)` is called every 10,000 rows."""
+    headers = resource.get_export_headers()
+    native = fmt == "xlsx"  # numbers stay numbers in a workbook; CSV is text anyway
+    count = 0
+    if native:
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(title[:31])  # the sheet's name
+        sheet.append(headers)
+    else:
+        text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+        text.write("\ufeff")  # so that Excel opens the Chinese text as UTF-8
+        writer = csv.writer(text)
+        writer.writerow(headers)
+    for obj in resource.iter_queryset(queryset):
+        values = resource.export_resource(obj, force_native_type=native)
+        if native:
+            sheet.append(values)
+        else:
+            writer.writerow(["" if v is None else v for v in values])
+        count += 1
+        if progress is not None and count % 10_000 == 0:
+            progress(count)
+    if native:
+        book.save(out)
+    else:
+        text.detach()  # leave `out` open for the caller
+    return count
+
+
 def export_response(resource: SafeResource, queryset, fmt: str, title: str) -> HttpResponse:
-    # Numbers stay numbers in a workbook; CSV is text anyway.
-    dataset = resource.export(queryset=queryset, force_native_type=fmt == "xlsx")
-    dataset.title = title[:31]  # the sheet's name
-    # CSV gets a BOM so that Excel opens the Chinese text as UTF-8.
-    body = (dataset.export("xlsx") if fmt == "xlsx"
-            else ("\ufeff" + dataset.export("csv")).encode("utf-8"))
+    body = io.BytesIO()
+    write_export(resource, queryset, fmt, title, body)
+    return download(body.getvalue(), fmt, title)
+
+
+def download(body: bytes, fmt: str, title: str) -> HttpResponse:
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = (f"attachment; filename=\"export.{fmt}\"; "
                                        f"filename*=UTF-8''{quote(f'{title}.{fmt}')}")

@@ -4,6 +4,8 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from . import choice_search
+
 
 class FaviconView(RedirectView):
     """`/favicon.ico`, which browsers ask for whatever the page links: the static icon."""
@@ -19,6 +21,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("choices/<slug:source>/", choice_search.search, name="choice_search"),
     path("admin/", admin.site.urls),
     path("", include("targets.urls")),
     path("competitions/", include("competitions.urls")),

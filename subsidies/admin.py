@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from org.access import CHANGE, WRITE_ROLES, Scope
 from org.admin import ScopedAdmin
+from targets.admin import plan_filter
 from targets.models import Plan
 
 from . import rules, services
@@ -68,9 +69,9 @@ class SchemeAdmin(ScopedAdmin):
     write_roles = "targets"
     list_display = ("name", "code", "plan", "rule_kind", "org_unit", "valid_from", "valid_to",
                     "cap_per_enterprise", "is_active")
-    list_filter = ("rule_kind", "is_active", "plan")
+    list_filter = ("rule_kind", "is_active", plan_filter())
     search_fields = ("name", "code", "plan__short_name", "quote")
-    autocomplete_fields = ("org_unit",)
+    autocomplete_fields = ("plan", "org_unit")
     list_select_related = ("plan", "org_unit")
     inlines = [SchemeRateInline, SchemeBudgetInline, PriorityOccupationInline]
     readonly_fields = ("rule_summary", "created_at", "updated_at")

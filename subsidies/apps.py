@@ -12,3 +12,29 @@ class SubsidiesConfig(AppConfig):
         from .seeding import load_scheme_fixtures
 
         register_after_plans(load_scheme_fixtures)
+
+        from org.access import CHANGE
+        from skills_portal.choice_search import Source, register
+
+        from .forms import certificate_label
+        from .models import Hire, PersonCertificate, StartupProject
+
+        # The records a hand-entered claim may pay (the claim form's lists).
+        register("certificate", Source(
+            rows=lambda user: PersonCertificate.objects.for_user(user, CHANGE).order_by(
+                "-issued_on"),
+            fields=("person_name", "occupation", "certificate_number")))
+        register("hire", Source(
+            rows=lambda user: Hire.objects.for_user(user, CHANGE).select_related(
+                "certificate").order_by("-hired_on"),
+            fields=("enterprise_name", "certificate__person_name")))
+        register("project", Source(
+            rows=lambda user: StartupProject.objects.for_user(user, CHANGE).order_by(
+                "-started_on"),
+            fields=("name", "founder_name", "enterprise_name")))
+        # A hire's certificate (any the user may read), labelled as the hire form labels it.
+        register("held_certificate", Source(
+            rows=lambda user: PersonCertificate.objects.for_user(user).order_by(
+                "person_name", "-issued_on"),
+            fields=("person_name", "occupation", "certificate_number"),
+            label=certificate_label))

@@ -7,10 +7,16 @@ from django.utils.translation import gettext_lazy as _
 from competitions.models import Award
 from org.access import CHANGE
 from org.selectors import writable_units
+from skills_portal.choice_search import SearchSelect
 
 from . import selectors
 from .choices import RuleKind
 from .models import BASIS_FIELDS, Hire, PersonCertificate, StartupProject, Voucher
+
+
+def certificate_label(c) -> str:
+    """A certificate as a hire form lists it: who, what, which certificate."""
+    return f"{c.person_name} · {c.occupation} {c.level} · {c.certificate_number}"
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONTH_WIDGET = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
@@ -20,13 +26,17 @@ class ClaimForm(forms.Form):
     """A claim entered by hand: the scheme and the one record it pays."""
 
     scheme = forms.ModelChoiceField(queryset=None, label=_("Scheme"))
-    award = forms.ModelChoiceField(queryset=None, required=False, label=_("Award or honour"))
+    award = forms.ModelChoiceField(queryset=None, required=False, label=_("Award or honour"),
+                                   widget=SearchSelect("award"))
     certificate = forms.ModelChoiceField(queryset=None, required=False,
-                                         label=_("Certificate holder record"))
+                                         label=_("Certificate holder record"),
+                                         widget=SearchSelect("certificate"))
     hire = forms.ModelChoiceField(queryset=None, required=False,
-                                  label=_("Hire of a certified person"))
+                                  label=_("Hire of a certified person"),
+                                  widget=SearchSelect("hire"))
     project = forms.ModelChoiceField(queryset=None, required=False,
-                                     label=_("Start-up project"))
+                                     label=_("Start-up project"),
+                                     widget=SearchSelect("project"))
     period = forms.DateField(required=False, label=_("Month (monthly allowances)"),
                              input_formats=["%Y-%m", "%Y-%m-%d"], widget=MONTH_WIDGET)
     amount = forms.DecimalField(required=False, max_digits=14, decimal_places=2, min_value=0,
@@ -91,6 +101,7 @@ class VoucherIssueForm(forms.ModelForm):
         self.fields["scheme"].queryset = selectors.writable_schemes(user).filter(
             rule_kind=RuleKind.TRAINING_BY_LEVEL)
         self.fields["org_unit"].queryset = writable_units(user).order_by("level", "code", "name")
+        self.fields["org_unit"].widget = SearchSelect("writable_unit")
 
 
 class VoucherStepForm(forms.Form):
@@ -111,6 +122,7 @@ class PersonalRecordForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["org_unit"].queryset = writable_units(user).order_by("level", "code", "name")
+        self.fields["org_unit"].widget = SearchSelect("writable_unit")
         field = self.fields[self.id_field]
         field.widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
         instance = self.instance
@@ -167,7 +179,8 @@ class HireForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["org_unit"].queryset = writable_units(user).order_by("level", "code", "name")
+        self.fields["org_unit"].widget = SearchSelect("writable_unit")
         self.fields["certificate"].queryset = PersonCertificate.objects.for_user(
             user).order_by("person_name", "-issued_on")
-        self.fields["certificate"].label_from_instance = lambda c: (
-            f"{c.person_name} · {c.occupation} {c.level} · {c.certificate_number}")
+        self.fields["certificate"].label_from_instance = certificate_label
+        self.fields["certificate"].widget = SearchSelect("held_certificate")

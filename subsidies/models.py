@@ -119,7 +119,9 @@ class SchemeQuerySet(ScopedQuerySet):
 
 class Scheme(TimeStampedModel):
     plan = models.ForeignKey("targets.Plan", on_delete=models.PROTECT, related_name="schemes",
-                             verbose_name=_("plan"))
+                             verbose_name=_("plan"),
+                             # the admin's search offers only plans a scheme may belong to
+                             limit_choices_to={"is_reference": False})
     code = models.SlugField(_("code"), max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=200)
     rule_kind = models.CharField(_("rule"), max_length=20, choices=RuleKind.choices)

@@ -7,9 +7,27 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from org.admin import ScopedAdmin
+from skills_portal.admin_filters import few_of, period_filter
 
 from .models import DataValue, Indicator, Plan, PlanTask, Target, ValidationRule
-from .selectors import Coverage, attach_coverage
+from .selectors import Coverage, attach_coverage, plans_by_relevance
+
+# Plans a list filter offers (the user's own and those above first); others by search.
+PLANS_OFFERED = 15
+
+
+def _plan_choices(request, chosen):
+    plans = list(plans_by_relevance(request.user).values_list("pk", "short_name")[:PLANS_OFFERED])
+    if chosen and all(pk != chosen for pk, _name in plans):
+        plans += Plan.objects.for_user(request.user).filter(pk=chosen).values_list(
+            "pk", "short_name")
+    return plans
+
+
+def plan_filter(field: str = "plan"):
+    """A list filter over the plans most relevant to the user (a national table has one per
+    unit): for every admin whose rows belong to a plan."""
+    return few_of(field, _("plan"), _plan_choices)
 
 
 class HeadingsField(forms.CharField):
@@ -67,9 +85,10 @@ class PlanAdmin(ScopedAdmin):
 class PlanTaskAdmin(ScopedAdmin):
     write_roles = "targets"
     list_display = ("plan", "number", "title", "section")
-    list_filter = ("plan",)
-    search_fields = ("title", "summary", "number")
-    filter_horizontal = ("lead_departments", "responsible_departments")
+    list_filter = (plan_filter(),)
+    list_select_related = ("plan",)
+    search_fields = ("title", "summary", "number", "plan__short_name")
+    autocomplete_fields = ("plan", "lead_departments", "responsible_departments")
 
 
 @admin.register(Target)
@@ -77,15 +96,20 @@ class TargetAdmin(ScopedAdmin):
     write_roles = "targets"
     list_display = ("code", "indicator", "org_unit", "department", "window_display", "value",
                     "is_soft", "decomposition_coverage")
-    list_filter = ("plan", "window", "is_soft", "axis", "indicator__unit", "org_unit__level")
+    list_filter = (plan_filter(), "window", "is_soft", "axis", "indicator__unit", "org_unit__level")
     search_fields = ("code", "indicator__name", "org_unit__name", "department__name", "quote")
     autocomplete_fields = ("plan", "indicator", "org_unit", "department", "parent", "task",
                            "implements")
     list_select_related = ("plan", "indicator", "org_unit", "department")
     readonly_fields = ("decomposition_coverage", "implemented_by")
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).with_coverage(request.user)
+    def get_changelist(self, request, **kwargs):
+        class CoverageChangeList(super().get_changelist(request, **kwargs)):
+            def get_results(self, request):
+                super().get_results(request)
+                # Coverage of the page's targets only (one grouped query).
+                attach_coverage(self.result_list, request.user)
+        return CoverageChangeList
 
     @admin.display(description=_("window"))
     def window_display(self, obj):
@@ -95,9 +119,9 @@ class TargetAdmin(ScopedAdmin):
     def decomposition_coverage(self, obj):
         if obj is None or obj.pk is None:
             return "—"
-        # Both the list and the change form load objects through get_queryset(), annotated
-        # with what this user may see.
-        attach_coverage([obj])
+        # The list attaches a page's coverage at once; the change form its object's.
+        if not hasattr(obj, "coverages"):
+            attach_coverage([obj], getattr(obj, "_viewer", None))
         coverages = obj.coverages
         return format_html_join(
             " · ", "{}：{}（{}）", ((c.axis_label, _pct(c), c.status_label) for c in coverages)
@@ -132,7 +156,7 @@ class DataValueAdmin(ScopedAdmin):
     write_roles = "values"
     list_display = ("indicator", "org_unit", "department", "period", "value", "is_demo",
                     "entered_by", "updated_at")
-    list_filter = ("is_demo", "indicator", "org_unit__level", "period")
+    list_filter = ("is_demo", "indicator", "org_unit__level", period_filter())
     search_fields = ("indicator__name", "org_unit__name", "department__name", "comment")
     autocomplete_fields = ("indicator", "org_unit", "department")
     readonly_fields = ("entered_by", "is_demo")

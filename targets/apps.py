@@ -11,6 +11,22 @@ class TargetsConfig(AppConfig):
         # Every app's measures.py registers what it feeds the roll-up.
         autodiscover_modules("measures")
         self._name_task_departments()
+        self._register_choice_sources()
+
+    @staticmethod
+    def _register_choice_sources():
+        """Plans searched as the user types in a filter (a national table has one per unit)."""
+        from skills_portal.choice_search import Source, register
+
+        from .models import Plan
+        from .selectors import plans_by_relevance
+
+        fields = ("short_name", "title", "code", "doc_number")
+        register("plan", Source(rows=plans_by_relevance, fields=fields, value="code"))
+        register("any_plan", Source(
+            rows=lambda user: Plan.objects.for_user(user).order_by(
+                "is_reference", "issuer_unit__level", "-issue_date", "code"),
+            fields=fields, value="code"))
 
     @staticmethod
     def _name_task_departments():

@@ -203,10 +203,23 @@ def cascade_coverage(user, target: Target) -> CascadeCoverage:
                            same_level=same_level, hidden=all_children - len(children))
 
 
-def chain(user, target: Target) -> list[Target]:
-    """The targets above `target` through `implements`, top first, then `target`, then every
-    target implementing it further down (breadth first): national → province → city → county.
-    Up to four levels each way, one query per level."""
+class Chain(list):
+    """A chain of targets; `more` counts the targets implementing it further down that are
+    not listed (a level below that would make the chain longer than CHAIN_BELOW rows)."""
+
+    more = 0
+
+
+# Targets listed below a chain's target: a national target's provinces are listed, its 3,219
+# counties are counted (each province's own page lists its cities, and so on).
+CHAIN_BELOW = 60
+
+
+def chain(user, target: Target) -> Chain:
+    """The targets above `target` through `implements`, top first, then `target`, then the
+    targets implementing it further down (breadth first), level by level while the listing
+    stays within CHAIN_BELOW rows: national → province → city → county. Up to four levels each
+    way, at most two queries per level."""
     above = []
     node = target
     for _level in range(4):
@@ -217,13 +230,19 @@ def chain(user, target: Target) -> list[Target]:
         if node is None:
             break
         above.append(node)
-    below, frontier = [], [target.pk]
+    below, frontier, more = [], [target.pk], 0
     for _level in range(4):
-        level = list(target_list(user).filter(implements__in=frontier)
-                     .select_related("plan", "org_unit", "indicator")
-                     .order_by("org_unit__level", "org_unit__code", "plan__code"))
-        if not level:
+        level_query = target_list(user).filter(implements__in=frontier)
+        size = level_query.count()
+        if not size:
             break
+        if len(below) + size > CHAIN_BELOW:
+            more = size  # counted, not listed: each listed target's own page goes on
+            break
+        level = list(level_query.select_related("plan", "org_unit", "indicator")
+                     .order_by("org_unit__level", "org_unit__code", "plan__code"))
         below.extend(level)
         frontier = [t.pk for t in level]
-    return [*reversed(above), target, *below]
+    result = Chain([*reversed(above), target, *below])
+    result.more = more
+    return result

@@ -6,8 +6,9 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
-from org.filters import YEAR_RANGE, SubtreeFilter, YesNoFilter, search_any, visible_units
+from org.filters import YEAR_RANGE, SubtreeFilter, YesNoFilter, exact_unit, search_any
 from org.models import Department
+from skills_portal.choice_search import SearchSelect
 from skills_portal.clock import parse_month
 
 from .choices import IndicatorKind, IndicatorSource, IndicatorUnit, WindowKind
@@ -50,15 +51,13 @@ def _departments(request):
 
 class TargetFilter(django_filters.FilterSet):
     plan = django_filters.ModelChoiceFilter(
-        queryset=_plans, field_name="plan", label=_("Plan"), to_field_name="code"
-    )
+        queryset=_plans, field_name="plan", label=_("Plan"), to_field_name="code",
+        widget=SearchSelect("plan"))
     indicator = django_filters.ModelChoiceFilter(
         queryset=_indicators, label=_("Indicator"), to_field_name="code"
     )
     unit = SubtreeFilter()
-    unit_only = django_filters.ModelChoiceFilter(
-        queryset=visible_units, field_name="org_unit", label=_("Org unit (only)")
-    )
+    unit_only = exact_unit()
     window = django_filters.ChoiceFilter(choices=WindowKind.choices, label=_("Window"))
     year = django_filters.NumberFilter(method="filter_year", label=_("Year in window"),
                                        **YEAR_RANGE)
@@ -95,7 +94,7 @@ class TargetApiFilter(TargetFilter):
     """The target list page's filters plus the API's common names (the page's form shows only
     TargetFilter's)."""
 
-    org_unit = django_filters.ModelChoiceFilter(queryset=visible_units, label=_("Org unit (only)"))
+    org_unit = exact_unit()
     subtree_of = SubtreeFilter()
     department = django_filters.ModelChoiceFilter(queryset=_departments, label=_("Department"))
 
@@ -105,7 +104,7 @@ class UnitMonthFilterSet(django_filters.FilterSet):
     a subtree, the department, a month or a range of months as YYYY-MM. Mixed into the figure
     FilterSets of the domain apps."""
 
-    org_unit = django_filters.ModelChoiceFilter(queryset=visible_units, label=_("Org unit (only)"))
+    org_unit = exact_unit()
     subtree_of = SubtreeFilter()
     department = django_filters.ModelChoiceFilter(queryset=_departments, label=_("Department"))
     period = MonthFilter(field_name="period", label=_("Month"))

@@ -362,24 +362,6 @@ class TargetQuerySet(ScopedQuerySet):
             q |= mq
         return self.filter(q)
 
-    def with_coverage(self, user=None):
-        """Annotate each target with its children's count, and the count and sum of the
-        children `user` may see, per decomposition axis: one grouped join, usable in list
-        pages and the admin."""
-        visible = Q() if user is None else Q(
-            children__in=Target.objects.for_user(user).values("pk")
-        )
-        annotations = {}
-        for axis in DecompositionAxis.values:
-            child = Q(children__axis=axis)
-            annotations[f"{axis}_children"] = models.Count("children", filter=child)
-            annotations[f"{axis}_seen"] = models.Count("children", filter=child & visible)
-            annotations[f"{axis}_sum"] = models.Sum("children__value", filter=child & visible)
-            annotations[f"{axis}_missing"] = models.Count(
-                "children", filter=child & visible & Q(children__value__isnull=True)
-            )
-        return self.annotate(**annotations)
-
 
 def window_label(window: str, start: dt.date, end: dt.date) -> str:
     """'2021年', '至2025年12月', '2021年1月—2025年12月累计': a target window as the plans word it

@@ -164,13 +164,23 @@ def target_list(user):
     )
 
 
-def plan_targets(user, plan: Plan):
-    """The plan's top-level targets the user can see, with coverage of their decompositions."""
-    targets = list(target_list(user).filter(plan=plan).order_by(
-        "period_start", "task__position", "indicator__code", "org_unit__level", "org_unit__code"
-    ))
-    coverage = decomposition_coverage([t for t in targets if t.parent_id is None], user)
-    return targets, coverage
+def plan_top_targets(user, plan: Plan):
+    """The targets the plan states itself (not from its decomposition tables) that the user
+    can see, in the plan's order: a query to page through."""
+    return target_list(user).filter(plan=plan, parent__isnull=True).order_by(
+        "period_start", "task__position", "indicator__code", "org_unit__level", "org_unit__code",
+        "pk")
+
+
+def plan_target_counts(user, plan: Plan) -> dict[str, int]:
+    """How many of the plan's targets the user can see: `stated` by the plan, `from_tables`
+    (its decomposition tables) and `decomposed` (stated ones with a decomposition)."""
+    mine = Target.objects.for_user(user).filter(plan=plan)
+    counts = mine.aggregate(stated=Count("pk", filter=Q(parent__isnull=True)),
+                            from_tables=Count("pk", filter=Q(parent__isnull=False)))
+    counts["decomposed"] = mine.filter(parent__isnull=True, children__isnull=False).values(
+        "pk").distinct().count()
+    return counts
 
 
 def target_detail(user, plan_code: str, code: str):
@@ -187,17 +197,15 @@ def visible_units(user):
     return OrgUnit.objects.for_user(user)
 
 
-def attach_coverage(targets) -> None:
-    """Set `coverages` on targets annotated by `TargetQuerySet.with_coverage(user)`."""
+def attach_coverage(targets, user) -> None:
+    """Set `coverages` on a page of targets: one grouped query over their children only.
+    (Annotating the whole list's query instead groups every target of the country before a
+    page of 50 is cut from it: 0.6 s at national scale.)"""
+    targets = list(targets)
+    coverage = decomposition_coverage(targets, user) if targets else {}
+    order = {axis: i for i, axis in enumerate(DecompositionAxis.values)}
     for t in targets:
-        t.coverages = [
-            Coverage(axis=axis, children=getattr(t, f"{axis}_children"),
-                     children_sum=getattr(t, f"{axis}_sum") or Decimal(0),
-                     children_without_value=getattr(t, f"{axis}_missing"),
-                     parent_value=t.value,
-                     hidden=getattr(t, f"{axis}_children") - getattr(t, f"{axis}_seen"))
-            for axis in DecompositionAxis.values if getattr(t, f"{axis}_children")
-        ]
+        t.coverages = sorted(coverage.get(t.pk, []), key=lambda c: order.get(c.axis, 99))
 
 
 # --- targets that implement a plan's targets (#16) ---------------------------------------------
@@ -243,6 +251,6 @@ def implemented_anchor(plan_id: int, prefix: str = "") -> dict:
 
 def implemented_ids(target_ids) -> set[int]:
     """Those of `target_ids` that some target of another plan implements (one query)."""
-    return set(Target.unscoped.filter(implements__in=list(target_ids))
+    return set(Target.unscoped.filter(implements__in=list(target_ids)).order_by()
                .values_list("implements_id", flat=True).distinct())
 

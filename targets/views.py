@@ -10,6 +10,9 @@ from .cascade import cascade_coverage, chain
 from .filters import TargetFilter
 from .models import Plan, Target
 
+PLAN_TARGETS_PER_PAGE = 50
+CHAINS_SHOWN = 5  # chains on a plan's page; every target's own page shows its chain
+
 
 @login_required
 def plan_list(request):
@@ -30,27 +33,27 @@ def plan_detail(request, code):
         plan = selectors.plan_detail(request.user, code)
     except Plan.DoesNotExist as exc:
         raise Http404 from exc
-    targets, coverage = selectors.plan_targets(request.user, plan)
-    top_level = [t for t in targets if t.parent_id is None]
-    children_count = {}
-    for t in targets:
-        if t.parent_id:
-            children_count[t.parent_id] = children_count.get(t.parent_id, 0) + 1
+    # A page of the targets the plan states (a national plan may state one per unit: 28,856).
+    page = Paginator(selectors.plan_top_targets(request.user, plan), PLAN_TARGETS_PER_PAGE
+                     ).get_page(request.GET.get("page"))
+    top_level = list(page.object_list)
+    coverage = selectors.decomposition_coverage(top_level, request.user)
     rows = [(t, coverage.get(t.pk, [])) for t in top_level]
-    # 上下级方案目标链: for each of the plan's own targets linked across plans, the chain from
-    # the national target down to the counties', each level's number and progress.
+    # 上下级方案目标链: for the page's first targets linked across plans, the chain from the
+    # national target down (each level's number and progress; a long level below is counted).
     implemented = selectors.implemented_ids([t.pk for t in top_level])
     linked = [t for t in top_level if t.implements_id or t.pk in implemented]
-    chains = [(t, _with_progress(chain(request.user, t))) for t in linked]
+    chains = [(t, _with_progress(chain(request.user, t))) for t in linked[:CHAINS_SHOWN]]
     return render(request, "targets/plan_detail.html", {
         "chains": chains,
+        "chains_not_shown": len(linked) - len(chains),
         "plan": plan,
         "ancestry": plan.ancestry(),
         "implementing": plan.children.all(),
         "tasks": plan.tasks.all(),
         "rows": rows,
-        "decomposed_count": len(coverage),
-        "child_target_count": len(targets) - len(top_level),
+        "page": page,
+        "counts": selectors.plan_target_counts(request.user, plan),
     })
 
 
@@ -78,13 +81,13 @@ def target_detail(request, plan_code, code):
 
 @login_required
 def target_list(request):
-    base = selectors.target_list(request.user).with_coverage(request.user).order_by(
+    base = selectors.target_list(request.user).order_by(
         "plan__code", "period_start", "indicator__code", "org_unit__level", "org_unit__code"
     )
     filterset = TargetFilter(request.GET or None, queryset=base, request=request)
     queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else base
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
-    selectors.attach_coverage(page.object_list)
+    selectors.attach_coverage(page.object_list, request.user)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "targets/target_list.html", {

@@ -1,6 +1,8 @@
 from django.contrib import admin
 
 from org.admin import ScopedAdmin
+from skills_portal.admin_filters import period_filter
+from targets.admin import plan_filter
 
 from .models import Programme, TrainingCarrier, TrainingFigure
 
@@ -9,8 +11,10 @@ from .models import Programme, TrainingCarrier, TrainingFigure
 class ProgrammeAdmin(ScopedAdmin):
     write_roles = "targets"
     list_display = ("name", "plan", "is_active")
-    list_filter = ("plan", "is_active")
-    search_fields = ("name", "description")
+    list_filter = (plan_filter(), "is_active")
+    list_select_related = ("plan",)
+    search_fields = ("name", "description", "plan__short_name")
+    autocomplete_fields = ("plan",)
 
 
 @admin.register(TrainingFigure)
@@ -18,7 +22,7 @@ class TrainingFigureAdmin(ScopedAdmin):
     write_roles = "values"
     list_display = ("org_unit", "department", "period", "target_group", "training_type",
                     "programme", "subsidised", "trained", "completed", "certified", "is_demo")
-    list_filter = ("period", "training_type", "target_group", "subsidised", "programme", "is_demo")
+    list_filter = (period_filter(), "training_type", "target_group", "subsidised", "programme", "is_demo")
     search_fields = ("org_unit__name", "department__name", "programme__name")
     list_select_related = ("org_unit", "department", "programme")
     autocomplete_fields = ("org_unit", "department")

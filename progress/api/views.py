@@ -27,8 +27,9 @@ class ProgressViewSet(ScopedReadOnlyViewSet):
     ordering_fields = ["period", "completion_rate", "time_progress", "gap_to_time",
                        "projected_completion",
                        "gap_to_target", "actual", "rank", "status", "id"]
-    ordering = ["period", "target__plan__code", "target__indicator__code",
-                "target__org_unit__level", "target__org_unit__code", "id"]
+    # The index's order (month, then target): ordering by the plan's and the unit's codes
+    # sorted every snapshot of the country for each page (0.3 s at national scale).
+    ordering = ["period", "target_id"]
 
     # Only the columns a row shows: plans and targets carry long texts (summaries, quotes)
     # that would otherwise be read and instantiated for every snapshot row.

@@ -125,17 +125,17 @@ class TargetViewSet(ScopedMixin, ScopedWriteMixin, mixins.ListModelMixin,
                 "org_unit__code", "id"]
 
     def scoped_queryset(self, user):
-        return selectors.target_list(user).with_coverage(user)
+        return selectors.target_list(user)
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
         if page is not None:
-            selectors.attach_coverage(page)
+            selectors.attach_coverage(page, self.request.user)
         return page
 
     def get_object(self):
         obj = super().get_object()
-        selectors.attach_coverage([obj])
+        selectors.attach_coverage([obj], self.request.user)
         return obj
 
     @extend_schema(responses=s.CascadeCoverageSerializer,
@@ -151,7 +151,7 @@ class TargetViewSet(ScopedMixin, ScopedWriteMixin, mixins.ListModelMixin,
 
     def answer(self, pk):
         obj = self.scoped_queryset(self.request.user).get(pk=pk)
-        selectors.attach_coverage([obj])
+        selectors.attach_coverage([obj], self.request.user)
         return s.TargetSerializer(obj, context=self.get_serializer_context()).data
 
 
