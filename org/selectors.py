@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from .access import WRITE_ROLES, Scope, unit_filter
+from .closure import OrgUnitClosure
 from .models import Department, OrgUnit
 
 
@@ -50,3 +51,17 @@ def may_enter(user, unit, department=None) -> bool:
         return writable_departments(user).filter(pk=department.pk).exists()
     return unit_level_writable(user, unit) or \
         writable_departments(user).filter(org_unit=unit).exists()
+
+
+def root_units(user) -> list[OrgUnit]:
+    """The top units of the user's scope (their membership units, highest first)."""
+    scope = Scope.of(user)
+    if scope.is_global:
+        return list(OrgUnit.objects.within(Q(parent__isnull=True)).order_by("name"))
+    ids = {m.org_unit_id for m in scope.memberships(department=False)}
+    units = list(OrgUnit.objects.within(Q(pk__in=ids)).order_by("level", "code", "name"))
+    # Drop units inside another member unit's subtree.
+    inside = set(OrgUnitClosure.objects.filter(ancestor_id__in=ids, descendant_id__in=ids,
+                                               depth__gt=0).values_list("descendant_id",
+                                                                        flat=True))
+    return [u for u in units if u.pk not in inside]

@@ -31,20 +31,6 @@ def expected_units():
     return OrgUnit.unscoped.filter(level__in=REPORTING_LEVELS)
 
 
-def root_units(user) -> list[OrgUnit]:
-    """The top units of the user's scope (their membership units, highest first)."""
-    scope = Scope.of(user)
-    if scope.is_global:
-        return list(OrgUnit.objects.within(Q(parent__isnull=True)).order_by("name"))
-    ids = {m.org_unit_id for m in scope.memberships(department=False)}
-    units = list(OrgUnit.objects.within(Q(pk__in=ids)).order_by("level", "code", "name"))
-    # Drop units inside another member unit's subtree.
-    inside = set(OrgUnitClosure.objects.filter(ancestor_id__in=ids, descendant_id__in=ids,
-                                               depth__gt=0).values_list("descendant_id",
-                                                                        flat=True))
-    return [u for u in units if u.pk not in inside]
-
-
 def visible_units(user):
     """Units whose reports and completeness the user may see: their subtrees."""
     scope = Scope.of(user)
@@ -89,6 +75,13 @@ def reports(user, *, period: dt.date | None = None):
 class Row:
     unit: OrgUnit
     report: MonthlyReport | None
+    counts: dict | None = None  # a unit below the page's: its subtree's units per status
+    below: int = 0  # how many units below it report
+
+    @property
+    def status_counts(self) -> list[tuple[str, str, int]]:
+        counts = self.counts or {}
+        return [(s, status_label(s), counts.get(s, 0)) for s in STATUS_ORDER if counts.get(s)]
 
     @property
     def status(self) -> str:
@@ -101,97 +94,72 @@ class Row:
         return self.report.get_status_display()
 
 
-def month_rows(user, *, period: dt.date, root: OrgUnit | None = None) -> list[Row]:
-    """Every unit expected to report in the user's scope (or under `root`), with its report of
-    the month (None when nothing was started)."""
-    units = expected_units().filter(pk__in=visible_units(user).values("pk"))
-    if root is not None:
-        units = units.filter(pk__in=root.subtree().values("pk"))
-    units = list(units.order_by("level", "code", "name"))
-    # The units are the user's: their reports are too.
-    found = {r.org_unit_id: r for r in MonthlyReport.unscoped.filter(
-        period=period, department__isnull=True, org_unit__in=[u.pk for u in units])
-        .select_related("submitted_by", "approved_by")}
-    return [Row(unit=u, report=found.get(u.pk)) for u in units]
-
-
 NOT_SUBMITTED = "draft"  # a draft and no report at all both read 未报送
 STATUS_ORDER = (NOT_SUBMITTED, ReportStatus.SUBMITTED, ReportStatus.RETURNED,
                 ReportStatus.APPROVED)
+ROWS_PER_PAGE = 100  # rows of a status, or found by a search, listed at once
 
 
 def status_label(status: str) -> str:
     return _("not submitted") if status == NOT_SUBMITTED else ReportStatus(status).label
 
 
-@dataclass
-class Group:
-    """A unit of the tree with the rows listed under it on 月度报送: its own report and those
-    of the units directly below it that have none below them (a city and its counties), with
-    counts per status over its whole subtree."""
-
-    unit: OrgUnit
-    depth: int
-    rows: list[Row]
-    counts: dict[str, int]
-    shown: int = 0  # rows of its subtree the status filter keeps
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    @property
-    def status_counts(self) -> list[tuple[str, str, int]]:
-        return [(s, status_label(s), self.counts.get(s, 0)) for s in STATUS_ORDER]
+def subtree_statuses(user, *, period: dt.date, root: OrgUnit) -> dict[int, str]:
+    """{unit id: status of its report of the month} for every unit expected to report in
+    `root`'s subtree that the user may see ("draft" where nothing was submitted): two
+    queries, whatever the size of the subtree."""
+    units = expected_units().filter(pk__in=visible_units(user).values("pk")).filter(
+        pk__in=root.subtree().values("pk"))
+    reported = dict(MonthlyReport.unscoped.filter(
+        period=period, department__isnull=True, org_unit__in=units.values("pk"))
+        .values_list("org_unit_id", "status"))
+    return {pk: reported.get(pk, NOT_SUBMITTED)
+            for pk in units.order_by().values_list("pk", flat=True)}
 
 
-def group_rows(rows: list[Row], *, status: str | None = None) -> list[Group]:
-    """The month's rows grouped by the tree (province → city → county), in tree order. A
-    unit with reporting units below it heads a group holding its own row and its childless
-    children's; each group counts its whole subtree by status. `status` keeps only the rows
-    of that status (and the groups that still hold some below them); counts stay whole."""
-    by_id = {row.unit.pk: row for row in rows}
-    children: dict[int | None, list[int]] = {}
-    for row in rows:  # rows come in tree-compatible order (level, code, name)
-        parent = row.unit.parent_id if row.unit.parent_id in by_id else None
-        children.setdefault(parent, []).append(row.unit.pk)
-    heads = {pk for pk in by_id if children.get(pk)}
-    groups: dict[int, Group] = {}
-    order: list[Group] = []
+def _rows(units, period: dt.date) -> list[Row]:
+    """Rows for `units` (in their order) with their reports of the month (one query)."""
+    found = {r.org_unit_id: r for r in MonthlyReport.unscoped.filter(
+        period=period, department__isnull=True, org_unit__in=[u.pk for u in units])
+        .select_related("submitted_by", "approved_by")}
+    return [Row(unit=u, report=found.get(u.pk)) for u in units]
 
-    def visit(pk: int, depth: int, group: Group | None) -> Group:
-        row = by_id[pk]
-        if pk in heads or group is None:
-            group = Group(unit=row.unit, depth=depth, rows=[], counts={})
-            groups[pk] = group
-            order.append(group)
-            own = group
-        else:
-            own = None
-        group.rows.append(row)
-        counts = {row.status: 1}
-        kept = int(status is None or row.status == status)
-        for child in children.get(pk, []):
-            sub = visit(child, depth + 1, own or group)
-            if child in heads:
-                for key, n in sub.counts.items():
-                    counts[key] = counts.get(key, 0) + n
-                kept += sub.shown
-            else:
-                child_status = by_id[child].status
-                counts[child_status] = counts.get(child_status, 0) + 1
-                kept += int(status is None or child_status == status)
-        if own is not None:
-            own.counts, own.shown = counts, kept
-        return own or group
 
-    for top in children.get(None, []):
-        visit(top, 0, None)
-    if status is not None:
-        for group in order:
-            group.rows = [row for row in group.rows if row.status == status]
-        order = [group for group in order if group.shown]
-    return order
+def level_rows(user, *, period: dt.date, root: OrgUnit,
+               statuses: dict[int, str]) -> list[Row]:
+    """月度报送 one level at a time: `root`'s own row (when it reports), then a row per unit
+    directly below it, each with the counts per status over the units of its subtree."""
+    child_of = dict(OrgUnitClosure.objects.filter(
+        ancestor__parent=root, descendant_id__in=list(statuses)).values_list(
+        "descendant_id", "ancestor_id"))
+    counts: dict[int, dict[str, int]] = {}
+    for pk, status in statuses.items():
+        child = child_of.get(pk)
+        if child is not None:
+            tally = counts.setdefault(child, {})
+            tally[status] = tally.get(status, 0) + 1
+    children = list(OrgUnit.unscoped.filter(pk__in=list(counts)).order_by("code", "name"))
+    rows = _rows(([root] if root.pk in statuses else []) + children, period)
+    for row in rows:
+        if row.unit.pk != root.pk:
+            row.counts = counts[row.unit.pk]
+            row.below = sum(row.counts.values()) - int(row.unit.pk in statuses)
+    return rows
+
+
+def listed_rows(*, period: dt.date, statuses: dict[int, str], status: str | None = None,
+                text: str = "", page: int = 1) -> tuple[list[Row], int]:
+    """(a page of rows, how many in all): the units of the subtree with reports of `status`,
+    or whose name contains `text`, in tree order."""
+    ids = [pk for pk, s in statuses.items() if status is None or s == status]
+    units = OrgUnit.unscoped.filter(pk__in=ids)
+    if text:
+        units = units.filter(Q(name__icontains=text) | Q(short_name__icontains=text)
+                             | Q(code__icontains=text))
+    total = units.count()
+    start = (max(page, 1) - 1) * ROWS_PER_PAGE
+    return _rows(list(units.order_by("level", "code", "name")[start:start + ROWS_PER_PAGE]),
+                 period), total
 
 
 def department_rows(user, *, period: dt.date) -> list[tuple]:
@@ -267,6 +235,24 @@ def completeness(*, units, period: dt.date) -> list[Completeness]:
                                 on_time=r.get("on_time", 0) or 0,
                                 approved=r.get("approved", 0) or 0))
     return out
+
+
+def completeness_trend(*, root: OrgUnit, months: list[dt.date],
+                       expected: int) -> list[tuple[dt.date, Completeness]]:
+    """`root`'s completeness month by month (one grouped query for all the months; the units
+    expected are those of the tree today, `expected` of them)."""
+    reported = Q(status__in=REPORTED)
+    counted = {r["period"]: r for r in MonthlyReport.unscoped.filter(
+        period__in=months, department__isnull=True,
+        org_unit__in=expected_units().filter(pk__in=root.subtree().values("pk")).values("pk"))
+        .values("period").annotate(
+            submitted=Count("pk", filter=reported),
+            on_time=Count("pk", filter=reported & Q(is_late=False)),
+            approved=Count("pk", filter=Q(status=ReportStatus.APPROVED))).order_by()}
+    return [(m, Completeness(unit=root, expected=expected,
+                             submitted=counted.get(m, {}).get("submitted", 0),
+                             on_time=counted.get(m, {}).get("on_time", 0),
+                             approved=counted.get(m, {}).get("approved", 0))) for m in months]
 
 
 def not_reported(*, root: OrgUnit, period: dt.date):

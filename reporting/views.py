@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from org.selectors import may_enter
+from org.selectors import may_enter, root_units
 from skills_portal.clock import parse_month
 from targets.entry import previous_month
 
@@ -37,7 +37,7 @@ def _month(request, default=None):
 
 def _root(request, *, allow_none: bool = False):
     """The unit the page is about: ?unit= inside the user's scope, else their top unit."""
-    roots = selectors.root_units(request.user)
+    roots = root_units(request.user)
     if not roots:
         if allow_none:
             return None, []
@@ -55,20 +55,36 @@ def _root(request, *, allow_none: bool = False):
 
 @login_required
 def month_list(request):
+    """月度报送 one level at a time: the chosen unit's own report and one row per unit
+    directly below it with its subtree's counts (drill down with ?unit=); or, with ?status=
+    or ?q=, the units of the whole subtree with reports of that status or that name, a page
+    at a time."""
     period = _month(request)
     root, roots = _root(request, allow_none=True)  # a department member has only departments
-    rows = selectors.month_rows(request.user, period=period, root=root) if root else []
     status = request.GET.get("status") or None
     if status not in (None, *selectors.STATUS_ORDER):
         messages.error(request, _("Unknown status."))
         status = None
-    groups = selectors.group_rows(rows, status=status)
+    text = (request.GET.get("q") or "").strip()[:50]
+    page = request.GET.get("page") or "1"
+    page = int(page) if page.isdigit() else 1
+    statuses = selectors.subtree_statuses(request.user, period=period, root=root) if root else {}
     counts = {}
-    for row in rows:
-        counts[row.status] = counts.get(row.status, 0) + 1
+    for value in statuses.values():
+        counts[value] = counts.get(value, 0) + 1
+    listed, found = None, 0
+    if root and (status or text):
+        listed, found = selectors.listed_rows(period=period, statuses=statuses, status=status,
+                                              text=text, page=page)
+    rows = selectors.level_rows(request.user, period=period, root=root,
+                                statuses=statuses) if root and listed is None else []
+    path = list(root.ancestors().filter(pk__in=selectors.visible_units(request.user)
+                                        .values("pk"))) if root else []
     return render(request, "reporting/month_list.html", {
-        "period": period, "root": root, "roots": roots, "rows": rows, "groups": groups,
-        "status": status, "total": len(rows),
+        "period": period, "root": root, "roots": roots, "rows": rows, "path": path,
+        "listed": listed, "found": found, "q": text, "page": page,
+        "pages": -(-found // selectors.ROWS_PER_PAGE) if found else 0,
+        "status": status, "total": len(statuses), "groups": [],
         "counts": [(s, selectors.status_label(s), counts.get(s, 0))
                    for s in selectors.STATUS_ORDER],
         "department_rows": selectors.department_rows(request.user, period=period),
@@ -192,11 +208,15 @@ def completeness_page(request):
     months = [period]
     for _i in range(5):
         months.append((months[-1] - dt.timedelta(days=1)).replace(day=1))
-    trend = [(m, selectors.completeness(units=[root], period=m)[0]) for m in reversed(months)]
+    trend = selectors.completeness_trend(root=root, months=list(reversed(months)),
+                                         expected=table[0].expected)
+    missing = selectors.not_reported(root=root, period=period)
     return render(request, "reporting/completeness.html", {
         "period": period, "root": root, "roots": roots, "summary": table[0],
         "rows": table[1:], "trend": trend,
-        "missing": selectors.not_reported(root=root, period=period),
+        # The first of the units not reported; the month list pages through them all.
+        "missing": missing[:selectors.ROWS_PER_PAGE],
+        "missing_count": table[0].expected - table[0].submitted,
     })
 
 

@@ -8,7 +8,9 @@ from decimal import Decimal
 from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, Sum, Value, When
 
 from org.access import Scope
+from org.closure import OrgUnitClosure
 from org.models import OrgUnit
+from org.selectors import root_units
 
 from .choices import DecompositionAxis
 from .models import Plan, PlanTask, Target
@@ -195,6 +197,61 @@ def target_detail(user, plan_code: str, code: str):
 
 def visible_units(user):
     return OrgUnit.objects.for_user(user)
+
+
+UNITS_FOUND = 100  # units a search of the tree lists
+
+
+def _with_child_counts(units, user):
+    """`visible_children` on each unit: how many units directly below it the user may see."""
+    visible = visible_units(user)
+    return units.annotate(visible_children=Count(
+        "children", filter=Q(children__in=visible.values("pk")), distinct=True))
+
+
+def tree_level(user, parent: OrgUnit | None):
+    """(rows, path): the units directly below `parent` as (unit, depth 0) with their child
+    counts, and `parent`'s visible ancestors (top first). Without a parent: the user's top
+    units (those whose parent they may not see), each followed by the level below it."""
+    visible = visible_units(user)
+    order = ("level", "code", "name")
+    if parent is not None:
+        path = list(visible.filter(descendant_links__descendant=parent)
+                    .exclude(pk=parent.pk).order_by("level"))
+        children = _with_child_counts(visible.filter(parent=parent), user).order_by(*order)
+        return [(u, 0) for u in children], path
+    # The user's own units (a clerk's county, not the nation above it), else the top of
+    # what they may see (a superuser; a department member).
+    mine = [u.pk for u in root_units(user)]
+    tops = list(_with_child_counts(visible.filter(pk__in=mine) if mine else
+                                   visible.exclude(parent__in=visible.values("pk")), user)
+                .order_by(*order)[:UNITS_FOUND])
+    below = {}
+    for unit in _with_child_counts(visible.filter(parent__in=[t.pk for t in tops]),
+                                   user).order_by(*order):
+        below.setdefault(unit.parent_id, []).append(unit)
+    rows = []
+    for top in tops:
+        rows.append((top, 0))
+        rows += [(u, 1) for u in below.get(top.pk, [])]
+    return rows, []
+
+
+def find_units(user, text: str) -> list[OrgUnit]:
+    """Units the user may see whose name, short name or code contains `text`, with child
+    counts and `above_names` (the names of the units above, top first)."""
+    units = list(_with_child_counts(
+        visible_units(user).filter(Q(name__icontains=text) | Q(short_name__icontains=text)
+                                   | Q(code__icontains=text)), user)
+        .order_by("level", "code", "name")[:UNITS_FOUND])
+    ancestors = {}
+    for link in OrgUnitClosure.objects.filter(
+            descendant__in=[u.pk for u in units], depth__gt=0).select_related(
+            "ancestor").order_by("-depth"):
+        ancestors.setdefault(link.descendant_id, []).append(link.ancestor.name)
+    for unit in units:
+        unit.above_names = ancestors.get(unit.pk, [])
+    return units
 
 
 def attach_coverage(targets, user) -> None:

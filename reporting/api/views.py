@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from org.api.common import ScopedMixin, ScopedReadOnlyViewSet, service_errors
+from org.selectors import root_units
 from skills_portal.clock import parse_month
 from targets.entry import previous_month
 
@@ -119,7 +120,7 @@ class CompletenessView(APIView):
         period = parse_month(raw) if raw else previous_month()
         if period is None:
             raise ValidationError({"month": ["月份格式应为 YYYY-MM，例如 2025-03。"]})
-        roots = selectors.root_units(request.user)
+        roots = root_units(request.user)
         raw_unit = request.query_params.get("unit")
         if raw_unit:
             if not raw_unit.isdigit():

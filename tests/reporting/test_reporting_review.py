@@ -147,7 +147,7 @@ def test_a_report_with_figures_is_never_a_zero_report(demo, longling):
     assert report.status == ReportStatus.SUBMITTED and not report.is_zero_report
 
 
-def test_the_month_list_groups_units_by_the_tree_and_filters_by_status(demo, longling):
+def test_the_month_list_shows_one_level_at_a_time_and_filters_by_status(demo, longling):
     baoshan, shidian = longling.parent, unit("全国/云南省/保山市/施甸县")
     yunnan = baoshan.parent
     submit(user=demo["longling_clerk"], report=report_for(org_unit=longling, period=MAY),
@@ -155,26 +155,47 @@ def test_the_month_list_groups_units_by_the_tree_and_filters_by_status(demo, lon
     province = member(yunnan, role="reviewer")
     client = login(province)
     page = client.get("/reporting/?month=2024-05").content.decode()
-    # One section per unit with reporting units below it, in tree order, with counts.
-    assert f'id="group-{yunnan.pk}"' in page and f'id="group-{baoshan.pk}"' in page
-    assert page.index(f'id="group-{yunnan.pk}"') < page.index(f'id="group-{baoshan.pk}"')
-    baoshan_section = page.split(f'id="group-{baoshan.pk}"')[1].split("</section>")[0]
-    assert "龙陵县" in baoshan_section and "施甸县" in baoshan_section
-    assert "保山市（本级）" in baoshan_section
+    # The province's own row, then one row per city standing for its subtree, with counts.
+    section = page.split(f'id="group-{yunnan.pk}"')[1].split("</section>")[0]
+    assert "云南省（本级）" in section and f'data-unit="{baoshan.pk}"' in section
+    assert f'data-unit="{longling.pk}"' not in section  # the counties are a level further
     counties = expected_units().filter(parent=baoshan).count()
-    assert f"{counties + 1} 个单位" in baoshan_section
-    assert 'data-status="submitted">已报送 1<' in baoshan_section
-    assert f'data-status="draft">未报送 {counties}<' in baoshan_section
-    # Filtered by status: only the submitted report is listed.
+    baoshan_row = section.split(f'data-unit="{baoshan.pk}"')[1].split("</tr>")[0]
+    assert f"?month=2024-05&amp;unit={baoshan.pk}" in baoshan_row
+    assert f"下级 {counties} 个单位" in baoshan_row
+    assert 'data-status="submitted">已报送 1<' in baoshan_row
+    assert f'data-status="draft">未报送 {counties}<' in baoshan_row
+    # Drilling down: the city's own report and its counties.
+    page = client.get(f"/reporting/?month=2024-05&unit={baoshan.pk}").content.decode()
+    section = page.split(f'id="group-{baoshan.pk}"')[1].split("</section>")[0]
+    assert "保山市（本级）" in section and "龙陵县" in section and "施甸县" in section
+    assert f'<a href="?month=2024-05&amp;unit={yunnan.pk}">云南省</a>' in page  # the path up
+    # Filtered by status: every unit of the subtree with that status, whatever its level.
     page = client.get("/reporting/?month=2024-05&status=submitted").content.decode()
     rows = re.findall(r'<tr data-unit="(\d+)" data-status="(\w+)">', page)
     assert rows == [(str(longling.pk), "submitted")]
-    assert f'id="group-{baoshan.pk}"' in page and f'id="group-{shidian.pk}"' not in page
     page = client.get("/reporting/?month=2024-05&status=approved").content.decode()
     assert 'id="no-unit-reports"' in page
-    # A city reviewer sees the city's group only; an unknown status is a message, not a 500.
+    # Found by name anywhere below.
+    page = client.get("/reporting/?month=2024-05&q=施甸").content.decode()
+    assert re.findall(r'<tr data-unit="(\d+)"', page) == [str(shidian.pk)]
+    # A city reviewer sees the city's level only; an unknown status is a message, not a 500.
     page = login(demo["baoshan_reviewer"]).get("/reporting/?month=2024-05").content.decode()
     assert f'id="group-{baoshan.pk}"' in page and f'id="group-{yunnan.pk}"' not in page
     response = client.get("/reporting/?month=2024-05&status=nonsense")
     assert response.status_code == 200 and "未知的状态" in response.content.decode()
+
+
+def test_the_month_list_costs_the_same_queries_for_a_province_as_for_a_city(demo, longling):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    yunnan = longling.parent.parent
+    client = login(member(yunnan, role="reviewer"))
+    client.get(f"/reporting/?month=2024-05&unit={yunnan.pk}")
+    with CaptureQueriesContext(connection) as province:
+        client.get(f"/reporting/?month=2024-05&unit={yunnan.pk}")
+    with CaptureQueriesContext(connection) as city:
+        client.get(f"/reporting/?month=2024-05&unit={longling.parent.pk}")
+    assert len(province) == len(city)
 
