@@ -12,7 +12,7 @@ walks every page the role can reach from the home page and from every URL withou
 changelists and change pages, with the ids the pages link to). Each URL found is then
 requested `--runs` times in-process (Django's test client: the server's time, no network);
 per route (URL pattern), over every role and URL: p50 and p95 time, the largest answer and
-the most queries. The budget (#21): p95 ≤ 300 ms and ≤ 200 KB of HTML. Its last line:
+the most queries. The budget (#21): p95 ≤ 300 ms, and ≤ 200 KB for an HTML page. Its last line:
 `pages over budget: N of M`; it exits non-zero when N > 0.
 """
 
@@ -85,8 +85,8 @@ def ensure_users() -> dict[str, object]:
     return users
 
 
-def measure(client: Client, url: str, runs: int) -> tuple[list[float], int, int, int]:
-    times, size, queries, status = [], 0, 0, 0
+def measure(client: Client, url: str, runs: int) -> tuple[list[float], int, int, int, bool]:
+    times, size, queries, status, html = [], 0, 0, 0, False
     for index in range(runs):
         with CaptureQueriesContext(connection) as captured:
             start = time.perf_counter()
@@ -97,7 +97,8 @@ def measure(client: Client, url: str, runs: int) -> tuple[list[float], int, int,
             body = response.content if not response.streaming else b"".join(
                 response.streaming_content)
             size, queries = len(body), len(captured)
-    return times, size, queries, status
+            html = response.get("Content-Type", "").startswith("text/html")
+    return times, size, queries, status, html
 
 
 def main() -> None:
@@ -111,7 +112,8 @@ def main() -> None:
     ensure_data()
     users = ensure_users()
     routes: dict[str, dict] = defaultdict(lambda: {"times": [], "size": 0, "queries": 0,
-                                                   "worst": "", "statuses": set()})
+                                                   "worst": "", "statuses": set(),
+                                                   "html": False})
     for role in args.roles.split(","):
         client = Client()
         client.force_login(users[role])
@@ -119,7 +121,7 @@ def main() -> None:
         visited, problems = crawl(client, per_pattern=args.per_pattern, per_role=400)
         for url in visited:
             route = _pattern(urlsplit(url).path) or url
-            times, size, queries, status = measure(client, url, args.runs)
+            times, size, queries, status, html = measure(client, url, args.runs)
             entry = routes[route]
             entry["statuses"].add(status)
             if status != 200:
@@ -129,6 +131,7 @@ def main() -> None:
                 entry["worst"] = f"{role} {url}"
             entry["size"] = max(entry["size"], size)
             entry["queries"] = max(entry["queries"], queries)
+            entry["html"] |= html
         print(f"{role}: {len(visited)} URLs in {time.perf_counter() - started:.0f} s"
               + (f", {len(problems)} problems: {problems[:3]}" if problems else ""), flush=True)
     over = 0
@@ -140,7 +143,9 @@ def main() -> None:
         p50 = statistics.median(ordered)
         p95 = ordered[int(0.95 * (len(ordered) - 1))]
         kb = e["size"] / 1024
-        late = p95 > BUDGET_MS or kb > BUDGET_KB
+        # The size budget is for HTML (#21: "≤ 200 KB of HTML"); API answers are paginated
+        # JSON, downloads are files.
+        late = p95 > BUDGET_MS or (e["html"] and kb > BUDGET_KB)
         over += late
         print(f"{route[:58]:<58} {p50:7.0f} {p95:7.0f} {kb:6.0f} {e['queries']:7}  "
               f"{'OVER ' if late else ''}{e['worst']}")

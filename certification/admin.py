@@ -15,4 +15,7 @@ class CertificateFigureAdmin(ScopedAdmin):
     search_fields = ("org_unit__name", "department__name", "occupation")
     list_select_related = ("org_unit", "department")
     autocomplete_fields = ("org_unit", "department")
+    # As the training figures' admin: through the (month, unit) index, one count.
+    ordering = ("-period", "-org_unit_id", "certificate_type", "level")
+    show_full_result_count = False
     readonly_fields = ("entered_by", "is_demo")

@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from org.selectors import writable_departments, writable_units
+from skills_portal.choice_search import searchable
 
 from . import selectors
 from .models import Award, Competition
@@ -29,6 +30,7 @@ class CompetitionForm(forms.ModelForm):
         self.fields["organiser_unit"].queryset = writable_units(user).order_by(
             "level", "code", "name"
         )
+        searchable(self.fields["organiser_unit"], "writable_unit")
         self.fields["organiser_department"].queryset = writable_departments(user)
 
 
@@ -49,9 +51,11 @@ class AwardForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["competition"].queryset = selectors.linkable_competitions(user)
+        searchable(self.fields["competition"], "competition")
         self.fields["org_unit"].queryset = writable_units(user).order_by(
             "level", "code", "name"
         )
+        searchable(self.fields["org_unit"], "writable_unit")
         self.fields["department"].queryset = writable_departments(user)
         # Someone who may only see the number masked (a reviewer above the recipient's unit)
         # is never sent it: the field starts empty and an empty answer keeps the stored number.

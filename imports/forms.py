@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from skills_portal.choice_search import searchable
 from targets.models import Indicator, Plan
 
 from .choices import ValueBasis
@@ -27,6 +28,7 @@ class UploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         plans = Plan.objects.for_user(user, "change").filter(is_reference=False).order_by("code")
         self.fields["plan"].queryset = plans
+        searchable(self.fields["plan"], "changeable_plan")
         self.fields["indicator"].queryset = Indicator.objects.for_user(user).order_by("code")
         # A quota table or a plan's targets are offered only to those who may change a plan
         # (a county clerk is not offered an upload that would then be refused).

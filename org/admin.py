@@ -10,7 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
 from django.db import router
-from django.db.models.deletion import Collector, ProtectedError, RestrictedError
+from django.db.models.deletion import PROTECT, Collector, ProtectedError, RestrictedError
 from django.http import Http404
 from django.utils.html import format_html
 from django.utils.text import capfirst
@@ -130,13 +130,49 @@ DELETE_LISTED = 100
 PROTECTED_LISTED = 20
 
 
+class _UnorderedCollector(Collector):
+    """Django's deletion collector without the models' default orderings on its reads (a
+    target's joins three tables to sort rows that are only counted and deleted)."""
+
+    def related_objects(self, related_model, related_fields, objs):
+        return super().related_objects(related_model, related_fields, objs).order_by()
+
+
+def _protecting(objs) -> list[str] | None:
+    """The rows that point at `objs` through a PROTECT foreign key (a plan's implementing
+    plans): they forbid the delete whatever else it would take, so it is refused before the
+    whole cascade is collected. None when there are none."""
+    model, pks = objs[0].__class__, [o.pk for o in objs]
+    found, total = [], 0
+    for rel in model._meta.related_objects:
+        if getattr(rel, "on_delete", None) is not PROTECT:
+            continue
+        rows = rel.related_model._base_manager.filter(
+            **{f"{rel.field.name}__in": pks}).order_by()
+        if rel.related_model is model:
+            rows = rows.exclude(pk__in=pks)
+        n = rows.count()
+        if n:
+            total += n
+            found += [f"{capfirst(o._meta.verbose_name)}: {o}"
+                      for o in rows[:max(PROTECTED_LISTED - len(found), 0)]]
+    if not total:
+        return None
+    if total > len(found):
+        found.append(_("… and %(n)s more") % {"n": intcomma(total - len(found))})
+    return found
+
+
 def deletion_summary(objs, request, admin_site):
     """What deleting `objs` also deletes, counted per kind (a fixed number of queries per kind),
     or None when there are few enough rows for Django's row-by-row listing."""
     objs = list(objs)
     if not objs:
         return None
-    collector = Collector(using=router.db_for_write(objs[0].__class__), origin=objs)
+    blocking = _protecting(objs)
+    if blocking is not None:
+        return [], {}, set(), blocking
+    collector = _UnorderedCollector(using=router.db_for_write(objs[0].__class__), origin=objs)
     try:
         collector.collect(objs)
     except (ProtectedError, RestrictedError) as exc:

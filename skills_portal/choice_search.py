@@ -97,3 +97,12 @@ class SearchSelect(forms.Select):
             groups.append((None, [self.create_option(name, option_value, label, selected, index,
                                                      attrs=attrs)], index))
         return groups
+
+
+def searchable(field, source: str) -> None:
+    """Give a model choice field, its queryset already set, a SearchSelect over `source`
+    (a widget set after the queryset would have no choices to render)."""
+    widget = SearchSelect(source, attrs=field.widget.attrs)
+    widget.is_required = field.required
+    widget.choices = field.choices
+    field.widget = widget

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from competitions.models import Award
 from org.access import CHANGE
 from org.selectors import writable_units
-from skills_portal.choice_search import SearchSelect
+from skills_portal.choice_search import SearchSelect, searchable
 
 from . import selectors
 from .choices import RuleKind
@@ -101,7 +101,7 @@ class VoucherIssueForm(forms.ModelForm):
         self.fields["scheme"].queryset = selectors.writable_schemes(user).filter(
             rule_kind=RuleKind.TRAINING_BY_LEVEL)
         self.fields["org_unit"].queryset = writable_units(user).order_by("level", "code", "name")
-        self.fields["org_unit"].widget = SearchSelect("writable_unit")
+        searchable(self.fields["org_unit"], "writable_unit")
 
 
 class VoucherStepForm(forms.Form):
@@ -122,7 +122,7 @@ class PersonalRecordForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["org_unit"].queryset = writable_units(user).order_by("level", "code", "name")
-        self.fields["org_unit"].widget = SearchSelect("writable_unit")
+        searchable(self.fields["org_unit"], "writable_unit")
         field = self.fields[self.id_field]
         field.widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
         instance = self.instance
@@ -179,8 +179,8 @@ class HireForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["org_unit"].queryset = writable_units(user).order_by("level", "code", "name")
-        self.fields["org_unit"].widget = SearchSelect("writable_unit")
+        searchable(self.fields["org_unit"], "writable_unit")
         self.fields["certificate"].queryset = PersonCertificate.objects.for_user(
             user).order_by("person_name", "-issued_on")
         self.fields["certificate"].label_from_instance = certificate_label
-        self.fields["certificate"].widget = SearchSelect("held_certificate")
+        searchable(self.fields["certificate"], "held_certificate")

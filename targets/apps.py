@@ -23,6 +23,11 @@ class TargetsConfig(AppConfig):
 
         fields = ("short_name", "title", "code", "doc_number")
         register("plan", Source(rows=plans_by_relevance, fields=fields, value="code"))
+        # The plans whose targets a quota table may decompose (the import form's list).
+        register("changeable_plan", Source(
+            rows=lambda user: Plan.objects.for_user(user, "change").filter(
+                is_reference=False).order_by("code"),
+            fields=fields, value="pk"))
         register("any_plan", Source(
             rows=lambda user: Plan.objects.for_user(user).order_by(
                 "is_reference", "issuer_unit__level", "-issue_date", "code"),

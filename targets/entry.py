@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from org.selectors import unit_level_writable, writable_departments, writable_units
 from skills_portal import hooks
+from skills_portal.choice_search import OFFERED
 from skills_portal.clock import parse_month, previous_month
 from skills_portal.exporting import CONTENT_TYPES
 
@@ -25,15 +26,19 @@ def resolve_page(request) -> dict:
     """Unit, month and department from the query string, limited to what the user may enter.
     Raises PermissionDenied with a Chinese message when the user may enter nothing there."""
     params = request.GET  # the grid form posts back to the same query string
-    units = list(writable_units(request.user).order_by("level", "code", "name"))
-    if not units:
-        raise PermissionDenied(_("You have no unit to enter figures for."))
-    unit = next((u for u in units if str(u.pk) == params.get("unit")), None)
-    if params.get("unit") and unit is None:
+    writable = writable_units(request.user).order_by("level", "code", "name")
+    raw = params.get("unit")
+    unit = writable.filter(pk=int(raw)).first() if raw and raw.isdigit() else None
+    if raw and unit is None:
         raise PermissionDenied(_("You may not enter figures for this unit."))
     if unit is None:
         own = {m.org_unit_id for m in request.user.memberships.all()}
-        unit = next((u for u in units if u.pk in own), units[0])
+        unit = writable.filter(pk__in=own).first() or writable.first()
+    if unit is None:
+        raise PermissionDenied(_("You have no unit to enter figures for."))
+    # The unit chooser lists the chosen unit and a few more; its search box finds the rest
+    # (a national administrator may enter for 3,673 units).
+    units = [unit, *(u for u in writable[:OFFERED] if u.pk != unit.pk)]
     period = parse_month(params.get("month")) or previous_month()
     unit_level_allowed = unit_level_writable(request.user, unit)
     departments = list(writable_departments(request.user).filter(org_unit=unit).order_by("name"))

@@ -26,6 +26,11 @@ class TrainingFigureAdmin(ScopedAdmin):
     search_fields = ("org_unit__name", "department__name", "programme__name")
     list_select_related = ("org_unit", "department", "programme")
     autocomplete_fields = ("org_unit", "department")
+    # Newest month first through the (month, unit) index: ordering by the unit's own order
+    # sorted every figure of the month (0.2 s at national scale), and a second count of the
+    # whole table (the filtered count is shown) is skipped.
+    ordering = ("-period", "-org_unit_id", "target_group", "training_type")
+    show_full_result_count = False
     readonly_fields = ("entered_by", "is_demo")
 
 

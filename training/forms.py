@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from org.selectors import writable_departments, writable_units
-from skills_portal.choice_search import SearchSelect
+from skills_portal.choice_search import searchable
 from targets.grid import Axis, Block, GridSpec
 
 from .choices import TargetGroup, TrainingType
@@ -35,5 +35,5 @@ class TrainingCarrierForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["org_unit"].queryset = writable_units(user).order_by("level", "code", "name")
-        self.fields["org_unit"].widget = SearchSelect("writable_unit")
+        searchable(self.fields["org_unit"], "writable_unit")
         self.fields["department"].queryset = writable_departments(user)

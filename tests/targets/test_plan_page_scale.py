@@ -99,3 +99,16 @@ def test_admin_delete_page_of_a_large_plan_counts_rows_per_kind(client, superuse
     from targets.models import Plan, Target
     assert not Plan.objects.filter(pk=large.pk).exists()
     assert not Target.objects.filter(plan_id=large.pk).exists()
+
+
+def test_admin_delete_page_of_a_plan_implemented_below_refuses_before_collecting(
+        client, superuser):
+    top = _implemented_by(3)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(f"/admin/targets/plan/{top.plan.pk}/delete/")
+    assert page.status_code == 200 and page.context["protected"]
+    assert "受保护" in page.content.decode()
+    assert len(queries) < 20
+    assert client.post(f"/admin/targets/plan/{top.plan.pk}/delete/", {"post": "yes"}).status_code == 200
+    from targets.models import Plan
+    assert Plan.objects.filter(pk=top.plan.pk).exists()
