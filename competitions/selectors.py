@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from org.access import VIEW
 
@@ -10,13 +10,23 @@ from .models import Award, Competition
 
 
 def competition_list(user):
-    """Competitions the user may see, each with the number of its awards the user may see."""
-    visible_awards = Award.objects.for_user(user).values("pk")
-    return (
-        Competition.objects.for_user(user)
-        .select_related("organiser_unit", "organiser_department")
-        .annotate(award_count=Count("awards", filter=Q(awards__pk__in=visible_awards)))
-    )
+    """Competitions the user may see (`attach_award_counts` counts a page's awards)."""
+    return Competition.objects.for_user(user).select_related(
+        "organiser_unit", "organiser_department")
+
+
+def attach_award_counts(competitions, user) -> list[Competition]:
+    """Set `award_count` on a page of competitions: how many of their awards the user may
+    see, in one grouped query over these competitions only (annotating the whole list's query
+    counted every award of 38,629 competitions before a page was cut from it)."""
+    competitions = list(competitions)
+    counts = dict(Award.unscoped.filter(
+        pk__in=Award.objects.for_user(user).values("pk"),
+        competition__in=[c.pk for c in competitions]).order_by().values(
+        "competition_id").annotate(n=Count("pk")).values_list("competition_id", "n"))
+    for competition in competitions:
+        competition.award_count = counts.get(competition.pk, 0)
+    return competitions
 
 
 def competition_for(user, pk: int, action: str = VIEW) -> Competition:

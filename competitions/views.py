@@ -31,6 +31,7 @@ def competition_list(request):
     base = selectors.competition_list(request.user).order_by("-start_date", "name", "pk")
     filterset = CompetitionFilter(request.GET or None, queryset=base, request=request)
     page, querystring = listing(request, filterset, base)
+    selectors.attach_award_counts(page.object_list, request.user)
     return render(request, "competitions/competition_list.html", {
         "filter": filterset, "page": page, "total": page.paginator.count,
         "querystring": querystring,

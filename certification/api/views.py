@@ -22,8 +22,8 @@ class CertificateFigureViewSet(FigureViewSet):
     serializer_class = CertificateFigureSerializer
     filterset_class = CertificateFigureFilter
     ordering_fields = ["period", "count", "id"]
-    ordering = ["-period", "org_unit__level", "org_unit__code", "certificate_type", "level",
-                "id"]
+    # As the training figures: through the (month, unit) index.
+    ordering = ["-period", "-org_unit_id", "certificate_type", "level", "id"]
 
     def scoped_queryset(self, user):
         return CertificateFigure.objects.for_user(user).select_related("org_unit", "entered_by")

@@ -21,6 +21,17 @@ class CompetitionViewSet(RecordViewSet):
     def scoped_queryset(self, user):
         return selectors.competition_list(user)
 
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            selectors.attach_award_counts(page, self.request.user)
+        return page
+
+    def get_object(self):
+        obj = super().get_object()
+        selectors.attach_award_counts([obj], self.request.user)
+        return obj
+
     def save_record(self, *, user, obj):
         return services.save_competition(user=user, competition=obj)
 

@@ -61,8 +61,9 @@ class TrainingFigureViewSet(FigureViewSet):
     serializer_class = TrainingFigureSerializer
     filterset_class = TrainingFigureFilter
     ordering_fields = ["period", "trained", "id"]
-    ordering = ["-period", "org_unit__level", "org_unit__code", "target_group", "training_type",
-                "id"]
+    # Newest month first through the (month, unit) index; by the unit's level and code it
+    # sorted every figure of the month for each page (0.2 s at national scale).
+    ordering = ["-period", "-org_unit_id", "target_group", "training_type", "id"]
 
     def scoped_queryset(self, user):
         return TrainingFigure.objects.for_user(user).select_related(
