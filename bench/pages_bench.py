@@ -47,6 +47,9 @@ ROLES = ("admin", "province_admin", "city_reviewer", "county_clerk", "partner", 
 
 
 def ensure_data() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)  # data left by an earlier version: bring it up to date
     if OrgUnit.unscoped.filter(name="合成省01").exists():
         return
     import datetime as dt

@@ -50,7 +50,7 @@ def _kinds():
             "org_unit", "department").order_by("period", "org_unit__code", "pk"),
             CertificateFigureFilter, CertificateFigureResource),
         "targets": ("目标", lambda u: selectors.target_list(u).select_related(
-            "plan", "indicator", "org_unit", "department", "parent").order_by(
+            "plan", "indicator", "org_unit", "department", "parent", "implements__plan").order_by(
             "plan__code", "period_start", "indicator__code", "org_unit__code", "pk"),
             TargetFilter, TargetResource),
         "progress": ("进度", lambda u: ProgressSnapshot.objects.for_user(u).select_related(

@@ -222,6 +222,7 @@ class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
 @admin.register(OrgUnit)
 class OrgUnitAdmin(ScopedAdmin):
     list_display = ("name", "short_name", "code", "level", "kind", "parent")
+    list_select_related = ("parent",)
     list_filter = ("level", "kind")
     search_fields = ("name", "short_name", "code")
     autocomplete_fields = ("parent",)

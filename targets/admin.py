@@ -75,6 +75,7 @@ class PlanAdmin(ScopedAdmin):
     write_roles = "targets"
     list_display = ("short_name", "doc_number", "issuer", "issue_date", "period_start",
                     "period_end", "parent", "is_reference")
+    list_select_related = ("parent",)
     list_filter = ("is_reference", "issuer_unit__level")
     search_fields = ("title", "short_name", "doc_number", "issuer")
     autocomplete_fields = ("issuer_unit", "parent")

@@ -265,7 +265,7 @@ IMPORT_MAX_TEXT_BYTES = env_int("IMPORT_MAX_TEXT_BYTES", 100 * 2**20)
 IMPORT_ASYNC_BYTES = env_int("IMPORT_ASYNC_BYTES", 1 * 2**20)
 # Exports of more rows are built by a background job and downloaded when ready (#21); a
 # requester's finished exports are kept this many days.
-EXPORT_INLINE_ROWS = env_int("EXPORT_INLINE_ROWS", 2000)
+EXPORT_INLINE_ROWS = env_int("EXPORT_INLINE_ROWS", 1000)
 EXPORT_KEEP_DAYS = env_int("EXPORT_KEEP_DAYS", 7)
 IMPORT_MAX_LISTED_ERRORS = env_int("IMPORT_MAX_LISTED_ERRORS", 500)
 # Uploads are read into memory up to the import limit (the default Django limit is 2.5 MB).
