@@ -6,6 +6,7 @@ screenshots are kept in test-artifacts/."""
 import datetime as dt
 import math
 import os
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,11 @@ def amount(value):
 
 
 def percent(value):
-    return "—" if value is None else f"{value * 100:.1f}%"
+    """As the page's script writes it: JavaScript's toFixed(1) rounds an exact tie (85.25)
+    up, Python's format to even; the exact binary value is rounded half up here."""
+    if value is None:
+        return "—"
+    return f"{Decimal(value * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
 
 
 @pytest.fixture
