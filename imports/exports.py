@@ -114,6 +114,12 @@ def build(job: ExportJob) -> ExportJob:
     return job
 
 
+def stalled(job: ExportJob) -> bool:
+    """Whether a job still waiting or running has taken longer than any export should."""
+    limit = dt.timedelta(minutes=settings.EXPORT_STALLED_MINUTES)
+    return timezone.now() - job.created_at > limit
+
+
 def forget_old(user) -> None:
     """A user's exports are kept EXPORT_KEEP_DAYS days."""
     since = timezone.now() - dt.timedelta(days=settings.EXPORT_KEEP_DAYS)

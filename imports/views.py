@@ -144,9 +144,13 @@ def export_start(request, kind, fmt):
 @login_required
 def export_job(request, pk):
     job = get_object_or_404(ExportJob.objects.for_user(request.user).defer("content"), pk=pk)
+    working = job.status in (ExportStatus.PENDING, ExportStatus.RUNNING)
+    # A job that never finished (its worker was stopped, its message lost) stops the page's
+    # refreshing and offers to build the file again.
+    stalled = working and exports.stalled(job)
     return render(request, "imports/export_job.html", {
         "job": job, "title": exports.title_of(job.kind),
-        "working": job.status in (ExportStatus.PENDING, ExportStatus.RUNNING),
+        "working": working and not stalled, "stalled": stalled,
     })
 
 

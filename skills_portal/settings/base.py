@@ -267,6 +267,8 @@ IMPORT_ASYNC_BYTES = env_int("IMPORT_ASYNC_BYTES", 1 * 2**20)
 # requester's finished exports are kept this many days.
 EXPORT_INLINE_ROWS = env_int("EXPORT_INLINE_ROWS", 1000)
 EXPORT_KEEP_DAYS = env_int("EXPORT_KEEP_DAYS", 7)
+# A job not finished after this long has lost its worker: its page offers to build it again.
+EXPORT_STALLED_MINUTES = env_int("EXPORT_STALLED_MINUTES", 30)
 IMPORT_MAX_LISTED_ERRORS = env_int("IMPORT_MAX_LISTED_ERRORS", 500)
 # Uploads are read into memory up to the import limit (the default Django limit is 2.5 MB).
 FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 2**20

@@ -131,3 +131,18 @@ def test_a_bad_filter_is_refused_before_a_job_is_made(client, clerk, small_inlin
     assert response.status_code == 400 and "筛选条件有误" in response.content.decode()
     assert not ExportJob.unscoped.exists()
     assert client.get("/imports/export/training.xlsx/build/").status_code == 405
+
+
+def test_a_job_that_never_finished_offers_to_build_again(client, clerk, twelve_months,
+                                                         small_inline):
+    from django.utils import timezone
+
+    client.force_login(clerk)
+    job = _start(client, "csv", "month_from=2024-07-01")
+    ExportJob.unscoped.filter(pk=job.pk).update(
+        status=ExportStatus.RUNNING, created_at=timezone.now() - dt.timedelta(hours=2))
+    page = client.get(f"/imports/exports/{job.pk}/").content.decode()
+    assert 'id="export-stalled"' in page and 'http-equiv="refresh"' not in page
+    assert 'value="month_from=2024-07-01"' in page
+    again = _start(client, "csv", "month_from=2024-07-01")
+    assert again.pk != job.pk and build_export(again.pk) == ExportStatus.DONE
