@@ -19,7 +19,16 @@ from django.utils.translation import gettext_lazy as _
 from skills_portal import hooks
 
 from .access import CHANGE, WRITE_ROLES, Scope
-from .models import Department, Membership, NameAlias, OrgUnit
+from .models import (
+    Department,
+    Membership,
+    NameAlias,
+    OrgUnit,
+    OrgUnitGroup,
+    OrgUnitGroupMember,
+    OrgUnitGroupSet,
+    may_curate_groups,
+)
 from .services import scoped_delete, scoped_save
 
 admin.site.site_header = _("Skills-action target portal")
@@ -235,6 +244,38 @@ class DepartmentAdmin(ScopedAdmin):
     list_filter = ("sector", "org_unit__level")
     search_fields = ("name", "short_name", "org_unit__name")
     autocomplete_fields = ("org_unit",)
+
+
+class GroupVocabularyAdmin(ScopedAdmin):
+    """Group types and groups: added by those who curate them (provincial or higher
+    administrators), not offered to others."""
+
+    def has_add_permission(self, request):
+        return may_curate_groups(request.user)
+
+
+@admin.register(OrgUnitGroupSet)
+class OrgUnitGroupSetAdmin(GroupVocabularyAdmin):
+    list_display = ("name", "code", "description")
+    search_fields = ("name", "code")
+
+
+@admin.register(OrgUnitGroup)
+class OrgUnitGroupAdmin(GroupVocabularyAdmin):
+    list_display = ("name", "code", "group_set")
+    list_filter = ("group_set",)
+    list_select_related = ("group_set",)
+    search_fields = ("name", "code", "group_set__name")
+    autocomplete_fields = ("group_set",)
+
+
+@admin.register(OrgUnitGroupMember)
+class OrgUnitGroupMemberAdmin(ScopedAdmin):
+    list_display = ("group", "org_unit", "valid_from", "valid_to")
+    list_filter = ("group__group_set", "group")
+    list_select_related = ("group", "org_unit")
+    search_fields = ("org_unit__name", "org_unit__code", "group__name")
+    autocomplete_fields = ("group", "org_unit")
 
 
 @admin.register(NameAlias)

@@ -5,12 +5,14 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from skills_portal.choice_search import SearchSelect
+from skills_portal.clock import parse_month
 
 from .choices import OrgLevel, Role, Sector
 from .closure import OrgUnitClosure
-from .models import Department, Membership, OrgUnit
+from .models import Department, Membership, OrgUnit, OrgUnitGroup, OrgUnitGroupMember
 
 # Bounds for number filters: an id or a year outside them is a form error (a 400), not a
 # database error (SQLite cannot bind an integer past 64 bits; a year past 9999 is no date).
@@ -123,3 +125,50 @@ class DepartmentFilter(django_filters.FilterSet):
     class Meta:
         model = Department
         fields = ["org_unit", "subtree_of", "sector"]
+
+
+class MonthFormField(forms.CharField):
+    """`YYYY-MM` → the first day of that month."""
+
+    default_error_messages = {"invalid": _("Enter a month as YYYY-MM, e.g. 2024-03.")}
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        month = parse_month(value.strip())
+        if month is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return month
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{1,2}$", "example": "2024-03"})
+class MonthFilter(django_filters.Filter):
+    """A month given as YYYY-MM, compared with a month DateField (`lookup_expr` gte/lte/exact)."""
+
+    field_class = MonthFormField
+
+
+class OrgUnitGroupFilter(django_filters.FilterSet):
+    group_set = django_filters.NumberFilter(field_name="group_set_id", label=_("Group type"),
+                                            **ID_BOUNDS)
+    code = django_filters.CharFilter(label=_("Code"))
+
+    class Meta:
+        model = OrgUnitGroup
+        fields = ["group_set", "code"]
+
+
+class OrgUnitGroupMemberFilter(django_filters.FilterSet):
+    group = django_filters.NumberFilter(field_name="group_id", label=_("Group"), **ID_BOUNDS)
+    org_unit = django_filters.NumberFilter(field_name="org_unit_id", label=_("Org unit"),
+                                           **ID_BOUNDS)
+    in_month = MonthFilter(method="filter_month", label=_("Member in month (YYYY-MM)"))
+
+    class Meta:
+        model = OrgUnitGroupMember
+        fields = ["group", "org_unit", "in_month"]
+
+    def filter_month(self, queryset, name, month):
+        return queryset.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=month),
+                               valid_from__lte=month)

@@ -349,3 +349,133 @@ class Membership(TimeStampedModel):
             raise ValidationError(
                 {"department": _("The department must belong to the membership's org unit.")}
             )
+
+
+# --------------------------------------------------------------------------------------------
+# Org-unit groups (#22): named, typed groups of units, as DHIS2 has them
+# --------------------------------------------------------------------------------------------
+def may_curate_groups(user) -> bool:
+    """Group types and groups are national vocabulary, curated (as indicators are) by
+    provincial or higher administrators."""
+    scope = Scope.of(user)
+    return scope.is_global or any(
+        m.org_unit.level <= OrgLevel.PROVINCE
+        for m in scope.memberships(WRITE_ROLES["structure"], department=False))
+
+
+class GroupVocabularyQuerySet(ScopedQuerySet):
+    def for_user(self, user, action: str = VIEW):
+        scope = Scope.of(user)
+        if scope.is_global:
+            return self
+        if action == VIEW:
+            return self if scope.is_member else self.none()
+        return self if may_curate_groups(user) else self.none()
+
+
+class GroupVocabulary(TimeStampedModel):
+    """What group types and groups share: a code, a name, a description, national scope."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    description = models.TextField(_("description"), blank=True)
+
+    unscoped = GroupVocabularyQuerySet.as_unscoped_manager()
+    objects = GroupVocabularyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.name
+
+
+class OrgUnitGroupSet(GroupVocabulary):
+    """A type of group (分组类型): 区域 (东部/中部/西部), 政策类别 (脱贫县、民族地区、革命老区 …)."""
+
+    name = models.CharField(_("name"), max_length=60, unique=True)
+
+    class Meta:
+        verbose_name = _("org-unit group type")
+        verbose_name_plural = _("org-unit group types")
+        ordering = ["name"]
+
+
+class OrgUnitGroup(GroupVocabulary):
+    """A named group of units of one type (脱贫县, 国家级开发区 …); a unit may be in several."""
+
+    group_set = models.ForeignKey(OrgUnitGroupSet, on_delete=models.PROTECT,
+                                  related_name="groups", verbose_name=_("group type"))
+
+    class Meta:
+        verbose_name = _("org-unit group")
+        verbose_name_plural = _("org-unit groups")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["group_set", "name"],
+                                               name="orgunit_group_unique_in_set")]
+
+    def members_in(self, month):
+        """The units in the group in `month` (a membership counts from its first month to its
+        last, inclusive)."""
+        return OrgUnit.unscoped.filter(
+            pk__in=self.members.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=month),
+                                       valid_from__lte=month).values("org_unit_id"))
+
+
+class OrgUnitGroupMemberQuerySet(ScopedQuerySet):
+    def for_user(self, user, action: str = VIEW):
+        """Seen with the units they name; kept by the administrators of those units (at and
+        below their own)."""
+        scope = Scope.of(user)
+        if scope.is_global:
+            return self
+        if action == VIEW:
+            return self.filter(org_unit__in=OrgUnit.objects.for_user(user).values("pk"))
+        return self.filter(unit_filter("org_unit",
+                                       scope.unit_subtree(WRITE_ROLES["structure"])))
+
+
+class OrgUnitGroupMember(TimeStampedModel):
+    """A unit's membership of a group from a month (and, when it left, to a month): a target
+    set for the group follows the members month by month."""
+
+    group = models.ForeignKey(OrgUnitGroup, on_delete=models.CASCADE, related_name="members",
+                              verbose_name=_("group"))
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE,
+                                 related_name="group_memberships", verbose_name=_("org unit"))
+    valid_from = models.DateField(_("member from (month)"))
+    valid_to = models.DateField(_("member until (month, inclusive)"), null=True, blank=True)
+
+    unscoped = OrgUnitGroupMemberQuerySet.as_unscoped_manager()
+    objects = OrgUnitGroupMemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("org-unit group member")
+        verbose_name_plural = _("org-unit group members")
+        ordering = ["group_id", "org_unit_id", "valid_from"]
+        constraints = [models.UniqueConstraint(fields=["group", "org_unit", "valid_from"],
+                                               name="orgunit_group_member_unique")]
+
+    def __str__(self):
+        until = f"{self.valid_to:%Y-%m}" if self.valid_to else "…"
+        return f"{self.group} · {self.org_unit} ({self.valid_from:%Y-%m}—{until})"
+
+    def clean(self):
+        # Months: any day in a month stands for the month.
+        if self.valid_from:
+            self.valid_from = self.valid_from.replace(day=1)
+        if self.valid_to:
+            self.valid_to = self.valid_to.replace(day=1)
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValidationError({"valid_to": _("A membership cannot end before it begins.")})
+        if self.group_id and self.org_unit_id and self.valid_from:
+            overlapping = OrgUnitGroupMember.unscoped.filter(
+                group_id=self.group_id, org_unit_id=self.org_unit_id).exclude(pk=self.pk).filter(
+                Q(valid_to__isnull=True) | Q(valid_to__gte=self.valid_from))
+            if self.valid_to:
+                overlapping = overlapping.filter(valid_from__lte=self.valid_to)
+            clash = overlapping.first()
+            if clash is not None:
+                raise ValidationError(
+                    _("%(unit)s is already in %(group)s in these months (%(other)s).")
+                    % {"unit": self.org_unit.name, "group": self.group.name, "other": clash})

@@ -1,40 +1,22 @@
 """One FilterSet per model: the list pages use these now, the API and exports will too."""
 
 import django_filters
-from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
 
-from org.filters import YEAR_RANGE, SubtreeFilter, YesNoFilter, exact_unit, search_any
+from org.filters import (
+    YEAR_RANGE,
+    MonthFilter,
+    SubtreeFilter,
+    YesNoFilter,
+    exact_unit,
+    search_any,
+)
 from org.models import Department
 from skills_portal.choice_search import SearchSelect
-from skills_portal.clock import parse_month
 
 from .choices import IndicatorKind, IndicatorSource, IndicatorUnit, WindowKind
 from .models import DataValue, Indicator, Plan, PlanTask, Target
-
-
-class MonthFormField(forms.CharField):
-    """`YYYY-MM` → the first day of that month."""
-
-    default_error_messages = {"invalid": _("Enter a month as YYYY-MM, e.g. 2024-03.")}
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if value in self.empty_values:
-            return None
-        month = parse_month(value.strip())
-        if month is None:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return month
-
-
-@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{1,2}$", "example": "2024-03"})
-class MonthFilter(django_filters.Filter):
-    """A month given as YYYY-MM, compared with a month DateField (`lookup_expr` gte/lte/exact)."""
-
-    field_class = MonthFormField
 
 
 def _plans(request):

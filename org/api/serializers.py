@@ -3,7 +3,14 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from ..models import Department, Membership, OrgUnit
+from ..models import (
+    Department,
+    Membership,
+    OrgUnit,
+    OrgUnitGroup,
+    OrgUnitGroupMember,
+    OrgUnitGroupSet,
+)
 from .common import UnitRefSerializer
 
 
@@ -54,3 +61,35 @@ class MembershipSerializer(serializers.ModelSerializer):
         model = Membership
         fields = ["id", "user", "org_unit", "department", "role", "role_label"]
         validators = []
+
+
+class OrgUnitGroupSetSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrgUnitGroupSet
+        fields = ["id", "code", "name", "description"]
+
+
+class OrgUnitGroupSerializer(serializers.ModelSerializer):
+    group_set = serializers.PrimaryKeyRelatedField(queryset=OrgUnitGroupSet.unscoped.all())
+    group_set_name = serializers.CharField(source="group_set.name", read_only=True)
+
+    class Meta:
+        model = OrgUnitGroup
+        fields = ["id", "code", "name", "description", "group_set", "group_set_name"]
+        validators = []  # (type, name) uniqueness: the model's own message
+
+
+class OrgUnitGroupMemberSerializer(serializers.ModelSerializer):
+    """A unit's membership of a group; months as the first day of the month (any day in the
+    month is accepted and stored as the first)."""
+
+    group = serializers.PrimaryKeyRelatedField(queryset=OrgUnitGroup.unscoped.all())
+    org_unit = serializers.PrimaryKeyRelatedField(queryset=OrgUnit.unscoped.all())
+    group_name = serializers.CharField(source="group.name", read_only=True)
+    org_unit_name = serializers.CharField(source="org_unit.name", read_only=True)
+
+    class Meta:
+        model = OrgUnitGroupMember
+        fields = ["id", "group", "group_name", "org_unit", "org_unit_name", "valid_from",
+                  "valid_to"]
+        validators = []  # overlap and uniqueness: the model's own messages

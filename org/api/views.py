@@ -5,8 +5,21 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 
-from ..filters import DepartmentFilter, MembershipFilter, OrgUnitFilter
-from ..models import Department, Membership, OrgUnit
+from ..filters import (
+    DepartmentFilter,
+    MembershipFilter,
+    OrgUnitFilter,
+    OrgUnitGroupFilter,
+    OrgUnitGroupMemberFilter,
+)
+from ..models import (
+    Department,
+    Membership,
+    OrgUnit,
+    OrgUnitGroup,
+    OrgUnitGroupMember,
+    OrgUnitGroupSet,
+)
 from . import serializers as s
 from .common import ScopedMixin
 from .writes import ScopedWriteMixin, writable_schema
@@ -61,3 +74,44 @@ class MembershipViewSet(ScopedWritableViewSet):
 
     def scoped_queryset(self, user):
         return Membership.objects.for_user(user).select_related("user", "org_unit", "department")
+
+
+class OrgUnitGroupSetViewSet(ScopedWritableViewSet):
+    """Types of org-unit group (区域, 政策类别 …), curated by provincial or higher
+    administrators (#22)."""
+
+    serializer_class = s.OrgUnitGroupSetSerializer
+    write_serializer_class = s.OrgUnitGroupSetSerializer
+    protected_message = _("This group type cannot be deleted: groups belong to it.")
+    ordering_fields = ["name", "code", "id"]
+    ordering = ["name", "id"]
+
+    def scoped_queryset(self, user):
+        return OrgUnitGroupSet.objects.for_user(user)
+
+
+class OrgUnitGroupViewSet(ScopedWritableViewSet):
+    """Named groups of units (脱贫县, 民族地区, 国家级开发区 …); a unit may be in several."""
+
+    serializer_class = s.OrgUnitGroupSerializer
+    write_serializer_class = s.OrgUnitGroupSerializer
+    filterset_class = OrgUnitGroupFilter
+    ordering_fields = ["name", "code", "id"]
+    ordering = ["name", "id"]
+
+    def scoped_queryset(self, user):
+        return OrgUnitGroup.objects.for_user(user).select_related("group_set")
+
+
+class OrgUnitGroupMemberViewSet(ScopedWritableViewSet):
+    """Which unit is in which group from which month (and until which): kept by the
+    administrators of the unit; `in_month=YYYY-MM` lists the members of that month."""
+
+    serializer_class = s.OrgUnitGroupMemberSerializer
+    write_serializer_class = s.OrgUnitGroupMemberSerializer
+    filterset_class = OrgUnitGroupMemberFilter
+    ordering_fields = ["valid_from", "id"]
+    ordering = ["group_id", "org_unit_id", "valid_from", "id"]
+
+    def scoped_queryset(self, user):
+        return OrgUnitGroupMember.objects.for_user(user).select_related("group", "org_unit")
