@@ -1,11 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from org.access import WRITE_ROLES, Scope
 from skills_portal.choice_search import searchable
 from targets.models import Indicator, Plan
 
 from .choices import ValueBasis
-from .kinds import QUOTA, TARGETS, titles
+from .kinds import GROUPS, QUOTA, TARGETS, titles
 
 
 class UploadForm(forms.Form):
@@ -33,9 +34,13 @@ class UploadForm(forms.Form):
         # A quota table or a plan's targets are offered only to those who may change a plan
         # (a county clerk is not offered an upload that would then be refused).
         may_plan = plans.exists()
+        # Group memberships: to the administrators who keep them (those of some unit).
+        may_group = Scope.of(user).unit_subtree(WRITE_ROLES["structure"]) is not None \
+            or Scope.of(user).is_global
         self.fields["kind"].choices = [(k, t) for k, t in titles()
-                                       if may_plan or k not in (QUOTA, TARGETS)]
-        figures = " ".join(k for k, _t in titles() if k not in (QUOTA, TARGETS))
+                                       if (may_plan or k not in (QUOTA, TARGETS))
+                                       and (may_group or k != GROUPS)]
+        figures = " ".join(k for k, _t in titles() if k not in (QUOTA, TARGETS, GROUPS))
         # Which kinds of upload each field serves (the page hides the others).
         self.kinds_of_field = {"basis": figures, "plan": QUOTA, "indicator": QUOTA, "year": QUOTA}
 

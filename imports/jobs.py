@@ -17,10 +17,10 @@ from audit.services import record
 from skills_portal.bulk import gc_paused
 from targets.models import Indicator, Plan
 
-from . import figures, plan_targets, quotas
+from . import figures, plan_targets, quotas, unit_groups
 from .choices import ImportStatus
 from .files import read_file
-from .kinds import QUOTA, TARGETS
+from .kinds import GROUPS, QUOTA, TARGETS
 from .kinds import layout as layout_of
 from .models import ImportBatch
 from .reader import ImportRefused
@@ -112,6 +112,8 @@ def _read_and_run(batch: ImportBatch, *, write: bool):
     user = batch.uploaded_by
     if batch.kind == TARGETS:
         return plan_targets.analyse(sheets, user=user, write=write)
+    if batch.kind == GROUPS:
+        return unit_groups.analyse(sheets, user=user, write=write)
     if batch.kind == QUOTA:
         options = batch.options or {}
         plan = Plan.unscoped.get(pk=options["plan"])

@@ -11,6 +11,7 @@ from training.resources import TRAINING_IMPORT
 
 QUOTA = "quota"  # a decomposition table (imports/quotas.py), not a figure layout
 TARGETS = "targets"  # a plan's targets, one per row (imports/plan_targets.py)
+GROUPS = "unit_groups"  # org-unit group memberships, one per row (imports/unit_groups.py)
 
 
 @cache
@@ -25,4 +26,5 @@ def layout(kind: str):
 
 def titles() -> list[tuple[str, str]]:
     return [(k, layout.title) for k, layout in layouts().items()] + [
-        (QUOTA, "指标分解表"), (TARGETS, "方案目标（每行一个目标）")]
+        (QUOTA, "指标分解表"), (TARGETS, "方案目标（每行一个目标）"),
+        (GROUPS, "单位分组成员（每行一个单位）")]

@@ -10,7 +10,6 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from openpyxl.utils import get_column_letter
 
 from org.models import Department, OrgUnit
 from org.services import scoped_save
@@ -18,12 +17,11 @@ from progress.services import mark_for_rollup
 from targets.models import Indicator, Plan, Target
 from targets.resources import WINDOW_WORDS
 
-from .figures import unreadable_cells
 from .headings import IndicatorHeadings
+from .long_layout import header_rows, long_layout, long_rows
 from .matching import DepartmentResolver, UnitResolver, department_aliases, unit_aliases
 from .quotas import QuotaAnalysis
-from .reader import CellError, ImportRefused, Sheet, header_key, parse_month, parse_number, text
-from .rows import NOTE_PREFIXES
+from .reader import CellError, ImportRefused, Sheet, parse_month, parse_number, text
 
 COLUMNS = {  # header → field
     "方案代码": "plan", "目标代码": "code", "指标": "indicator", "指标代码": "indicator",
@@ -42,12 +40,7 @@ AXES = {"": "", "地区": "region", "region": "region", "按地区": "region", "
 
 
 def _header(sheet: Sheet) -> tuple[int, dict[str, int]]:
-    for index, row in enumerate(sheet.rows[:15]):
-        found = {}
-        for position, cell in enumerate(row):
-            name = COLUMNS.get(header_key(cell))
-            if name and name not in found:
-                found[name] = position
+    for index, found in header_rows(sheet, COLUMNS):
         if "plan" in found and "code" in found:
             missing = [h for h, f in COLUMNS.items() if f in REQUIRED and f not in found
                        and not (f == "org_unit" and "unit_code" in found)]
@@ -60,13 +53,7 @@ def _header(sheet: Sheet) -> tuple[int, dict[str, int]]:
 
 def analyse(sheets: list[Sheet], *, user, write: bool = False) -> QuotaAnalysis:
     analysis = QuotaAnalysis()
-    sheet = next((s for s in sheets if not s.hidden), None)
-    if sheet is None:
-        raise ImportRefused("工作簿中没有可见的工作表。")
-    header_index, columns = _header(sheet)
-    for cells, message in unreadable_cells(sheet):
-        analysis.error(sheet.name, None, cells, message)
-    letters = {f: get_column_letter(p + 1) for f, p in columns.items()}
+    sheet, header_index, columns, letters = long_layout(sheets, _header, analysis)
     # Reference plans (the national and provincial plans the seeds cite) may be given targets
     # too, so that the chain is trackable (#16).
     plans = {p.code: p for p in Plan.unscoped.all()}
@@ -83,14 +70,7 @@ def analyse(sheets: list[Sheet], *, user, write: bool = False) -> QuotaAnalysis:
     # stored value before, changed
     pending: list[tuple[int, Target, str | None, str | None, Decimal | None, bool]] = []
     seen: dict[tuple, int] = {}
-    for index in range(header_index + 1, len(sheet.rows)):
-        row = sheet.rows[index] + [""] * (max(columns.values()) + 1 - len(sheet.rows[index]))
-        number = index + 1
-        cell = {f: row[p] for f, p in columns.items()}
-        if all(text(v) == "" for v in cell.values()):
-            continue
-        if text(next((c for c in row if c not in ("", None)), "")).startswith(NOTE_PREFIXES):
-            break
+    for number, cell in long_rows(sheet, header_index, columns):
         analysis.rows += 1
         try:
             target, parent_code, before, changed = _target(cell, plans, indicators, resolver,

@@ -71,10 +71,12 @@ class QuotaAnalysis:
         self.errors.append(Issue(sheet, row, column, message))
 
     def change_rows(self, limit: int) -> list[dict]:
+        # A change shows its value, or its own words (`_shown`) where it has no number.
         shown = [{"action": "新增", "row": c["_row"], "label": c["_label"], "before": "",
-                  "after": _fmt(c["value"])} for c in self.create[:limit]]
+                  "after": c.get("_shown") or _fmt(c["value"])} for c in self.create[:limit]]
         shown += [{"action": "修改", "row": after["_row"], "label": after["_label"],
-                   "before": _fmt(before["value"]), "after": _fmt(after["value"])}
+                   "before": before.get("_shown") or _fmt(before["value"]),
+                   "after": after.get("_shown") or _fmt(after["value"])}
                   for _pk, before, after in self.update[: limit - len(shown)]]
         return shown
 

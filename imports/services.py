@@ -19,7 +19,7 @@ from org.services import scoped_save
 from .choices import ImportStatus, ValueBasis
 from .exports import build, forget_old
 from .jobs import _refuse, job_lock, preview, run_apply
-from .kinds import QUOTA, TARGETS
+from .kinds import GROUPS, QUOTA, TARGETS
 from .kinds import layout as layout_of
 from .models import ExportJob, ImportBatch
 from .tasks import apply_import, build_export, preview_import
@@ -50,7 +50,7 @@ def upload(*, user, kind: str, basis: str, file_name: str, data: bytes,
            options: dict | None = None) -> ImportBatch:
     """Record the upload and preview it (now, or through Celery for a large file). A quota
     table needs `options` = {"plan": id, "indicator": id or None, "year": int or None}."""
-    if layout_of(kind) is None and kind not in (QUOTA, TARGETS):
+    if layout_of(kind) is None and kind not in (QUOTA, TARGETS, GROUPS):
         raise ValidationError("未知的导入类型")
     if kind == QUOTA and not (options or {}).get("plan"):
         raise ValidationError("导入指标分解表需要选择方案")
