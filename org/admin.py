@@ -27,7 +27,7 @@ from .models import (
     OrgUnitGroup,
     OrgUnitGroupMember,
     OrgUnitGroupSet,
-    may_curate_groups,
+    may_curate_vocabulary,
 )
 from .services import scoped_delete, scoped_save
 
@@ -251,7 +251,7 @@ class GroupVocabularyAdmin(ScopedAdmin):
     administrators), not offered to others."""
 
     def has_add_permission(self, request):
-        return may_curate_groups(request.user)
+        return may_curate_vocabulary(request.user)
 
 
 @admin.register(OrgUnitGroupSet)

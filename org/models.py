@@ -354,23 +354,25 @@ class Membership(TimeStampedModel):
 # --------------------------------------------------------------------------------------------
 # Org-unit groups (#22): named, typed groups of units, as DHIS2 has them
 # --------------------------------------------------------------------------------------------
-def may_curate_groups(user) -> bool:
-    """Group types and groups are national vocabulary, curated (as indicators are) by
-    provincial or higher administrators."""
+def may_curate_vocabulary(user) -> bool:
+    """National vocabulary (the indicator catalogue, org-unit group types and groups) is
+    curated by provincial or higher administrators."""
     scope = Scope.of(user)
     return scope.is_global or any(
         m.org_unit.level <= OrgLevel.PROVINCE
         for m in scope.memberships(WRITE_ROLES["structure"], department=False))
 
 
-class GroupVocabularyQuerySet(ScopedQuerySet):
+class VocabularyQuerySet(ScopedQuerySet):
+    """Rows of a national vocabulary: read by every member, changed by its curators."""
+
     def for_user(self, user, action: str = VIEW):
         scope = Scope.of(user)
         if scope.is_global:
             return self
         if action == VIEW:
             return self if scope.is_member else self.none()
-        return self if may_curate_groups(user) else self.none()
+        return self if may_curate_vocabulary(user) else self.none()
 
 
 class GroupVocabulary(TimeStampedModel):
@@ -380,8 +382,8 @@ class GroupVocabulary(TimeStampedModel):
     name = models.CharField(_("name"), max_length=60)
     description = models.TextField(_("description"), blank=True)
 
-    unscoped = GroupVocabularyQuerySet.as_unscoped_manager()
-    objects = GroupVocabularyQuerySet.as_manager()
+    unscoped = VocabularyQuerySet.as_unscoped_manager()
+    objects = VocabularyQuerySet.as_manager()
 
     class Meta:
         abstract = True

@@ -16,9 +16,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from org.access import VIEW, WRITE_ROLES, Scope, nothing, unit_filter
-from org.choices import OrgLevel
 from org.closure import OrgUnitClosure
-from org.models import Department, OrgUnit
+from org.models import Department, OrgUnit, VocabularyQuerySet
 from org.scoping import ScopedQuerySet
 from skills_portal.models import MonthField, TimeStampedModel
 
@@ -49,18 +48,8 @@ def _whole_months(obj) -> None:
 # --------------------------------------------------------------------------------------------
 # Indicators
 # --------------------------------------------------------------------------------------------
-class IndicatorQuerySet(ScopedQuerySet):
-    def for_user(self, user, action: str = VIEW):
-        scope = Scope.of(user)
-        if scope.is_global:
-            return self
-        if action == VIEW:
-            return self if scope.is_member else self.none()
-        # The catalogue is national vocabulary: provincial (or higher) administrators curate it.
-        if any(m.org_unit.level <= OrgLevel.PROVINCE
-               for m in scope.memberships(WRITE_ROLES["structure"], department=False)):
-            return self
-        return self.none()
+class IndicatorQuerySet(VocabularyQuerySet):
+    """The catalogue is national vocabulary: provincial (or higher) administrators curate it."""
 
 
 class Indicator(TimeStampedModel):
