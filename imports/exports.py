@@ -96,9 +96,10 @@ def build(job: ExportJob) -> ExportJob:
         query = QueryDict(job.query)
         title, rows, resource = rows_for(job.kind, job.requested_by, query,
                                          _UserRequest(job.requested_by))
-        if job.fmt == "xlsx" and rows.count() > XLSX_MAX_ROWS:
+        count = rows.count() if job.fmt == "xlsx" else 0
+        if count > XLSX_MAX_ROWS:
             raise ExportRefused(
-                f"共 {rows.count():,} 行，超过 Excel 工作表 {XLSX_MAX_ROWS:,} 行的上限。"
+                f"共 {count:,} 行，超过 Excel 工作表 {XLSX_MAX_ROWS:,} 行的上限。"
                 "请导出 CSV，或按月份、地区筛选后分别导出。")
         out = io.BytesIO()
         job.rows = write_export(resource, rows, job.fmt, title, out)

@@ -35,8 +35,7 @@ class UploadForm(forms.Form):
         # (a county clerk is not offered an upload that would then be refused).
         may_plan = plans.exists()
         # Group memberships: to the administrators who keep them (those of some unit).
-        may_group = Scope.of(user).unit_subtree(WRITE_ROLES["structure"]) is not None \
-            or Scope.of(user).is_global
+        may_group = Scope.of(user).has_role(WRITE_ROLES["structure"])
         self.fields["kind"].choices = [(k, t) for k, t in titles()
                                        if (may_plan or k not in (QUOTA, TARGETS))
                                        and (may_group or k != GROUPS)]

@@ -43,8 +43,6 @@ def analyse(sheets: list[Sheet], *, user, write: bool = False) -> QuotaAnalysis:
         groups[g.code] = groups[g.name] = g
     resolver = UnitResolver(OrgUnit.unscoped.only("pk", "code", "name", "short_name",
                                                   "parent_id"), unit_aliases(user))
-    existing = {(m.group_id, m.org_unit_id, m.valid_from): m
-                for m in OrgUnitGroupMember.unscoped.all()}
     pending = []
     for number, cell in long_rows(sheet, header_index, columns):
         analysis.rows += 1
@@ -64,6 +62,10 @@ def analyse(sheets: list[Sheet], *, user, write: bool = False) -> QuotaAnalysis:
     if analysis.errors:
         analysis.names = resolver.choices()
         return analysis
+    # The memberships the file may name again: of its groups and units (one query).
+    existing = {(m.group_id, m.org_unit_id, m.valid_from): m
+                for m in OrgUnitGroupMember.unscoped.filter(
+                    group__in={p[1].pk for p in pending}, org_unit__in={p[2] for p in pending})}
     with transaction.atomic():
         for number, group, unit, since, until in pending:
             member = existing.get((group.pk, unit, since))

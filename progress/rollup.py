@@ -114,7 +114,7 @@ def _leaf_totals(leaves: dict[Leaf, Indicator], units: dict[Leaf, set[int]],
         elif indicator.kind == IndicatorKind.FLOW:
             manual_flows[(start, end, sector)].append(leaf)
         else:
-            result[leaf] = _single_leaf(indicator, start=start, month=end, units=units[leaf],
+            result[leaf] = _single_leaf(indicator, month=end, units=units[leaf],
                                         sector=sector, as_of=as_of[leaf])
     for (start, end, sector), members in batches.items():
         result.update(measure_totals(
@@ -146,7 +146,7 @@ def _manual_flow_totals(leaves: list[Leaf], *, start: dt.date, end: dt.date,
             for leaf in leaves}
 
 
-def _single_leaf(indicator: Indicator, *, start: dt.date, month: dt.date, units: set[int],
+def _single_leaf(indicator: Indicator, *, month: dt.date, units: set[int],
                  sector: str | None, as_of: dict[int, dt.date]) -> dict[int, Decimal]:
     """Stock indicators at `month`: from a stock measure, or each reporting unit's latest
     manual value (a level stands until a new one is reported). A unit whose figure is older

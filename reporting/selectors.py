@@ -125,10 +125,10 @@ def _rows(units, period: dt.date) -> list[Row]:
     return [Row(unit=u, report=found.get(u.pk)) for u in units]
 
 
-def level_rows(user, *, period: dt.date, root: OrgUnit,
-               statuses: dict[int, str]) -> list[Row]:
+def level_rows(*, period: dt.date, root: OrgUnit, statuses: dict[int, str]) -> list[Row]:
     """月度报送 one level at a time: `root`'s own row (when it reports), then a row per unit
-    directly below it, each with the counts per status over the units of its subtree."""
+    directly below it, each with the counts per status over the units of its subtree
+    (`statuses`: `subtree_statuses`, already scoped to the user)."""
     child_of = dict(OrgUnitClosure.objects.filter(
         ancestor__parent=root, descendant_id__in=list(statuses)).values_list(
         "descendant_id", "ancestor_id"))

@@ -76,7 +76,7 @@ def month_list(request):
     if root and (status or text):
         listed, found = selectors.listed_rows(period=period, statuses=statuses, status=status,
                                               text=text, page=page)
-    rows = selectors.level_rows(request.user, period=period, root=root,
+    rows = selectors.level_rows(period=period, root=root,
                                 statuses=statuses) if root and listed is None else []
     path = list(root.ancestors().filter(pk__in=selectors.visible_units(request.user)
                                         .values("pk"))) if root else []
