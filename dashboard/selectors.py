@@ -32,13 +32,14 @@ from django.utils.translation import gettext as _
 from org.access import Scope
 from org.choices import OrgLevel
 from org.closure import OrgUnitClosure
-from org.models import OrgUnit
+from org.models import OrgUnit, OrgUnitGroup
 from org.scoping import unscoped
 from progress.choices import ProgressStatus, ProjectionMethod, RollupStatus, WarningColour
 from progress.models import ProgressSnapshot, RollupRun
-from progress.rollup import TargetFacts, actuals
+from progress.rollup import TargetFacts, actuals, judge
 from skills_portal import clock
-from targets.choices import IndicatorKind
+from targets import groups as target_groups
+from targets.choices import DecompositionAxis, GroupMode, IndicatorKind
 from targets.measures import registry
 from targets.models import DataValue, Indicator, Plan, Target, window_label
 from targets.selectors import implemented_anchor, implementing_plan_q
@@ -473,6 +474,98 @@ def report(user, *, plan_id: int, unit: OrgUnit, month: dt.date | None,
             "departments": departments, "units_own": units_own, "warnings": warnings}
 
 
+def offered_groups(user, unit: OrgUnit) -> list[dict]:
+    """The org-unit groups with a member at or below `unit` (any month): the dashboard's
+    group filter (#22). One query."""
+    rows = (OrgUnitGroup.objects.for_user(user)
+            .filter(members__org_unit__ancestor_links__ancestor_id=unit.pk)
+            .values("code", "name", "group_set__name").distinct().order_by("group_set__name", "name"))
+    return [{"code": r["code"], "name": r["name"], "type": r["group_set__name"]} for r in rows]
+
+
+def group_report(user, *, plan_id: int, unit: OrgUnit, month: dt.date | None,
+                 group: OrgUnitGroup) -> dict:
+    """A group's standing under the plan in `month` (#22): per indicator and window, the
+    group's members at or below `unit` that month ranked by completion, and the group's total
+    — the plan's own target for the group where this unit states one (judged by the
+    roll-up on the members' sum), else the members' targets and actuals added up. One query
+    of members, one of snapshots."""
+    result = {"code": group.code, "name": group.name, "members": 0, "series": []}
+    if month is None:
+        return result
+    members = target_groups.members_in(group.pk, month, within=unit.pk)
+    result["members"] = len(members)
+    snapshots = list(
+        _visible_snapshots(user).filter(period=month, target__plan_id=plan_id,
+                                        target__department__isnull=True)
+        .filter(Q(target__org_unit__in=members)
+                | Q(target__group=group, target__org_unit=unit))
+        .values(*_SNAPSHOT_VALUES, "target__group_id", "target__group_mode",
+                "target__parent__window",
+                "target__parent__period_start", "target__parent__period_end")
+        .order_by("target__indicator__code", "target__period_start", "target_id"))
+    series: dict[tuple, dict] = {}
+    for s in snapshots:
+        # A member's share of an each-member group target goes with the group target's
+        # window, which its own may be a part of (a member for some of the months).
+        by_parent = s["target__axis"] == DecompositionAxis.GROUP
+        window = (s["target__parent__window"], s["target__parent__period_start"],
+                  s["target__parent__period_end"]) if by_parent else (
+            s["target__window"], s["target__period_start"], s["target__period_end"])
+        key = (s["target__indicator__code"], *window)
+        item = series.setdefault(key, {
+            "indicator": {"code": s["target__indicator__code"],
+                          "name": s["target__indicator__name"],
+                          "unit": s["target__indicator__unit"]},
+            "window": window_label(*window), "time_progress": None, "total": None,
+            "rows": {}, "_by_parent": {}})
+        if s["target__group_id"] == group.pk and s["target__org_unit_id"] == unit.pk:
+            # A target for the group's total states the group's line; an each-member target's
+            # (its members' numbers added up) stands in where the plan states no total.
+            if item["total"] is None or s["target__group_mode"] == GroupMode.TOTAL:
+                item["total"] = {**_row(s), "source": "group_target",
+                                 "source_label": _("The plan's target for the group")}
+            continue
+        here = s["target__org_unit_id"]
+        if here in item["rows"] and not by_parent and item["_by_parent"].get(here):
+            continue  # the member's share of the group target governs its row
+        item["rows"][here] = _row(s)
+        item["_by_parent"][here] = by_parent
+    for item in series.values():
+        rows = sorted(item.pop("rows").values(), key=lambda r: (
+            r["completion_rate"] is None, -(r["completion_rate"] or 0), r["unit"]["code"] or ""))
+        item.pop("_by_parent")
+        position, last = 0, None
+        for index, row in enumerate(r for r in rows if r["completion_rate"] is not None):
+            if row["completion_rate"] != last:
+                position, last = index + 1, row["completion_rate"]
+            row["rank"], row["rank_of"] = position, sum(
+                1 for r in rows if r["completion_rate"] is not None)
+        item["rows"] = rows
+        item["time_progress"] = (item["total"] or (rows[0] if rows else {})).get("time_progress")
+        if item["total"] is None and rows and item["indicator"]["unit"] != "%":  # no ratio sums
+            item["total"] = _members_sum(rows, item["time_progress"])
+        result["series"].append(item)
+    return result
+
+
+def _members_sum(rows: list[dict], time_progress) -> dict:
+    """The group's total where the plan states none for it: the members' targets and actuals
+    added up (a target is summed only when every member has one)."""
+    targets = [r["target"] for r in rows]
+    actual_values = [r["actual"] for r in rows if r["actual"] is not None]
+    target = None if any(t is None for t in targets) else sum(targets)
+    actual = sum(actual_values) if actual_values else None
+    completion = round(actual / target, 4) if actual is not None and target else None
+    status = judge(None if completion is None else Decimal(str(completion)),
+                   Decimal(str(time_progress or 0)), "gte")
+    return {"source": "members_sum", "source_label": _("The members added up"),
+            "target": target, "actual": actual, "completion_rate": completion,
+            "time_progress": time_progress, "status": status,
+            "status_label": str(ProgressStatus(status).label),
+            "status_icon": STATUS_ICONS.get(status, "")}
+
+
 def _units_own(user, *, unit: OrgUnit, month: dt.date, headline: list[dict]) -> list[dict]:
     """For each headline indicator of `unit` (not a change from a baseline, which has no
     meaning below), the figure of each visible unit directly below over the same window, as
@@ -611,8 +704,13 @@ def child_units(user, *, plan_id: int, unit: OrgUnit) -> list[dict]:
 
 
 def dashboard(user, *, plan_code: str | None = None, unit_id: int | None = None,
-              month: dt.date | None = None, basis: str = PLAN) -> dict:
+              month: dt.date | None = None, basis: str = PLAN, group: str | None = None) -> dict:
     r = resolve(user, plan_code=plan_code, unit_id=unit_id, month=month)
+    chosen = None
+    if group:
+        chosen = OrgUnitGroup.objects.for_user(user).filter(code=group).first()
+        if chosen is None:
+            raise DashboardError(_("No org-unit group has the code %(code)s.") % {"code": group})
     body = report(user, plan_id=r.plan["pk"], unit=r.unit, month=r.month, basis=basis)
     unit = r.unit
     return {
@@ -632,11 +730,15 @@ def dashboard(user, *, plan_code: str | None = None, unit_id: int | None = None,
         **body,
         "trend": trend(user, plan_id=r.plan["pk"], unit=unit, month=r.month,
                        headline=body["headline"]),
+        # Org-unit groups (#22): those with members here, and the one chosen, if any.
+        "groups": offered_groups(user, unit),
+        "group": group_report(user, plan_id=r.plan["pk"], unit=unit, month=r.month,
+                              group=chosen) if chosen else None,
     }
 
 
 def cached_dashboard(user, *, plan_code: str | None, unit_id: int | None,
-                     month: dt.date | None, basis: str = PLAN) -> bytes:
+                     month: dt.date | None, basis: str = PLAN, group: str | None = None) -> bytes:
     """`dashboard()` as JSON bytes through the Django cache: keyed by the user's scope
     (memberships, not the user, so colleagues share entries), the request (its month, or the
     month being reported), the language and the latest finished roll-up, so a new snapshot
@@ -645,7 +747,7 @@ def cached_dashboard(user, *, plan_code: str | None, unit_id: int | None,
     The rendered bytes are cached, not the values: a hit costs two small queries and one cache
     read, with nothing to serialise again."""
     request_key, stamp = dashboard_request_key(user, plan_code=plan_code, unit_id=unit_id,
-                                               month=month, basis=basis)
+                                               month=month, basis=basis, group=group)
     key = "dashboard:v5:" + hashlib.sha256(f"{request_key}|{stamp or '-'}".encode()).hexdigest()
     payload = _recent.get(key)
     if payload is None:
@@ -656,7 +758,7 @@ def cached_dashboard(user, *, plan_code: str | None, unit_id: int | None,
             return stale  # not remembered under this roll-up's key: it is an older one's
     if payload is None:
         payload = json.dumps(dashboard(user, plan_code=plan_code, unit_id=unit_id, month=month,
-                                       basis=basis),
+                                       basis=basis, group=group),
                              ensure_ascii=False, separators=(",", ":")).encode()
         cache.set(key, payload, CACHE_SECONDS)
         cache.set("dashboard:latest:" + request_key, (time.time(), payload), CACHE_SECONDS)
@@ -666,14 +768,15 @@ def cached_dashboard(user, *, plan_code: str | None, unit_id: int | None,
 
 
 def dashboard_request_key(user, *, plan_code: str | None, unit_id: int | None,
-                          month: dt.date | None, basis: str = PLAN) -> tuple[str, str | None]:
+                          month: dt.date | None, basis: str = PLAN,
+                          group: str | None = None) -> tuple[str, str | None]:
     """What a cached answer is the answer to (scope, request, language; not the roll-up), and
     the latest finished roll-up."""
     fingerprint, stamp = _key_facts(user)
     # The month being reported is the default month: a new business month is a new answer.
     raw = "|".join([fingerprint, plan_code or "", str(unit_id or ""),
                     month_label(month) or month_label(clock.previous_month()),
-                    translation.get_language() or "", basis])
+                    translation.get_language() or "", basis, group or ""])
     return hashlib.sha256(raw.encode()).hexdigest(), stamp
 
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from audit.services import record
 from org.choices import Role
 from org.closure import OrgUnitClosure
-from org.models import Membership, OrgUnit
+from org.models import Membership, OrgUnit, OrgUnitGroup
 from org.services import scoped_save
 from progress.choices import RollupStatus, WarningColour
 from progress.models import ProgressSnapshot, RollupRun
@@ -60,7 +60,23 @@ def bulletin_content(*, plan: Plan, org_unit: OrgUnit, month: dt.date, run: dict
         "run": {"id": run["pk"], "finished_at": run["finished_at"].isoformat()
                 if run and run["finished_at"] else None} if run else None,
         **body,
+        "groups": _group_sections(plan, org_unit, month),
     }
+
+
+def _group_sections(plan: Plan, org_unit: OrgUnit, month: dt.date) -> list[dict]:
+    """The org-unit groups the plan states targets for, at this unit or above it (#22): each
+    group's total and its members here, ranked (`selectors.group_report`)."""
+    above = OrgUnitClosure.objects.filter(descendant_id=org_unit.pk).values("ancestor_id")
+    named = OrgUnitGroup.unscoped.filter(
+        targets__plan=plan, targets__org_unit__in=above).distinct().order_by("name")
+    sections = []
+    for group in named:
+        section = selectors.group_report(None, plan_id=plan.pk, unit=org_unit, month=month,
+                                         group=group)
+        if section["series"]:
+            sections.append(section)
+    return sections
 
 
 def _next_version(plan: Plan, org_unit: OrgUnit, month: dt.date) -> int:

@@ -60,6 +60,11 @@ def _labels() -> dict:
         "own_actual": _("Units' own figure"), "share": _("Share of the whole"),
         "units_own_note": _("this plan gives the units below no target: their own figures, "
                             "not judged"),
+        # Org-unit groups (#22).
+        "group": _("Org-unit group"), "all_units": _("All units"),
+        "group_members": _("%(n)s members here this month"),
+        "group_total": _("Group total"),
+        "no_group_rows": _("No member of the group holds a target of this plan here."),
     }
 
 

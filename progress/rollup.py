@@ -12,6 +12,7 @@ the previous snapshot intact.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections import defaultdict
@@ -27,7 +28,8 @@ from django.utils import timezone
 
 from skills_portal import clock
 from skills_portal.bulk import insert_rows, insert_rows_into
-from targets.choices import Comparator, IndicatorKind, IndicatorSource
+from targets import groups
+from targets.choices import Comparator, DecompositionAxis, GroupMode, IndicatorKind, IndicatorSource
 from targets.measures import (
     measure_totals,
     measure_values,
@@ -280,11 +282,14 @@ class TargetFacts:
     parent_id: int | None
     axis: str
     indicator: Indicator | None = None
+    group_id: int | None = None
+    group_mode: str = ""
 
 
 _FACT_LOOKUPS = ("pk", "plan_id", "indicator_id", "org_unit_id", "org_unit__parent_id",
                  "department_id", "department__sector", "period_start", "period_end", "value",
-                 "comparator", "is_soft", "is_increment", "baseline", "parent_id", "axis")
+                 "comparator", "is_soft", "is_increment", "baseline", "parent_id", "axis",
+                 "group_id", "group_mode")
 
 
 def in_force(month: dt.date) -> list[TargetFacts]:
@@ -295,7 +300,69 @@ def in_force(month: dt.date) -> list[TargetFacts]:
     rows = Target.unscoped.filter(
         period_start__lte=month, period_end__gte=month,
     ).order_by("pk").values_list(*_FACT_LOOKUPS)
-    return [TargetFacts(*row, indicator=indicators[row[2]]) for row in rows]
+    return [TargetFacts(*row[:-2], indicator=indicators[row[2]], group_id=row[-2],
+                        group_mode=row[-1]) for row in rows]
+
+
+def group_actuals(targets: list[TargetFacts], month: dt.date,
+                  as_of: dict[int, dt.date]) -> tuple[dict[int, Decimal | None],
+                                                       dict[int, Decimal | None]]:
+    """Targets stated for an org-unit group (#22): ({target: the members' actual},
+    {target: the value judged}). The actual sums the members within the target's unit, each
+    over the months it is a member (flows) or if it is a member in `month` (stocks); the value
+    is the target's own for a group total, and its members' targets added up for an
+    each-member target. One membership query, one `actuals` call, one query of member
+    targets, whatever the number of group targets. A ratio is not added over members."""
+    statements = [t for t in targets if t.group_id]
+    if not statements:
+        return {}, {}
+    for t in statements:
+        as_of.pop(t.pk, None)  # read over the issuing unit, not the members
+    members = groups.spans({t.group_id for t in statements},
+                           within={t.group_id: t.org_unit_id for t in statements})
+    parts: list[TargetFacts] = []
+    owner: dict[int, int] = {}
+    for t in statements:
+        if t.indicator.kind == IndicatorKind.RATIO:
+            continue
+        flow = t.indicator.kind == IndicatorKind.FLOW
+        for unit_id, unit_spans in members.get(t.group_id, {}).items():
+            for first, last in groups.clipped(unit_spans, t.period_start,
+                                              min(month, t.period_end)):
+                if not flow and last < month:
+                    continue  # a level counts the members of the month
+                part = dataclasses.replace(
+                    t, pk=-(len(parts) + 1), org_unit_id=unit_id, is_increment=False,
+                    group_id=None, **({"period_start": first, "period_end": last} if flow
+                                      else {}))
+                parts.append(part)
+                owner[part.pk] = t.pk
+    values = actuals(parts, month, as_of=(dates := {}))
+    totals: dict[int, Decimal | None] = {t.pk: None for t in statements}
+    for part in parts:
+        value = values.get(part.pk)
+        if value is None:
+            continue
+        pk = owner[part.pk]
+        totals[pk] = (totals[pk] or Decimal(0)) + value
+        if part.pk in dates:
+            as_of[pk] = min(as_of.get(pk, dates[part.pk]), dates[part.pk])
+    for t in statements:
+        if t.indicator.kind == IndicatorKind.FLOW and totals[t.pk] is None:
+            totals[t.pk] = Decimal(0)  # no member figures: nothing done yet
+        if totals[t.pk] is not None and t.is_increment:
+            totals[t.pk] = None if t.baseline is None else totals[t.pk] - t.baseline
+        if totals[t.pk] is not None:
+            totals[t.pk] = totals[t.pk].quantize(FOUR)
+    each = [t.pk for t in statements if t.group_mode == GroupMode.EACH]
+    judged: dict[int, Decimal | None] = {t.pk: t.value for t in statements
+                                         if t.group_mode != GroupMode.EACH}
+    if each:
+        judged.update(dict.fromkeys(each))
+        judged.update(Target.unscoped.filter(parent_id__in=each, axis=DecompositionAxis.GROUP)
+                      .values("parent_id").annotate(total=Sum("value")).order_by()
+                      .values_list("parent_id", "total"))
+    return totals, judged
 
 
 @dataclass(slots=True)
@@ -320,6 +387,8 @@ def build_snapshot(month: dt.date) -> list[SnapshotRow]:
     targets = in_force(month)
     as_of: dict[int, dt.date] = {}
     values = actuals(targets, month, as_of)
+    group_totals, group_values = group_actuals(targets, month, as_of)
+    values.update(group_totals)
     previous = dict(ProgressSnapshot.unscoped.filter(period=clock.previous_month(month))
                     .values_list("target_id", "completion_rate"))
     tolerance = Decimal(str(settings.ROLLUP_ON_PACE_TOLERANCE))
@@ -335,7 +404,7 @@ def build_snapshot(month: dt.date) -> list[SnapshotRow]:
         if progress is None:
             progress = progress_of[window] = time_progress(t, month)
         completion = gap_to_target = gap_to_time = change = None
-        value = t.value
+        value = group_values.get(t.pk, t.value)
         if actual is not None and value is not None:
             if value:
                 completion = (actual / value).quantize(FOUR)
@@ -351,7 +420,9 @@ def build_snapshot(month: dt.date) -> list[SnapshotRow]:
             status=judge(completion, progress, t.comparator, tolerance=tolerance,
                          serious=serious),
             is_soft=t.is_soft, completion_change=change, value_as_of=as_of.get(t.pk),
-            foresight=forecast.foresee(t, actual, month, past, flow=t.indicator_id in flows,
+            foresight=forecast.foresee(
+                dataclasses.replace(t, value=value) if t.pk in group_values else t,
+                actual, month, past, flow=t.indicator_id in flows,
                                        completion=completion),
         ))
     _rank(targets, rows)

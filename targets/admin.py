@@ -100,7 +100,7 @@ class TargetAdmin(ScopedAdmin):
     list_filter = (plan_filter(), "window", "is_soft", "axis", "indicator__unit", "org_unit__level")
     search_fields = ("code", "indicator__name", "org_unit__name", "department__name", "quote")
     autocomplete_fields = ("plan", "indicator", "org_unit", "department", "parent", "task",
-                           "implements")
+                           "implements", "group")
     list_select_related = ("plan", "indicator", "org_unit", "department")
     readonly_fields = ("decomposition_coverage", "implemented_by")
 

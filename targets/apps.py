@@ -12,6 +12,34 @@ class TargetsConfig(AppConfig):
         autodiscover_modules("measures")
         self._name_task_departments()
         self._register_choice_sources()
+        self._follow_group_memberships()
+
+    @staticmethod
+    def _follow_group_memberships():
+        """Group targets (#22) follow their groups: a membership saved or deleted anywhere
+        (admin, API, the spreadsheet import) keeps the member targets of its unit, and a
+        target saved keeps its own (targets.groups)."""
+        from django.db.models.signals import post_delete, post_save
+
+        from org.models import OrgUnitGroupMember
+
+        from . import groups
+        from .models import Target
+
+        def membership_saved(sender, instance, raw=False, **kwargs):
+            if not raw:
+                groups.membership_changed(instance.group_id, instance.org_unit_id,
+                                          instance.valid_from)
+
+        def target_saved(sender, instance, raw=False, **kwargs):
+            if not raw:
+                groups.statement_saved(instance)
+
+        post_save.connect(membership_saved, sender=OrgUnitGroupMember,
+                          dispatch_uid="targets.group_membership_saved")
+        post_delete.connect(membership_saved, sender=OrgUnitGroupMember,
+                            dispatch_uid="targets.group_membership_deleted")
+        post_save.connect(target_saved, sender=Target, dispatch_uid="targets.group_target_saved")
 
     @staticmethod
     def _register_choice_sources():

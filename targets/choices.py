@@ -75,3 +75,13 @@ class DecompositionAxis(models.TextChoices):
     REGION = "region", _("by region")
     DEPARTMENT = "department", _("by department")
     SLICE = "slice", _("by slice (of which)")
+    # The per-member targets a group target (each 脱贫县 trains N) materialises (#22): kept by
+    # targets.groups from the group's memberships, not entered by hand.
+    GROUP = "group", _("by group member")
+
+
+class GroupMode(models.TextChoices):
+    """How a target stated for an org-unit group applies (#22)."""
+
+    EACH = "each", _("each member")
+    TOTAL = "total", _("the members' total")

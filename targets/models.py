@@ -17,13 +17,14 @@ from django.utils.translation import gettext_lazy as _
 
 from org.access import VIEW, WRITE_ROLES, Scope, nothing, unit_filter
 from org.closure import OrgUnitClosure
-from org.models import Department, OrgUnit, VocabularyQuerySet
+from org.models import Department, OrgUnit, OrgUnitGroup, OrgUnitGroupMember, VocabularyQuerySet
 from org.scoping import ScopedQuerySet
 from skills_portal.models import MonthField, TimeStampedModel
 
 from .choices import (
     Comparator,
     DecompositionAxis,
+    GroupMode,
     IndicatorKind,
     IndicatorSource,
     IndicatorUnit,
@@ -418,6 +419,21 @@ class Target(TimeStampedModel):
         help_text=_("The target of a plan above (one this plan implements) that this target "
                     "restates for its own area."),
     )
+    # A target stated once for an org-unit group (#22): "each 脱贫县 trains at least N" holds
+    # every member to N (targets.groups keeps a per-member target, axis `group`, from the
+    # memberships); "the group's total ≥ N" is judged on the members' sum.
+    group = models.ForeignKey(
+        OrgUnitGroup, on_delete=models.PROTECT, null=True, blank=True, related_name="targets",
+        verbose_name=_("for the org-unit group"),
+        help_text=_("A target the plan states for a group of units (such as the counties "
+                    "lifted out of poverty): its members within this target's org unit, month "
+                    "by month."),
+    )
+    group_mode = models.CharField(
+        _("applies to"), max_length=5, choices=GroupMode.choices, blank=True,
+        help_text=_("Each member: every member unit holds the number (its own target is kept "
+                    "from the memberships). The members' total: the group's sum is judged."),
+    )
     quote = models.TextField(_("source text"), blank=True)
     note = models.TextField(_("note"), blank=True)
 
@@ -445,11 +461,24 @@ class Target(TimeStampedModel):
                 | Q(value_max__gte=models.F("value")),
                 name="target_range_ordered",
             ),
+            models.CheckConstraint(
+                condition=(Q(group__isnull=True) & Q(group_mode=""))
+                | (Q(group__isnull=False) & ~Q(group_mode="")),
+                name="target_group_has_mode",
+            ),
         ]
         indexes = [
             models.Index(fields=["org_unit", "period_start", "period_end"], name="target_unit_window"),
             models.Index(fields=["indicator", "period_end"], name="target_indicator_end"),
         ]
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # Whether the stored row was a group target: a save that drops the group removes the
+        # per-member targets it kept (targets.groups).
+        instance._stored_group_id = instance.__dict__.get("group_id")
+        return instance
 
     def __str__(self):
         return f"{self.indicator.name} · {self.org_unit.label}" + (
@@ -501,8 +530,30 @@ class Target(TimeStampedModel):
             add("is_increment", _("Only stock and ratio targets can be a change over a baseline."))
         self._clean_decomposition(add)
         self._clean_implements(add)
+        self._clean_group(add)
         if errors:
             raise ValidationError(errors)
+
+    def _clean_group(self, add) -> None:
+        if not self.group_id:
+            if self.group_mode:
+                add("group", _("Choose the group the target is stated for, or leave "
+                               "\"applies to\" empty."))
+            return
+        if not self.group_mode:
+            add("group_mode", _("Say how the group target applies: to each member or to the "
+                                "members' total."))
+            return
+        if self.parent_id:
+            add("group", _("A group target is stated by the plan, not decomposed from "
+                           "another target: its members' targets are kept from it."))
+        if self.department_id:
+            add("department", _("A group target is held by the group's units, not by a "
+                                "department."))
+        if self.indicator_id and self.group_mode == GroupMode.TOTAL and \
+                self.indicator.kind == IndicatorKind.RATIO:
+            add("group_mode", _("A ratio cannot be added up over a group's members: state it "
+                                "for each member."))
 
     def _clean_decomposition(self, add) -> None:
         if not self.parent_id:
@@ -518,9 +569,9 @@ class Target(TimeStampedModel):
             return
         if parent.plan_id != self.plan_id:
             add("parent", _("A target is decomposed within one plan."))
-        if (parent.window, parent.period_start, parent.period_end) != (
-            self.window, self.period_start, self.period_end
-        ):
+        if self.axis != DecompositionAxis.GROUP and (
+                parent.window, parent.period_start, parent.period_end) != (
+                self.window, self.period_start, self.period_end):
             add("parent", _("A decomposed target keeps its parent's window (%(w)s).")
                 % {"w": parent.window_label})
         if self.indicator_id and parent.indicator.unit != self.indicator.unit:
@@ -547,12 +598,32 @@ class Target(TimeStampedModel):
             ).exists():
                 add("org_unit", _("A departmental share stays within %(u)s.")
                     % {"u": parent.org_unit.name})
+        elif self.axis == DecompositionAxis.GROUP:
+            self._clean_group_member(add, parent)
         elif self.axis == DecompositionAxis.SLICE:
             if self.org_unit_id != parent.org_unit_id or self.department_id != parent.department_id:
                 add("org_unit", _("A slice (其中) stays on the parent's unit and department."))
             if self.indicator_id == parent.indicator_id:
                 add("indicator", _("A slice (其中) counts a narrower indicator than its parent."))
 
+
+    def _clean_group_member(self, add, parent: Target) -> None:
+        """A group member's target: kept by targets.groups from a group target's memberships,
+        so it only ever has the shape that code gives it."""
+        if not parent.group_id or parent.group_mode != GroupMode.EACH:
+            add("axis", _("Only a target stated for each member of a group has member targets."))
+            return
+        if self.indicator_id != parent.indicator_id or self.department_id:
+            add("indicator", _("A group member's target keeps the group target's indicator."))
+        if not (parent.period_start <= self.period_start and self.period_end <= parent.period_end):
+            add("period_start", _("A group member's target lies within the group target's "
+                                  "window (%(w)s).") % {"w": parent.window_label})
+        if self.org_unit_id and not OrgUnitGroupMember.unscoped.filter(
+                group_id=parent.group_id, org_unit_id=self.org_unit_id,
+                valid_from__lte=self.period_end).filter(
+                Q(valid_to__isnull=True) | Q(valid_to__gte=self.period_start)).exists():
+            add("org_unit", _("%(u)s is not in %(g)s in these months.")
+                % {"u": self.org_unit.name, "g": parent.group.name})
 
     def _clean_implements(self, add) -> None:
         """A target implements a target of a plan above: in the plan's parent chain, for the

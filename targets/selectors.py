@@ -87,7 +87,9 @@ def decomposition_coverage(targets, user=None) -> dict[int, list[Coverage]]:
     visible = _visible(user)
     rows = (
         # Children of targets in hand; what the user may see of them is counted apart.
+        # A group's member targets each hold the group's number: they are not shares of it.
         Target.unscoped.filter(parent_id__in=list(parents))
+        .exclude(axis=DecompositionAxis.GROUP)
         .values("parent_id", "axis")
         .annotate(
             n=Count("id"),
@@ -162,7 +164,7 @@ def plan_detail(user, code: str) -> Plan:
 
 def target_list(user):
     return Target.objects.for_user(user).select_related(
-        "plan", "indicator", "org_unit", "department", "parent", "task"
+        "plan", "indicator", "org_unit", "department", "parent", "task", "group"
     )
 
 

@@ -20,6 +20,9 @@ class DashboardQuerySerializer(serializers.Serializer):
         required=False, default="plan",
         help_text=_("Which target governs a unit that has both a share of this plan and its "
                     "own commitment in a plan implementing it: plan (default) or own."))
+    group = serializers.SlugField(
+        required=False, help_text=_("An org-unit group's code: adds the group's members at or "
+                                    "below the unit, ranked, and the group's total."))
 
 
 class RefSerializer(serializers.Serializer):
@@ -161,6 +164,39 @@ class PlanRefSerializer(serializers.Serializer):
     short_name = serializers.CharField()
 
 
+class GroupRefSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    type = serializers.CharField()
+
+
+class GroupTotalSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(choices=[("group_target", "group_target"),
+                                              ("members_sum", "members_sum")])
+    source_label = serializers.CharField()
+    target = serializers.FloatField(allow_null=True)
+    actual = serializers.FloatField(allow_null=True)
+    completion_rate = serializers.FloatField(allow_null=True)
+    time_progress = serializers.FloatField(allow_null=True)
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+
+
+class GroupSeriesSerializer(serializers.Serializer):
+    indicator = IndicatorRefSerializer()
+    window = serializers.CharField()
+    time_progress = serializers.FloatField(allow_null=True)
+    total = GroupTotalSerializer(allow_null=True)
+    rows = ProgressRowSerializer(many=True, help_text=_("The group's members, ranked."))
+
+
+class GroupReportSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    members = serializers.IntegerField(help_text=_("Members at or below the unit in the month."))
+    series = GroupSeriesSerializer(many=True)
+
+
 class DashboardSerializer(serializers.Serializer):
     plan = PlanRefSerializer()
     plans = PlanRefSerializer(many=True)
@@ -184,6 +220,10 @@ class DashboardSerializer(serializers.Serializer):
         many=True, help_text=_("Where the plan gives the units below no target: each unit's "
                                "own figure on the headline indicators, not judged."))
     trend = TrendSerializer(many=True)
+    groups = GroupRefSerializer(many=True, help_text=_("Org-unit groups with members at or "
+                                                       "below the unit: the group filter."))
+    group = GroupReportSerializer(allow_null=True, help_text=_(
+        "The chosen group (the `group` parameter): its members ranked and its total."))
 
 
 class PingSerializer(serializers.Serializer):

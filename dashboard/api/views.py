@@ -28,7 +28,7 @@ class DashboardView(APIView):
         try:
             payload = cached_dashboard(request.user, plan_code=data.get("plan"),
                                        unit_id=data.get("unit"), month=data.get("month"),
-                                       basis=data["basis"])
+                                       basis=data["basis"], group=data.get("group"))
         except DashboardError as exc:
             if exc.status == 403:
                 raise PermissionDenied(exc.message) from exc

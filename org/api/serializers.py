@@ -11,7 +11,7 @@ from ..models import (
     OrgUnitGroupMember,
     OrgUnitGroupSet,
 )
-from .common import UnitRefSerializer
+from .common import MonthField, UnitRefSerializer
 
 
 class OrgUnitSerializer(serializers.ModelSerializer):
@@ -80,10 +80,12 @@ class OrgUnitGroupSerializer(serializers.ModelSerializer):
 
 
 class OrgUnitGroupMemberSerializer(serializers.ModelSerializer):
-    """A unit's membership of a group; months as the first day of the month (any day in the
-    month is accepted and stored as the first)."""
+    """A unit's membership of a group; months as YYYY-MM (any date in the month is accepted
+    and stored as its first day)."""
 
     group = serializers.PrimaryKeyRelatedField(queryset=OrgUnitGroup.unscoped.all())
+    valid_from = MonthField()
+    valid_to = MonthField(allow_null=True, required=False)
     org_unit = serializers.PrimaryKeyRelatedField(queryset=OrgUnit.unscoped.all())
     group_name = serializers.CharField(source="group.name", read_only=True)
     org_unit_name = serializers.CharField(source="org_unit.name", read_only=True)

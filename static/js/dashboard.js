@@ -90,6 +90,7 @@
     // The basis is kept only when it is not the default (按上级分解).
     var merged = Object.assign({plan: data.plan.code, month: data.month, unit: data.unit.id,
                                 basis: data.basis === "own" ? "own" : "",
+                                group: data.group ? data.group.code : "",
                                 scale: WAN ? "wan" : ""}, extra || {});
     Object.keys(merged).forEach(function (k) { if (merged[k]) q.set(k, merged[k]); });
     return "?" + q.toString();
@@ -155,6 +156,17 @@
     scale.disabled = !WAN;
     // A different plan starts from its own latest month.
     plan.onchange = function () { month.disabled = true; };
+    // Org-unit groups (#22): offered where a group has members here.
+    var groupPick = document.getElementById("dash-group");
+    groupPick.textContent = "";
+    document.getElementById("dash-group-pick").hidden = !(data.groups || []).length;
+    groupPick.appendChild(el("option", {value: "", text: L.all_units}));
+    (data.groups || []).forEach(function (g) {
+      var o = el("option", {value: g.code, text: g.type + " · " + g.name});
+      if (data.group && data.group.code === g.code) o.selected = true;
+      groupPick.appendChild(o);
+    });
+    groupPick.disabled = !(data.groups || []).length;
     var bulletins = document.getElementById("dash-bulletins");
     bulletins.href = root.dataset.bulletins + "?plan=" + encodeURIComponent(data.plan.code) +
       "&org_unit=" + data.unit.id;
@@ -512,6 +524,48 @@
       }));
   }
 
+  // A chosen group: per indicator, the group's total and its members here, ranked.
+  function renderGroup() {
+    var section = document.getElementById("dash-group-section");
+    var g = data.group;
+    section.hidden = !g;
+    if (!g) return;
+    document.getElementById("h-group").textContent = L.group + "：" + g.name;
+    document.getElementById("dash-group-note").textContent =
+      L.group_members.replace("%(n)s", g.members);
+    var box = document.getElementById("dash-group-tables");
+    box.textContent = "";
+    if (!g.series.length) {
+      box.appendChild(el("p", {cls: "muted", text: L.no_group_rows}));
+      return;
+    }
+    g.series.forEach(function (s) {
+      var u = s.indicator.unit;
+      var rows = [];
+      if (s.total) {
+        rows.push(el("tr", {cls: "group-total", "data-source": s.total.source},
+          el("th", {scope: "row", text: L.group_total + "（" + s.total.source_label + "）"}),
+          cell(s.total.target, qty(s.total.target, u), "target"),
+          cell(s.total.actual, qty(s.total.actual, u), "actual"),
+          cell(s.total.completion_rate, pct(s.total.completion_rate), "completion_rate"),
+          el("td", {}, status(s.total)), el("td", {cls: "num", text: "—"})));
+      }
+      s.rows.forEach(function (r) {
+        rows.push(el("tr", {"data-target": r.target_code},
+          el("th", {scope: "row"}, el("a", {href: query({unit: r.unit.id, group: ""}), text: r.unit.name})),
+          cell(r.target, qty(r.target, u), "target"),
+          cell(r.actual, qty(r.actual, u), "actual"),
+          cell(r.completion_rate, pct(r.completion_rate), "completion_rate"),
+          el("td", {}, status(r)),
+          el("td", {cls: "num", text: r.rank ? r.rank + "/" + r.rank_of : "—"})));
+      });
+      var node = el("table", {cls: "dash-table"});
+      table(node, [[L.unit], [L.target + "（" + unitLabel(u) + "）", 1], [L.actual, 1], [L.rate, 1],
+                   [L.status], [L.rank, 1]], rows, s.indicator.name + "（" + s.window + "）");
+      box.appendChild(el("div", {cls: "table-wrap"}, node));
+    });
+  }
+
   function fail(message) {
     var box = document.getElementById("dash-error");
     box.textContent = L.error + "：" + message;
@@ -520,7 +574,7 @@
   }
 
   var api = new URLSearchParams();
-  ["plan", "unit", "month", "basis"].forEach(function (k) { if (params.get(k)) api.set(k, params.get(k)); });
+  ["plan", "unit", "month", "basis", "group"].forEach(function (k) { if (params.get(k)) api.set(k, params.get(k)); });
   fetch(root.dataset.api + "?" + api.toString(), {credentials: "same-origin",
                                                   headers: {Accept: "application/json"}})
     .then(function (response) {
@@ -541,6 +595,7 @@
       renderScale();
       renderCards();
       renderChildren();
+      renderGroup();
       renderTrend();
       renderWarnings();
       renderLaggards();

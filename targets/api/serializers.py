@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from org.api.common import DepartmentBriefSerializer, MonthField, UnitRefSerializer, number
-from org.models import Department, OrgUnit
+from org.models import Department, OrgUnit, OrgUnitGroup
 from org.selectors import writable_departments, writable_units
 
 from ..models import DataValue, Indicator, Plan, PlanTask, Target
@@ -145,6 +145,7 @@ class TargetSerializer(serializers.ModelSerializer):
     org_unit = UnitRefSerializer(read_only=True)
     department = DepartmentBriefSerializer(read_only=True, allow_null=True)
     task = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
+    group = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     window_label = serializers.CharField(read_only=True)
     period_start = MonthField(read_only=True)
     period_end = MonthField(read_only=True)
@@ -159,7 +160,7 @@ class TargetSerializer(serializers.ModelSerializer):
         fields = ["id", "plan", "code", "indicator", "org_unit", "department", "task", "window",
                   "window_label", "period_start", "period_end", "value", "value_max",
                   "comparator", "is_soft", "is_increment", "baseline", "parent", "axis",
-                  "implements", "quote", "note", "coverage"]
+                  "implements", "group", "group_mode", "quote", "note", "coverage"]
 
     @extend_schema_field(CoverageSerializer(many=True))
     def get_coverage(self, obj):
@@ -182,6 +183,10 @@ class TargetWriteSerializer(serializers.ModelSerializer):
     implements = serializers.PrimaryKeyRelatedField(
         queryset=Target.unscoped.all(), allow_null=True, required=False,
         help_text="A target of a plan above (one this target's plan implements).")
+    group = serializers.SlugRelatedField(
+        slug_field="code", queryset=OrgUnitGroup.unscoped.all(), allow_null=True, required=False,
+        help_text="An org-unit group (by code) the target is stated for (#22); with group_mode "
+                  "`each` every member holds it, with `total` the members' sum is judged.")
     period_start = MonthField()
     period_end = MonthField()
 
@@ -189,7 +194,8 @@ class TargetWriteSerializer(serializers.ModelSerializer):
         model = Target
         fields = ["plan", "code", "indicator", "org_unit", "department", "window",
                   "period_start", "period_end", "value", "value_max", "comparator", "is_soft",
-                  "is_increment", "baseline", "parent", "axis", "implements", "quote", "note"]
+                  "is_increment", "baseline", "parent", "axis", "implements", "group",
+                  "group_mode", "quote", "note"]
         # The model's clean() judges the whole target; no unique-together check here.
         validators = []
 
