@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from org.choices import OrgLevel
-from org.models import Department, OrgUnit
+from org.models import Department, OrgUnit, OrgUnitGroup, OrgUnitGroupMember, OrgUnitGroupSet
 from org.scoping import unscoped
 
 from .choices import IndicatorKind, IndicatorSource, WindowKind
@@ -174,6 +174,30 @@ class SeedLoader:
                                 "code": entry.get("code") or None,
                                 "level": level, "kind": entry["kind"]})
             self.units[(entry["parent"] + "/" if entry.get("parent") else "") + entry["name"]] = unit
+
+    def load_org_unit_groups(self, path: Path) -> None:
+        """Group types, groups and their members (#22); a membership is matched on its group,
+        unit and first month."""
+        if not path.exists():
+            return
+        for kind in self._read(path):
+            where = f"{path.name} {kind.get('code')}"
+            group_set = self._guard(where, upsert, OrgUnitGroupSet, self.report,
+                                    {"code": kind["code"]},
+                                    {"name": kind["name"],
+                                     "description": kind.get("description", "")})
+            for entry in kind.get("groups", []):
+                where = f"{path.name} {entry.get('code')}"
+                group = self._guard(where, upsert, OrgUnitGroup, self.report,
+                                    {"code": entry["code"]},
+                                    {"name": entry["name"], "group_set": group_set,
+                                     "description": entry.get("description", "")})
+                for member in entry.get("members", []):
+                    since = parse_month(member["from"])
+                    until = parse_month(member["to"]) if member.get("to") else None
+                    self._guard(where, upsert, OrgUnitGroupMember, self.report,
+                                {"group": group, "org_unit": self.unit(member["unit"], where),
+                                 "valid_from": since}, {"valid_to": until})
 
     def load_indicators(self, path: Path) -> None:
         entries = self._read(path)
@@ -413,6 +437,7 @@ def load_seed_plans(fixtures_dir: Path) -> LoadReport:
     plans_dir = loader.dir / "plans"
     with transaction.atomic():
         loader.load_org_units(loader.dir / "org_units.yaml")
+        loader.load_org_unit_groups(loader.dir / "org_unit_groups.yaml")
         loader.load_indicators(loader.dir / "indicators.yaml")
         loader.load_validation_rules(loader.dir / "validation_rules.yaml")
         loader.load_reference_plans(plans_dir / "_reference.yaml")
