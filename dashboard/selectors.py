@@ -270,6 +270,8 @@ def _row(s: dict) -> dict:
         "pace_so_far": _num(s.get("pace_so_far")),
         "warning": s.get("warning") or "",
         "warning_label": str(WarningColour(s["warning"]).label) if s.get("warning") else "",
+        # A target stated for an org-unit group, or a member's share of one (#22).
+        "group": s.get("target__group__name") or s.get("target__parent__group__name") or None,
     }
 
 
@@ -303,7 +305,7 @@ _SNAPSHOT_VALUES = (
     "rank", "rank_of", "completion_change", "value_as_of", "target__plan_id",
     "target__plan__short_name", "target__plan__doc_number", "target__is_increment",
     "projected", "projected_completion", "projection_method", "required_pace", "pace_so_far",
-    "warning",
+    "warning", "target__group__name", "target__parent__group__name",
 )
 
 # Which target governs a unit's row (#16): `plan` (the default) is the plan's own share where
@@ -314,7 +316,10 @@ PLAN, OWN = "plan", "own"
 
 def _series_key(s: dict) -> str:
     # An implementing target goes with the plan's target it implements (its anchor), whose
-    # window may differ from its own.
+    # window may differ from its own. The members' shares of a group target form a series of
+    # their own (#22), beside the units' regional shares of the same indicator.
+    if s["target__axis"] == DecompositionAxis.GROUP:
+        return f"{s['target__indicator__code']}|group|{s['target__parent_id']}"
     return f"{s['target__indicator__code']}|{s['anchor_window']}|" \
            f"{s['anchor_start']:%Y%m}-{s['anchor_end']:%Y%m}"
 
@@ -426,7 +431,9 @@ def report(user, *, plan_id: int, unit: OrgUnit, month: dt.date | None,
                 "indicator": {"code": s["target__indicator__code"],
                               "name": s["target__indicator__name"],
                               "unit": s["target__indicator__unit"]},
-                "window": window_label(s["anchor_window"], s["anchor_start"], s["anchor_end"]),
+                "window": window_label(s["anchor_window"], s["anchor_start"], s["anchor_end"])
+                if s["target__axis"] != DecompositionAxis.GROUP else
+                f"{s['target__parent__group__name']} · {_('each member')}",
                 "time_progress": None,
                 "reporting": 0,
                 "rows": [],

@@ -114,6 +114,9 @@ class ProgressRowSerializer(serializers.Serializer):
         help_text=_("Early warning (预警) from the projected completion against the thresholds "
                     "administrators set; empty: none."))
     warning_label = serializers.CharField()
+    group = serializers.CharField(
+        allow_null=True, help_text=_("The org-unit group the target is stated for, or whose "
+                                     "member's share it is (#22); null otherwise."))
 
 
 class SeriesSerializer(serializers.Serializer):

@@ -191,7 +191,8 @@
       var fill = rate === null ? 0 : Math.min(rate, 1) * 100;
       var cascaded = r.source === "own" || r.other;
       var card = el("article", {cls: "card dash-card st-" + r.status, "data-target": r.target_code},
-        el("h3", {}, r.indicator.name, el("span", {cls: "muted small", text: " " + r.window})),
+        el("h3", {}, r.indicator.name, el("span", {cls: "muted small", text: " " + r.window +
+                                                    (r.group ? " · " + r.group : "")})),
         el("div", {cls: "dash-rate"},
           el("span", {"data-field": "completion_rate", "data-value": rate === null ? "" : String(rate),
                       text: pct(rate)}),

@@ -342,3 +342,30 @@ def test_group_bulletin_names_the_groups_total_and_ranks_its_members(client, api
     page = client.get(f"/dashboard/bulletins/{bulletin.pk}/").content.decode()
     assert "6. 单位分组" in page and "分组脱贫县（2 个成员）" in page
     assert "方案对该分组的目标：目标 3,000" in page
+
+
+def test_group_member_shares_form_their_own_series_beside_regional_shares(api, world, poverty,
+                                                                          plan):
+    whole = post(api, "targets/", {
+        "plan": plan, "code": "training", "indicator": "grp_training",
+        "org_unit": world["city"].pk, "window": "annual", "period_start": "2025-01",
+        "period_end": "2025-12", "value": 10000})
+    post(api, "targets/", {
+        "plan": plan, "code": "training-一县", "indicator": "grp_training",
+        "org_unit": world["一县"].pk, "window": "annual", "period_start": "2025-01",
+        "period_end": "2025-12", "value": 2000, "parent": whole["id"], "axis": "region"})
+    statement = group_target(api, world, plan)
+    figure(api, world["一县"], "2025-03", 500)
+    rollup_month(dt.date(2025, 6, 1), trigger="test")
+    data = api.get(API + "dashboard/", {"plan": plan, "unit": world["city"].pk,
+                                        "month": "2025-06"}).json()
+    by_window = {s["window"]: s for s in data["series"]}
+    # 一县 once per series: its regional share (2,000) and, apart, its share as a 脱贫县 (1,200).
+    assert {r["unit"]["name"]: r["target"] for r in by_window["2025年"]["rows"]} == {"一县": 2000}
+    members = by_window["分组脱贫县 · 每个成员"]
+    assert {r["unit"]["name"]: r["target"] for r in members["rows"]} == {"一县": 1200,
+                                                                         "二县": 1200}
+    assert all(r["group"] == "分组脱贫县" for r in members["rows"])
+    headline = {r["target_id"]: r for r in data["headline"]}
+    assert headline[statement["id"]]["group"] == "分组脱贫县"
+    assert headline[whole["id"]]["group"] is None
