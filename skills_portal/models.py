@@ -19,6 +19,8 @@ class TimeStampedModel(models.Model):
 # Months as people write them: "2023-12", "2023年12月", "2023/12" or any date in the month
 # ("2023-12-31", the way plan periods are printed) all mean that month.
 MONTH_TEXT = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?(?:份)?\s*$")
+# A whole date with any of those separators ("2021/01/01", the admin's date format in Chinese).
+DATE_TEXT = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
 
 
 def month_of(value) -> dt.date | None:
@@ -37,6 +39,12 @@ def month_of(value) -> dt.date | None:
         if 1 <= month <= 12 and 1 <= year <= 9999:
             return dt.date(year, month, 1)
         return None
+    match = DATE_TEXT.match(text)
+    if match:
+        try:
+            return dt.date(*(int(g) for g in match.groups())).replace(day=1)
+        except ValueError:
+            return None
     try:
         return dt.date.fromisoformat(text[:10]).replace(day=1)
     except ValueError:
@@ -50,6 +58,10 @@ class MonthFormField(forms.DateField):
     default_error_messages = {
         "invalid": _("Enter a month as YYYY-MM (e.g. 2023-12) or any date in that month."),
     }
+
+    def prepare_value(self, value):
+        # Shown as the month it is: the admin's date widget would print "2021/01/01".
+        return f"{value:%Y-%m}" if isinstance(value, dt.date) else value
 
     def to_python(self, value):
         if value in self.empty_values:

@@ -2,11 +2,29 @@ from django.conf import settings
 
 from targets.models import DataValue
 
+# The pages that show reported figures or what is computed from them (progress, bulletins,
+# reports, records): the demo banner is shown there, and only where demo figures are within
+# the user's units (#26). Set-up pages (plans' lists, imports, the admin, the audit trail, the
+# org tree, schemes) show none.
+FIGURE_PAGES = frozenset({
+    "dashboard:index", "dashboard:bulletin_detail",
+    "targets:plan_detail", "targets:target_detail", "targets:value_entry",
+    "training:grid", "training:carrier_list", "certification:grid",
+    "competitions:competition_list", "competitions:award_list",
+    "reporting:list", "reporting:detail", "reporting:completeness",
+    "subsidies:claim_list", "subsidies:voucher_list", "subsidies:record_list",
+})
+
+
+def shows_demo_figures(request) -> bool:
+    match = getattr(request, "resolver_match", None)
+    if not request.user.is_authenticated or match is None or match.view_name not in FIGURE_PAGES:
+        return False
+    return DataValue.objects.for_user(request.user).filter(is_demo=True).exists()
+
 
 def portal(request):
     return {
-        "portal_demo_data": DataValue.unscoped.filter(is_demo=True).exists()
-        if request.user.is_authenticated
-        else False,
+        "portal_demo_data": shows_demo_figures(request),
         "portal_debug": settings.DEBUG,
     }

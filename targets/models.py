@@ -419,6 +419,15 @@ class Target(TimeStampedModel):
         help_text=_("The target of a plan above (one this plan implements) that this target "
                     "restates for its own area."),
     )
+    # A 其中 breakdown lists parts of the whole (龙陵县's five programmes are 8,600 of 10,000
+    # 人次): a gap is not a shortfall unless the plan says the parts are the whole (#26).
+    slices_exhaustive = models.BooleanField(
+        _("its slices make up the whole"), default=False,
+        help_text=_("Tick when the plan states its slices as the whole (\"respectively\", \"in "
+                    "total\"): only then is a gap between them and this target a shortfall. "
+                    "Otherwise the slices are parts listed, complete while they do not exceed "
+                    "the whole."),
+    )
     # A target stated once for an org-unit group (#22): "each 脱贫县 trains at least N" holds
     # every member to N (targets.groups keeps a per-member target, axis `group`, from the
     # memberships); "the group's total ≥ N" is judged on the members' sum.

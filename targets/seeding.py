@@ -400,6 +400,7 @@ class SeedLoader:
             "value_max": value_max,
             "comparator": entry.get("comparator") or "gte",
             "is_soft": bool(entry.get("soft")),
+            "slices_exhaustive": bool(entry.get("slices_exhaustive")),
             "is_increment": bool(entry.get("increment")),
             "baseline": baseline,
             "parent": parent,

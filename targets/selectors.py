@@ -32,6 +32,9 @@ class Coverage:
     # Parts outside the user's scope: counted, never summed, so a county cannot work out a
     # sibling's share from the total.
     hidden: int = 0
+    # Whether the parts must add up to the whole: regions and departments share it out; a
+    # slice (其中) breakdown lists parts of it unless the parent says they are the whole (#26).
+    exhaustive: bool = True
 
     @property
     def axis_label(self) -> str:
@@ -58,18 +61,24 @@ class Coverage:
         if self.parent_value is None or self.children_without_value:
             return "incomplete"
         diff = self.difference
+        if not self.exhaustive:
+            # Parts listed of the whole: complete while they do not exceed it.
+            return "over" if diff > BALANCE_TOLERANCE else "part_listed"
         if abs(diff) <= BALANCE_TOLERANCE:
             return "balanced"
         return "under" if diff < 0 else "over"
 
     @property
     def status_label(self) -> str:
+        if not self.exhaustive and self.status == "over":
+            return "其中超出总数"
         return {
             "balanced": "分解完整",
             "under": "分解不足",
             "over": "超额分解",
             "incomplete": "数值不全",
             "restricted": "仅见本级分解",
+            "part_listed": "其中已列示",
         }[self.status]
 
 
@@ -110,6 +119,7 @@ def decomposition_coverage(targets, user=None) -> dict[int, list[Coverage]]:
                 children_without_value=row["missing"],
                 parent_value=parent.value,
                 hidden=row["n"] - row["seen"],
+                exhaustive=row["axis"] != DecompositionAxis.SLICE or parent.slices_exhaustive,
             )
         )
     return result

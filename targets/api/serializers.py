@@ -134,8 +134,15 @@ class CoverageSerializer(serializers.Serializer):
     parent_value = number(allow_null=True)
     difference = number(allow_null=True)
     coverage_pct = number(allow_null=True, decimal_places=2)
+    exhaustive = serializers.BooleanField(
+        read_only=True, help_text="Whether the parts must add up to the whole: false for a "
+                                  "slice (其中) breakdown whose parent does not say its slices "
+                                  "are the whole (#26).")
     status = serializers.ChoiceField(
-        read_only=True, choices=["balanced", "under", "over", "incomplete", "restricted"])
+        read_only=True, choices=["balanced", "under", "over", "incomplete", "restricted",
+                                 "part_listed"],
+        help_text="part_listed: slices listed of the whole, not exceeding it (其中已列示); over "
+                  "for slices: they exceed the whole by `difference`.")
     status_label = serializers.CharField(read_only=True)
 
 
@@ -160,7 +167,8 @@ class TargetSerializer(serializers.ModelSerializer):
         fields = ["id", "plan", "code", "indicator", "org_unit", "department", "task", "window",
                   "window_label", "period_start", "period_end", "value", "value_max",
                   "comparator", "is_soft", "is_increment", "baseline", "parent", "axis",
-                  "implements", "group", "group_mode", "quote", "note", "coverage"]
+                  "implements", "group", "group_mode", "slices_exhaustive", "quote", "note",
+                  "coverage"]
 
     @extend_schema_field(CoverageSerializer(many=True))
     def get_coverage(self, obj):
@@ -195,7 +203,7 @@ class TargetWriteSerializer(serializers.ModelSerializer):
         fields = ["plan", "code", "indicator", "org_unit", "department", "window",
                   "period_start", "period_end", "value", "value_max", "comparator", "is_soft",
                   "is_increment", "baseline", "parent", "axis", "implements", "group",
-                  "group_mode", "quote", "note"]
+                  "group_mode", "slices_exhaustive", "quote", "note"]
         # The model's clean() judges the whole target; no unique-together check here.
         validators = []
 

@@ -130,8 +130,13 @@ def test_cascade_month_field_reads_months_as_written():
     assert month_of("2023-12") == month_of("2023-12-31") == month_of("2023年12月") \
         == dt.date(2023, 12, 1)
     assert month_of("2023-13") is None and month_of("十二月") is None
+    # A whole date as the admin's Chinese date format or a clerk writes it.
+    assert month_of("2021/01/01") == month_of("2021年1月15日") == month_of("2021.1.31") \
+        == dt.date(2021, 1, 1)
+    assert month_of("2021/02/30") is None
     field = MonthFormField()
     assert field.clean("2023/7") == dt.date(2023, 7, 1)
+    assert field.prepare_value(dt.date(2023, 7, 1)) == "2023-07"  # shown as the month
     with translation.override("zh-hans"), pytest.raises(Exception) as info:
         field.clean("明年")
     assert "2023-12" in str(info.value)
