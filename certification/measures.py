@@ -1,4 +1,4 @@
-from skills_portal.choices import Industry
+from org import options
 from targets.measures import Dimension, Measure, Source, registry
 
 from .choices import CertificateType, SkillLevel
@@ -8,7 +8,7 @@ registry.register(
         Dimension("certificate_type", "证书类型", CertificateType.values),
         Dimension("level", "等级", SkillLevel.values),
         Dimension("occupation", "职业（工种）"),
-        Dimension("industry", "行业", Industry.values),
+        Dimension("industry", "行业", options.values("industry")),
     ), Source(model="certification.CertificateFigure", date_field="period", value="count",
               dimensions={"certificate_type": "certificate_type", "level": "level",
                           "occupation": "occupation", "industry": "industry"})),

@@ -6,7 +6,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from skills_portal.choices import Industry
 from targets.models import MonthlyFigure
 
 from .choices import LEVELLED_TYPES, CertificateType, SkillLevel
@@ -19,11 +18,12 @@ class CertificateFigure(MonthlyFigure):
                                         choices=CertificateType.choices)
     level = models.CharField(pgettext_lazy("skill level", "level"), max_length=20, choices=SkillLevel.choices)
     occupation = models.CharField(_("occupation"), max_length=60, blank=True)
-    industry = models.CharField(_("industry"), max_length=40, choices=Industry.choices, blank=True)
+    industry = models.CharField(_("industry"), max_length=40, blank=True)  # option set industry
     count = models.PositiveIntegerField(_("certificates"), default=0)
 
     KEY = ("org_unit", "department", "period", "certificate_type", "level", "occupation",
            "industry")
+    OPTION_SETS = {"industry": "industry"}
 
     class Meta:
         verbose_name = _("certificate figure")

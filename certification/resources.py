@@ -3,7 +3,7 @@
 from import_export import widgets
 from import_export.fields import Field
 
-from skills_portal.choices import Industry
+from org import options
 from skills_portal.exporting import SafeResource
 from targets.layouts import Column, FigureLayout
 
@@ -17,7 +17,7 @@ CERTIFICATE_IMPORT = FigureLayout.from_grid(
     extra=(
         Column("职业(工种)", "occupation", "text", aliases=("职业", "工种", "职业工种"),
                required=False),
-        Column("行业", "industry", "choice", tuple(Industry.choices), aliases=("所属行业",),
+        Column("行业", "industry", "choice", options.choices("industry"), aliases=("所属行业",),
                required=False),
     ),
     aliases={

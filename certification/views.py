@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.utils.translation import gettext as _
 
-from skills_portal.choices import Industry
+from org import options
 from targets.entry import grid_page, resolve_page
 
 from .forms import CERTIFICATE_GRID
@@ -12,13 +12,14 @@ from .services import CertificateSlice, save_certificate_month
 def certificate_grid(request):
     page = resolve_page(request)
     params = request.GET
-    industry = params.get("industry") if params.get("industry") in Industry.values else ""
+    industry = params.get("industry") if params.get("industry") in options.values("industry") \
+        else ""
     occupation = (params.get("occupation") or "").strip()[:60]
     slice_ = CertificateSlice(department=page["department"], occupation=occupation,
                               industry=industry)
     selectors = [
         {"name": "industry", "label": _("Industry"), "value": industry,
-         "choices": [("", _("not broken down")), *list(Industry.choices)]},
+         "choices": [("", _("not broken down")), *options.choices("industry")]},
         {"name": "occupation", "label": _("Occupation (optional)"), "value": occupation,
          "placeholder": _("e.g. 养老护理员")},
     ]

@@ -268,6 +268,11 @@ def _choice(column: Column, value) -> str:
     for stored, label in column.choices:
         if key in (header_key(stored), header_key(label)):
             return stored
+    # An option set's other spellings, kept by its administrators (#26).
+    synonyms = getattr(column.choices, "synonyms", None)
+    for word, stored in (synonyms() if synonyms else {}).items():
+        if key == header_key(word):
+            return stored
     if not raw and not column.required:
         return ""
     allowed = "、".join(s for s, _ in column.choices)

@@ -1,6 +1,7 @@
 """The admin respects the same scoping as the pages: querysets come from `for_user`, and every
 save or delete goes through `scoped_save` / `scoped_delete`."""
 
+from django import forms
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -23,6 +24,8 @@ from .models import (
     Department,
     Membership,
     NameAlias,
+    Option,
+    OptionSet,
     OrgUnit,
     OrgUnitGroup,
     OrgUnitGroupMember,
@@ -276,6 +279,54 @@ class OrgUnitGroupMemberAdmin(ScopedAdmin):
     list_select_related = ("group", "org_unit")
     search_fields = ("org_unit__name", "org_unit__code", "group__name")
     autocomplete_fields = ("group", "org_unit")
+
+
+class SynonymsField(forms.CharField):
+    """Synonyms typed as one line, separated by 、 or commas."""
+
+    def prepare_value(self, value):
+        return "、".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        return [w.strip() for w in text.replace("，", "、").replace(",", "、").split("、")
+                if w.strip()]
+
+
+class OptionForm(forms.ModelForm):
+    synonyms = SynonymsField(label=_("synonyms"), required=False,
+                             help_text=_("Other ways spreadsheets write it, separated by 、."))
+
+    class Meta:
+        model = Option
+        fields = ["option_set", "code", "name", "name_en", "synonyms", "active_from",
+                  "active_to", "position"]
+
+
+@admin.register(OptionSet)
+class OptionSetAdmin(GroupVocabularyAdmin):
+    """The lists records' fields take (#26); their values are on the option list."""
+
+    list_display = ("name", "code", "description")
+    search_fields = ("name", "code")
+
+
+@admin.register(Option)
+class OptionAdmin(GroupVocabularyAdmin):
+    """A list's values: added, renamed and retired here; one in use is never deleted."""
+
+    form = OptionForm
+    list_display = ("name", "code", "option_set", "active_from", "active_to", "position")
+    list_filter = ("option_set",)
+    list_select_related = ("option_set",)
+    search_fields = ("name", "code", "name_en")
+
+    def get_deleted_objects(self, objs, request):
+        from .options import in_use_message
+
+        deleted, counts, perms, protected = super().get_deleted_objects(objs, request)
+        protected = [*protected, *filter(None, (in_use_message(o) for o in objs))]
+        return deleted, counts, perms, protected
 
 
 @admin.register(NameAlias)

@@ -12,7 +12,7 @@ from skills_portal.clock import parse_month
 
 from .choices import OrgLevel, Role, Sector
 from .closure import OrgUnitClosure
-from .models import Department, Membership, OrgUnit, OrgUnitGroup, OrgUnitGroupMember
+from .models import Department, Membership, Option, OrgUnit, OrgUnitGroup, OrgUnitGroupMember
 
 # Bounds for number filters: an id or a year outside them is a form error (a 400), not a
 # database error (SQLite cannot bind an integer past 64 bits; a year past 9999 is no date).
@@ -172,3 +172,12 @@ class OrgUnitGroupMemberFilter(django_filters.FilterSet):
     def filter_month(self, queryset, name, month):
         return queryset.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=month),
                                valid_from__lte=month)
+
+
+class OptionFilter(django_filters.FilterSet):
+    option_set = django_filters.CharFilter(field_name="option_set__code",
+                                           label=_("Option set (code)"))
+
+    class Meta:
+        model = Option
+        fields = ["option_set"]

@@ -11,8 +11,9 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from skills_portal.models import TimeStampedModel
+from skills_portal.models import MonthField, TimeStampedModel
 
+from . import options
 from .access import VIEW, WRITE_ROLES, Scope, unit_filter
 from .choices import OrgKind, OrgLevel, Role, Sector
 from .closure import OrgUnitClosure
@@ -481,3 +482,100 @@ class OrgUnitGroupMember(TimeStampedModel):
                 raise ValidationError(
                     _("%(unit)s is already in %(group)s in these months (%(other)s).")
                     % {"unit": self.org_unit.name, "group": self.group.name, "other": clash})
+
+
+# --------------------------------------------------------------------------------------------
+# Option sets: the lists a plan names (培训对象, 培训类型, 行业, 载体类型 …) as data (#26)
+# --------------------------------------------------------------------------------------------
+class OptionSet(GroupVocabulary):
+    """A list of values a record's field takes (DHIS2's option set): 培训对象, 培训类型 …
+    Seeded with the values the code once fixed; curators add, rename and retire values."""
+
+    class Meta:
+        verbose_name = _("option set")
+        verbose_name_plural = _("option sets")
+        ordering = ["name"]
+
+
+class OptionQuerySet(VocabularyQuerySet):
+    def active_in(self, month):
+        """Options in use in `month` (None: today's)."""
+        return self.filter(Q(active_from__isnull=True) | Q(active_from__lte=month),
+                           Q(active_to__isnull=True) | Q(active_to__gte=month))
+
+
+class Option(TimeStampedModel):
+    """One value of an option set. `code` is what records store (for the seeded values, the
+    Chinese term itself, as before); `name` is what pages print."""
+
+    option_set = models.ForeignKey(OptionSet, on_delete=models.CASCADE, related_name="options",
+                                   verbose_name=_("option set"))
+    code = models.CharField(_("code"), max_length=40,
+                            help_text=_("What records store; it cannot change once records use "
+                                        "it."))
+    name = models.CharField(_("Chinese name"), max_length=60)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    synonyms = models.JSONField(
+        _("synonyms"), default=list, blank=True,
+        help_text=_("Other ways spreadsheets write it, matched by the Excel import."))
+    active_from = MonthField(_("in use from (month)"), null=True, blank=True)
+    active_to = MonthField(_("in use until (month, inclusive)"), null=True, blank=True,
+                                 help_text=_("Set to retire a value: records keep it, new "
+                                             "months no longer offer it."))
+    position = models.PositiveSmallIntegerField(_("sort order"), default=0)
+
+    unscoped = OptionQuerySet.as_unscoped_manager()
+    objects = OptionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("option")
+        verbose_name_plural = _("options")
+        ordering = ["option_set", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["option_set", "code"], name="option_unique_code",
+                                    violation_error_message=_(
+                                        "This list already has a value with this code.")),
+            models.UniqueConstraint(fields=["option_set", "name"], name="option_unique_name",
+                                    violation_error_message=_(
+                                        "This list already has a value with this name.")),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and not self.position:  # a new value goes last
+            last = Option.unscoped.filter(option_set_id=self.option_set_id).aggregate(
+                last=models.Max("position"))["last"]
+            self.position = (last or 0) + 1
+        super().save(*args, **kwargs)
+
+    def label(self):
+        from django.utils.translation import get_language
+        return self.name_en if (get_language() or "").startswith("en") and self.name_en \
+            else self.name
+
+    def clean(self):
+        self.code = (self.code or "").strip()
+        self.name = (self.name or "").strip()
+        if any(c in self.code for c in "~\"'<>&"):
+            raise ValidationError({"code": _("A code cannot contain ~, quotes, < > or &.")})
+        if not isinstance(self.synonyms, list) or not all(
+                isinstance(s, str) for s in self.synonyms):
+            raise ValidationError({"synonyms": _("Synonyms are a list of words.")})
+        self.synonyms = list(dict.fromkeys(s.strip() for s in self.synonyms if s.strip()))
+        for name in ("active_from", "active_to"):
+            value = getattr(self, name)
+            if value:
+                setattr(self, name, value.replace(day=1))
+        if self.active_from and self.active_to and self.active_to < self.active_from:
+            raise ValidationError({"active_to": _("A value cannot be retired before it is in "
+                                                  "use.")})
+        if self.pk:
+            stored = Option.unscoped.filter(pk=self.pk).values_list("code", flat=True).first()
+            if stored is not None and stored != self.code:
+                used = options.usage(self.option_set.code, stored)
+                if used:
+                    raise ValidationError({"code": _(
+                        "%(value)s is used by %(used)s: its code cannot change (rename it "
+                        "instead).") % {"value": stored, "used": used}})

@@ -13,6 +13,7 @@ from django.utils.http import content_disposition_header
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from org import options
 from org.selectors import unit_level_writable, writable_departments, writable_units
 from skills_portal import hooks
 from skills_portal.choice_search import OFFERED
@@ -90,6 +91,12 @@ def grid_page(request, *, spec: GridSpec, title: str, page: dict, fixed: dict, s
               selectors: list[dict]):
     """GET shows the month's figures; POST saves them all or nothing and redirects (so a
     refresh does not post twice), or re-shows the page with each error beside its cell."""
+    with options.as_of(page["period"]):  # the lists as they stand for the month (#26)
+        return _grid_page(request, spec=spec, title=title, page=page, fixed=fixed, save=save,
+                          selectors=selectors)
+
+
+def _grid_page(request, *, spec, title, page, fixed, save, selectors):
     data = None
     if request.method == "GET" and request.GET.get("format") == "xlsx":
         return _grid_download(spec, fixed)

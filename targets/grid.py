@@ -28,6 +28,10 @@ from .services import evaluate_rules
 MAX_CELL = 10_000_000
 
 
+# Between a cell name's block, row and column; never in a code (org.models.Option.clean).
+NAME_SEPARATOR = "~"
+
+
 @dataclass(frozen=True)
 class Axis:
     field: str
@@ -60,15 +64,15 @@ class GridSpec:
 
     def describe(self, name: str) -> str:
         """'培训人次 · 企业职工 / 就业技能培训' for an input name, for error summaries."""
-        block, ri, ci = name.split("-")
+        block, row, col = name.split(NAME_SEPARATOR)
         labels = {b.field: b.label for b in self.blocks}
-        return (f"{labels[block]} · {self.rows.choices[int(ri)][1]} / "
-                f"{self.cols.choices[int(ci)][1]}")
+        rows, cols = dict(self.rows.choices), dict(self.cols.choices)
+        return f"{labels[block]} · {rows.get(row, row)} / {cols.get(col, col)}"
 
     def name(self, block: str, row: str, col: str) -> str:
-        ri = [v for v, _ in self.rows.choices].index(row)
-        ci = [v for v, _ in self.cols.choices].index(col)
-        return f"{block}-{ri}-{ci}"
+        # By the values' codes, not their positions: a list an administrator extends (#26)
+        # moves positions, and a page posted meanwhile must still name its own cells.
+        return NAME_SEPARATOR.join((block, row, col))
 
 
 @dataclass

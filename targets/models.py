@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from org import options
 from org.access import VIEW, WRITE_ROLES, Scope, nothing, unit_filter
 from org.closure import OrgUnitClosure
 from org.models import Department, OrgUnit, OrgUnitGroup, OrgUnitGroupMember, VocabularyQuerySet
@@ -910,6 +911,8 @@ class MonthlyFigure(TimeStampedModel):
     class Meta:
         abstract = True
 
+    OPTION_SETS: dict[str, str] = {}  # field → option set code (org.options)
+
     def figure_errors(self) -> dict:
         """The checks every monthly figure shares; subclasses add their own."""
         errors = {}
@@ -918,6 +921,13 @@ class MonthlyFigure(TimeStampedModel):
         if self.department_id and self.org_unit_id and \
                 self.department.org_unit_id != self.org_unit_id:
             errors["department"] = _("The department must belong to the figure's org unit.")
+        # Fields whose values are an option set's (#26): the set as it stands for the month.
+        for field, code in self.OPTION_SETS.items():
+            value = getattr(self, field)
+            if value and field not in errors:
+                message = options.check(code, value, self.period)
+                if message:
+                    errors[field] = message
         return errors
 
     def clean(self):

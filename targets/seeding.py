@@ -32,10 +32,17 @@ from .models import Indicator, Plan, PlanTask, Target, ValidationRule
 # loader run once every plan exists (subsidies' schemes), inside the same transaction.
 PLAN_SECTIONS: dict[str, Callable[[SeedLoader, Plan, list, Path], None]] = {}
 AFTER_PLANS: list[Callable[[SeedLoader], None]] = []
+# Loaded before the indicator catalogue, whose filters name their values (option sets, #26).
+BEFORE_INDICATORS: list[Callable[[SeedLoader], None]] = []
 
 
 def register_plan_section(name: str, load: Callable[[SeedLoader, Plan, list, Path], None]) -> None:
     PLAN_SECTIONS[name] = load
+
+
+def register_before_indicators(load: Callable[[SeedLoader], None]) -> None:
+    if load not in BEFORE_INDICATORS:
+        BEFORE_INDICATORS.append(load)
 
 
 def register_after_plans(load: Callable[[SeedLoader], None]) -> None:
@@ -439,6 +446,8 @@ def load_seed_plans(fixtures_dir: Path) -> LoadReport:
     with transaction.atomic():
         loader.load_org_units(loader.dir / "org_units.yaml")
         loader.load_org_unit_groups(loader.dir / "org_unit_groups.yaml")
+        for load in BEFORE_INDICATORS:
+            load(loader)
         loader.load_indicators(loader.dir / "indicators.yaml")
         loader.load_validation_rules(loader.dir / "validation_rules.yaml")
         loader.load_reference_plans(plans_dir / "_reference.yaml")

@@ -49,6 +49,17 @@ def longwan():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_option_lists():
+    """Option sets are cached per process for a few seconds (org.options): a test starts from
+    the database's lists, not from values an earlier test added and rolled back."""
+    from org import options
+
+    options.forget()
+    yield
+    options.forget()
+
+
+@pytest.fixture(autouse=True)
 def _no_sweep_on_commit(settings):
     """Saving figures asks Celery for a roll-up sweep after commit; tests that exercise it
     switch it back on."""

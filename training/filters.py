@@ -1,17 +1,18 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from org import options
 from org.filters import FigureFilter, SubtreeFilter, YesNoFilter, exact_unit
 from targets.filters import UnitMonthFilterSet
 
-from .choices import CarrierLevel, CarrierType
 from .models import TrainingCarrier, TrainingFigure
 
 
 class TrainingCarrierFilter(django_filters.FilterSet):
-    carrier_type = django_filters.ChoiceFilter(choices=CarrierType.choices,
+    carrier_type = django_filters.ChoiceFilter(choices=lambda: list(options.choices("carrier_type")),
                                                label=_("carrier type"))
-    level = django_filters.ChoiceFilter(choices=CarrierLevel.choices, label=_("Carrier level"))
+    level = django_filters.ChoiceFilter(choices=lambda: list(options.choices("carrier_level")),
+                                        label=_("Carrier level"))
     unit = SubtreeFilter()
     active = YesNoFilter(field_name="closed_on", lookup_expr="isnull",
                                           label=_("Still operating"))

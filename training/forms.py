@@ -1,18 +1,19 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from org import options
 from org.selectors import writable_departments, writable_units
 from skills_portal.choice_search import searchable
 from targets.grid import Axis, Block, GridSpec
 
-from .choices import TargetGroup, TrainingType
 from .models import TrainingCarrier, TrainingFigure
 
 TRAINING_GRID = GridSpec(
     model=TrainingFigure,
     app="training",
-    rows=Axis("target_group", "培训对象", tuple(TargetGroup.choices)),
-    cols=Axis("training_type", "培训类型", tuple(TrainingType.choices)),
+    # Option sets (#26): a value an administrator adds is a row or column of the next page.
+    rows=Axis("target_group", "培训对象", options.choices("target_group")),
+    cols=Axis("training_type", "培训类型", options.choices("training_type")),
     blocks=(
         Block("trained", "培训人次"),
         Block("persons", "其中：新入训人数"),
@@ -34,6 +35,9 @@ class TrainingCarrierForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        for field, code in TrainingCarrier.OPTION_SETS.items():
+            self.fields[field] = forms.ChoiceField(
+                label=self.fields[field].label, choices=options.choices(code, blank=("", "---------")))
         self.fields["org_unit"].queryset = writable_units(user).order_by("level", "code", "name")
         searchable(self.fields["org_unit"], "writable_unit")
         self.fields["department"].queryset = writable_departments(user)

@@ -1,24 +1,25 @@
 """What training feeds the roll-up. Programme names (黔菜师傅, 康养云师傅 …) are configured
 per plan, so the programme dimension takes free text (matched on the programme's name)."""
 
-from skills_portal.choices import Industry
+from org import options
 from targets.measures import Dimension, Measure, Source, registry
 
-from .choices import CarrierLevel, CarrierType, TargetGroup, TrainingType
+from .choices import CarrierType
 
 FIGURE_DIMENSIONS = (
-    Dimension("training_type", "培训类型", TrainingType.values),
-    Dimension("target_group", "培训对象", TargetGroup.values),
+    # Option sets (#26): an indicator's filter takes the values an administrator has added.
+    Dimension("training_type", "培训类型", options.values("training_type")),
+    Dimension("target_group", "培训对象", options.values("target_group")),
     Dimension("programme", "培训项目（品牌）"),
     Dimension("subsidised", "政府补贴性培训", boolean=True),
-    Dimension("industry", "行业", Industry.values),
+    Dimension("industry", "行业", options.values("industry")),
 )
 FIGURE_FIELDS = {"training_type": "training_type", "target_group": "target_group",
                  "programme": "programme__name", "subsidised": "subsidised",
                  "industry": "industry"}
 CARRIER_DIMENSIONS = (
-    Dimension("carrier_type", "载体类型", CarrierType.values),
-    Dimension("level", "载体级别", CarrierLevel.values),
+    Dimension("carrier_type", "载体类型", options.values("carrier_type")),
+    Dimension("level", "载体级别", options.values("carrier_level")),
 )
 CARRIER_FIELDS = {"carrier_type": "carrier_type", "level": "level"}
 

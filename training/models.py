@@ -6,13 +6,11 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from org import options
 from org.access import VIEW
 from org.scoping import ScopedQuerySet
-from skills_portal.choices import Industry
 from skills_portal.models import TimeStampedModel
 from targets.models import FigureQuerySet, MonthlyFigure, Plan
-
-from .choices import CarrierLevel, CarrierType, TargetGroup, TrainingType
 
 
 class ProgrammeQuerySet(ScopedQuerySet):
@@ -56,14 +54,15 @@ class TrainingFigure(MonthlyFigure):
     """One cell of the monthly training report: a unit's (or a reporting department's) figures
     for a month, training type, target group, programme, subsidy status and industry."""
 
-    training_type = models.CharField(_("training type"), max_length=20,
-                                     choices=TrainingType.choices)
-    target_group = models.CharField(_("target group"), max_length=20, choices=TargetGroup.choices)
+    # The values of these fields are option sets' codes (org.options, #26): lists an
+    # administrator extends, checked by `figure_errors` against the set in use in the month.
+    training_type = models.CharField(_("training type"), max_length=40)
+    target_group = models.CharField(_("target group"), max_length=40)
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="figures", db_index=False,  # partial index below
                                   verbose_name=_("programme"))
     subsidised = models.BooleanField(_("subsidised training"), default=False)
-    industry = models.CharField(_("industry"), max_length=40, choices=Industry.choices, blank=True)
+    industry = models.CharField(_("industry"), max_length=40, blank=True)
     trained = models.PositiveIntegerField(_("person-times trained"), default=0)
     persons = models.PositiveIntegerField(_("persons starting training"), default=0)
     completed = models.PositiveIntegerField(_("person-times completed"), default=0)
@@ -71,6 +70,8 @@ class TrainingFigure(MonthlyFigure):
 
     KEY = ("org_unit", "department", "period", "training_type", "target_group", "programme",
            "subsidised", "industry")
+    OPTION_SETS = {"training_type": "training_type", "target_group": "target_group",
+                   "industry": "industry"}
 
     class Meta:
         verbose_name = _("training figure")
@@ -124,9 +125,9 @@ class TrainingCarrier(TimeStampedModel):
     """A training carrier (公共实训基地, 技能大师工作室 …) and the months it exists."""
 
     name = models.CharField(_("name"), max_length=120)
-    carrier_type = models.CharField(_("carrier type"), max_length=20, choices=CarrierType.choices)
-    level = models.CharField(pgettext_lazy("carrier level", "level"), max_length=10,
-                             choices=CarrierLevel.choices)
+    carrier_type = models.CharField(_("carrier type"), max_length=40)  # option set carrier_type
+    level = models.CharField(pgettext_lazy("carrier level", "level"), max_length=10)
+    OPTION_SETS = {"carrier_type": "carrier_type", "level": "carrier_level"}
     org_unit = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT, related_name="+",
                                  verbose_name=_("org unit"))
     department = models.ForeignKey("org.Department", on_delete=models.PROTECT, null=True,
@@ -156,3 +157,16 @@ class TrainingCarrier(TimeStampedModel):
 
     def __str__(self):
         return f"{self.name}（{self.get_carrier_type_display()}）"
+
+    def get_carrier_type_display(self) -> str:
+        return options.label("carrier_type", self.carrier_type)
+
+    def get_level_display(self) -> str:
+        return options.label("carrier_level", self.level)
+
+    def clean(self):
+        errors = {field: message for field, code in self.OPTION_SETS.items()
+                  if (message := options.check(code, getattr(self, field),
+                                               self.established_on))}
+        if errors:
+            raise ValidationError(errors)

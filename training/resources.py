@@ -3,7 +3,7 @@
 from import_export import widgets
 from import_export.fields import Field
 
-from skills_portal.choices import Industry
+from org import options
 from skills_portal.exporting import SafeResource
 from targets.layouts import Column, FigureLayout
 
@@ -19,7 +19,7 @@ TRAINING_IMPORT = FigureLayout.from_grid(
                required=False),
         Column("是否补贴性培训", "subsidised", "bool", aliases=("补贴性培训", "是否补贴", "补贴"),
                required=False),
-        Column("行业", "industry", "choice", tuple(Industry.choices), aliases=("所属行业",),
+        Column("行业", "industry", "choice", options.choices("industry"), aliases=("所属行业",),
                required=False),
     ),
     aliases={

@@ -17,3 +17,14 @@ def load_programmes(loader: SeedLoader, plan: Plan, entries: list, path: Path) -
         loader._guard(where, upsert, Programme, loader.report,
                       {"plan": plan, "name": entry["name"]},
                       {"description": entry.get("description", "")})
+
+
+def load_option_sets(loader: SeedLoader) -> None:
+    """The training lists' option sets, where a flushed database lacks them (#26)."""
+    from org import options
+    from org.models import Option, OptionSet
+
+    from .vocabulary import seed_option_sets
+
+    if seed_option_sets(OptionSet, Option):
+        options.forget()

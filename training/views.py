@@ -3,6 +3,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from org import options
 from org.records import (
     can_write,
     changeable_ids,
@@ -12,7 +13,6 @@ from org.records import (
     listing,
     require_writer,
 )
-from skills_portal.choices import Industry
 from targets.entry import grid_page, resolve_page
 
 from . import selectors
@@ -30,7 +30,8 @@ def training_grid(request):
                       .select_related("plan"))
     programme = next((p for p in programmes if str(p.pk) == params.get("programme")), None)
     subsidised = params.get("subsidised") == "1"
-    industry = params.get("industry") if params.get("industry") in Industry.values else ""
+    industry = params.get("industry") if params.get("industry") in options.values("industry") \
+        else ""
     slice_ = TrainingSlice(department=page["department"], programme=programme,
                            subsidised=subsidised, industry=industry)
     selectors = [
@@ -40,7 +41,7 @@ def training_grid(request):
         {"name": "subsidised", "label": _("Subsidised training"), "value": "1" if subsidised else "0",
          "choices": [("0", _("not subsidised")), ("1", _("government-subsidised"))]},
         {"name": "industry", "label": _("Industry"), "value": industry,
-         "choices": [("", _("not broken down")), *list(Industry.choices)]},
+         "choices": [("", _("not broken down")), *options.choices("industry")]},
     ]
     return grid_page(
         request, spec=TRAINING_GRID, title=_("Monthly training report"), page=page,

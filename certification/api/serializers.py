@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from skills_portal.choices import Industry
 from targets.api.figures import FigureSerializer
 
 from ..forms import CERTIFICATE_GRID
@@ -21,8 +20,8 @@ class CertificateFigureSerializer(FigureSerializer):
 
     occupation = serializers.CharField(max_length=60, allow_blank=True, required=False,
                                        default="")
-    industry = serializers.ChoiceField(choices=Industry.choices, allow_blank=True,
-                                       required=False, default="")
+    industry = serializers.CharField(allow_blank=True, required=False, default="", max_length=40,
+                                     help_text="A value of the option set `industry` (#26).")
 
     class Meta:
         model = CertificateFigure

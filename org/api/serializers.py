@@ -6,6 +6,8 @@ from rest_framework import serializers
 from ..models import (
     Department,
     Membership,
+    Option,
+    OptionSet,
     OrgUnit,
     OrgUnitGroup,
     OrgUnitGroupMember,
@@ -77,6 +79,30 @@ class OrgUnitGroupSerializer(serializers.ModelSerializer):
         model = OrgUnitGroup
         fields = ["id", "code", "name", "description", "group_set", "group_set_name"]
         validators = []  # (type, name) uniqueness: the model's own message
+
+
+class OptionSetSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OptionSet
+        fields = ["id", "code", "name", "description"]
+        validators = []
+
+
+class OptionSerializer(serializers.ModelSerializer):
+    """A value of an option set (#26): the set by code, months as YYYY-MM."""
+
+    option_set = serializers.SlugRelatedField(slug_field="code",
+                                              queryset=OptionSet.unscoped.all())
+    synonyms = serializers.ListField(child=serializers.CharField(max_length=60), required=False,
+                                     max_length=50)
+    active_from = MonthField(allow_null=True, required=False)
+    active_to = MonthField(allow_null=True, required=False)
+
+    class Meta:
+        model = Option
+        fields = ["id", "option_set", "code", "name", "name_en", "synonyms", "active_from",
+                  "active_to", "position"]
+        validators = []  # uniqueness: the model's own messages
 
 
 class OrgUnitGroupMemberSerializer(serializers.ModelSerializer):

@@ -1,6 +1,7 @@
 """The API's views of the org tree: the units and departments a caller may see, and the
 memberships they manage. Structure administrators write them here as in the admin (#18)."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
@@ -8,6 +9,7 @@ from rest_framework import mixins, viewsets
 from ..filters import (
     DepartmentFilter,
     MembershipFilter,
+    OptionFilter,
     OrgUnitFilter,
     OrgUnitGroupFilter,
     OrgUnitGroupMemberFilter,
@@ -15,13 +17,15 @@ from ..filters import (
 from ..models import (
     Department,
     Membership,
+    Option,
+    OptionSet,
     OrgUnit,
     OrgUnitGroup,
     OrgUnitGroupMember,
     OrgUnitGroupSet,
 )
 from . import serializers as s
-from .common import ScopedMixin
+from .common import ScopedMixin, service_errors
 from .writes import ScopedWriteMixin, writable_schema
 
 
@@ -115,3 +119,40 @@ class OrgUnitGroupMemberViewSet(ScopedWritableViewSet):
 
     def scoped_queryset(self, user):
         return OrgUnitGroupMember.objects.for_user(user).select_related("group", "org_unit")
+
+
+class OptionSetViewSet(ScopedWritableViewSet):
+    """The lists records' fields take (培训对象, 培训类型, 行业, 载体类型, 载体级别 …), curated by
+    provincial or higher administrators (#26)."""
+
+    serializer_class = s.OptionSetSerializer
+    write_serializer_class = s.OptionSetSerializer
+    protected_message = _("This list cannot be deleted: it has values.")
+    ordering_fields = ["name", "code", "id"]
+    ordering = ["name", "id"]
+
+    def scoped_queryset(self, user):
+        return OptionSet.objects.for_user(user)
+
+
+class OptionViewSet(ScopedWritableViewSet):
+    """The values of a list (`option_set=<code>`): what grids, filters, Excel templates, the
+    import and this API accept. A value in use is retired (`active_to`), never deleted."""
+
+    serializer_class = s.OptionSerializer
+    write_serializer_class = s.OptionSerializer
+    filterset_class = OptionFilter
+    ordering_fields = ["position", "code", "id"]
+    ordering = ["option_set__code", "position", "id"]
+
+    def scoped_queryset(self, user):
+        return Option.objects.for_user(user).select_related("option_set")
+
+    def perform_destroy(self, instance):
+        from ..options import in_use_message
+
+        message = in_use_message(instance)
+        if message:
+            with service_errors():
+                raise DjangoValidationError(message)
+        super().perform_destroy(instance)

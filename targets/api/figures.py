@@ -19,6 +19,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from org import options
 from org.api.common import MonthField, ScopedMixin, UnitRefSerializer, drf_error
 from org.api.idempotency import idempotent
 from org.api.writes import PreconditionMixin
@@ -75,6 +76,12 @@ class FigureSerializer(serializers.ModelSerializer):
                         "The unit, department, month and dimensions of a stored figure do not "
                         "change: set its numbers to 0 and record the figure again.")})
         else:
+            # Values of an option set (#26): the set as it stands for the figure's month.
+            for field, code in self.Meta.model.OPTION_SETS.items():
+                value = attrs.get(field)
+                message = value and options.check(code, value, attrs.get("period"))
+                if message:
+                    raise ValidationError({field: message})
             row, col = attrs.get(self.spec.rows.field), attrs.get(self.spec.cols.field)
             if row is not None and col is not None and not self.spec.cell_enabled(row, col):
                 raise ValidationError({self.spec.cols.field: _(
@@ -101,6 +108,10 @@ class FigureViewSet(PreconditionMixin, ScopedMixin, mixins.ListModelMixin, mixin
 
     # --- the one write path ------------------------------------------------------------
     def _write(self, key: dict, numbers: dict):
+        with options.as_of(key["period"]):  # the lists as they stand for the month (#26)
+            return self._write_month(key, numbers)
+
+    def _write_month(self, key: dict, numbers: dict):
         spec = self.spec
         slice_ = self.slice_of(key)
         fixed = slice_.fixed(key["org_unit"], key["period"])

@@ -134,7 +134,7 @@ def test_entry_window_closes_and_an_exception_reopens_it(clerk, longling):
 
 
 def _grid_inputs(html: str) -> list[str]:
-    return re.findall(r"<input id=\"trained-[^>]*>", html)
+    return re.findall(r"<input id=\"trained~[^>]*>", html)
 
 
 def test_a_locked_grid_is_read_only_and_says_who_approved_and_who_may_reopen(client, clerk,

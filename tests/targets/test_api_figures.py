@@ -93,7 +93,7 @@ def test_two_writers_of_different_cells_of_one_page_both_stay(lucheng, monkeypat
     ({"trained": -1}, "trained", "0"),
     ({"trained": "很多"}, "trained", "整数"),
     ({"trained": 10_000_001}, "trained", "过大"),
-    ({"period": "2021-6-15"}, "period", "YYYY-MM"),
+    ({"period": "2021-6-31"}, "period", "YYYY-MM"),  # no such day
     ({"target_group": "外星人"}, "target_group", "合法选项"),
     ({"org_unit": 999_999}, "org_unit", "对象不存在"),
 ])

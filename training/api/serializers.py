@@ -8,7 +8,6 @@ from rest_framework import serializers
 from org.api.common import DepartmentBriefSerializer, UnitRefSerializer
 from org.models import Department, OrgUnit
 from org.selectors import writable_departments, writable_units
-from skills_portal.choices import Industry
 from targets.api.figures import FigureSerializer
 
 from ..forms import TRAINING_GRID
@@ -37,8 +36,8 @@ class TrainingFigureSerializer(FigureSerializer):
     programme_name = serializers.CharField(source="programme.name", read_only=True,
                                            allow_null=True)
     subsidised = serializers.BooleanField(required=False, default=False)
-    industry = serializers.ChoiceField(choices=Industry.choices, allow_blank=True,
-                                       required=False, default="")
+    industry = serializers.CharField(allow_blank=True, required=False, default="", max_length=40,
+                                     help_text="A value of the option set `industry` (#26).")
 
     class Meta:
         model = TrainingFigure
