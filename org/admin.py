@@ -259,13 +259,13 @@ class GroupVocabularyAdmin(ScopedAdmin):
 
 @admin.register(OrgUnitGroupSet)
 class OrgUnitGroupSetAdmin(GroupVocabularyAdmin):
-    list_display = ("name", "code", "description")
+    list_display = ("name", "description")  # codes are on the change page
     search_fields = ("name", "code")
 
 
 @admin.register(OrgUnitGroup)
 class OrgUnitGroupAdmin(GroupVocabularyAdmin):
-    list_display = ("name", "code", "group_set")
+    list_display = ("name", "group_set")
     list_filter = ("group_set",)
     list_select_related = ("group_set",)
     search_fields = ("name", "code", "group_set__name")
@@ -307,7 +307,7 @@ class OptionForm(forms.ModelForm):
 class OptionSetAdmin(GroupVocabularyAdmin):
     """The lists records' fields take (#26); their values are on the option list."""
 
-    list_display = ("name", "code", "description")
+    list_display = ("name", "description")
     search_fields = ("name", "code")
 
 

@@ -41,10 +41,11 @@ def test_plan_page_shows_targets_tasks_and_coverage(admin_client):
     assert "扩大培训考核一批" in html
 
 
-def test_longling_page_shows_the_chain_and_under_allocation(admin_client):
+def test_longling_page_shows_the_chain_and_its_programmes_as_listed(admin_client):
     html = admin_client.get("/plans/longling-2022/").content.decode()
     assert "保政发〔2022〕9号" in html and "云政发〔2021〕28号" in html
-    assert "分解不足" in html
+    # Five 其中 programmes, 8,600 of 10,000: parts listed, not a shortfall (#26).
+    assert "其中已列示" in html and "分解不足" not in html
     assert "县林业和草原局" in html
 
 
@@ -54,9 +55,9 @@ def test_target_page_shows_each_part(admin_client):
     assert "鹿城区" in html and "80,000" in html
 
 
-def test_decomposition_page_flags_longling(admin_client):
+def test_decomposition_page_lists_longlings_programmes(admin_client):
     html = admin_client.get("/decompositions/").content.decode()
-    assert "分解不足" in html and "8,600" in html
+    assert "其中已列示" in html and "8,600" in html
 
 
 def test_bad_filters_are_an_error_message_not_a_crash(admin_client):

@@ -75,9 +75,7 @@ def world(wenzhou, lucheng, longwan):
             recipient_id_number=ID_NUMBER, org_unit=wenzhou, department=hrss,
             awarded_on=dt.date(2024, 5, 11)),
         "carrier": TrainingCarrier.objects.create(
-            name="龙湾区实训基地", carrier_type=TrainingCarrier._meta.get_field(
-                "carrier_type").choices[0][0],
-            level=TrainingCarrier._meta.get_field("level").choices[0][0], org_unit=longwan,
+            name="龙湾区实训基地", carrier_type="公共实训基地", level="国家级", org_unit=longwan,
             established_on=dt.date(2023, 1, 1)),
         "value": DataValue.objects.create(indicator=manual, org_unit=longwan, period=MAY,
                                           value=SECRET),
