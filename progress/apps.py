@@ -15,3 +15,5 @@ class ProgressConfig(AppConfig):
         hooks.rollup.provide(by=self.name, mark_for_rollup=services.mark_for_rollup)
         # The targets app shows each commitment's progress in its cascade coverage.
         hooks.progress.provide(by=self.name, latest_of=selectors.latest_of)
+        # A changed target, decomposition or indicator queues a roll-up request (#26).
+        hooks.definitions_changed.provide(by=self.name, changed=services.definitions_changed)

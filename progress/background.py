@@ -1,4 +1,5 @@
-"""The roll-up sweep after the response, in the embedded default (no REDIS_URL, Celery eager).
+"""The roll-up sweep and roll-up requests after the response, in the embedded default (no
+REDIS_URL, Celery eager).
 
 A write marks what it changed (RollupMark, in its own transaction) and asks for a sweep. With
 a broker the sweep is a Celery task; in eager mode it used to run inside the request, so a
@@ -7,6 +8,10 @@ daemon thread per process runs the sweep instead, after the request's commit: re
 arrive while it runs coalesce into one more sweep. It survives nothing (a restart drops the
 thread) but loses nothing: the marks stay in the database until a sweep has rolled them up,
 and the next request or `manage.py rollup --sweep` picks them up.
+
+Roll-up requests (#26) run on the same thread, one at a time and before a sweep: a request
+is a row in the database (`RollupRequest`, queued), so one left queued by a restart runs the
+next time a request is made.
 """
 
 from __future__ import annotations
@@ -24,13 +29,19 @@ _wanted = threading.Event()
 _idle = threading.Event()
 _idle.set()
 _thread: threading.Thread | None = None
+_jobs: set[str] = set()  # "sweep", "requests"
+JOBS = ("requests", "sweep")
 
 
-def request() -> None:
-    """Ask for a sweep after this moment; returns at once."""
+def request(job: str = "sweep") -> None:
+    """Ask for a sweep (or for the queued roll-up requests to run) after this moment;
+    returns at once."""
     global _thread
+    if job not in JOBS:
+        raise ValueError(job)
     with _lock:
         _idle.clear()
+        _jobs.add(job)
         _wanted.set()
         if _thread is None or not _thread.is_alive():
             _thread = threading.Thread(target=_run, name="rollup-sweep", daemon=True)
@@ -56,11 +67,23 @@ def _run() -> None:
 
     while True:
         _wanted.wait()
-        _wanted.clear()
+        with _lock:
+            _wanted.clear()
+            jobs = set(_jobs)
+            _jobs.clear()
         try:
             close_old_connections()
-            rollup.sweep(between=_pause)  # looked up each time (tests hold it)
+            if "requests" in jobs:
+                try:  # a request that fails is recorded on it, not retried
+                    rollup.run_queued_requests(between=_pause)
+                except Exception:
+                    logger.exception("Background roll-up requests failed; the queued ones "
+                                     "are kept.")
+            if "sweep" in jobs:
+                rollup.sweep(between=_pause)  # looked up each time (tests hold it)
         except rollup.RollupBusy:
+            with _lock:
+                _jobs.add("sweep")
             _wanted.set()  # another process holds the month: try again shortly
             threading.Event().wait(1)
         except Exception:

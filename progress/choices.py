@@ -26,8 +26,28 @@ TRIGGER_LABELS = {
     "full": _("monthly full roll-up"),
     "sweep": _("scheduled sweep"),
     "command": _("command line"),
+    "request": _("roll-up request"),
     "test": _("test"),
 }
+
+
+class RollupRequestStatus(models.TextChoices):
+    """Where a roll-up request (`RollupRequest`) stands."""
+
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    SUCCEEDED = "succeeded", _("succeeded")
+    FAILED = "failed", _("failed")
+
+
+class RollupReason(models.TextChoices):
+    """Why months are rolled up again on request: an administrator asked, or a definition
+    the snapshots depend on changed (the `definitions_changed` hook passes these codes)."""
+
+    MANUAL = "manual", _("requested by hand")
+    TARGET = "target", _("target changed")
+    INDICATOR = "indicator", _("indicator changed")
+    DECOMPOSITION = "decomposition", _("decomposition changed")
 
 
 class WarningColour(models.TextChoices):

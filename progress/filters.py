@@ -1,4 +1,5 @@
-"""FilterSets of the roll-up's tables: the progress list (API and export) and roll-up runs."""
+"""FilterSets of the roll-up's tables: the progress list (API and export), roll-up runs and
+roll-up requests."""
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
@@ -6,9 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from org.filters import SubtreeFilter, YesNoFilter, visible_units
 from skills_portal.choice_search import SearchSelect
 from targets.filters import MonthFilter, _departments, _indicators, _plans
+from targets.models import Plan
 
-from .choices import ProgressStatus, RollupStatus, WarningColour
-from .models import ProgressSnapshot, RollupRun
+from .choices import ProgressStatus, RollupReason, RollupRequestStatus, RollupStatus, WarningColour
+from .models import ProgressSnapshot, RollupRequest, RollupRun
 
 
 class ProgressFilter(django_filters.FilterSet):
@@ -45,3 +47,19 @@ class RollupRunFilter(django_filters.FilterSet):
     class Meta:
         model = RollupRun
         fields = ["period", "status"]
+
+
+def _any_plan(request):
+    return Plan.objects.for_user(request.user if request else None)
+
+
+class RollupRequestFilter(django_filters.FilterSet):
+    plan = django_filters.ModelChoiceFilter(queryset=_any_plan, field_name="plan",
+                                            label=_("Plan"), to_field_name="code")
+    status = django_filters.ChoiceFilter(choices=RollupRequestStatus.choices, label=_("Status"))
+    reason = django_filters.ChoiceFilter(choices=RollupReason.choices,
+                                         label=_("Reason for the roll-up"))
+
+    class Meta:
+        model = RollupRequest
+        fields = ["plan", "status", "reason"]

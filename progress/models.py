@@ -4,16 +4,27 @@ they had in the targets app."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from org.access import VIEW, Scope
 from org.models import OrgUnit
 from org.scoping import ScopedQuerySet
-from targets.models import Target
+from skills_portal.models import MonthField
+from targets.models import Plan, Target
 
-from .choices import ProgressStatus, ProjectionMethod, RollupStatus, WarningColour
+from .choices import (
+    ProgressStatus,
+    ProjectionMethod,
+    RollupReason,
+    RollupRequestStatus,
+    RollupStatus,
+    WarningColour,
+)
 
 
 class RollupMark(models.Model):
@@ -42,7 +53,8 @@ class RollupMark(models.Model):
 class RollupRunQuerySet(ScopedQuerySet):
     def for_user(self, user, action: str = VIEW):
         """A run covers the whole country's month and names no unit: every member may read
-        the runs (to know how fresh the snapshots are); nobody changes them but the roll-up."""
+        the runs (to know how fresh the snapshots are); nobody changes them but the roll-up.
+        Roll-up requests are read the same way (who may make one: `services.request_rollup`)."""
         scope = Scope.of(user)
         if scope.is_global:
             return self
@@ -53,7 +65,8 @@ class RollupRun(models.Model):
     """The record every roll-up leaves: what, when, how it ended."""
 
     period = models.DateField(_("month"))
-    trigger = models.CharField(_("trigger"), max_length=20)  # full | sweep | command | test
+    # full | sweep | command | request | test
+    trigger = models.CharField(_("trigger"), max_length=20)
     status = models.CharField(_("status"), max_length=10, choices=RollupStatus.choices,
                               default=RollupStatus.RUNNING)
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
@@ -61,6 +74,9 @@ class RollupRun(models.Model):
     rows_written = models.PositiveIntegerField(_("rows written"), default=0)
     queries = models.PositiveIntegerField(_("queries"), default=0)
     error = models.TextField(_("error"), blank=True)
+    # The roll-up request whose months this run rolled up (trigger `request`).
+    request = models.ForeignKey("RollupRequest", on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="runs", verbose_name=_("roll-up request"))
 
     # org.scoping: `unscoped` first (the default manager), `objects` checked.
     unscoped = RollupRunQuerySet.as_unscoped_manager()
@@ -75,6 +91,59 @@ class RollupRun(models.Model):
 
     def __str__(self):
         return f"{self.period:%Y-%m} {self.get_status_display()}"
+
+
+class RollupRequest(models.Model):
+    """Months to roll up again, on an administrator's request or because a definition the
+    snapshots depend on changed (a target, an indicator, a decomposition): worked through
+    month by month in the background (`rollup.run_request`), each month its own roll-up run
+    (`runs`). A month's roll-up recomputes the whole month, every plan's targets in force; a
+    request for a plan names the months of the plan's window. Read like runs: every member
+    may see them; administrators make them (`services.request_rollup`)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="+", verbose_name=_("plan"),
+                             help_text=_("Empty: every plan."))
+    first_month = MonthField(_("first month"))
+    last_month = MonthField(_("last month"))
+    reason = models.CharField(_("reason for the roll-up"), max_length=20,
+                              choices=RollupReason.choices, default=RollupReason.MANUAL)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                     null=True, blank=True, related_name="+",
+                                     verbose_name=_("requested by"))
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    status = models.CharField(_("status"), max_length=10, choices=RollupRequestStatus.choices,
+                              default=RollupRequestStatus.QUEUED)
+    months_total = models.PositiveIntegerField(_("months in all"), default=0)
+    months_done = models.PositiveIntegerField(_("months done"), default=0)
+    current_month = MonthField(_("month being rolled up"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Set after each month: a running request whose process died stops moving (see
+    # `rollup.requeue_stalled_requests`).
+    progressed_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    # org.scoping: `unscoped` first (the default manager), `objects` checked.
+    unscoped = RollupRunQuerySet.as_unscoped_manager()
+    objects = RollupRunQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("roll-up request")
+        verbose_name_plural = _("roll-up requests")
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["status", "requested_at"], name="rolluprequest_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(first_month__lte=models.F("last_month")),
+                name="rolluprequest_months_ordered",
+                violation_error_message=_("The last month comes before the first.")),
+        ]
+
+    def __str__(self):
+        return gettext("%(plan)s, %(first)s to %(last)s") % {
+            "plan": self.plan.short_name if self.plan_id else gettext("all plans"),
+            "first": f"{self.first_month:%Y-%m}", "last": f"{self.last_month:%Y-%m}"}
 
 
 class RollupLock(models.Model):

@@ -40,8 +40,8 @@ from targets.measures import (
 from targets.models import DataValue, Indicator, Target
 
 from . import forecast
-from .choices import ProgressStatus, RollupStatus
-from .models import ProgressSnapshot, RollupLock, RollupMark, RollupRun
+from .choices import ProgressStatus, RollupRequestStatus, RollupStatus
+from .models import ProgressSnapshot, RollupLock, RollupMark, RollupRequest, RollupRun
 
 logger = logging.getLogger(__name__)
 FOUR = Decimal("0.0001")
@@ -540,11 +540,12 @@ def _count_queries():
         yield counter
 
 
-def rollup_month(month: dt.date, *, trigger: str = "command", wait: bool = True) -> RollupRun:
+def rollup_month(month: dt.date, *, trigger: str = "command", wait: bool = True,
+                 request: RollupRequest | None = None) -> RollupRun:
     """Recompute the snapshot of `month`. Raises RollupBusy when another roll-up of that month
-    holds the lock and `wait` is False."""
+    holds the lock and `wait` is False. `request`: the roll-up request the run works for."""
     month = month.replace(day=1)
-    run = RollupRun.unscoped.create(period=month, trigger=trigger)
+    run = RollupRun.unscoped.create(period=month, trigger=trigger, request=request)
     try:
         with suppress(IntegrityError):  # created concurrently: it exists now
             RollupLock.objects.get_or_create(period=month)
@@ -631,3 +632,110 @@ def rollup_span(first: dt.date, last: dt.date, *, trigger: str = "command") -> l
         runs.append(rollup_month(month, trigger=trigger))
         month = next_month(month)
     return runs
+
+
+# --- roll-up requests (#26) -----------------------------------------------------------------
+def _claim(pk: int) -> bool:
+    """Take a queued request (one statement: a duplicate message, a second worker or the
+    background thread finds it taken and does nothing)."""
+    now = timezone.now()
+    if not RollupRequest.unscoped.filter(pk=pk, status=RollupRequestStatus.QUEUED).update(
+            status=RollupRequestStatus.RUNNING, progressed_at=now, error=""):
+        return False
+    RollupRequest.unscoped.filter(pk=pk, started_at__isnull=True).update(started_at=now)
+    return True
+
+
+def _rolled_up_since(month: dt.date, since) -> bool:
+    """Whether a roll-up of `month` started after `since` and succeeded: it read the
+    definitions as they are now (a request is made after the change it is for commits), and
+    a month's roll-up recomputes the whole month, so the month is fresh already."""
+    return RollupRun.unscoped.filter(period=month, status=RollupStatus.SUCCEEDED,
+                                     started_at__gte=since).exists()
+
+
+_PROGRESS_FIELDS = ["months_done", "current_month", "progressed_at"]
+
+
+def run_request(pk: int, *, between=None) -> RollupRequest | None:
+    """Work through a queued roll-up request: its months in order, one roll-up run each
+    (linked to the request), the count of months done and the month being rolled up saved
+    after each, so that its page and `/api/v1/rollup-requests/{id}/` show how far it is. A
+    month rolled up by another run since the request was made is counted without a second
+    roll-up. A failure stops the request with its error (each month is its own transaction:
+    the months done stay done, the failed one keeps its previous snapshot). Returns None when
+    the request is not queued (taken by another process, finished, or gone). A request put
+    back in the queue after its process died starts again after its last month done."""
+    if not _claim(pk):
+        return None
+    request = RollupRequest.unscoped.get(pk=pk)
+    month = None
+    try:
+        for month in months_between(request.first_month, request.last_month)[request.months_done:]:
+            request.current_month, request.progressed_at = month, timezone.now()
+            request.save(update_fields=_PROGRESS_FIELDS)
+            if not _rolled_up_since(month, request.requested_at):
+                rollup_month(month, trigger="request", request=request)
+            request.months_done += 1
+            request.progressed_at = timezone.now()
+            request.save(update_fields=_PROGRESS_FIELDS)
+            if between is not None:
+                between()
+    except Exception as exc:
+        request.status = RollupRequestStatus.FAILED
+        request.error = (f"{month:%Y-%m}: " if month else "") + f"{type(exc).__name__}: {exc}"
+        request.finished_at = timezone.now()
+        request.save(update_fields=["status", "error", "finished_at"])
+        logger.warning("roll-up request %s failed: %s", pk, request.error)
+        return request
+    request.status, request.current_month = RollupRequestStatus.SUCCEEDED, None
+    request.finished_at = timezone.now()
+    request.save(update_fields=["status", "current_month", "finished_at"])
+    return request
+
+
+def run_queued_requests(*, between=None) -> list[int]:
+    """Every queued request, oldest first (the background thread of the embedded default)."""
+    requeue_stalled_requests()
+    done = []
+    queued = RollupRequest.unscoped.filter(status=RollupRequestStatus.QUEUED)
+    while (pk := queued.order_by("requested_at", "pk").values_list("pk", flat=True).first()):
+        if run_request(pk, between=between) is not None:
+            done.append(pk)
+    return done
+
+
+def requeue_stalled_requests() -> list[int]:
+    """Running requests whose process died (a worker killed, a restart): no progress for
+    `ROLLUP_ABANDON_AFTER_SECONDS` and nobody holding the lock of the month they were rolling
+    up (a live roll-up holds it for as long as it works). They go back to the queue with the
+    months they did, for the caller to send again; returns their ids."""
+    grace = timezone.now() - dt.timedelta(seconds=settings.ROLLUP_ABANDON_AFTER_SECONDS)
+    stale = RollupRequest.unscoped.filter(status=RollupRequestStatus.RUNNING,
+                                          progressed_at__lt=grace)
+    candidates = dict(stale.values_list("pk", "current_month"))
+    if not candidates:
+        return []
+    months = {m for m in candidates.values() if m is not None}
+    with transaction.atomic():
+        held: set[dt.date] = set()
+        if months and connection.features.has_select_for_update_skip_locked:
+            free = set(RollupLock.objects.select_for_update(skip_locked=True)
+                       .filter(period__in=months).values_list("period", flat=True))
+            held = set(RollupLock.objects.filter(period__in=months)
+                       .values_list("period", flat=True)) - free
+        ids = [pk for pk, month in candidates.items() if month not in held]
+        stale.filter(pk__in=ids).update(status=RollupRequestStatus.QUEUED)
+    if ids:
+        logger.warning("roll-up request(s) %s stopped moving; queued again.",
+                       ", ".join(map(str, ids)))
+    return ids
+
+
+def unsent_requests() -> list[int]:
+    """Requests still queued five grace periods after they were made: their message may
+    have been lost (a broker outage when they were sent, a Redis restart)."""
+    before = timezone.now() - dt.timedelta(seconds=5 * settings.ROLLUP_ABANDON_AFTER_SECONDS)
+    return list(RollupRequest.unscoped.filter(status=RollupRequestStatus.QUEUED,
+                                              requested_at__lt=before)
+                .order_by("requested_at", "pk").values_list("pk", flat=True))

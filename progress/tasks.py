@@ -9,7 +9,15 @@ from django.db import transaction
 from org.closure import OrgUnitClosure
 from skills_portal import clock, hooks
 
-from .rollup import RollupBusy, mark_abandoned_runs, rollup_month, sweep
+from .rollup import (
+    RollupBusy,
+    mark_abandoned_runs,
+    requeue_stalled_requests,
+    rollup_month,
+    run_request,
+    sweep,
+    unsent_requests,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -56,5 +64,26 @@ def redo_abandoned_rollups() -> list[str]:
     months = mark_abandoned_runs()
     for month in months:
         rollup_month(month, trigger="sweep")
+    # Roll-up requests whose process died, or whose message never reached a worker (the
+    # broker was down when it was sent): sent again. A request already taken ignores the
+    # message (`run_request` takes only a queued one).
+    for pk in sorted(set(requeue_stalled_requests()) | set(unsent_requests())):
+        try:
+            run_rollup_request.apply_async((pk,), retry=False)
+        except Exception:
+            logger.warning("Could not reach the broker for roll-up request %s.", pk,
+                           exc_info=True)
+            break
     return [m.strftime("%Y-%m") for m in months]
+
+
+@shared_task(acks_late=True)
+def run_rollup_request(pk: int) -> dict | None:
+    """Work through a roll-up request's months (progress.rollup.run_request): one run per
+    month, its progress saved after each. A duplicate message finds the request taken and
+    does nothing."""
+    request = run_request(pk)
+    if request is None:
+        return None
+    return {"request": pk, "status": request.status, "months_done": request.months_done}
 

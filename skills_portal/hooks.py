@@ -84,4 +84,11 @@ progress = Hook(
     ("latest_of",),
 )
 
-ALL = (audit, entry_lock, rollup, month_rolled_up, grid_workbook, progress)
+definitions_changed = Hook(
+    "definitions_changed", "a target, a decomposition or an indicator changed: the months "
+    "already rolled up with the old definition are rolled up again (progress app); "
+    "changed(plan_ids=…, months=(first, last), why='target' | 'decomposition' | 'indicator')",
+    ("changed",),
+)
+
+ALL = (audit, entry_lock, rollup, month_rolled_up, grid_workbook, progress, definitions_changed)

@@ -13,6 +13,91 @@ class TargetsConfig(AppConfig):
         self._name_task_departments()
         self._register_choice_sources()
         self._follow_group_memberships()
+        self._roll_up_changed_definitions()
+
+    @staticmethod
+    def _roll_up_changed_definitions():
+        """#26: a target or a decomposition child saved or deleted, or an indicator's
+        definition changed — through the admin, the API, an import or the seed loader, all of
+        which save the model — has the months already rolled up with the old definition
+        rolled up again: the `definitions_changed` hook (progress) queues a roll-up request
+        after the commit, one per plan and transaction. A save that changes nothing the
+        roll-up reads (a note, a quote) queues nothing; fixtures loaded raw neither."""
+        from django.conf import settings
+        from django.db.models import Max, Min, Q
+        from django.db.models.signals import post_delete, post_save, pre_save
+
+        from skills_portal import hooks
+
+        from .models import Indicator, Target
+
+        # What the roll-up reads of a target and of an indicator (progress.rollup).
+        target_fields = ("plan_id", "indicator_id", "org_unit_id", "department_id", "window",
+                         "period_start", "period_end", "value", "comparator", "is_soft",
+                         "is_increment", "baseline", "parent_id", "axis", "group_id",
+                         "group_mode")
+        indicator_fields = ("kind", "source", "measure", "filters", "numerator_id",
+                            "denominator_id")
+
+        def wanted(raw) -> bool:
+            return not raw and settings.ROLLUP_ON_DEFINITION_CHANGE
+
+        def stored(model, fields, instance):
+            if instance.pk is None or instance._state.adding:
+                return None
+            return model.unscoped.filter(pk=instance.pk).values(*fields).first()
+
+        def target_changed(states: list[dict]) -> None:
+            hooks.definitions_changed.changed(
+                plan_ids={s["plan_id"] for s in states},
+                months=(min(s["period_start"] for s in states),
+                        max(s["period_end"] for s in states)),
+                why="decomposition" if any(s["parent_id"] for s in states) else "target")
+
+        def target_saving(sender, instance, raw=False, **kwargs):
+            instance._definition_before = stored(Target, target_fields, instance) \
+                if wanted(raw) else None
+
+        def target_saved(sender, instance, created, raw=False, **kwargs):
+            if not wanted(raw):
+                return
+            before = getattr(instance, "_definition_before", None)
+            after = {name: getattr(instance, name) for name in target_fields}
+            if before == after:
+                return
+            target_changed([after] if before is None else [after, before])
+
+        def target_deleted(sender, instance, **kwargs):
+            if wanted(False):
+                target_changed([{name: getattr(instance, name) for name in target_fields}])
+
+        def indicator_saving(sender, instance, raw=False, **kwargs):
+            instance._definition_before = stored(Indicator, indicator_fields, instance) \
+                if wanted(raw) else None
+
+        def indicator_saved(sender, instance, created, raw=False, **kwargs):
+            before = getattr(instance, "_definition_before", None)
+            if not wanted(raw) or created or before is None or \
+                    before == {name: getattr(instance, name) for name in indicator_fields}:
+                return
+            # Its targets' plans, and those of the ratios it is a part of.
+            indicators = Indicator.unscoped.filter(
+                Q(pk=instance.pk) | Q(numerator=instance.pk) | Q(denominator=instance.pk))
+            for row in (Target.unscoped.filter(indicator__in=indicators).values("plan_id")
+                        .annotate(first=Min("period_start"), last=Max("period_end"))
+                        .order_by("plan_id")):
+                hooks.definitions_changed.changed(plan_ids=[row["plan_id"]],
+                                                  months=(row["first"], row["last"]),
+                                                  why="indicator")
+
+        pre_save.connect(target_saving, sender=Target, dispatch_uid="targets.definition_saving")
+        post_save.connect(target_saved, sender=Target, dispatch_uid="targets.definition_saved")
+        post_delete.connect(target_deleted, sender=Target,
+                            dispatch_uid="targets.definition_deleted")
+        pre_save.connect(indicator_saving, sender=Indicator,
+                         dispatch_uid="targets.indicator_definition_saving")
+        post_save.connect(indicator_saved, sender=Indicator,
+                          dispatch_uid="targets.indicator_definition_saved")
 
     @staticmethod
     def _follow_group_memberships():

@@ -61,10 +61,13 @@ def _fresh_option_lists():
 
 @pytest.fixture(autouse=True)
 def _no_sweep_on_commit(settings):
-    """Saving figures asks Celery for a roll-up sweep after commit; tests that exercise it
-    switch it back on."""
+    """Saving figures asks Celery for a roll-up sweep after commit, and changing a definition
+    for a roll-up request; tests that exercise them switch them back on."""
     settings.ROLLUP_SWEEP_ON_COMMIT = False
     settings.ROLLUP_SWEEP_IN_BACKGROUND = False  # a test that sweeps on commit sweeps in line
+    # Changing a target or an indicator queues no roll-up request (#26); the tests of that
+    # path switch it on.
+    settings.ROLLUP_ON_DEFINITION_CHANGE = False
     # A test that rolls up again reads the new snapshot at once (the month-end grace of the
     # dashboard's cache has its own test).
     settings.DASHBOARD_STALE_SECONDS = 0

@@ -7,8 +7,9 @@ from rest_framework import serializers
 
 from org.api.common import DepartmentBriefSerializer, MonthField, UnitRefSerializer, number
 from targets.api.serializers import FOUR, IndicatorBriefSerializer
+from targets.models import Plan
 
-from ..models import ProgressSnapshot, RollupRun
+from ..models import ProgressSnapshot, RollupRequest, RollupRun
 
 
 class ProgressSnapshotSerializer(serializers.ModelSerializer):
@@ -105,8 +106,53 @@ def _num(value):
 class RollupRunSerializer(serializers.ModelSerializer):
     period = MonthField(read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
+    request = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True,
+        help_text=_("The roll-up request this run worked for (trigger `request`)."))
 
     class Meta:
         model = RollupRun
         fields = ["id", "period", "trigger", "status", "status_label", "started_at",
-                  "finished_at", "rows_written", "queries", "error"]
+                  "finished_at", "rows_written", "queries", "error", "request"]
+
+
+class RollupRequestSerializer(serializers.ModelSerializer):
+    """A roll-up request and how far it is: `months_done` of `months_total`, the month being
+    rolled up, the runs it made (watch `url`)."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api-rollup-request-detail")
+    plan = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True,
+                                        help_text=_("Empty: every plan."))
+    first_month = MonthField(read_only=True)
+    last_month = MonthField(read_only=True)
+    current_month = MonthField(read_only=True, allow_null=True)
+    reason_label = serializers.CharField(source="get_reason_display", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True,
+                                                allow_null=True)
+    runs = serializers.PrimaryKeyRelatedField(many=True, read_only=True,
+                                              help_text=_("The roll-up runs it made."))
+
+    class Meta:
+        model = RollupRequest
+        fields = ["id", "url", "plan", "first_month", "last_month", "reason", "reason_label",
+                  "status", "status_label", "months_total", "months_done", "current_month",
+                  "requested_by", "requested_at", "started_at", "finished_at", "error", "runs"]
+
+
+class RollupRequestCreateSerializer(serializers.Serializer):
+    """What to roll up: a plan by code (none: every plan, superusers only) and the months
+    `from` and `to` (YYYY-MM), which the portal narrows to the plan's window and the months
+    that have ended."""
+
+    plan = serializers.SlugRelatedField(
+        slug_field="code", queryset=Plan.unscoped.all(), required=False, allow_null=True,
+        error_messages={"does_not_exist": _("No plan has the code “{value}”.")},
+        help_text=_("The plan's code; leave it out for every plan (superusers only)."))
+
+    def get_fields(self):
+        # `from` is a Python keyword: declared here rather than in the class body.
+        fields = super().get_fields()
+        fields["from"] = MonthField(source="first_month", help_text=_("The first month."))
+        fields["to"] = MonthField(source="last_month", help_text=_("The last month."))
+        return fields

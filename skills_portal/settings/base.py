@@ -242,6 +242,9 @@ ROLLUP_SWEEP_ON_COMMIT = env_bool("ROLLUP_SWEEP_ON_COMMIT", default=True)
 # Without a broker (Celery eager), run that sweep on a thread after the response instead of
 # inside the request (progress/background.py); tests turn it off to sweep in line.
 ROLLUP_SWEEP_IN_BACKGROUND = env_bool("ROLLUP_SWEEP_IN_BACKGROUND", default=True)
+# Roll up again the months already rolled up when a target, a decomposition or an indicator's
+# definition changes (a roll-up request queued after the commit, #26). Tests switch it off.
+ROLLUP_ON_DEFINITION_CHANGE = env_bool("ROLLUP_ON_DEFINITION_CHANGE", default=True)
 
 # The business date the portal's rules count from (skills_portal/clock.py): today unless set,
 # as `scripts/serve` does for the demo, whose figures end in September 2025.
@@ -312,6 +315,8 @@ SPECTACULAR_SETTINGS = {
         # ... and several called "status".
         "ProgressStatusEnum": "progress.choices.ProgressStatus",
         "RollupStatusEnum": "progress.choices.RollupStatus",
+        "RollupRequestStatusEnum": "progress.choices.RollupRequestStatus",
+        "RollupReasonEnum": "progress.choices.RollupReason",
         "ReportStatusEnum": "reporting.choices.ReportStatus",
         # ... and several called "kind" and "source" (writable since #18).
         "OrgKindEnum": "org.choices.OrgKind",

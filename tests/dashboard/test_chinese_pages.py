@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from bench.crawlkit import SKIPPED, _links, _pattern, crawl
+from org.models import Option, OptionSet, OrgUnitGroup, OrgUnitGroupSet
 from subsidies.models import Scheme
 from targets.measures import registry
 from targets.models import Indicator, Plan, Target, ValidationRule
@@ -47,11 +48,13 @@ LATIN_WORD = re.compile(
 
 def admin_data() -> set[str]:
     """What the admin shows because it is the data an administrator edits there: record codes
-    (indicators, plans, targets, schemes, rules), the measures and dimensions an indicator's
-    filters are written in, login names. Only admin pages may show these."""
+    (indicators, plans, targets, schemes, rules, org-unit groups, option sets), the measures
+    and dimensions an indicator's filters are written in, login names. Only admin pages may
+    show these."""
     words = {"true", "false", "null"}  # an indicator's filters are JSON
     words.add("unknown")  # what django-axes records for a request without a User-Agent
-    for model in (Indicator, Plan, Target, Scheme, ValidationRule):
+    for model in (Indicator, Plan, Target, Scheme, ValidationRule, OrgUnitGroupSet,
+                  OrgUnitGroup, OptionSet, Option):
         words |= set(model.unscoped.values_list("code", flat=True))
     words |= set(Indicator.unscoped.values_list("measure", flat=True))
     words |= set(Plan.unscoped.values_list("source_document", flat=True))

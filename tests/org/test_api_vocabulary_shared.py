@@ -31,6 +31,7 @@ SHARED = {
     "audit/": {"org_unit", "subtree_of", "period", "period_after", "period_before", "unit",
                "month_from", "month_to"},
     "plan-tasks/": {"plan", "department"},
+    "rollup-requests/": {"plan"},
 }
 
 

@@ -12,6 +12,7 @@ PROVIDERS = {
     "month_rolled_up": "dashboard",
     "grid_workbook": "imports",
     "progress": "progress",
+    "definitions_changed": "progress",
 }
 
 
@@ -30,6 +31,7 @@ def test_the_hooks_call_the_providing_apps_functions():
     assert hooks.audit.record is audit_services.record
     assert hooks.entry_lock.assert_entry_open is reporting_services.assert_entry_open
     assert hooks.rollup.mark_for_rollup is progress_services.mark_for_rollup
+    assert hooks.definitions_changed.changed is progress_services.definitions_changed
 
 
 def test_an_unfilled_hook_refuses_to_be_called_rather_than_skipping_silently():
