@@ -15,15 +15,18 @@ from targets.admin import plan_filter
 from targets.models import Plan
 
 from . import rules, services
+from .choices import RuleKind
 from .models import (
     Claim,
     Hire,
     PersonCertificate,
+    PersonYearLimit,
     PriorityOccupation,
     Scheme,
     SchemeBudget,
     SchemeRate,
     StartupProject,
+    TrainingRecord,
     Voucher,
 )
 
@@ -80,7 +83,8 @@ class SchemeAdmin(ScopedAdmin):
                            "valid_to", "is_active", "quote", "rule_summary")}),
         (_("Rule parameters"), {"fields": ("team_same_again", "cap_per_enterprise",
                                            "min_amount", "max_amount", "min_employment_months",
-                                           "sme_only", "occupations", "note")}),
+                                           "sme_only", "per_day_amount", "cap_share",
+                                           "reference_scheme", "occupations", "note")}),
         (None, {"fields": ("created_at", "updated_at")}),
     )
 
@@ -91,6 +95,9 @@ class SchemeAdmin(ScopedAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "plan":
             kwargs["queryset"] = Plan.objects.for_user(request.user).filter(is_reference=False)
+        if db_field.name == "reference_scheme":
+            kwargs["queryset"] = Scheme.objects.for_user(request.user).filter(
+                rule_kind=RuleKind.TRAINING_BY_LEVEL)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -127,6 +134,27 @@ class HireAdmin(RecordAdmin):
     autocomplete_fields = ("org_unit", "certificate")
     list_select_related = ("org_unit", "certificate")
     date_hierarchy = "hired_on"
+
+
+@admin.register(TrainingRecord)
+class TrainingRecordAdmin(RecordAdmin):
+    list_display = ("person_name", "masked_id_number", "occupation", "level", "started_on",
+                    "ended_on", "days_attended", "hours_completed", "hours_required",
+                    "certified", "org_unit")
+    list_filter = ("level", "certified", "org_unit__level")
+    search_fields = ("person_name", "occupation", "institution")
+    list_select_related = ("org_unit",)
+    date_hierarchy = "ended_on"
+
+
+@admin.register(PersonYearLimit)
+class PersonYearLimitAdmin(ScopedAdmin):
+    """At most N subsidised trainings per person and year across the schemes named."""
+
+    write_roles = "targets"
+    list_display = ("name", "max_per_year", "org_unit", "is_active")
+    autocomplete_fields = ("org_unit",)
+    filter_horizontal = ("schemes",)
 
 
 @admin.register(StartupProject)

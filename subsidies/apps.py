@@ -17,7 +17,7 @@ class SubsidiesConfig(AppConfig):
         from skills_portal.choice_search import Source, register
 
         from .forms import certificate_label
-        from .models import Hire, PersonCertificate, StartupProject
+        from .models import Hire, PersonCertificate, StartupProject, TrainingRecord
 
         # The records a hand-entered claim may pay (the claim form's lists).
         register("certificate", Source(
@@ -32,6 +32,10 @@ class SubsidiesConfig(AppConfig):
             rows=lambda user: StartupProject.objects.for_user(user, CHANGE).order_by(
                 "-started_on"),
             fields=("name", "founder_name", "enterprise_name")))
+        register("training", Source(
+            rows=lambda user: TrainingRecord.objects.for_user(user, CHANGE).order_by(
+                "-ended_on"),
+            fields=("person_name", "occupation", "institution")))
         # A hire's certificate (any the user may read), labelled as the hire form labels it.
         register("held_certificate", Source(
             rows=lambda user: PersonCertificate.objects.for_user(user).order_by(

@@ -13,6 +13,13 @@ class RuleKind(models.TextChoices):
     PER_HIRE = "per_hire", "吸纳持证人员就业补助（按人定额、企业累计封顶）"
     BOUNDED_GRANT = "bounded_grant", "区间内核定的一次性扶持补助"
     TRAINING_BY_LEVEL = "training_by_level", "培训补贴（按证书等级、重点职业系数）"
+    # #22: partial training without a certificate, and training paid by the hours completed.
+    PER_DAY_PARTIAL = "per_day_partial", "未取证培训按天补贴（不超过取证补贴标准的一定比例）"
+    HOURS_PRORATA = "hours_prorata", "按完成课时折算的培训补贴"
+
+
+# The kinds that pay for a training (a per-person yearly limit counts their claims).
+TRAINING_KINDS = (RuleKind.TRAINING_BY_LEVEL, RuleKind.PER_DAY_PARTIAL, RuleKind.HOURS_PRORATA)
 
 
 class ClaimStatus(models.TextChoices):

@@ -11,7 +11,14 @@ from skills_portal.choice_search import SearchSelect, searchable
 
 from . import selectors
 from .choices import RuleKind
-from .models import BASIS_FIELDS, Hire, PersonCertificate, StartupProject, Voucher
+from .models import (
+    BASIS_FIELDS,
+    Hire,
+    PersonCertificate,
+    StartupProject,
+    TrainingRecord,
+    Voucher,
+)
 
 
 def certificate_label(c) -> str:
@@ -37,6 +44,9 @@ class ClaimForm(forms.Form):
     project = forms.ModelChoiceField(queryset=None, required=False,
                                      label=_("Start-up project"),
                                      widget=SearchSelect("project"))
+    training = forms.ModelChoiceField(queryset=None, required=False,
+                                      label=_("Training attendance record"),
+                                      widget=SearchSelect("training"))
     period = forms.DateField(required=False, label=_("Month (monthly allowances)"),
                              input_formats=["%Y-%m", "%Y-%m-%d"], widget=MONTH_WIDGET)
     amount = forms.DecimalField(required=False, max_digits=14, decimal_places=2, min_value=0,
@@ -60,6 +70,8 @@ class ClaimForm(forms.Form):
             "certificate").order_by("-hired_on")
         self.fields["project"].queryset = StartupProject.objects.for_user(
             user, CHANGE).order_by("-started_on")
+        self.fields["training"].queryset = TrainingRecord.objects.for_user(
+            user, CHANGE).order_by("-ended_on")
 
     def clean(self):
         data = super().clean()

@@ -153,6 +153,20 @@ class Scheme(TimeStampedModel):
         help_text=_("Occupations (trades) separated by commas (e.g. a shortage-occupation list); "
                     "empty means any occupation."),
     )
+    # Per-day subsidies for partial training without a certificate (#22).
+    per_day_amount = models.DecimalField(
+        _("amount per person per day (yuan)"), null=True, blank=True,
+        validators=[MinValueValidator(0)], **MONEY)
+    cap_share = models.DecimalField(
+        _("cap, as a share of the amount with a certificate"), max_digits=5, decimal_places=4,
+        null=True, blank=True, help_text=_("E.g. 0.5: at most half of what the same training "
+                                           "would pay with a certificate."))
+    reference_scheme = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("amounts with a certificate from"),
+        limit_choices_to={"rule_kind": RuleKind.TRAINING_BY_LEVEL},
+        help_text=_("The training subsidy scheme (by certificate level) whose amount for the "
+                    "level trained for is the full amount the cap is a share of."))
     quote = models.TextField(_("source text"), blank=True,
                              help_text=_("The sentence of the plan that sets the rule."))
     note = models.TextField(_("note"), blank=True)
@@ -215,12 +229,33 @@ class Scheme(TimeStampedModel):
                                                 "subsidies only.")
         if self.team_same_again and kind != RuleKind.TIERED_AWARD:
             errors["team_same_again"] = _("Only competition awards pay a coaching team.")
+        self._clean_per_day(kind, errors)
         if self.plan_id and self.org_unit_id and not self.org_unit.ancestor_links.filter(
                 ancestor_id=self.plan.issuer_unit_id).exists():
             errors["org_unit"] = _("A scheme applies in its plan's issuing unit or a unit "
                                    "below it.")
         if errors:
             raise ValidationError(errors)
+
+
+    def _clean_per_day(self, kind, errors: dict) -> None:
+        per_day = (self.per_day_amount, self.cap_share, self.reference_scheme_id)
+        if kind != RuleKind.PER_DAY_PARTIAL:
+            if any(v is not None for v in per_day):
+                errors["per_day_amount"] = _("Only a per-day subsidy for partial training has a "
+                                             "daily amount, a cap and a reference scheme.")
+            return
+        if self.per_day_amount is None:
+            errors["per_day_amount"] = _("Say how much is paid per person per day.")
+        if self.cap_share is None or not Decimal(0) < self.cap_share <= 1:
+            errors["cap_share"] = _("The cap is a share between 0 and 1 of the amount with a "
+                                    "certificate (0.5 for half).")
+        if self.reference_scheme_id is None:
+            errors["reference_scheme"] = _("Choose the training subsidy scheme whose amount "
+                                           "with a certificate the cap is a share of.")
+        elif self.reference_scheme.rule_kind != RuleKind.TRAINING_BY_LEVEL:
+            errors["reference_scheme"] = _("%(scheme)s is not a training subsidy by certificate "
+                                           "level.") % {"scheme": self.reference_scheme.name}
 
 
 class SchemeRate(models.Model):
@@ -275,6 +310,8 @@ class SchemeRate(models.Model):
             RuleKind.MONTHLY_ALLOWANCE: {"certificate_level"},
             RuleKind.PER_HIRE: {"certificate_level"},
             RuleKind.TRAINING_BY_LEVEL: {"certificate_level"},
+            RuleKind.HOURS_PRORATA: {"certificate_level"},
+            RuleKind.PER_DAY_PARTIAL: set(),
             RuleKind.BOUNDED_GRANT: set(),
         }[kind]
         extra = set(self.key_values()) - allowed
@@ -288,8 +325,8 @@ class SchemeRate(models.Model):
                                     "and the medal."))
         if kind == RuleKind.HONOUR and not self.honour_title:
             raise ValidationError(_("An honour award amount names the honour title."))
-        if kind in (RuleKind.MONTHLY_ALLOWANCE, RuleKind.TRAINING_BY_LEVEL) and \
-                not self.certificate_level:
+        if kind in (RuleKind.MONTHLY_ALLOWANCE, RuleKind.TRAINING_BY_LEVEL,
+                    RuleKind.HOURS_PRORATA) and not self.certificate_level:
             raise ValidationError(_("This scheme's amounts are by certificate level: choose "
                                     "the level."))
 
@@ -528,6 +565,101 @@ class StartupProject(PersonalRecord):
         return self.name
 
 
+class TrainingRecord(PersonalRecord):
+    """A training a named person attended (实名培训记录): the basis of per-day subsidies for
+    partial training without a certificate and of subsidies pro-rated by hours (#22)."""
+
+    org_unit = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT,
+                                 related_name="training_records",
+                                 verbose_name=_("trainee's org unit"))
+    person_name = models.CharField(_("name"), max_length=100)
+    id_number = models.CharField(_("ID number"), max_length=18, validators=[validate_id_number])
+    occupation = models.CharField(_("occupation trained for"), max_length=60)
+    level = models.CharField(_("certificate level trained for"), max_length=20,
+                             choices=SkillLevel.choices)
+    institution = models.CharField(_("training institution"), max_length=200, blank=True)
+    started_on = models.DateField(_("training started on"))
+    ended_on = models.DateField(_("training ended on"))
+    days_attended = models.PositiveSmallIntegerField(_("days attended"))
+    hours_required = models.PositiveSmallIntegerField(
+        _("hours of the course"), validators=[MinValueValidator(1)])
+    hours_completed = models.PositiveSmallIntegerField(_("hours completed"))
+    certified = models.BooleanField(
+        _("obtained the certificate"), default=False,
+        help_text=_("A trainee who obtained the certificate is paid by the certificate, not "
+                    "by the day."))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("created by"))
+
+    # org.scoping: `unscoped` first (the default manager), `objects` checked.
+    unscoped = UnitRecordQuerySet.as_unscoped_manager()
+    objects = UnitRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("training attendance record")
+        verbose_name_plural = _("training attendance records")
+        ordering = ["-ended_on", "person_name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ended_on__gte=models.F("started_on")),
+                                   name="trainingrecord_ends_after_start"),
+            models.CheckConstraint(condition=Q(hours_completed__lte=models.F("hours_required")),
+                                   name="trainingrecord_hours_within_course"),
+        ]
+        indexes = [models.Index(fields=["org_unit", "ended_on"], name="trainingrecord_unit_end"),
+                   models.Index(fields=["id_number"], name="trainingrecord_id_number")]
+
+    def __str__(self):
+        return f"{self.person_name} · {self.occupation} · {self.started_on:%Y-%m-%d}"
+
+    def clean(self):
+        errors = {}
+        if self.started_on and self.ended_on:
+            if self.ended_on < self.started_on:
+                errors["ended_on"] = _("A training cannot end before it starts.")
+            elif self.days_attended is not None and \
+                    self.days_attended > (self.ended_on - self.started_on).days + 1:
+                errors["days_attended"] = _("%(days)s days attended do not fit in the training's "
+                                            "%(span)s days.") % {
+                    "days": self.days_attended,
+                    "span": (self.ended_on - self.started_on).days + 1}
+        if self.hours_required and self.hours_completed is not None and \
+                self.hours_completed > self.hours_required:
+            errors["hours_completed"] = _("%(done)s hours completed exceed the course's "
+                                          "%(hours)s hours.") % {
+                "done": self.hours_completed, "hours": self.hours_required}
+        if errors:
+            raise ValidationError(errors)
+
+
+class PersonYearLimit(TimeStampedModel):
+    """At most N subsidised trainings per person per year across schemes (the national rule:
+    three a year), counted on the live claims of the schemes named, by the year of the
+    training, for beneficiaries at or below the unit (#22)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    org_unit = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT,
+                                 related_name="subsidy_limits", verbose_name=_("applies in"))
+    max_per_year = models.PositiveSmallIntegerField(_("at most, per person and year"),
+                                                    validators=[MinValueValidator(1)])
+    schemes = models.ManyToManyField(Scheme, related_name="person_limits",
+                                     verbose_name=_("schemes counted"))
+    quote = models.TextField(_("source text"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    # org.scoping: as schemes (published policy, kept by administrators at or above).
+    unscoped = SchemeQuerySet.as_unscoped_manager()
+    objects = SchemeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("per-person yearly limit")
+        verbose_name_plural = _("per-person yearly limits")
+        ordering = ["org_unit__level", "name"]
+
+    def __str__(self):
+        return self.name
+
+
 # --------------------------------------------------------------------------------------------
 # Training vouchers
 # --------------------------------------------------------------------------------------------
@@ -611,7 +743,7 @@ class Voucher(PersonalRecord):
 # --------------------------------------------------------------------------------------------
 # Claims
 # --------------------------------------------------------------------------------------------
-BASIS_FIELDS = ("award", "certificate", "hire", "project", "voucher")
+BASIS_FIELDS = ("award", "certificate", "hire", "project", "voucher", "training")
 
 
 def _exactly_one_basis() -> Q:
@@ -659,6 +791,13 @@ class Claim(PersonalRecord):
                                 related_name="claims", verbose_name=_("start-up project"))
     voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="claims", verbose_name=_("training voucher"))
+    training = models.ForeignKey(TrainingRecord, on_delete=models.PROTECT, null=True,
+                                 blank=True, related_name="claims",
+                                 verbose_name=_("training attendance record"))
+    basis_on = models.DateField(
+        _("date of the training"), null=True, blank=True,
+        help_text=_("When the training paid for ended (or the certificate was issued): the "
+                    "year a per-person yearly limit counts it in."))
     period = models.DateField(_("month"), null=True, blank=True,
                               help_text=_("For monthly allowances: the month paid."))
     org_unit = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT,
@@ -724,6 +863,9 @@ class Claim(PersonalRecord):
             models.UniqueConstraint(fields=["scheme", "voucher"],
                                     condition=Q(voucher__isnull=False) & LIVE,
                                     name="claim_once_per_voucher", **ONCE),
+            models.UniqueConstraint(fields=["scheme", "training"],
+                                    condition=Q(training__isnull=False) & LIVE,
+                                    name="claim_once_per_training", **ONCE),
             models.CheckConstraint(condition=Q(amount__gte=0), name="claim_amount_positive"),
             models.CheckConstraint(
                 condition=~Q(status=ClaimStatus.REJECTED) | ~Q(rejection_reason=""),
@@ -740,6 +882,7 @@ class Claim(PersonalRecord):
                          name="claim_scheme_enterprise"),
             models.Index(fields=["org_unit", "approved_on"], name="claim_unit_approved"),
             models.Index(fields=["org_unit", "paid_on"], name="claim_unit_paid"),
+            models.Index(fields=["payee_id_number", "basis_on"], name="claim_person_year"),
         ]
 
     def __str__(self):

@@ -18,12 +18,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
+from certification.choices import SkillLevel
 from competitions.choices import RecipientKind
 from org.closure import OrgUnitClosure
 from targets.measures import months_between, next_month
 
 from .choices import RuleKind, VoucherStatus
-from .models import SchemeRate, Voucher
+from .models import SchemeRate, TrainingRecord, Voucher
 
 CENT = Decimal("0.01")
 
@@ -45,6 +46,8 @@ class Computed:
     payee_id_number: str = ""
     enterprise_name: str = ""
     enterprise_code: str = ""
+    # The training's (or certificate's) date: the year a per-person yearly limit counts.
+    basis_on: dt.date | None = None
 
 
 def yuan(value: Decimal | int | None) -> str:
@@ -130,7 +133,7 @@ def allowance_months(scheme, certificate, *, until: dt.date) -> list[dt.date]:
 
 # --------------------------------------------------------------------------------------------
 def compute(scheme, *, award=None, certificate=None, hire=None, project=None, voucher=None,
-            period: dt.date | None = None, amount: Decimal | None = None,
+            training=None, period: dt.date | None = None, amount: Decimal | None = None,
             as_of: dt.date) -> Computed:
     """What `scheme` pays for the basis record given, with a human-readable explanation.
     Raises NotEligible with the reason when it pays nothing."""
@@ -150,9 +153,11 @@ def compute(scheme, *, award=None, certificate=None, hire=None, project=None, vo
         RuleKind.BOUNDED_GRANT: (_bounded_grant, project, _("a start-up project")),
         RuleKind.TRAINING_BY_LEVEL: (_training, voucher or certificate,
                                      _("a training voucher or a certificate holder record")),
+        RuleKind.PER_DAY_PARTIAL: (_per_day, training, _("a training attendance record")),
+        RuleKind.HOURS_PRORATA: (_hours, training, _("a training attendance record")),
     }[kind]
     function, basis, expected = handler
-    given = [b for b in (award, certificate, hire, project, voucher) if b is not None]
+    given = [b for b in (award, certificate, hire, project, voucher, training) if b is not None]
     if basis is None or len(given) != 1:
         raise NotEligible(_("A claim under this scheme is made for %(what)s.")
                           % {"what": expected})
@@ -290,22 +295,76 @@ def _training(scheme, basis, *, as_of, **_kw) -> Computed:
     _check_unit_and_date(scheme, certificate.org_unit_id, certificate.issued_on,
                          _("The certificate's issue date"))
     _occupation_ok(scheme, certificate.occupation)
-    rate = match_rate(scheme, certificate_level=certificate.level)
-    multiplier = next((p.multiplier for p in scheme.priority_occupations.all()
-                       if p.occupation == certificate.occupation), None)
-    level = certificate.get_level_display()
-    if multiplier is None:
-        amount = rate.amount
-        text = _("%(level)s certificate (%(occupation)s): %(amount)s yuan training subsidy.") % {
-            "level": level, "occupation": certificate.occupation, "amount": yuan(amount)}
-    else:
-        amount = (rate.amount * multiplier).quantize(CENT, rounding=ROUND_HALF_UP)
-        text = _("%(level)s certificate: %(rate)s yuan times %(multiplier)s for the priority "
-                 "occupation %(occupation)s = %(amount)s yuan training subsidy.") % {
-            "level": level, "rate": yuan(rate.amount), "multiplier": multiplier,
-            "occupation": certificate.occupation, "amount": yuan(amount)}
+    amount, text = full_training_amount(scheme, certificate.level, certificate.occupation)
     return Computed(amount, text, certificate.org_unit_id, certificate.person_name,
-                    certificate.id_number, certificate.employer)
+                    certificate.id_number, certificate.employer, basis_on=certificate.issued_on)
+
+
+def full_training_amount(scheme, level: str, occupation: str) -> tuple[Decimal, str]:
+    """What a training subsidy by certificate level pays for `level` in `occupation` (its
+    rate, times a priority occupation's multiplier), and how."""
+    rate = match_rate(scheme, certificate_level=level)
+    multiplier = next((p.multiplier for p in scheme.priority_occupations.all()
+                       if p.occupation == occupation), None)
+    label = SkillLevel(level).label if level in SkillLevel.values else level
+    if multiplier is None:
+        text = _("%(level)s certificate (%(occupation)s): %(amount)s yuan training subsidy.") % {
+            "level": label, "occupation": occupation, "amount": yuan(rate.amount)}
+        return rate.amount, text
+    amount = (rate.amount * multiplier).quantize(CENT, rounding=ROUND_HALF_UP)
+    text = _("%(level)s certificate: %(rate)s yuan times %(multiplier)s for the priority "
+             "occupation %(occupation)s = %(amount)s yuan training subsidy.") % {
+        "level": label, "rate": yuan(rate.amount), "multiplier": multiplier,
+        "occupation": occupation, "amount": yuan(amount)}
+    return amount, text
+
+
+def _per_day(scheme, training: TrainingRecord, *, as_of, **_kw) -> Computed:
+    """Partial training without a certificate: so much a day for the days attended, at most
+    a share of what the same training pays with a certificate."""
+    _check_unit_and_date(scheme, training.org_unit_id, training.ended_on,
+                         _("The training's end date"))
+    if training.certified:
+        raise NotEligible(_("The trainee obtained the certificate: the training is paid by the "
+                            "certificate, not by the day."))
+    _occupation_ok(scheme, training.occupation)
+    full, _how = full_training_amount(scheme.reference_scheme, training.level,
+                                      training.occupation)
+    by_days = (scheme.per_day_amount * training.days_attended).quantize(CENT)
+    cap = (full * scheme.cap_share).quantize(CENT, rounding=ROUND_HALF_UP)
+    amount = min(by_days, cap)
+    values = {"rate": yuan(scheme.per_day_amount), "days": training.days_attended,
+              "by_days": yuan(by_days), "share": f"{scheme.cap_share * 100:.4g}%",
+              "full": yuan(full), "cap": yuan(cap), "amount": yuan(amount),
+              "level": SkillLevel(training.level).label, "occupation": training.occupation}
+    if by_days > cap:
+        text = _("Partial training without a certificate: %(rate)s yuan a day × %(days)s days "
+                 "= %(by_days)s yuan, capped at %(share)s of the %(full)s yuan a %(level)s "
+                 "certificate in %(occupation)s pays = %(cap)s yuan.") % values
+    else:
+        text = _("Partial training without a certificate: %(rate)s yuan a day × %(days)s days "
+                 "= %(amount)s yuan (within the cap of %(share)s of %(full)s yuan, "
+                 "%(cap)s yuan).") % values
+    return Computed(amount, text, training.org_unit_id, training.person_name,
+                    training.id_number, basis_on=training.ended_on)
+
+
+def _hours(scheme, training: TrainingRecord, *, as_of, **_kw) -> Computed:
+    """The level's amount pro-rated by the hours completed of the course's hours."""
+    _check_unit_and_date(scheme, training.org_unit_id, training.ended_on,
+                         _("The training's end date"))
+    _occupation_ok(scheme, training.occupation)
+    rate = match_rate(scheme, certificate_level=training.level)
+    done = min(training.hours_completed, training.hours_required)
+    if not done:
+        raise NotEligible(_("No hours of the course were completed."))
+    amount = (rate.amount * done / training.hours_required).quantize(CENT,
+                                                                    rounding=ROUND_HALF_UP)
+    text = _("%(level)s %(rate)s yuan × %(done)s of %(hours)s hours completed = %(amount)s "
+             "yuan.") % {"level": SkillLevel(training.level).label, "rate": yuan(rate.amount),
+                         "done": done, "hours": training.hours_required, "amount": yuan(amount)}
+    return Computed(amount, text, training.org_unit_id, training.person_name,
+                    training.id_number, basis_on=training.ended_on)
 
 
 def rule_summary(scheme) -> str:
@@ -341,6 +400,14 @@ def rule_summary(scheme) -> str:
                                for p in scheme.priority_occupations.all())
         if multipliers:
             parts.append(_("priority occupations: %(list)s") % {"list": multipliers})
+    elif kind == RuleKind.PER_DAY_PARTIAL and scheme.per_day_amount is not None:
+        parts.append(_("%(rate)s yuan per person per day, at most %(share)s of the amount with "
+                       "a certificate") % {"rate": yuan(scheme.per_day_amount),
+                                           "share": f"{(scheme.cap_share or 0) * 100:.4g}%"})
+    elif kind == RuleKind.HOURS_PRORATA:
+        parts.append("；".join(f"{r.get_certificate_level_display()} {yuan(r.amount)}元"
+                              for r in rates) or _("no amounts set yet"))
+        parts.append(_("pro-rated by the hours completed"))
     if scheme.cap_per_enterprise is not None:
         parts.append(_("at most %(cap)s yuan per enterprise") % {
             "cap": yuan(scheme.cap_per_enterprise)})

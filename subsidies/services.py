@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -52,11 +53,13 @@ from .models import (
     Claim,
     Hire,
     PersonCertificate,
+    PersonYearLimit,
     PriorityOccupation,
     Scheme,
     SchemeBudget,
     SchemeRate,
     StartupProject,
+    TrainingRecord,
     Voucher,
 )
 
@@ -89,7 +92,7 @@ def save_record(*, user, obj):
     """Save a certificate holder record, a hire or a start-up project inside `user`'s scope.
     A record that a claim or voucher already pays keeps its person and amounts-relevant facts:
     correct the claim first (reject it) if they were wrong."""
-    if not isinstance(obj, PersonCertificate | Hire | StartupProject):
+    if not isinstance(obj, PersonCertificate | Hire | StartupProject | TrainingRecord):
         raise TypeError(type(obj))
     with transaction.atomic():
         creating = obj._state.adding or obj.pk is None
@@ -157,8 +160,63 @@ def _new_claim(scheme, computed: rules.Computed, *, basis: dict, period, user, m
         payee_id_number=computed.payee_id_number, enterprise_name=computed.enterprise_name,
         enterprise_code=computed.enterprise_code, amount=computed.amount,
         explanation=computed.explanation, submitted_on=clock.today(), is_manual=manual, note=note,
-        created_by=user, **{k: v for k, v in basis.items() if v is not None},
+        created_by=user, basis_on=computed.basis_on,
+        **{k: v for k, v in basis.items() if v is not None},
     )
+
+
+# --- per-person yearly limits (#22) ----------------------------------------------------------
+# The first key of the advisory locks that count one person's claims under a limit.
+LIMIT_LOCK_NAMESPACE = 22_000
+
+
+def _limits_of(scheme) -> list[PersonYearLimit]:
+    cached = getattr(scheme, "_person_limits", None)
+    if cached is None:
+        cached = list(PersonYearLimit.unscoped.filter(is_active=True, schemes=scheme)
+                      .prefetch_related("schemes"))
+        scheme._person_limits = cached
+    return cached
+
+
+def _lock_person(limit: PersonYearLimit, id_number: str) -> None:
+    """Claims of one person under one limit are counted one at a time: a transaction-scoped
+    advisory lock on PostgreSQL (SQLite writes one transaction at a time)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)",
+                           [LIMIT_LOCK_NAMESPACE + limit.pk % 1000,
+                            zlib.crc32(id_number.encode()) - 2**31])
+
+
+def limit_problem(claim: Claim, *, pending=()) -> str:
+    """Why `claim` would pass a per-person yearly limit of its scheme, naming the claims that
+    already count ("" when it does not): live claims of the limit's schemes for the same
+    person (ID number) whose training falls in the same year, plus `pending` (claims of the
+    same run not yet saved). Takes the limit's lock first."""
+    if not claim.payee_id_number:
+        return ""
+    year = (claim.basis_on or claim.submitted_on).year
+    for limit in _limits_of(claim.scheme):
+        if not rules.in_unit(limit, claim.org_unit_id):
+            continue
+        _lock_person(limit, claim.payee_id_number)
+        counted = list(limit.schemes.all())
+        earlier = list(Claim.unscoped.filter(
+            scheme__in=counted, payee_id_number=claim.payee_id_number, basis_on__year=year)
+            .exclude(status=ClaimStatus.REJECTED).exclude(pk=claim.pk)
+            .select_related("scheme").order_by("basis_on", "pk"))
+        earlier += [c for c in pending if c.payee_id_number == claim.payee_id_number
+                    and c.scheme in counted and (c.basis_on or c.submitted_on).year == year]
+        if len(earlier) >= limit.max_per_year:
+            named = "；".join(
+                f"{c.scheme.name} {(c.basis_on or c.submitted_on):%Y-%m-%d} "
+                f"{rules.yuan(c.amount)}元（{c.get_status_display()}）" for c in earlier)
+            return _("%(name)s has had %(n)s subsidised trainings in %(year)s, the most "
+                     "%(limit)s allows (%(max)s a year): %(claims)s.") % {
+                "name": claim.payee_name, "n": len(earlier), "year": year,
+                "limit": limit.name, "max": limit.max_per_year, "claims": named}
+    return ""
 
 
 def _duplicate_message() -> str:
@@ -167,12 +225,12 @@ def _duplicate_message() -> str:
 
 
 def create_claim(*, user, scheme: Scheme, award=None, certificate=None, hire=None,
-                 project=None, voucher=None, period: dt.date | None = None,
+                 project=None, voucher=None, training=None, period: dt.date | None = None,
                  amount: Decimal | None = None, note: str = "") -> Claim:
     """A claim entered by hand: the basis record must be one the user may change, and the
     amount is computed by the scheme (or, for a range grant, decided within its range)."""
     basis = {"award": award, "certificate": certificate, "hire": hire, "project": project,
-             "voucher": voucher}
+             "voucher": voucher, "training": training}
     with transaction.atomic(), _stored_language():
         _lock_scheme(scheme.pk)
         for record in basis.values():
@@ -188,6 +246,9 @@ def create_claim(*, user, scheme: Scheme, award=None, certificate=None, hire=Non
         claim = _new_claim(scheme, computed, basis=basis, period=period, user=user, manual=True,
                            note=note)
         _refuse_if_locked(claim.org_unit_id, claim.submitted_on)
+        problem = limit_problem(claim)
+        if problem:
+            raise ValidationError(problem, code="person_limit")
         try:  # full_clean refuses a second live claim on the same basis (Claim's constraints)
             with transaction.atomic():
                 scoped_save(user=user, obj=claim)
@@ -271,6 +332,16 @@ def _candidates(scheme: Scheme, *, as_of: dt.date, user=None):
             pk__in=claimed.filter(voucher__isnull=False).values("voucher_id"))
         for voucher in scoped(qs).select_related("certificate").order_by("pk"):
             yield {"voucher": voucher}, None
+    elif kind in (RuleKind.PER_DAY_PARTIAL, RuleKind.HOURS_PRORATA):
+        qs = _in_scheme_unit(TrainingRecord.unscoped.all(), scheme).filter(
+            ended_on__gte=scheme.valid_from, ended_on__lt=as_of).exclude(
+            pk__in=claimed.filter(training__isnull=False).values("training_id"))
+        if kind == RuleKind.PER_DAY_PARTIAL:
+            qs = qs.filter(certified=False)
+        if end:
+            qs = qs.filter(ended_on__lte=end)
+        for training in scoped(qs).order_by("ended_on", "pk"):
+            yield {"training": training}, None
     # Range grants are decided by officers one by one: entered by hand.
 
 
@@ -304,8 +375,13 @@ def generate_claims(*, scheme: Scheme | None = None, user=None,
                     except rules.NotEligible as exc:
                         report.skipped[exc.reason] += 1
                         continue
-                    claims.append(_new_claim(current, computed, basis=basis, period=period,
-                                             user=user, manual=False))
+                    claim = _new_claim(current, computed, basis=basis, period=period,
+                                       user=user, manual=False)
+                    problem = limit_problem(claim, pending=claims)
+                    if problem:
+                        report.skipped[_("a per-person yearly limit is reached")] += 1
+                        continue
+                    claims.append(claim)
                 claims = _outside_approved_months(claims, report)
                 _insert_claims(claims, user=user)
             report.created += len(claims)
@@ -404,6 +480,9 @@ def approve_claim(*, user, claim: Claim, on: dt.date | None = None) -> Claim:
         if not scheme.is_active:
             raise ValidationError(_("The scheme is not active: its claims cannot be approved."))
         _refuse_if_locked(claim.org_unit_id, on)
+        problem = limit_problem(claim)  # a claim entered before the limit was set
+        if problem:
+            raise ValidationError(problem, code="person_limit")
         if scheme.cap_per_enterprise is not None and claim.enterprise_code:
             used = committed_total(scheme, enterprise_code=claim.enterprise_code)
             if used + claim.amount > scheme.cap_per_enterprise:

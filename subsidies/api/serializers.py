@@ -87,6 +87,12 @@ class SchemeWriteSerializer(serializers.ModelSerializer):
     cap_per_enterprise = money(allow_null=True, required=False, read_only=False)
     min_amount = money(allow_null=True, required=False, read_only=False)
     max_amount = money(allow_null=True, required=False, read_only=False)
+    per_day_amount = money(allow_null=True, required=False, read_only=False)
+    cap_share = serializers.DecimalField(max_digits=5, decimal_places=4, allow_null=True,
+                                         required=False, coerce_to_string=False)
+    reference_scheme = serializers.SlugRelatedField(
+        slug_field="code", queryset=Scheme.unscoped.all(), allow_null=True, required=False,
+        help_text="The training subsidy scheme (by code) a per-day subsidy's cap is a share of.")
     rates = SchemeRateWriteSerializer(many=True, required=False)
     budgets = SchemeBudgetWriteSerializer(many=True, required=False)
     priority_occupations = PriorityOccupationWriteSerializer(many=True, required=False)
@@ -95,8 +101,9 @@ class SchemeWriteSerializer(serializers.ModelSerializer):
         model = Scheme
         fields = ["code", "name", "plan", "rule_kind", "org_unit", "valid_from", "valid_to",
                   "team_same_again", "cap_per_enterprise", "min_amount", "max_amount",
-                  "min_employment_months", "sme_only", "occupations", "quote", "note",
-                  "is_active", "rates", "budgets", "priority_occupations"]
+                  "min_employment_months", "sme_only", "per_day_amount", "cap_share",
+                  "reference_scheme", "occupations", "quote", "note", "is_active", "rates",
+                  "budgets", "priority_occupations"]
         validators = []
 
 
@@ -108,6 +115,11 @@ class SchemeSerializer(serializers.ModelSerializer):
     cap_per_enterprise = money(allow_null=True)
     min_amount = money(allow_null=True)
     max_amount = money(allow_null=True)
+    per_day_amount = money(allow_null=True)
+    cap_share = serializers.DecimalField(max_digits=5, decimal_places=4, allow_null=True,
+                                         read_only=True, coerce_to_string=False)
+    reference_scheme = serializers.SlugRelatedField(slug_field="code", read_only=True,
+                                                    allow_null=True)
     rates = SchemeRateSerializer(many=True, read_only=True)
     budgets = SchemeBudgetSerializer(many=True, read_only=True)
     priority_occupations = PriorityOccupationSerializer(many=True, read_only=True)
@@ -117,9 +129,9 @@ class SchemeSerializer(serializers.ModelSerializer):
         model = Scheme
         fields = ["id", "code", "name", "plan", "rule_kind", "org_unit", "valid_from",
                   "valid_to", "team_same_again", "cap_per_enterprise", "min_amount",
-                  "max_amount", "min_employment_months", "sme_only", "occupations", "quote",
-                  "note", "is_active", "rates", "budgets", "priority_occupations",
-                  "rule_summary"]
+                  "max_amount", "min_employment_months", "sme_only", "per_day_amount",
+                  "cap_share", "reference_scheme", "occupations", "quote", "note", "is_active",
+                  "rates", "budgets", "priority_occupations", "rule_summary"]
 
     def get_rule_summary(self, obj) -> str:
         return rules.rule_summary(obj)
