@@ -117,7 +117,7 @@ class RollupRunViewSet(ScopedReadOnlyViewSet):
         answer = s.RollupRequestSerializer(request_queryset(request.user).get(pk=made.pk),
                                            context=self.get_serializer_context()).data
         return Response(answer, status=status.HTTP_202_ACCEPTED,
-                        headers={"Location": answer["url"]})
+                        headers={"Location": str(answer["url"])})  # a plain str for WSGI
 
 
 @extend_schema_view(

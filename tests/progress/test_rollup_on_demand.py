@@ -87,6 +87,7 @@ def test_rollup_request_recomputes_the_months_after_a_target_is_corrected(
         ("wenzhou-2021", "2021-05", "2021-06", 2)
     assert body["url"].endswith(f"/api/v1/rollup-requests/{body['id']}/")
     assert answer["Location"] == body["url"]
+    assert type(answer["Location"]) is str  # WSGI servers take nothing else (wsgiref asserts)
 
     watched = api.get(body["url"]).json()
     assert (watched["status"], watched["months_done"], watched["months_total"],
