@@ -38,7 +38,6 @@ from progress.choices import ProgressStatus, ProjectionMethod, RollupStatus, War
 from progress.models import ProgressSnapshot, RollupRun
 from progress.rollup import TargetFacts, actuals, judge
 from skills_portal import clock
-from targets import groups as target_groups
 from targets.choices import DecompositionAxis, GroupMode, IndicatorKind
 from targets.measures import registry
 from targets.models import DataValue, Indicator, Plan, Target, window_label
@@ -500,7 +499,8 @@ def group_report(user, *, plan_id: int, unit: OrgUnit, month: dt.date | None,
     result = {"code": group.code, "name": group.name, "members": 0, "series": []}
     if month is None:
         return result
-    members = target_groups.members_in(group.pk, month, within=unit.pk)
+    members = set(group.members_in(month).filter(ancestor_links__ancestor_id=unit.pk)
+                  .values_list("pk", flat=True))
     result["members"] = len(members)
     snapshots = list(
         _visible_snapshots(user).filter(period=month, target__plan_id=plan_id,

@@ -497,13 +497,6 @@ class OptionSet(GroupVocabulary):
         ordering = ["name"]
 
 
-class OptionQuerySet(VocabularyQuerySet):
-    def active_in(self, month):
-        """Options in use in `month` (None: today's)."""
-        return self.filter(Q(active_from__isnull=True) | Q(active_from__lte=month),
-                           Q(active_to__isnull=True) | Q(active_to__gte=month))
-
-
 class Option(TimeStampedModel):
     """One value of an option set. `code` is what records store (for the seeded values, the
     Chinese term itself, as before); `name` is what pages print."""
@@ -524,8 +517,8 @@ class Option(TimeStampedModel):
                                              "months no longer offer it."))
     position = models.PositiveSmallIntegerField(_("sort order"), default=0)
 
-    unscoped = OptionQuerySet.as_unscoped_manager()
-    objects = OptionQuerySet.as_manager()
+    unscoped = VocabularyQuerySet.as_unscoped_manager()
+    objects = VocabularyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("option")
@@ -549,11 +542,6 @@ class Option(TimeStampedModel):
                 last=models.Max("position"))["last"]
             self.position = (last or 0) + 1
         super().save(*args, **kwargs)
-
-    def label(self):
-        from django.utils.translation import get_language
-        return self.name_en if (get_language() or "").startswith("en") and self.name_en \
-            else self.name
 
     def clean(self):
         self.code = (self.code or "").strip()

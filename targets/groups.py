@@ -24,7 +24,6 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from org.closure import OrgUnitClosure
@@ -196,10 +195,3 @@ def _mark_members(group_id, unit_id: int, since: dt.date) -> None:
     since = min(since.replace(day=1), today)
     hooks.rollup.mark_for_rollup(pairs={(unit_id, since), (unit_id, today)})
 
-
-def members_in(group_id: int, month: dt.date, *, within: int) -> set[int]:
-    """The units in the group in `month` at or below `within` (one query)."""
-    return set(OrgUnitGroupMember.unscoped.filter(
-        group_id=group_id, valid_from__lte=month,
-        org_unit__ancestor_links__ancestor_id=within).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gte=month)).values_list("org_unit_id", flat=True))

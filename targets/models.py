@@ -921,13 +921,21 @@ class MonthlyFigure(TimeStampedModel):
         if self.department_id and self.org_unit_id and \
                 self.department.org_unit_id != self.org_unit_id:
             errors["department"] = _("The department must belong to the figure's org unit.")
-        # Fields whose values are an option set's (#26): the set as it stands for the month.
-        for field, code in self.OPTION_SETS.items():
-            value = getattr(self, field)
-            if value and field not in errors:
-                message = options.check(code, value, self.period)
-                if message:
-                    errors[field] = message
+        for field, message in self.option_errors(
+                {f: getattr(self, f) for f in self.OPTION_SETS}, self.period).items():
+            errors.setdefault(field, message)
+        return errors
+
+    @classmethod
+    def option_errors(cls, values: dict, month) -> dict:
+        """{field: why} for values of `OPTION_SETS` fields not in their option set as it
+        stands for `month` (#26); the model and the figure API both check with this."""
+        errors = {}
+        for field, code in cls.OPTION_SETS.items():
+            value = values.get(field)
+            message = value and options.check(code, value, month)
+            if message:
+                errors[field] = message
         return errors
 
     def clean(self):

@@ -76,12 +76,9 @@ class FigureSerializer(serializers.ModelSerializer):
                         "The unit, department, month and dimensions of a stored figure do not "
                         "change: set its numbers to 0 and record the figure again.")})
         else:
-            # Values of an option set (#26): the set as it stands for the figure's month.
-            for field, code in self.Meta.model.OPTION_SETS.items():
-                value = attrs.get(field)
-                message = value and options.check(code, value, attrs.get("period"))
-                if message:
-                    raise ValidationError({field: message})
+            problems = self.Meta.model.option_errors(attrs, attrs.get("period"))
+            if problems:
+                raise ValidationError(problems)
             row, col = attrs.get(self.spec.rows.field), attrs.get(self.spec.cols.field)
             if row is not None and col is not None and not self.spec.cell_enabled(row, col):
                 raise ValidationError({self.spec.cols.field: _(
