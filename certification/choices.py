@@ -22,10 +22,6 @@ class SkillLevel(models.TextChoices):
     NONE = "无等级", "无等级（专项能力、特种作业等）"
 
 
-HIGH_SKILLED_LEVELS = (
-    SkillLevel.LEVEL_3, SkillLevel.LEVEL_2, SkillLevel.LEVEL_1, SkillLevel.PRINCIPAL,
-    SkillLevel.CHIEF,
-)
-
-# Certificates that carry a skill level.
+# The certificate kinds seeded as carrying a skill level (the certificate_type set's mark,
+# which an administrator sets for kinds they add: certification.models.level_fits).
 LEVELLED_TYPES = (CertificateType.QUALIFICATION, CertificateType.SKILL_LEVEL)

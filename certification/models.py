@@ -6,24 +6,28 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from org import options
 from targets.models import MonthlyFigure
 
-from .choices import LEVELLED_TYPES, CertificateType, SkillLevel
+from .choices import SkillLevel
 
 
+@options.with_labels
 class CertificateFigure(MonthlyFigure):
     """Certificates obtained in a month by type, level, occupation (optional) and industry."""
 
-    certificate_type = models.CharField(_("certificate type"), max_length=20,
-                                        choices=CertificateType.choices)
-    level = models.CharField(pgettext_lazy("skill level", "level"), max_length=20, choices=SkillLevel.choices)
+    # Option sets' codes (org.options, #26), checked against the sets as they stand for the
+    # month; whether a kind carries a level is the certificate_type set's mark.
+    certificate_type = models.CharField(_("certificate type"), max_length=40)
+    level = models.CharField(pgettext_lazy("skill level", "level"), max_length=40)
     occupation = models.CharField(_("occupation"), max_length=60, blank=True)
     industry = models.CharField(_("industry"), max_length=40, blank=True)  # option set industry
     count = models.PositiveIntegerField(_("certificates"), default=0)
 
     KEY = ("org_unit", "department", "period", "certificate_type", "level", "occupation",
            "industry")
-    OPTION_SETS = {"industry": "industry"}
+    OPTION_SETS = {"certificate_type": "certificate_type", "level": "skill_level",
+                   "industry": "industry"}
 
     class Meta:
         verbose_name = _("certificate figure")
@@ -40,13 +44,6 @@ class CertificateFigure(MonthlyFigure):
                         "occupation", "industry"],
                 condition=Q(department__isnull=False), name="certificatefigure_unique_department",
             ),
-            # Occupational-qualification and skill-level certificates carry a level; special
-            # ability and special operation/equipment certificates do not.
-            models.CheckConstraint(
-                condition=(Q(certificate_type__in=LEVELLED_TYPES) & ~Q(level=SkillLevel.NONE))
-                | (~Q(certificate_type__in=LEVELLED_TYPES) & Q(level=SkillLevel.NONE)),
-                name="certificatefigure_level_fits_type",
-            ),
         ]
         indexes = [
             models.Index(fields=["period", "org_unit"], name="certfigure_month_unit"),
@@ -60,7 +57,8 @@ class CertificateFigure(MonthlyFigure):
 
     def clean(self):
         errors = self.figure_errors()
-        if not level_fits(self.certificate_type, self.level):
+        if not errors.keys() & {"certificate_type", "level"} and \
+                not level_fits(self.certificate_type, self.level):
             errors["level"] = _("%(type)s does not take the level %(level)s.") % {
                 "type": self.certificate_type, "level": self.level}
         if errors:
@@ -68,4 +66,9 @@ class CertificateFigure(MonthlyFigure):
 
 
 def level_fits(certificate_type: str, level: str) -> bool:
-    return (certificate_type in LEVELLED_TYPES) == (level != SkillLevel.NONE)
+    """Kinds marked in the certificate_type set (职业资格证书, 职业技能等级证书 and those an
+    administrator marks) carry a skill level; every other kind takes 无等级. The check that was a
+    database constraint until the kinds became data (#26): the grid, import, API and model
+    clean all ask this."""
+    return (certificate_type in options.flagged("certificate_type")) == (
+        level != SkillLevel.NONE)

@@ -4,10 +4,11 @@ Text search never looks at ID numbers (a search box would let anyone confirm a n
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from org import options
 from org.filters import YEAR_RANGE, SubtreeFilter, exact_unit, search_any
 from skills_portal.choice_search import SearchSelect
 
-from .choices import CompetitionLevel, HonourLevel, HonourTitle, Medal, RecipientKind
+from .choices import RecipientKind
 from .models import Award, Competition
 
 
@@ -20,7 +21,7 @@ def _competitions(request):
 
 
 class CompetitionFilter(django_filters.FilterSet):
-    level = django_filters.ChoiceFilter(choices=CompetitionLevel.choices,
+    level = django_filters.ChoiceFilter(choices=lambda: list(options.choices("competition_level")),
                                         label=_("Competition level"))
     year = django_filters.NumberFilter(field_name="start_date", lookup_expr="year",
                                        label=_("Year"), **YEAR_RANGE)
@@ -41,12 +42,13 @@ class AwardFilter(django_filters.FilterSet):
                                                    label=_("Competition"),
                                                    widget=SearchSelect("competition"))
     level = django_filters.ChoiceFilter(field_name="competition__level",
-                                        choices=CompetitionLevel.choices,
+                                        choices=lambda: list(options.choices("competition_level")),
                                         label=_("Competition level"))
-    medal = django_filters.ChoiceFilter(choices=Medal.choices, label=_("Medal or prize"))
-    honour_title = django_filters.ChoiceFilter(choices=HonourTitle.choices,
+    medal = django_filters.ChoiceFilter(choices=lambda: list(options.choices("medal")),
+                                        label=_("Medal or prize"))
+    honour_title = django_filters.ChoiceFilter(choices=lambda: list(options.choices("honour_title")),
                                                label=_("Honour title"))
-    honour_level = django_filters.ChoiceFilter(choices=HonourLevel.choices,
+    honour_level = django_filters.ChoiceFilter(choices=lambda: list(options.choices("honour_level")),
                                                label=_("Honour level"))
     recipient_kind = django_filters.ChoiceFilter(choices=RecipientKind.choices,
                                                  label=_("Recipient"))

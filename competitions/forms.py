@@ -4,6 +4,7 @@ user may write or link to; the services check the scope again when saving."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from org.forms import use_option_choices
 from org.selectors import writable_departments, writable_units
 from skills_portal.choice_search import searchable
 
@@ -27,6 +28,7 @@ class CompetitionForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        use_option_choices(self, self.instance.start_date)  # 竞赛级别 (#26)
         self.fields["organiser_unit"].queryset = writable_units(user).order_by(
             "level", "code", "name"
         )
@@ -50,6 +52,7 @@ class AwardForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        use_option_choices(self, self.instance.awarded_on)  # 奖项, 荣誉称号, 荣誉级别 (#26)
         self.fields["competition"].queryset = selectors.linkable_competitions(user)
         searchable(self.fields["competition"], "competition")
         self.fields["org_unit"].queryset = writable_units(user).order_by(

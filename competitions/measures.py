@@ -1,11 +1,11 @@
 """What the competitions app feeds the roll-up. Demo rows (`is_demo`) are counted like any
 others: they are marked, not excluded, so a demonstration shows the whole road."""
 
+from org import options
 from targets.measures import Dimension, Measure, Source, registry
 
-from .choices import CompetitionLevel, HonourLevel, HonourTitle
-
-LEVEL = Dimension("level", "竞赛级别", CompetitionLevel.values)
+# Option sets (#26): an indicator's filter takes the values an administrator has added.
+LEVEL = Dimension("level", "竞赛级别", options.values("competition_level"))
 
 _COMPETITION = {
     "model": "competitions.Competition",
@@ -22,8 +22,8 @@ registry.register(
             source=Source(value="participants", **_COMPETITION)),
     Measure("competitions.awards", "获奖及荣誉人数", "人", (
         LEVEL,
-        Dimension("honour_title", "荣誉称号", HonourTitle.values),
-        Dimension("honour_level", "荣誉级别", HonourLevel.values),
+        Dimension("honour_title", "荣誉称号", options.values("honour_title")),
+        Dimension("honour_level", "荣誉级别", options.values("honour_level")),
     ), source=Source(
         model="competitions.Award",
         date_field="awarded_on",

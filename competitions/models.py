@@ -14,12 +14,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from org import options
 from org.access import VIEW, WRITE_ROLES, Scope, unit_filter
 from org.scoping import ScopedQuerySet
 from skills_portal.identity import mask_id_number, normalise_id_number, validate_id_number
 from skills_portal.models import TimeStampedModel
 
-from .choices import TEAM_KINDS, CompetitionLevel, HonourLevel, HonourTitle, Medal, RecipientKind
+from .choices import TEAM_KINDS, Medal, RecipientKind
 
 
 def _scoped(queryset, user, action, unit_field, department_field):
@@ -58,10 +59,12 @@ class CompetitionQuerySet(ScopedQuerySet):
         )
 
 
+@options.with_labels
 class Competition(TimeStampedModel):
     name = models.CharField(_("name"), max_length=200)
-    level = models.CharField(_("competition level"), max_length=20,
-                             choices=CompetitionLevel.choices)
+    # Option sets' codes (org.options, #26): lists an administrator extends.
+    level = models.CharField(_("competition level"), max_length=40)
+    OPTION_SETS = {"level": "competition_level"}
     organiser_unit = models.ForeignKey(
         "org.OrgUnit", on_delete=models.PROTECT, related_name="competitions",
         verbose_name=_("organising unit"),
@@ -114,7 +117,7 @@ class Competition(TimeStampedModel):
         return f"{self.name}（{self.start_date:%Y-%m-%d}）" if self.start_date else self.name
 
     def clean(self):
-        errors = {}
+        errors = options.errors(self.OPTION_SETS, vars(self), self.start_date)
         if self.start_date and self.end_date and self.end_date < self.start_date:
             errors["end_date"] = _("A competition cannot end before it starts.")
         if self.pk and self.start_date and Award.unscoped.filter(
@@ -141,6 +144,7 @@ class AwardQuerySet(ScopedQuerySet):
         return _scoped(self, user, action, "org_unit", "department")
 
 
+@options.with_labels
 class Award(TimeStampedModel):
     """A medal or prize won at a competition, or an honour title (技术能手, 首席技师 …)
     conferred with or without one, on a person, a team or a coaching team."""
@@ -150,11 +154,12 @@ class Award(TimeStampedModel):
         verbose_name=_("competition"),
         help_text=_("Empty for an honour conferred without a competition."),
     )
-    medal = models.CharField(_("medal or prize"), max_length=10, choices=Medal.choices)
-    honour_title = models.CharField(_("honour title"), max_length=10, blank=True,
-                                    choices=HonourTitle.choices)
-    honour_level = models.CharField(_("honour level"), max_length=10, blank=True,
-                                    choices=HonourLevel.choices)
+    # Option sets' codes (org.options, #26); 无 (Medal.NONE) stays the code for "no medal".
+    medal = models.CharField(_("medal or prize"), max_length=40)
+    honour_title = models.CharField(_("honour title"), max_length=40, blank=True)
+    honour_level = models.CharField(_("honour level"), max_length=40, blank=True)
+    OPTION_SETS = {"medal": "medal", "honour_title": "honour_title",
+                   "honour_level": "honour_level"}
     recipient_kind = models.CharField(_("recipient"), max_length=12, choices=RecipientKind.choices,
                                       default=RecipientKind.INDIVIDUAL)
     recipient_name = models.CharField(
@@ -249,6 +254,9 @@ class Award(TimeStampedModel):
         def add(field, message):
             errors.setdefault(field, []).append(message)
 
+        for field, message in options.errors(self.OPTION_SETS, vars(self),
+                                             self.awarded_on).items():
+            add(field, message)
         if self.recipient_kind == RecipientKind.INDIVIDUAL and not self.recipient_id_number:
             add("recipient_id_number", _("An individual recipient needs an ID number."))
         if not self.competition_id and not self.honour_title:

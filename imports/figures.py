@@ -29,6 +29,7 @@ from django.utils import timezone
 from openpyxl.utils import get_column_letter
 
 from audit.bulk import record_figure_import
+from org import options
 from org.access import WRITE_ROLES, Scope
 from org.closure import OrgUnitClosure
 from org.models import Department, OrgUnit
@@ -265,7 +266,10 @@ def unreadable_cells(sheet: Sheet) -> list[tuple[str, str]]:
 def _choice(column: Column, value) -> str:
     raw = text(value)
     key = header_key(raw)
-    for stored, label in column.choices:
+    # Every value of an option set, retired ones too: whether it is in use in the row's month
+    # is checked with the row (`_option_month_error`).
+    every = getattr(column.choices, "every", None)
+    for stored, label in (every() if every else column.choices):
         if key in (header_key(stored), header_key(label)):
             return stored
     # An option set's other spellings, kept by its administrators (#26).
@@ -384,6 +388,9 @@ def _parse_rows(layout: FigureLayout, sheet: Sheet, ctx: _Context, basis: str,
     fields = [c.field for c in columns]
     default_ytd = basis == ValueBasis.YEAR_TO_DATE
     column_values = dict(zip(fields, values, strict=True))
+    # Option values in use only for some months (#26): those rows are checked for their own
+    # month; the rest need no check per row.
+    bounded = options.bounded(getattr(layout.model, "OPTION_SETS", {}))
 
     def checked() -> Iterator[tuple[tuple, int, dict, bool]]:
         seen: dict[tuple, int] = {}  # natural key → its sheet row
@@ -404,7 +411,8 @@ def _parse_rows(layout: FigureLayout, sheet: Sheet, ctx: _Context, basis: str,
                      *(record[f] for f in dimension_fields))
             if place not in places:
                 places[place] = _place_error(layout, record, ctx)
-            error = places[place] or _order_error(layout, record)
+            error = places[place] or _order_error(layout, record) or (
+                bounded and _option_month_error(layout, record, bounded))
             if error:
                 column, message = error
                 analysis.error(sheet_of(i), number, letters.get(column, ""), message)
@@ -514,6 +522,16 @@ def _parse_cell(column: Column, cell, unit: int | None, ctx: _Context):
     if column.kind == "text":
         return text(cell)[:100]
     return _choice(column, cell)
+
+
+def _option_month_error(layout: FigureLayout, record: dict,
+                        bounded: dict[str, set[str]]) -> tuple[str, str] | None:
+    """(field, message) when a value of the row is an option not in use in the row's month."""
+    values = {f: record[f] for f, codes in bounded.items() if record.get(f) in codes}
+    if not values:
+        return None
+    problems = options.errors(layout.model.OPTION_SETS, values, record[MONTH.field])
+    return next(iter(problems.items()), None)
 
 
 def _place_error(layout: FigureLayout, record: dict, ctx: _Context) -> tuple[str, str] | None:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from skills_portal import hooks
 
 from .access import CHANGE, WRITE_ROLES, Scope
+from .forms import OptionChoicesForm
 from .models import (
     Department,
     Membership,
@@ -41,6 +42,9 @@ admin.site.index_title = _("Administration")
 
 class ScopedAdmin(admin.ModelAdmin):
     """Base for every model admin of the portal."""
+
+    # Fields that store option sets' codes offer the sets' values (#26).
+    form = OptionChoicesForm
 
     # Which WRITE_ROLES entry allows adding and changing rows of this model.
     write_roles = "structure"
@@ -300,14 +304,14 @@ class OptionForm(forms.ModelForm):
     class Meta:
         model = Option
         fields = ["option_set", "code", "name", "name_en", "synonyms", "active_from",
-                  "active_to", "position"]
+                  "active_to", "position", "flag"]
 
 
 @admin.register(OptionSet)
 class OptionSetAdmin(GroupVocabularyAdmin):
     """The lists records' fields take (#26); their values are on the option list."""
 
-    list_display = ("name", "description")
+    list_display = ("name", "flag_label", "description")
     search_fields = ("name", "code")
 
 
@@ -316,7 +320,7 @@ class OptionAdmin(GroupVocabularyAdmin):
     """A list's values: added, renamed and retired here; one in use is never deleted."""
 
     form = OptionForm
-    list_display = ("name", "code", "option_set", "active_from", "active_to", "position")
+    list_display = ("name", "code", "option_set", "flag", "active_from", "active_to", "position")
     list_filter = ("option_set",)
     list_select_related = ("option_set",)
     search_fields = ("name", "code", "name_en")

@@ -491,6 +491,13 @@ class OptionSet(GroupVocabulary):
     """A list of values a record's field takes (DHIS2's option set): 培训对象, 培训类型 …
     Seeded with the values the code once fixed; curators add, rename and retire values."""
 
+    # A list may give its values one yes/no property the portal acts on (certificate kinds:
+    # whether it carries a skill level); blank when the list has none.
+    flag_label = models.CharField(
+        _("meaning of the mark"), max_length=60, blank=True,
+        help_text=_("What a marked value means in this list; blank when the list has no "
+                    "mark."))
+
     class Meta:
         verbose_name = _("option set")
         verbose_name_plural = _("option sets")
@@ -516,6 +523,9 @@ class Option(TimeStampedModel):
                                  help_text=_("Set to retire a value: records keep it, new "
                                              "months no longer offer it."))
     position = models.PositiveSmallIntegerField(_("sort order"), default=0)
+    flag = models.BooleanField(_("marked"), default=False,
+                               help_text=_("The list's yes/no property (see the list's meaning "
+                                           "of the mark)."))
 
     unscoped = VocabularyQuerySet.as_unscoped_manager()
     objects = VocabularyQuerySet.as_manager()

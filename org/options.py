@@ -69,7 +69,7 @@ def forget() -> None:
 
 def options(code: str) -> list[dict]:
     """Every value of the set, retired ones too, in order: dicts of code, name, name_en,
-    synonyms, active_from, active_to."""
+    synonyms, active_from, active_to, flag."""
     now = time.monotonic()
     hit = _cache.get(code)
     if hit is not None and hit[0] > now:
@@ -77,7 +77,7 @@ def options(code: str) -> list[dict]:
     # The model by name: org.models imports this module (its values' checks).
     option = apps.get_model("org", "Option")
     rows = list(option.unscoped.filter(option_set__code=code).order_by("position", "pk").values(
-        "code", "name", "name_en", "synonyms", "active_from", "active_to"))
+        "code", "name", "name_en", "synonyms", "active_from", "active_to", "flag"))
     with _lock:
         _cache[code] = (now + TTL_SECONDS, rows)
     return rows
@@ -119,6 +119,11 @@ class LazyChoices:
             pairs = [(r["code"], _label(r)) for r in rows if _in_use(r, None)]
             self._memo = (key, [self.blank, *pairs] if self.blank else pairs)
         return self._memo[1]
+
+    def every(self) -> list[tuple[str, str]]:
+        """Every value with its label, retired ones too (an import matches them, then checks
+        each row's month)."""
+        return [(r["code"], _label(r)) for r in options(self.code)]
 
     def synonyms(self) -> dict[str, str]:
         """{another way of writing a value: its code} (the Excel import matches them)."""
@@ -171,6 +176,11 @@ def values(code: str) -> LazyValues:
     return LazyValues(code)
 
 
+def flagged(code: str) -> frozenset[str]:
+    """The codes of the set's marked values (OptionSet.flag_label says what the mark means)."""
+    return frozenset(r["code"] for r in options(code) if r["flag"])
+
+
 def check(code: str, value: str, month: dt.date | None = None) -> str | None:
     """None when `value` is a value of the set in use in `month` (a record's month; None:
     any value not yet retired today); otherwise why not, in the user's words."""
@@ -186,6 +196,70 @@ def check(code: str, value: str, month: dt.date | None = None) -> str | None:
             "since": f"{row['active_from']:%Y-%m}" if row["active_from"] else "…",
             "until": f"{row['active_to']:%Y-%m}" if row["active_to"] else "…"}
     return None
+
+
+def seed(option_set_model, option_model, seeded) -> int:
+    """Create the sets and values of `seeded` that are missing (an administrator's changes
+    stay); the number of values created. `seeded`: (code, name, TextChoices) or (code, name,
+    TextChoices, meaning of the mark, marked values). Takes the models so that migrations pass
+    their historical ones."""
+    created = 0
+    for code, name, choices, *mark in seeded:
+        flag_label, marked = mark or ("", ())
+        # A migration older than the mark (org 0006) passes models without it.
+        set_defaults = {"name": name}
+        if flag_label:
+            set_defaults["flag_label"] = flag_label
+        option_set, _made = option_set_model._default_manager.get_or_create(
+            code=code, defaults=set_defaults)
+        for position, (value, label) in enumerate(choices.choices, start=1):
+            defaults = {"name": str(label), "position": position}
+            if value in marked:
+                defaults["flag"] = True
+            _option, made = option_model._default_manager.get_or_create(
+                option_set=option_set, code=value, defaults=defaults)
+            created += made
+    return created
+
+
+def load_seeded(seeded) -> None:
+    """`seed` with the current models, for the seed loader (a flushed database lacks the
+    sets)."""
+    if seed(apps.get_model("org", "OptionSet"), apps.get_model("org", "Option"), seeded):
+        forget()
+
+
+def bounded(sets: dict[str, str]) -> dict[str, set[str]]:
+    """{field: the codes of its set in use only from or until some month} for `sets` (field →
+    option set code): the values whose month must be checked."""
+    found = {}
+    for field, code in sets.items():
+        codes = {r["code"] for r in options(code) if r["active_from"] or r["active_to"]}
+        if codes:
+            found[field] = codes
+    return found
+
+
+def errors(sets: dict[str, str], values: dict, month: dt.date | None = None) -> dict:
+    """{field: why} for the values of `sets` (field → option set code) that are not in their
+    set as it stands for `month`; blank values are left to the field's own rules."""
+    found = {}
+    for field, code in sets.items():
+        value = values.get(field)
+        message = value and check(code, value, month)
+        if message:
+            found[field] = message
+    return found
+
+
+def with_labels(model):
+    """Class decorator: `get_<field>_display()` for each field of `model.OPTION_SETS` prints the
+    option's name (what Django gives a field with fixed choices)."""
+    for field, code in model.OPTION_SETS.items():
+        def display(self, field=field, code=code) -> str:
+            return label(code, getattr(self, field))
+        setattr(model, f"get_{field}_display", display)
+    return model
 
 
 def usage(code: str, value: str) -> str:

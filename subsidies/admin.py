@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from org.access import CHANGE, WRITE_ROLES, Scope
 from org.admin import ScopedAdmin
+from org.forms import OptionChoicesForm
 from targets.admin import plan_filter
 from targets.models import Plan
 
@@ -36,6 +37,7 @@ class SchemePartInline(admin.TabularInline):
     change the scheme (the scope, not Django's per-model permissions)."""
 
     extra = 0
+    form = OptionChoicesForm  # rates keyed by option sets' values (#26)
 
     def _may_change(self, request, obj) -> bool:
         if obj is None or obj.pk is None:

@@ -13,6 +13,16 @@ class SubsidiesConfig(AppConfig):
 
         register_after_plans(load_scheme_fixtures)
 
+        from org import options
+
+        from .models import PersonCertificate, SchemeRate, TrainingRecord
+
+        # Where the lists' values are stored (#26): a value used there is retired, never
+        # deleted (a scheme's amount for it included).
+        for model in (SchemeRate, PersonCertificate, TrainingRecord):
+            for field, code in model.OPTION_SETS.items():
+                options.register_usage(code, model._meta.label, field)
+
         from org.access import CHANGE
         from skills_portal.choice_search import Source, register
 

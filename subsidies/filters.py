@@ -4,7 +4,7 @@ at ID numbers (a search box would let anyone confirm a number)."""
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from certification.choices import SkillLevel
+from org import options
 from org.filters import YEAR_RANGE, SubtreeFilter, exact_unit, search_any
 from targets.filters import MonthFilter
 
@@ -79,7 +79,8 @@ class VoucherApiFilter(VoucherFilter):
     subtree_of = SubtreeFilter()
 
 class PersonCertificateFilter(django_filters.FilterSet):
-    level = django_filters.ChoiceFilter(choices=SkillLevel.choices, label=_("Level"))
+    level = django_filters.ChoiceFilter(choices=lambda: list(options.choices("skill_level")),
+                                        label=_("Level"))
     year = django_filters.NumberFilter(field_name="issued_on", lookup_expr="year",
                                        label=_("Year issued"), **YEAR_RANGE)
     unit = SubtreeFilter()

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from competitions.models import Award
 from org.access import CHANGE
+from org.forms import use_option_choices
 from org.selectors import writable_units
 from skills_portal.choice_search import SearchSelect, searchable
 
@@ -133,6 +134,7 @@ class PersonalRecordForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        use_option_choices(self)  # 证书类型, 技能等级 … (#26)
         self.fields["org_unit"].queryset = writable_units(user).order_by("level", "code", "name")
         searchable(self.fields["org_unit"], "writable_unit")
         field = self.fields[self.id_field]

@@ -30,9 +30,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from certification.choices import CertificateType, SkillLevel
 from certification.models import level_fits
-from competitions.choices import CompetitionLevel, HonourLevel, HonourTitle, Medal
+from org import options
 from org.access import VIEW, WRITE_ROLES, Scope, unit_filter
 from org.choices import Role
 from org.scoping import ScopedQuerySet
@@ -258,6 +257,7 @@ class Scheme(TimeStampedModel):
                                            "level.") % {"scheme": self.reference_scheme.name}
 
 
+@options.with_labels
 class SchemeRate(models.Model):
     """One amount of a scheme's table. A rate applies to a basis when every key it names
     matches; the most specific matching rate wins (a rate naming no key applies to all)."""
@@ -266,16 +266,16 @@ class SchemeRate(models.Model):
 
     scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="rates",
                                verbose_name=_("scheme"))
-    competition_level = models.CharField(_("competition level"), max_length=20, blank=True,
-                                         choices=CompetitionLevel.choices)
-    medal = models.CharField(_("medal or prize"), max_length=10, blank=True,
-                             choices=Medal.choices)
-    honour_title = models.CharField(_("honour title"), max_length=10, blank=True,
-                                    choices=HonourTitle.choices)
-    honour_level = models.CharField(_("honour level"), max_length=10, blank=True,
-                                    choices=HonourLevel.choices)
-    certificate_level = models.CharField(_("certificate level"), max_length=20, blank=True,
-                                         choices=SkillLevel.choices)
+    # The keys are option sets' codes (org.options, #26): a level or medal an administrator
+    # adds can be given its own amount.
+    competition_level = models.CharField(_("competition level"), max_length=40, blank=True)
+    medal = models.CharField(_("medal or prize"), max_length=40, blank=True)
+    honour_title = models.CharField(_("honour title"), max_length=40, blank=True)
+    honour_level = models.CharField(_("honour level"), max_length=40, blank=True)
+    certificate_level = models.CharField(_("certificate level"), max_length=40, blank=True)
+    OPTION_SETS = {"competition_level": "competition_level", "medal": "medal",
+                   "honour_title": "honour_title", "honour_level": "honour_level",
+                   "certificate_level": "skill_level"}
     amount = models.DecimalField(_("amount (yuan)"), validators=[MinValueValidator(0)], **MONEY)
 
     class Meta:
@@ -300,6 +300,9 @@ class SchemeRate(models.Model):
         return {k: getattr(self, k) for k in self.KEYS if getattr(self, k)}
 
     def clean(self):
+        problems = options.errors(self.OPTION_SETS, vars(self))
+        if problems:
+            raise ValidationError(problems)
         try:
             kind = self.scheme.rule_kind  # the unsaved parent, in the admin's inline
         except Scheme.DoesNotExist:
@@ -399,6 +402,7 @@ class UnitRecordQuerySet(ScopedQuerySet):
         return _unit_scoped(self, user, action)
 
 
+@options.with_labels
 class PersonCertificate(PersonalRecord):
     """A certificate held by a named person (实名持证记录): the basis of monthly allowances and
     training subsidies, the certificate a voucher is redeemed against, the certificate of a
@@ -409,10 +413,10 @@ class PersonCertificate(PersonalRecord):
                                  verbose_name=_("holder's org unit"))
     person_name = models.CharField(_("name"), max_length=100)
     id_number = models.CharField(_("ID number"), max_length=18, validators=[validate_id_number])
-    certificate_type = models.CharField(_("certificate type"), max_length=20,
-                                        choices=CertificateType.choices)
-    level = models.CharField(pgettext_lazy("skill level", "level"), max_length=20,
-                             choices=SkillLevel.choices)
+    # Option sets' codes (org.options, #26).
+    certificate_type = models.CharField(_("certificate type"), max_length=40)
+    level = models.CharField(pgettext_lazy("skill level", "level"), max_length=40)
+    OPTION_SETS = {"certificate_type": "certificate_type", "level": "skill_level"}
     occupation = models.CharField(_("occupation"), max_length=60)
     certificate_number = models.CharField(_("certificate number"), max_length=60)
     issued_on = models.DateField(_("issued on"))
@@ -458,8 +462,8 @@ class PersonCertificate(PersonalRecord):
         return f"{self.person_name} · {self.occupation} {self.level}"
 
     def clean(self):
-        errors = {}
-        if self.certificate_type and self.level and \
+        errors = options.errors(self.OPTION_SETS, vars(self), self.issued_on)
+        if self.certificate_type and self.level and not errors and \
                 not level_fits(self.certificate_type, self.level):
             errors["level"] = _("%(type)s does not take the level %(level)s.") % {
                 "type": self.certificate_type, "level": self.level}
@@ -565,6 +569,7 @@ class StartupProject(PersonalRecord):
         return self.name
 
 
+@options.with_labels
 class TrainingRecord(PersonalRecord):
     """A training a named person attended (实名培训记录): the basis of per-day subsidies for
     partial training without a certificate and of subsidies pro-rated by hours (#22)."""
@@ -575,8 +580,8 @@ class TrainingRecord(PersonalRecord):
     person_name = models.CharField(_("name"), max_length=100)
     id_number = models.CharField(_("ID number"), max_length=18, validators=[validate_id_number])
     occupation = models.CharField(_("occupation trained for"), max_length=60)
-    level = models.CharField(_("certificate level trained for"), max_length=20,
-                             choices=SkillLevel.choices)
+    level = models.CharField(_("certificate level trained for"), max_length=40)
+    OPTION_SETS = {"level": "skill_level"}  # org.options (#26)
     institution = models.CharField(_("training institution"), max_length=200, blank=True)
     started_on = models.DateField(_("training started on"))
     ended_on = models.DateField(_("training ended on"))
@@ -613,7 +618,7 @@ class TrainingRecord(PersonalRecord):
         return f"{self.person_name} · {self.occupation} · {self.started_on:%Y-%m-%d}"
 
     def clean(self):
-        errors = {}
+        errors = options.errors(self.OPTION_SETS, vars(self), self.started_on)
         if self.started_on and self.ended_on:
             if self.ended_on < self.started_on:
                 errors["ended_on"] = _("A training cannot end before it starts.")

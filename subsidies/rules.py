@@ -18,8 +18,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
-from certification.choices import SkillLevel
 from competitions.choices import RecipientKind
+from org import options
 from org.closure import OrgUnitClosure
 from targets.measures import months_between, next_month
 
@@ -306,7 +306,7 @@ def full_training_amount(scheme, level: str, occupation: str) -> tuple[Decimal, 
     rate = match_rate(scheme, certificate_level=level)
     multiplier = next((p.multiplier for p in scheme.priority_occupations.all()
                        if p.occupation == occupation), None)
-    label = SkillLevel(level).label if level in SkillLevel.values else level
+    label = options.label("skill_level", level)
     if multiplier is None:
         text = _("%(level)s certificate (%(occupation)s): %(amount)s yuan training subsidy.") % {
             "level": label, "occupation": occupation, "amount": yuan(rate.amount)}
@@ -336,7 +336,7 @@ def _per_day(scheme, training: TrainingRecord, *, as_of, **_kw) -> Computed:
     values = {"rate": yuan(scheme.per_day_amount), "days": training.days_attended,
               "by_days": yuan(by_days), "share": f"{scheme.cap_share * 100:.4g}%",
               "full": yuan(full), "cap": yuan(cap), "amount": yuan(amount),
-              "level": SkillLevel(training.level).label, "occupation": training.occupation}
+              "level": training.get_level_display(), "occupation": training.occupation}
     if by_days > cap:
         text = _("Partial training without a certificate: %(rate)s yuan a day × %(days)s days "
                  "= %(by_days)s yuan, capped at %(share)s of the %(full)s yuan a %(level)s "
@@ -361,7 +361,7 @@ def _hours(scheme, training: TrainingRecord, *, as_of, **_kw) -> Computed:
     amount = (rate.amount * done / training.hours_required).quantize(CENT,
                                                                     rounding=ROUND_HALF_UP)
     text = _("%(level)s %(rate)s yuan × %(done)s of %(hours)s hours completed = %(amount)s "
-             "yuan.") % {"level": SkillLevel(training.level).label, "rate": yuan(rate.amount),
+             "yuan.") % {"level": training.get_level_display(), "rate": yuan(rate.amount),
                          "done": done, "hours": training.hours_required, "amount": yuan(amount)}
     return Computed(amount, text, training.org_unit_id, training.person_name,
                     training.id_number, basis_on=training.ended_on)

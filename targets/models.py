@@ -930,13 +930,7 @@ class MonthlyFigure(TimeStampedModel):
     def option_errors(cls, values: dict, month) -> dict:
         """{field: why} for values of `OPTION_SETS` fields not in their option set as it
         stands for `month` (#26); the model and the figure API both check with this."""
-        errors = {}
-        for field, code in cls.OPTION_SETS.items():
-            value = values.get(field)
-            message = value and options.check(code, value, month)
-            if message:
-                errors[field] = message
-        return errors
+        return options.errors(cls.OPTION_SETS, values, month)
 
     def clean(self):
         errors = self.figure_errors()

@@ -323,3 +323,20 @@ def implemented_ids(target_ids) -> set[int]:
     return set(Target.unscoped.filter(implements__in=list(target_ids)).order_by()
                .values_list("implements_id", flat=True).distinct())
 
+
+
+def filter_usage_counter(dimension: str, measures: tuple[str, ...]):
+    """A counter for org.options.register_counter: how many indicators of `measures` filter
+    `dimension` on a value (an option in an indicator's filter is in use, #26)."""
+    from django.utils.translation import gettext
+
+    from .models import Indicator
+
+    def count(value) -> tuple[str, int]:
+        used = 0
+        for filters in Indicator.unscoped.filter(measure__in=measures).exclude(
+                filters={}).values_list("filters", flat=True):
+            wanted = (filters or {}).get(dimension)
+            used += value in (wanted if isinstance(wanted, list) else [wanted])
+        return gettext("indicator filters"), used
+    return count

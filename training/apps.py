@@ -19,27 +19,19 @@ class TrainingConfig(AppConfig):
     def _register_option_usages():
         """Where the training lists' values are stored (#26): a value used there is retired,
         never deleted."""
-        from django.utils.translation import gettext
-
         from org import options
-        from targets.models import Indicator
+        from targets.selectors import filter_usage_counter
 
+        from .measures import CARRIER_MEASURES, FIGURE_MEASURES
         from .models import TrainingCarrier, TrainingFigure
 
-        for model in (TrainingFigure, TrainingCarrier):
+        for model in (TrainingCarrier, TrainingFigure):
             for field, code in model.OPTION_SETS.items():
                 options.register_usage(code, model._meta.label, field)
-
-        def filters_using(dimension):
-            def count(value):
-                used = sum(1 for filters in Indicator.unscoped.exclude(filters={}).values_list(
-                    "filters", flat=True)
-                    if value in (lambda v: v if isinstance(v, list) else [v])(
-                        (filters or {}).get(dimension)))
-                return gettext("indicator filters"), used
-            return count
-
-        for code, dimension in (("training_type", "training_type"),
-                                ("target_group", "target_group"), ("industry", "industry"),
-                                ("carrier_type", "carrier_type"), ("carrier_level", "level")):
-            options.register_counter(code, filters_using(dimension))
+        for code, dimension, measures in (
+                ("training_type", "training_type", FIGURE_MEASURES),
+                ("target_group", "target_group", FIGURE_MEASURES),
+                ("industry", "industry", FIGURE_MEASURES),
+                ("carrier_type", "carrier_type", CARRIER_MEASURES),
+                ("carrier_level", "level", CARRIER_MEASURES)):
+            options.register_counter(code, filter_usage_counter(dimension, measures))

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from org import options
+from org.forms import use_option_choices
 from org.selectors import writable_departments, writable_units
 from skills_portal.choice_search import searchable
 from targets.grid import Axis, Block, GridSpec
@@ -35,9 +36,7 @@ class TrainingCarrierForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        for field, code in TrainingCarrier.OPTION_SETS.items():
-            self.fields[field] = forms.ChoiceField(
-                label=self.fields[field].label, choices=options.choices(code, blank=("", "---------")))
+        use_option_choices(self, self.instance.established_on)
         self.fields["org_unit"].queryset = writable_units(user).order_by("level", "code", "name")
         searchable(self.fields["org_unit"], "writable_unit")
         self.fields["department"].queryset = writable_departments(user)

@@ -24,6 +24,13 @@ CARRIER_DIMENSIONS = (
 CARRIER_FIELDS = {"carrier_type": "carrier_type", "level": "level"}
 
 
+# The measures each kind of record feeds (indicators that filter on an option name them).
+FIGURE_MEASURES = ("training.person_times", "training.trainees", "training.completed",
+                   "training.certified_after")
+CARRIER_MEASURES = ("training.carriers_established", "training.carriers_active",
+                    "training.pilot_enterprises_active")
+
+
 def _figures(value: str) -> Source:
     return Source(model="training.TrainingFigure", date_field="period", value=value,
                   dimensions=FIGURE_FIELDS)

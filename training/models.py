@@ -121,6 +121,7 @@ class TrainingFigure(MonthlyFigure):
             raise ValidationError(errors)
 
 
+@options.with_labels
 class TrainingCarrier(TimeStampedModel):
     """A training carrier (公共实训基地, 技能大师工作室 …) and the months it exists."""
 
@@ -158,15 +159,7 @@ class TrainingCarrier(TimeStampedModel):
     def __str__(self):
         return f"{self.name}（{self.get_carrier_type_display()}）"
 
-    def get_carrier_type_display(self) -> str:
-        return options.label("carrier_type", self.carrier_type)
-
-    def get_level_display(self) -> str:
-        return options.label("carrier_level", self.level)
-
     def clean(self):
-        errors = {field: message for field, code in self.OPTION_SETS.items()
-                  if (message := options.check(code, getattr(self, field),
-                                               self.established_on))}
+        errors = options.errors(self.OPTION_SETS, vars(self), self.established_on)
         if errors:
             raise ValidationError(errors)

@@ -22,9 +22,7 @@ def load_programmes(loader: SeedLoader, plan: Plan, entries: list, path: Path) -
 def load_option_sets(loader: SeedLoader) -> None:
     """The training lists' option sets, where a flushed database lacks them (#26)."""
     from org import options
-    from org.models import Option, OptionSet
 
-    from .vocabulary import seed_option_sets
+    from .vocabulary import SEEDED
 
-    if seed_option_sets(OptionSet, Option):
-        options.forget()
+    options.load_seeded(SEEDED)

@@ -1,7 +1,7 @@
-"""The option sets the training and certification figures use (#26), seeded with the values
-the code fixed until then so nothing stored changes meaning. The TextChoices stay as the seed
-and as names for the values code refers to (`CarrierType.PILOT_ENTERPRISE`); what is offered
-and accepted is the option sets' current content (org.options)."""
+"""The option sets the training figures use (#26), seeded with the values the code fixed until
+then so nothing stored changes meaning. The TextChoices stay as the seed and as names for the
+values code refers to (`CarrierType.PILOT_ENTERPRISE`); what is offered and accepted is the
+option sets' current content (org.options)."""
 
 from skills_portal.choices import Industry
 
@@ -17,15 +17,6 @@ SEEDED = (
 
 
 def seed_option_sets(option_set_model, option_model) -> int:
-    """Create the sets and values that are missing (an administrator's changes stay); the
-    number created. Takes the models so that the migration passes its historical ones."""
-    created = 0
-    for code, name, choices in SEEDED:
-        option_set, _ = option_set_model._default_manager.get_or_create(
-            code=code, defaults={"name": name})
-        for position, (value, label) in enumerate(choices.choices, start=1):
-            _, made = option_model._default_manager.get_or_create(
-                option_set=option_set, code=value,
-                defaults={"name": str(label), "position": position})
-            created += made
-    return created
+    from org.options import seed
+
+    return seed(option_set_model, option_model, SEEDED)

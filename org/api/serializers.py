@@ -84,7 +84,7 @@ class OrgUnitGroupSerializer(serializers.ModelSerializer):
 class OptionSetSerializer(serializers.ModelSerializer):
     class Meta:
         model = OptionSet
-        fields = ["id", "code", "name", "description"]
+        fields = ["id", "code", "name", "description", "flag_label"]
         validators = []
 
 
@@ -101,7 +101,7 @@ class OptionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Option
         fields = ["id", "option_set", "code", "name", "name_en", "synonyms", "active_from",
-                  "active_to", "position"]
+                  "active_to", "position", "flag"]
         validators = []  # uniqueness: the model's own messages
 
 

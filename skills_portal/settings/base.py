@@ -309,9 +309,6 @@ SPECTACULAR_SETTINGS = {
     # Several models have a field called "level" with different vocabularies: name each.
     "ENUM_NAME_OVERRIDES": {
         "OrgLevelEnum": "org.choices.OrgLevel",
-        "AdministrativeLevelEnum": "training.choices.CarrierLevel",  # = HonourLevel
-        "SkillLevelEnum": "certification.choices.SkillLevel",
-        "CompetitionLevelEnum": "competitions.choices.CompetitionLevel",
         # ... and several called "status".
         "ProgressStatusEnum": "progress.choices.ProgressStatus",
         "RollupStatusEnum": "progress.choices.RollupStatus",
