@@ -3,7 +3,7 @@ import random
 import time
 
 from django.conf import settings
-from django.db import OperationalError
+from django.db import IntegrityError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.utils import translation
 from django.utils.html import escape
@@ -39,7 +39,25 @@ _BUSY_SQLITE = ("database is locked", "database table is locked")
 _BUSY_PGCODES = {"40P01", "40001", "55P03"}
 
 
+# Two writers inserting the same new cell of a monthly report at once: each read no row under
+# the page's lock, and the second insert meets the first's. Run again, the request finds the
+# row and updates it (or tells the writer it changed meanwhile).
+_FIGURE_KEY_CONSTRAINT = "figure_unique"
+_UNIQUE_VIOLATION = "23505"
+
+
+def _lost_a_cell_race(exc: IntegrityError) -> bool:
+    cause = exc.__cause__ or exc
+    if getattr(cause, "pgcode", None) == _UNIQUE_VIOLATION:
+        diag = getattr(cause, "diag", None)
+        return _FIGURE_KEY_CONSTRAINT in (getattr(diag, "constraint_name", None) or "")
+    text = str(exc).lower()  # SQLite names the columns: "unique constraint failed: training_…"
+    return "unique constraint failed" in text and "figure." in text
+
+
 def database_busy(exc: BaseException) -> bool:
+    if isinstance(exc, IntegrityError):
+        return _lost_a_cell_race(exc)
     if not isinstance(exc, OperationalError):
         return False
     cause = exc.__cause__ or exc

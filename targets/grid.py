@@ -223,7 +223,11 @@ def save_grid(*, user, spec: GridSpec, fixed: dict, data: GridData, extra: dict 
             for key, value in (extra or {}).items():
                 setattr(obj, key, value)
             try:
-                obj.full_clean()
+                # Not the model's constraints: parse_grid has checked the blocks' ordering (the
+                # check constraints) and the cell's row was read under the page's lock (the
+                # unique ones); Django would ask the database once per constraint and cell,
+                # a third of a save's queries. The database still enforces both.
+                obj.full_clean(validate_constraints=False)
             except ValidationError as exc:
                 for key, messages in exc.message_dict.items():
                     target = key if key in numbers else spec.blocks[0].field

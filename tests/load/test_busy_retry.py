@@ -4,6 +4,8 @@ saved — and nothing was."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import OperationalError
 from rest_framework.test import APIClient
@@ -87,3 +89,40 @@ def test_the_schema_documents_503_on_writes():
         API + "schema/?format=json").json()["paths"]
     assert "503" in paths["/api/v1/training-figures/"]["post"]["responses"]
     assert "503" not in paths["/api/v1/training-figures/"]["get"]["responses"]
+
+
+def test_two_writers_of_the_same_new_cell_the_second_is_run_again_and_kept(
+        longling, monkeypatch, no_pauses):
+    """The key violation a concurrent first save of the same cell meets is a lost race, run
+    again (it then updates the row); any other unique violation is not."""
+    from django.db import IntegrityError, transaction
+
+    from org.models import Option
+    from skills_portal.middleware import database_busy
+
+    key = {"org_unit": longling, "period": dt.date(2024, 5, 1), "target_group": "企业职工",
+           "training_type": "岗位技能提升培训"}
+    TrainingFigure.objects.create(**key, trained=1)
+    with pytest.raises(IntegrityError) as race, transaction.atomic():
+        TrainingFigure.objects.create(**key, trained=2)
+    assert database_busy(race.value)
+    seeded = Option.objects.get(option_set__code="target_group", code="企业职工")
+    with pytest.raises(IntegrityError) as other, transaction.atomic():
+        Option.objects.create(option_set=seeded.option_set, code=seeded.code, name="重复")
+    assert not database_busy(other.value)
+
+    calls = {"n": 0}
+    real = training_services.save_training_month
+
+    def racing(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise race.value
+        return real(**kwargs)
+
+    monkeypatch.setattr(training_views, "save_training_month", racing)
+    response = client_of(member(longling)).post(API + "training-figures/", figure(longling),
+                                                format="json")
+    assert response.status_code in (200, 201), response.content
+    assert calls["n"] == 2
+    assert TrainingFigure.objects.get(org_unit=longling).trained == 40
