@@ -27,7 +27,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from skills_portal import clock
-from skills_portal.bulk import insert_rows, insert_rows_into
+from skills_portal.bulk import gc_paused, insert_rows, insert_rows_into
 from targets import groups
 from targets.choices import Comparator, DecompositionAxis, GroupMode, IndicatorKind, IndicatorSource
 from targets.measures import (
@@ -184,6 +184,39 @@ def _latest_levels(indicator: Indicator, *, month: dt.date, units: set[int], sec
     return totals
 
 
+# Module-level rather than closures of `actuals`: a recursive closure is a reference cycle,
+# which would keep the month's totals alive until the garbage collector (paused during a
+# roll-up) finds it.
+def _need(indicator: Indicator, key: Leaf, wanted: set[int], leaves: dict[Leaf, Indicator],
+          units: dict[Leaf, set[int]]) -> None:
+    if indicator.kind == IndicatorKind.RATIO:
+        for part in (indicator.numerator, indicator.denominator):
+            _need(part, (part.pk, *key[1:]), wanted, leaves, units)
+        return
+    leaves[key] = indicator
+    units[key] |= wanted
+
+
+def _date_of(indicator: Indicator, key: Leaf, unit: int,
+             dates: dict[Leaf, dict[int, dt.date]]) -> dt.date | None:
+    if indicator.kind != IndicatorKind.RATIO:
+        return dates[key].get(unit)
+    parts = [_date_of(part, (part.pk, *key[1:]), unit, dates)
+             for part in (indicator.numerator, indicator.denominator)]
+    return min((d for d in parts if d is not None), default=None)
+
+
+def _value_of(indicator: Indicator, key: Leaf,
+              totals: dict[Leaf, dict[int, Decimal] | None]) -> dict[int, Decimal] | None:
+    if indicator.kind != IndicatorKind.RATIO:
+        return totals[key]
+    num = _value_of(indicator.numerator, (indicator.numerator_id, *key[1:]), totals)
+    den = _value_of(indicator.denominator, (indicator.denominator_id, *key[1:]), totals)
+    if num is None or den is None:
+        return None
+    return {u: num.get(u, Decimal(0)) / d * 100 for u, d in den.items() if d}
+
+
 def actuals(targets: list[TargetFacts], month: dt.date,
             as_of: dict[int, dt.date] | None = None) -> dict[int, Decimal | None]:
     """Each target's actual at the end of `month`: flows summed from the window start, stocks
@@ -196,41 +229,16 @@ def actuals(targets: list[TargetFacts], month: dt.date,
 
     leaves: dict[Leaf, Indicator] = {}
     units: dict[Leaf, set[int]] = defaultdict(set)
-
-    def need(indicator: Indicator, key: Leaf, wanted: set[int]) -> None:
-        if indicator.kind == IndicatorKind.RATIO:
-            for part in (indicator.numerator, indicator.denominator):
-                need(part, (part.pk, *key[1:]), wanted)
-            return
-        leaves[key] = indicator
-        units[key] |= wanted
-
     for key, members in groups.items():
-        need(members[0].indicator, key, {t.org_unit_id for t in members})
+        _need(members[0].indicator, key, {t.org_unit_id for t in members}, leaves, units)
     dates: dict[Leaf, dict[int, dt.date]] = defaultdict(dict)
     totals = _leaf_totals(leaves, units, dates)
-
-    def date_of(indicator: Indicator, key: Leaf, unit: int) -> dt.date | None:
-        if indicator.kind != IndicatorKind.RATIO:
-            return dates[key].get(unit)
-        parts = [date_of(part, (part.pk, *key[1:]), unit)
-                 for part in (indicator.numerator, indicator.denominator)]
-        return min((d for d in parts if d is not None), default=None)
-
-    def value_of(indicator: Indicator, key: Leaf) -> dict[int, Decimal] | None:
-        if indicator.kind != IndicatorKind.RATIO:
-            return totals[key]
-        num = value_of(indicator.numerator, (indicator.numerator_id, *key[1:]))
-        den = value_of(indicator.denominator, (indicator.denominator_id, *key[1:]))
-        if num is None or den is None:
-            return None
-        return {u: num.get(u, Decimal(0)) / d * 100 for u, d in den.items() if d}
 
     result: dict[int, Decimal | None] = {}
     zero = Decimal(0)
     for key, members in groups.items():
         indicator = members[0].indicator
-        values = value_of(indicator, key)
+        values = _value_of(indicator, key, totals)
         if values is None:
             result.update((t.pk, None) for t in members)
             continue
@@ -247,7 +255,7 @@ def actuals(targets: list[TargetFacts], month: dt.date,
                 continue
             if as_of is not None:
                 dated = (key_dates.get(t.org_unit_id) if key_dates is not None
-                         else date_of(indicator, key, t.org_unit_id))
+                         else _date_of(indicator, key, t.org_unit_id, dates))
                 if dated is not None:
                     as_of[t.pk] = dated
             if t.is_increment:
@@ -499,8 +507,9 @@ def _rewrite_changed(month: dt.date, run_id: int | None, fields: list[str], valu
         cursor.execute(f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS "  # noqa: S608
                        f"SELECT {listed} FROM {table} WITH NO DATA")
     insert_rows_into(stage, listed, values, beside=True)
+    # No ANALYZE of the stage (0.12 s at national scale): the planner sizes a table never
+    # analysed from its pages, enough to choose the hash joins below.
     with connection.cursor() as cursor, connection.wrap_database_errors:
-        cursor.execute(f"ANALYZE {stage}")
         cursor.execute(
             f"DELETE FROM {table} AS t WHERE t.{period} = %s AND NOT EXISTS "  # noqa: S608
             f"(SELECT 1 FROM {stage} AS s WHERE s.{key} = t.{key})", [month])
@@ -554,8 +563,12 @@ def rollup_month(month: dt.date, *, trigger: str = "command", wait: bool = True,
                 RollupLock.objects.select_for_update(nowait=not wait).get(period=month)
             except DatabaseError as exc:
                 raise RollupBusy(f"a roll-up of {month:%Y-%m} is already running") from exc
-            rows = build_snapshot(month)
-            _write_snapshot(month, run, rows)
+            # The roll-up allocates millions of objects (57,763 targets and rows, their
+            # decimals) and frees them by reference counting; the collections they would set
+            # off cost about 0.2 s of a 1.7 s national roll-up.
+            with gc_paused():
+                rows = build_snapshot(month)
+                _write_snapshot(month, run, rows)
         run.status, run.rows_written, run.queries = RollupStatus.SUCCEEDED, len(rows), counter["n"]
     except Exception as exc:
         run.status, run.error = RollupStatus.FAILED, f"{type(exc).__name__}: {exc}"

@@ -1,6 +1,7 @@
 """The monthly roll-up on hand-computed data."""
 
 import datetime as dt
+import gc
 import threading
 from decimal import Decimal
 
@@ -242,6 +243,7 @@ def test_a_run_that_fails_halfway_keeps_the_old_snapshot(tree, training_indicato
     assert snap(target, month(3)).actual == 10  # the previous snapshot, intact
     failed = RollupRun.objects.filter(period=month(3)).order_by("-pk").first()
     assert failed.status == "failed" and "IntegrityError" in failed.error
+    assert gc.isenabled()  # paused during the roll-up, resumed even after a failure
 
 
 def test_sweep_rolls_up_marked_months_and_later_ones(tree, training_indicator):

@@ -222,3 +222,37 @@ def test_measure_totals_sums_every_flow_indicator_in_one_scan_per_table(
         county_next_door = 7 if code in ("training_person_times", "subsidised_training",
                                          "subsidised_training_enterprise_workers") else 0
         assert rolled[code].get(longling.parent_id, 0) == expected + county_next_door, code
+
+
+def test_rolled_up_totals_count_each_figure_once_at_every_unit_above(data):
+    """`measure_totals` rolled up (on PostgreSQL each unit's own sums are added up the closure
+    table in SQL), for a few units (the scan kept to their subtrees), for every unit, and by
+    month: each unit asked for gets its whole subtree's figures, and no other unit appears."""
+    from org.models import OrgUnit
+    from targets.measures import measure_totals
+
+    longling, shidian = data
+    TrainingFigure.objects.create(org_unit=shidian, period=dt.date(2024, 6, 1),
+                                  training_type="创业培训", target_group="企业职工", trained=3)
+    baoshan = longling.parent
+    yunnan, china = baoshan.parent, baoshan.parent.parent
+    requests = {"trained": ("training.person_times", None),
+                "subsidised": ("training.person_times", {"subsidised": True}),
+                "certificates": ("certification.certificates", None)}
+    window = {"start": MAY, "end": dt.date(2024, 6, 1), "rolled_up": True}
+
+    few = measure_totals(requests, units=[baoshan.pk, longling.pk], **window)
+    assert few == {"trained": {baoshan.pk: 245, longling.pk: 235},
+                   "subsidised": {baoshan.pk: 207, longling.pk: 200},
+                   "certificates": {baoshan.pk: 48, longling.pk: 48}}
+
+    every = measure_totals(requests, units=list(OrgUnit.objects.values_list("pk", flat=True)),
+                           **window)
+    assert every["trained"] == {china.pk: 245, yunnan.pk: 245, baoshan.pk: 245,
+                                longling.pk: 235, shidian.pk: 10}
+    assert every["certificates"] == {china.pk: 48, yunnan.pk: 48, baoshan.pk: 48,
+                                     longling.pk: 48}
+
+    monthly = measure_totals({"trained": requests["trained"]}, units=[baoshan.pk],
+                             by_month=True, **window)
+    assert monthly == {"trained": {(baoshan.pk, MAY): 242, (baoshan.pk, dt.date(2024, 6, 1)): 3}}
