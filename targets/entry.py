@@ -20,7 +20,7 @@ from skills_portal.choice_search import OFFERED
 from skills_portal.clock import parse_month, previous_month
 from skills_portal.exporting import CONTENT_TYPES
 
-from .grid import GridRejected, GridSpec, current_values, grid_tables, parse_grid, raw_from_values
+from .grid import GridRejected, GridSpec, current_values, grid_html, parse_grid, raw_from_values
 
 
 def resolve_page(request) -> dict:
@@ -119,8 +119,9 @@ def _grid_page(request, *, spec, title, page, fixed, save, selectors):
     # An approved month or a closed entry window: the page shows the figures read-only (a POST
     # is still refused by the save itself).
     department = page.get("department")
-    locked = bool(hooks.entry_lock.entry_problems(
-        [(page["unit"].pk, department.pk if department else None, page["period"])]))
+    problems = hooks.entry_lock.entry_problems(
+        [(page["unit"].pk, department.pk if department else None, page["period"])])
+    locked = bool(problems)
     stored = current_values(spec, fixed)
     raw = data.raw if data else raw_from_values(spec, stored)
     errors = data.errors if data else {}
@@ -131,12 +132,14 @@ def _grid_page(request, *, spec, title, page, fixed, save, selectors):
         **page,
         "title": title,
         "locked": locked,
+        "entry_problems": problems,  # the page head's status shows them without asking again
         "selectors": selectors,
-        "tables": grid_tables(spec, raw, errors),
         # The fields' names in the page's language (the axes' own labels are the Excel
         # template's Chinese headings).
-        "row_axis_label": capfirst(spec.model._meta.get_field(spec.rows.field).verbose_name),
-        "col_axis_label": capfirst(spec.model._meta.get_field(spec.cols.field).verbose_name),
+        "tables": grid_html(
+            spec, raw, errors, locked=locked,
+            row_axis_label=capfirst(spec.model._meta.get_field(spec.rows.field).verbose_name),
+            col_axis_label=capfirst(spec.model._meta.get_field(spec.cols.field).verbose_name)),
         "data_errors": [
             (name, f"{spec.describe(name)}：{message}")
             for name, message in sorted(errors.items(), key=lambda item: [

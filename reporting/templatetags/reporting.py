@@ -45,7 +45,10 @@ def entry_status(context, unit, period, department=None):
     report = MonthlyReport.unscoped.filter(org_unit=unit, department=department,
                                           period=period.replace(day=1)).first()
     rules = rules_of(unit.pk, period)
-    problems = entry_problems([(unit.pk, department.pk if department else None, period)])
+    # An entry grid has just asked for this unit, department and month.
+    problems = context.get("entry_problems")
+    if problems is None:
+        problems = entry_problems([(unit.pk, department.pk if department else None, period)])
     return {
         "show": True, "unit": unit, "period": period, "department": department, "report": report,
         "deadline": report.deadline if report else rules.deadline(period),
