@@ -324,3 +324,31 @@ def test_a_page_save_of_a_cell_changed_meanwhile_is_refused_beside_it_then_taken
         cell("trained", "企业职工", "岗位技能提升培训"): "120", "loaded": _loaded(response)})
     assert response.status_code == 302
     assert TrainingFigure.objects.get(org_unit=longling).trained == 120
+
+
+def test_grid_html_escapes_labels_values_and_errors_and_sums_the_totals():
+    """The grid's tables are built in Python (#25): a label an administrator typed into an
+    option list, a value posted back and an error message are escaped as the template did;
+    a disabled cell shows a dash and counts nothing; the totals add up."""
+    from targets.grid import Axis, Block, GridSpec, grid_html
+    from training.models import TrainingFigure
+
+    spec = GridSpec(
+        model=TrainingFigure, app="training",
+        rows=Axis("target_group", "对象", (("a", "<b>甲&乙</b>"), ("b", "丙"))),
+        cols=Axis("training_type", "类型", (("x", "X\"1"), ("y", "Y"))),
+        blocks=(Block("trained", "培训<人次>"),),
+        cell_enabled=lambda row, col: (row, col) != ("b", "y"))
+    raw = {"trained~a~x": "3", "trained~a~y": "<script>", "trained~b~x": "4"}
+    html = grid_html(spec, raw, {"trained~a~y": "不是<整数>"}, locked=True,
+                     row_axis_label="对象", col_axis_label="类型")
+
+    assert "<b>" not in html and "<script>" not in html and "<整数>" not in html
+    assert "&lt;b&gt;甲&amp;乙&lt;/b&gt;" in html and 'value="&lt;script&gt;"' in html
+    assert 'aria-label="培训&lt;人次&gt; &lt;b&gt;甲&amp;乙&lt;/b&gt; X&quot;1"' in html
+    assert 'aria-invalid="true" aria-describedby="trained~a~y-error"' in html
+    assert html.count(" disabled>") + html.count(" disabled aria-invalid") == 3  # locked
+    assert html.count('<td class="num disabled"') == 1
+    assert '<td class="num total" data-row-total>3</td>' in html  # "<script>" counts 0
+    assert '<td class="num total" data-row-total>4</td>' in html
+    assert '<td class="num" data-grand-total>7</td>' in html
