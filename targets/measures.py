@@ -24,7 +24,6 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count, DateField, F, Q, Sum
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
@@ -245,7 +244,8 @@ def measure_totals(
         if not spread and units is not None:
             qs = qs.filter(**{f"{unit_key}__in": units})
         elif within is not None:
-            qs = qs.filter(**{f"{unit_key}__in": _subtrees(within)})
+            qs = qs.filter(**{f"{unit_key}__in": OrgUnitClosure.objects.filter(
+                ancestor_id__in=within).values("descendant_id")})
         aliases = {key: f"m{index}" for index, key in enumerate(members)}
         aggregates = {}
         for key, (measure, _filters) in members.items():
@@ -282,15 +282,6 @@ def _most_of_tree(units) -> bool:
                        f"(SELECT COUNT(*) FROM {table} WHERE {ancestor} = {descendant}) "
                        f"FROM {table} WHERE {ancestor} = ANY(%s)", [list(units)])
         return cursor.fetchone()[0]
-
-
-def _subtrees(units) -> RawSQL:
-    """The units in the subtrees of `units`, as a subquery with one array parameter (`__in`
-    with a list takes a parameter per unit)."""
-    table, ancestor, descendant = _closure_columns()
-    # Names come from the model's metadata; the units are a parameter.
-    return RawSQL(f"SELECT {descendant} FROM {table} WHERE {ancestor} = ANY(%s)",  # noqa: S608, S611
-                  [list(units)])
 
 
 def _spread_over_ancestors(grouped, aliases: list[str], units, by_month: bool) -> list[dict]:

@@ -52,9 +52,9 @@ class FigureSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         user = request.user if request else None
-        # Only a serializer given data validates it: one that shows a stored row (the list,
-        # the answer to a save) skips building the caller's writable scope.
-        if user is not None and ("data" in kwargs or len(args) > 1):
+        # Only a serializer given data (DRF keeps it as `initial_data`) validates it: one that
+        # shows a stored row (the list, the answer to a save) skips the caller's writable scope.
+        if user is not None and hasattr(self, "initial_data"):
             # Units and departments the caller may not report for are "not found" (400); the
             # grid service checks the scope again when it saves.
             self.fields["org_unit"].queryset = writable_units(user)

@@ -51,7 +51,7 @@ class TrainingFigureSerializer(FigureSerializer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
-        if request is not None and ("data" in kwargs or len(args) > 1):  # as the base's
+        if request is not None and hasattr(self, "initial_data"):  # as the base's
             self.fields["programme"].queryset = Programme.objects.for_user(request.user)
 
 
