@@ -141,9 +141,9 @@ class Stack:
         raise RuntimeError(f"{self.name}: the server did not answer within 2 minutes")
 
     def server_command(self, threads: int) -> list[str]:
-        # The embedded default as scripts/serve runs it; the production-like stack as the
-        # Dockerfile's CMD (3 workers), with threads for the same number of clients.
-        workers = "3" if self.env.get("REDIS_URL") else "1"
+        # The embedded default as scripts/serve runs it (2 workers of 8 threads); the
+        # production-like stack as the Dockerfile's CMD (3 workers), with `threads` each.
+        workers, threads = ("3", threads) if self.env.get("REDIS_URL") else ("2", 8)
         return [GUNICORN, "skills_portal.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
                 "--worker-class", "gthread", "--workers", workers, "--threads", str(threads),
                 "--backlog", "2048", "--timeout", "300"]
@@ -163,6 +163,7 @@ class Stack:
 def embedded(workdir: Path) -> Stack:
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
     env.update(DATABASE_URL=f"sqlite:///{workdir / 'portal.sqlite3'}", PORTAL_TODAY=DEMO_DAY,
+               CACHE_DIR=str(workdir / "cache"),
                LOG_LEVEL="WARNING", DJANGO_SETTINGS_MODULE="skills_portal.settings.base")
     return Stack("embedded", env, workdir)
 

@@ -9,6 +9,10 @@ arrive while it runs coalesce into one more sweep. It survives nothing (a restar
 thread) but loses nothing: the marks stay in the database until a sweep has rolled them up,
 and the next request or `manage.py rollup --sweep` picks them up.
 
+The embedded default serves from more than one process (scripts/serve: one per core), each
+with its own thread; on SQLite a file lock beside the database lets one of them work at a time
+(the other waits, then sweeps the marks left), since `select_for_update` guards nothing there.
+
 Roll-up requests (#26) run on the same thread, one at a time and before a sweep: a request
 is a row in the database (`RollupRequest`, queued), so one left queued by a restart runs the
 next time a request is made.
@@ -16,9 +20,11 @@ next time a request is made.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import threading
 import time
+from contextlib import contextmanager
 
 from django.db import close_old_connections, connection, connections
 
@@ -62,6 +68,26 @@ def _pause() -> None:
         time.sleep(0.12)
 
 
+def lock_path() -> str | None:
+    """`<database>.sweep.lock` beside a SQLite file; None elsewhere, where the database's own
+    locks guard each month (RollupLock)."""
+    if connection.vendor != "sqlite" or connection.is_in_memory_db():
+        return None
+    return f"{connection.settings_dict['NAME']}.sweep.lock"
+
+
+@contextmanager
+def one_process_at_a_time(path: str | None):
+    """Hold an exclusive lock on `path` (released when the file is closed, or when the process
+    dies); waits while another process holds it."""
+    if path is None:
+        yield
+        return
+    with open(path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def _run() -> None:
     from . import rollup
 
@@ -73,14 +99,15 @@ def _run() -> None:
             _jobs.clear()
         try:
             close_old_connections()
-            if "requests" in jobs:
-                try:  # a request that fails is recorded on it, not retried
-                    rollup.run_queued_requests(between=_pause)
-                except Exception:
-                    logger.exception("Background roll-up requests failed; the queued ones "
-                                     "are kept.")
-            if "sweep" in jobs:
-                rollup.sweep(between=_pause)  # looked up each time (tests hold it)
+            with one_process_at_a_time(lock_path()):
+                if "requests" in jobs:
+                    try:  # a request that fails is recorded on it, not retried
+                        rollup.run_queued_requests(between=_pause)
+                    except Exception:
+                        logger.exception("Background roll-up requests failed; the queued "
+                                         "ones are kept.")
+                if "sweep" in jobs:
+                    rollup.sweep(between=_pause)  # looked up each time (tests hold it)
         except rollup.RollupBusy:
             with _lock:
                 _jobs.add("sweep")

@@ -623,20 +623,36 @@ def sweep(between=None) -> list[dt.date]:
     there so that a waiting write gets SQLite's lock)."""
     started = timezone.now()
     redo = mark_abandoned_runs()
-    marks = RollupMark.objects.filter(marked_at__lte=started)
-    span = marks.aggregate(first=Min("period"), last=Max("period"))
+    seen = list(RollupMark.objects.filter(marked_at__lte=started)
+                .values_list("pk", "period", "marked_at"))
     months = []
-    if span["first"] is not None:
+    if seen:
         latest = ProgressSnapshot.unscoped.aggregate(last=Max("period"))["last"]
-        last = max(d for d in (span["last"], latest) if d is not None)
-        months = months_between(span["first"], last)
+        periods = [period for _, period, _ in seen]
+        months = months_between(min(periods), max([*periods, *filter(None, [latest])]))
     months = sorted(set(months) | set(redo))
     for month in months:
         rollup_month(month, trigger="sweep")
         if between is not None:
             between()
-    marks.delete()
+    _forget(seen)
     return months
+
+
+def _forget(seen: list[tuple[int, dt.date, dt.datetime]]) -> None:
+    """Delete the marks a sweep rolled up: the ones it read, unless marked again since. Not
+    "every mark up to the sweep's start": a save whose transaction began before the sweep and
+    committed after the sweep read the marks would lose its mark with its month not rolled
+    up (a re-marked row keeps its id, so its time tells)."""
+    stamps = {pk: marked_at for pk, _, marked_at in seen}
+    ids = list(stamps)
+    with transaction.atomic():
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            done = [pk for pk, marked_at in RollupMark.objects.select_for_update()
+                    .filter(pk__in=chunk).values_list("pk", "marked_at")
+                    if marked_at == stamps[pk]]
+            RollupMark.objects.filter(pk__in=done).delete()
 
 
 def rollup_span(first: dt.date, last: dt.date, *, trigger: str = "command") -> list[RollupRun]:

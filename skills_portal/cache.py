@@ -1,4 +1,5 @@
-"""A Redis cache that fails open (issue #19).
+"""The portal's cache backends: a Redis cache that fails open (issue #19), and a file cache
+the embedded default's server processes share (issue #25).
 
 The portal caches only what it can compute again (dashboard payloads, import progress), so
 when Redis is unreachable every page must answer as if the cache were empty: reads miss,
@@ -7,11 +8,14 @@ each call waits no longer than the short socket timeouts set in settings."""
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import threading
 import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
 
@@ -102,3 +106,17 @@ class FailOpenRedisCache(RedisCache):
 
     def decr(self, key, delta=1, version=None):
         return self.incr(key, -delta, version)
+
+
+class SharedFileCache(FileBasedCache):
+    """Django's file cache, shared by the embedded default's server processes (issue #25:
+    two gunicorn workers, one per core, no Redis). Its `add` is made atomic across processes
+    and threads with an exclusive lock on a file in the cache folder: an Idempotency-Key's
+    "running" marker and the dashboard's one-builder-at-a-time guard rely on it (Django's
+    own checks and then writes, so two processes could both win)."""
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        self._createdir()
+        with open(os.path.join(self._dir, ".add.lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+            return super().add(key, value, timeout, version)

@@ -193,7 +193,13 @@ else:
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # CACHE_DIR (set by scripts/serve): a file cache that the embedded default's server
+    # processes share (Idempotency-Keys, import progress and dashboards seen alike by each);
+    # unset, each process keeps its own in memory (tests, management commands).
+    CACHE_DIR = env_str("CACHE_DIR")
+    CACHES = {"default": {"BACKEND": "skills_portal.cache.SharedFileCache",
+                          "LOCATION": CACHE_DIR, "OPTIONS": {"MAX_ENTRIES": 5000}}
+              if CACHE_DIR else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True

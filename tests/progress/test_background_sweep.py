@@ -5,10 +5,14 @@ the marks stay in the database until it has run."""
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 import threading
+import time
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from progress import background, rollup
 from progress.models import RollupMark, RollupRun
@@ -87,3 +91,57 @@ def test_a_failed_background_sweep_keeps_the_marks(embedded, monkeypatch):
         mark_for_rollup(pairs=[(unit.pk, MONTH)])
     assert background.wait(60)
     assert RollupMark.objects.filter(org_unit=unit, period=MONTH).exists()
+
+
+def test_sweeps_of_two_server_processes_on_one_sqlite_file_take_turns(tmp_path):
+    """scripts/serve runs two processes, each with a sweep thread: on a SQLite file the second
+    waits for the first's lock beside the database (held here by another process)."""
+    path = str(tmp_path / "portal.sqlite3.sweep.lock")
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import fcntl, sys, time; f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX); "
+         "print('held', flush=True); time.sleep(1.5)", path],
+        stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    started = time.monotonic()
+    with background.one_process_at_a_time(path):
+        waited = time.monotonic() - started
+    assert waited > 1.0  # entered only once the other process let go (after 1.5 s)
+    holder.wait(10)
+
+
+def test_the_sweep_lock_is_beside_a_sqlite_file_and_absent_elsewhere(settings):
+    path = background.lock_path()
+    if connection.vendor == "sqlite" and not connection.is_in_memory_db():
+        assert path == f"{connection.settings_dict['NAME']}.sweep.lock"
+    else:
+        assert path is None
+        with background.one_process_at_a_time(path):
+            pass  # nothing to wait for
+
+
+def test_a_mark_made_again_while_a_sweep_runs_outlives_that_sweep(monkeypatch, settings):
+    """A save whose transaction began before the sweep and committed after the sweep read the
+    marks has a mark time before the sweep's start: the sweep must not delete it, since it
+    did not roll it up."""
+    settings.ROLLUP_SWEEP_ON_COMMIT = False
+    unit, late = OrgUnitFactory(name="标记竞争测试省"), OrgUnitFactory(name="标记竞争测试市")
+    before = timezone.now() - dt.timedelta(seconds=5)
+    RollupMark.objects.create(org_unit=unit, period=MONTH, marked_at=before)
+    real_rollup_month = rollup.rollup_month
+
+    def rollup_month_while_a_save_commits(month, **kwargs):
+        run = real_rollup_month(month, **kwargs)
+        # Committed now, stamped when its transaction began (before the sweep started):
+        RollupMark.objects.filter(org_unit=unit).update(
+            marked_at=before + dt.timedelta(seconds=1))
+        RollupMark.objects.get_or_create(org_unit=late, period=dt.date(2021, 1, 1),
+                                         defaults={"marked_at": before})
+        return run
+
+    monkeypatch.setattr(rollup, "rollup_month", rollup_month_while_a_save_commits)
+    assert rollup.sweep() == [MONTH]
+    assert set(RollupMark.objects.values_list("org_unit", flat=True)) == {unit.pk, late.pk}
+    monkeypatch.setattr(rollup, "rollup_month", real_rollup_month)
+    rollup.sweep()
+    assert not RollupMark.objects.exists()
