@@ -110,6 +110,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the dev server read while a management command writes; the timeout waits for
     # the write lock instead of failing at once with "database is locked".
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Django's SQLite backend, with a process's writers taking turns (skills_portal/sqlite3).
+    DATABASES["default"]["ENGINE"] = "skills_portal.sqlite3"
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
