@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Max, Min, Q
@@ -25,7 +26,7 @@ from targets.models import Plan, Target
 
 from .choices import RollupReason, RollupRequestStatus
 from .models import ProgressSnapshot, RollupMark, RollupRequest
-from .tasks import rollup_sweep, run_rollup_request
+from .tasks import SWEEP_QUEUED_KEY, SWEEP_QUEUED_SECONDS, rollup_sweep, run_rollup_request
 
 logger = logging.getLogger(__name__)
 
@@ -72,15 +73,26 @@ def request_sweep() -> None:
     """Ask Celery for a sweep. If the broker is down the marks stay in the database and the
     next scheduled sweep picks them up: a failed send loses nothing. In the embedded default
     (Celery eager) the sweep runs after the response, on this process's sweep thread
-    (progress/background.py), so no write waits for the roll-up."""
-    if rollup_sweep.app.conf.task_always_eager and settings.ROLLUP_SWEEP_IN_BACKGROUND:
+    (progress/background.py), so no write waits for the roll-up.
+
+    With a broker, a save sends no sweep while one is queued and not yet started: that one
+    will read this save's marks, committed before it starts (`SWEEP_QUEUED_KEY`). At month-end
+    a message per save cost a twentieth of the web workers' time (issue #25), and the sweeps
+    queued behind each other each rolled up the same months."""
+    eager = rollup_sweep.app.conf.task_always_eager
+    if eager and settings.ROLLUP_SWEEP_IN_BACKGROUND:
         from . import background
 
         background.request()
         return
+    if not eager and not cache.add(SWEEP_QUEUED_KEY, 1, SWEEP_QUEUED_SECONDS):
+        # A queued sweep will read this commit's marks. (Redis down: so is the broker, and
+        # the marks wait for the scheduled sweep.)
+        return
     try:
         rollup_sweep.apply_async(retry=False)
     except Exception:  # the broker is unreachable: logged, not raised to the user
+        cache.delete(SWEEP_QUEUED_KEY)
         logger.warning("Could not reach the broker for a roll-up sweep; marks are kept.",
                        exc_info=True)
 

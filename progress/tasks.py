@@ -4,6 +4,7 @@ import datetime as dt
 import logging
 
 from celery import shared_task
+from django.core.cache import cache
 from django.db import transaction
 
 from org.closure import OrgUnitClosure
@@ -50,9 +51,18 @@ def rollup_previous_month() -> dict:
     return rollup_month_task.run(clock.previous_month().strftime("%Y-%m"))
 
 
+# Set (cache.add) by a save that sends a sweep, deleted by the sweep as it starts: while it is
+# set, a sweep is queued that has not read the marks yet, and will read every mark committed
+# before it starts, so later saves send none (progress.services.request_sweep). Its timeout
+# bounds how long a lost message holds back the next send.
+SWEEP_QUEUED_KEY = "rollup:sweep-queued"
+SWEEP_QUEUED_SECONDS = 30
+
+
 @shared_task(acks_late=True, autoretry_for=(RollupBusy,), retry_backoff=True, max_retries=10)
 def rollup_sweep() -> list[str]:
     """Roll up the months with figures saved since the last sweep."""
+    cache.delete(SWEEP_QUEUED_KEY)  # before reading the marks: a save from now sends again
     return [m.strftime("%Y-%m") for m in sweep()]
 
 
