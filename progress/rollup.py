@@ -629,7 +629,8 @@ def sweep(between=None) -> list[dt.date]:
     if seen:
         latest = ProgressSnapshot.unscoped.aggregate(last=Max("period"))["last"]
         periods = [period for _, period, _ in seen]
-        months = months_between(min(periods), max([*periods, *filter(None, [latest])]))
+        last = max(periods) if latest is None else max(max(periods), latest)
+        months = months_between(min(periods), last)
     months = sorted(set(months) | set(redo))
     for month in months:
         rollup_month(month, trigger="sweep")

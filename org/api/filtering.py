@@ -7,7 +7,6 @@ another unit's record."""
 
 from __future__ import annotations
 
-from django_filters import utils
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 
@@ -19,18 +18,19 @@ COMMON = frozenset({"page", "page_size", "ordering", "format"})
 _NAMES: dict[type, frozenset[str]] = {}
 
 
-def accepted_parameters(filterset) -> frozenset[str]:
-    """The query names a FilterSet reads, range filters with their suffixes (period_after …)."""
-    names = _NAMES.get(type(filterset))
+def accepted_parameters(filterset_class, **kwargs) -> frozenset[str]:
+    """The query names a FilterSet class reads, range filters with their suffixes
+    (period_after …); `kwargs` build the one instance whose form tells them."""
+    names = _NAMES.get(filterset_class)
     if names is None:
         found = set()
-        for name, field in filterset.form.fields.items():
+        for name, field in filterset_class(None, **kwargs).form.fields.items():
             suffixes = getattr(field.widget, "suffixes", None)
             if suffixes:
                 found |= {f"{name}_{suffix}" if suffix else name for suffix in suffixes}
             else:
                 found.add(name)
-        names = _NAMES[type(filterset)] = frozenset(found)
+        names = _NAMES[filterset_class] = frozenset(found)
     return names
 
 
@@ -40,8 +40,7 @@ class StrictFilterBackend(DjangoFilterBackend):
         filterset_class = self.get_filterset_class(view, queryset)
         names = frozenset()
         if filterset_class is not None:
-            names = _NAMES.get(filterset_class) or accepted_parameters(
-                filterset_class(None, queryset=queryset, request=request))
+            names = accepted_parameters(filterset_class, queryset=queryset, request=request)
         accepted |= names
         asked = set(request.query_params)
         unknown = sorted(asked - accepted)
@@ -55,7 +54,4 @@ class StrictFilterBackend(DjangoFilterBackend):
             # No filter asked for: every filter would pass the queryset through unchanged
             # (an empty value filters nothing), so the form is not built at all.
             return queryset
-        filterset = filterset_class(**self.get_filterset_kwargs(request, queryset, view))
-        if not filterset.is_valid() and self.raise_exception:
-            raise utils.translate_validation(filterset.errors)
-        return filterset.qs
+        return super().filter_queryset(request, queryset, view)
