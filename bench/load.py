@@ -63,7 +63,8 @@ def run(stack: loadkit.Stack, *, clerks: int, seconds: float) -> bool:
               f"departments for {seconds:.0f} s at {stack.url}", flush=True)
         tally = loadkit.play(stack, actors, seconds=seconds, clerks=clerks, reviewers=10,
                              officials=20, months=MONTHS, review_month="2025-09",
-                             partners=partners)
+                             partners=partners,
+                             announce=lambda line: print(f"== {stack.name}: {line}", flush=True))
         fresh = fresh_after(stack)
         kept, acknowledged, detail = loadkit.kept(stack, tally)
         applied, confirmed, differs = loadkit.imported(stack, tally)

@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import Exists, F, Max, Min, OuterRef, Sum, Value
+from django.db.models import F, Max, Min, Sum, Value, Window
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -164,16 +164,18 @@ def _single_leaf(indicator: Indicator, *, month: dt.date, units: set[int],
 def _latest_levels(indicator: Indicator, *, month: dt.date, units: set[int], sector: str | None,
                    as_of: dict[int, dt.date]) -> dict[int, Decimal]:
     """A manual stock over each unit's subtree: the sum of every reporting unit's (and
-    department's) latest value up to `month`. One statement: a value counts when no newer one
-    of the same unit and department exists by then."""
+    department's) latest value up to `month`. One statement: a value counts when it is the
+    newest of its unit and department by then. (A window, not NOT EXISTS on a newer value: on a
+    table without statistics the anti-join was planned as a nested loop, quadratic in the
+    indicator's values — 0.5 s a month for 1,400 values.)"""
     reported = DataValue.unscoped.filter(indicator=indicator, period__lte=month)
     if sector is not None:
         reported = reported.filter(department__sector=sector)
-    reported = reported.annotate(department_key=Coalesce("department_id", Value(0)))
-    newer = reported.filter(org_unit=OuterRef("org_unit"), period__gt=OuterRef("period"),
-                            department_key=OuterRef("department_key"))
-    grouped = (reported.filter(org_unit__ancestor_links__ancestor__in=sorted(units))
-               .filter(~Exists(newer))
+    newest = (reported.annotate(newest=Window(Max("period"), partition_by=[
+                  F("org_unit_id"), Coalesce("department_id", Value(0))]))
+              .filter(period=F("newest")).values("pk"))
+    grouped = (DataValue.unscoped.filter(pk__in=newest,
+                                         org_unit__ancestor_links__ancestor__in=sorted(units))
                .values(unit=F("org_unit__ancestor_links__ancestor"))
                .annotate(total=Sum("value"), oldest=Min("period")).order_by())
     totals = {}

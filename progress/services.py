@@ -78,19 +78,21 @@ def request_sweep() -> None:
     With a broker, a save sends no sweep while one is queued and not yet started: that one
     will read this save's marks, committed before it starts (`SWEEP_QUEUED_KEY`). At month-end
     a message per save cost a twentieth of the web workers' time (issue #25), and the sweeps
-    queued behind each other each rolled up the same months."""
+    queued behind each other each rolled up the same months. The sweep starts
+    ROLLUP_SWEEP_DELAY_SECONDS after the send, so that it takes in the saves made meanwhile."""
     eager = rollup_sweep.app.conf.task_always_eager
     if eager and settings.ROLLUP_SWEEP_IN_BACKGROUND:
         from . import background
 
         background.request()
         return
-    if not eager and not cache.add(SWEEP_QUEUED_KEY, 1, SWEEP_QUEUED_SECONDS):
+    if not eager and not cache.add(SWEEP_QUEUED_KEY, 1, settings.ROLLUP_SWEEP_DELAY_SECONDS
+                                                       + SWEEP_QUEUED_SECONDS):
         # A queued sweep will read this commit's marks. (Redis down: so is the broker, and
         # the marks wait for the scheduled sweep.)
         return
     try:
-        rollup_sweep.apply_async(retry=False)
+        rollup_sweep.apply_async(retry=False, countdown=settings.ROLLUP_SWEEP_DELAY_SECONDS)
     except Exception:  # the broker is unreachable: logged, not raised to the user
         cache.delete(SWEEP_QUEUED_KEY)
         logger.warning("Could not reach the broker for a roll-up sweep; marks are kept.",

@@ -56,6 +56,8 @@ def rollup_previous_month() -> dict:
 # before it starts, so later saves send none (progress.services.request_sweep). Its timeout
 # bounds how long a lost message holds back the next send.
 SWEEP_QUEUED_KEY = "rollup:sweep-queued"
+# Beyond the sweep's delay (ROLLUP_SWEEP_DELAY_SECONDS): if the message is lost, the next save
+# after this sends again.
 SWEEP_QUEUED_SECONDS = 30
 
 

@@ -3,7 +3,8 @@
 A schedule for a plan applies to the units under the plan's issuer while the plan is in force;
 the plan issued closest to the unit wins; otherwise the default schedule (no plan); otherwise
 the built-in default (due on the 5th of the next month, entry never closes). Resolved for
-many units at once in at most three queries."""
+many units at once in one query (the schedules themselves are remembered for a few seconds:
+`skills_portal.memo`)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from org.closure import OrgUnitClosure
+from skills_portal.memo import Memo
 from targets.measures import next_month
+from targets.models import Plan
 
 from .models import DEFAULT_DEADLINE_DAY, DEFAULT_REMINDER_DAYS, ReportingSchedule
 
@@ -46,12 +49,21 @@ def _rules(schedule: ReportingSchedule | None) -> Rules:
                  reminder_days=schedule.reminder_days)
 
 
-def rules_for(pairs) -> dict[tuple[int, dt.date], Rules]:
-    """{(unit id, month): Rules} for the given (unit id, month) pairs."""
-    pairs = {(u, m if m.day == 1 else m.replace(day=1)) for u, m in pairs}
+def _read_schedules() -> tuple[Rules, list[ReportingSchedule]]:
     default = _rules(ReportingSchedule.unscoped.filter(plan__isnull=True).first())
     planned = list(ReportingSchedule.unscoped.filter(plan__isnull=False, plan__is_reference=False)
                    .select_related("plan"))
+    return default, planned
+
+
+# Read on every save and grid page (the entry window): remembered for a few seconds.
+_schedules = Memo(_read_schedules, seconds=5.0, models=(ReportingSchedule, Plan))
+
+
+def rules_for(pairs) -> dict[tuple[int, dt.date], Rules]:
+    """{(unit id, month): Rules} for the given (unit id, month) pairs."""
+    pairs = {(u, m if m.day == 1 else m.replace(day=1)) for u, m in pairs}
+    default, planned = _schedules.get()
     if not planned:
         return dict.fromkeys(pairs, default)
     issuers = {s.plan.issuer_unit_id for s in planned}

@@ -255,3 +255,13 @@ def gc_paused():
     finally:
         if enabled:
             gc.enable()
+
+
+def refresh_statistics() -> None:
+    """The query planner's statistics brought up to date after a bulk load. PostgreSQL's
+    autovacuum does it within a minute where it is on; where it is off, or before it comes
+    round, a table loaded from empty is planned as if it held a row or two, and a grouped
+    query over thousands of rows can run as a nested loop (quadratic). SQLite gathers its own
+    (sqlite_stat1) only when asked, too."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Avg, Count
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -174,6 +174,8 @@ def save_grid(*, user, spec: GridSpec, fixed: dict, data: GridData, extra: dict 
                          "department_id": obj.department_id, "period": obj.period},
                         key, before, after))
 
+    read_here = [name for name, value in {**fixed, **(extra or {})}.items()
+                 if isinstance(value, models.Model)]
     with transaction.atomic():
         _assert_open(user, fixed, data)
         existing = {
@@ -228,8 +230,10 @@ def save_grid(*, user, spec: GridSpec, fixed: dict, data: GridData, extra: dict 
                 # Not the model's constraints: parse_grid has checked the blocks' ordering (the
                 # check constraints) and the cell's row was read under the page's lock (the
                 # unique ones); Django would ask the database once per constraint and cell,
-                # a third of a save's queries. The database still enforces both.
-                obj.full_clean(validate_constraints=False)
+                # a third of a save's queries. Nor the related rows this request read itself
+                # (the page's unit, department, programme; the user): Django asks whether each
+                # exists, once per cell. The database still enforces all of them.
+                obj.full_clean(exclude=read_here, validate_constraints=False)
             except ValidationError as exc:
                 for key, messages in exc.message_dict.items():
                     target = key if key in numbers else spec.blocks[0].field

@@ -16,6 +16,7 @@ from rest_framework.authtoken.models import Token
 from org.models import Department, OrgUnit
 from org.services import scoped_delete, scoped_save
 from skills_portal import hooks
+from skills_portal.memo import Memo
 
 from .measures import measure_totals, measure_values, registry
 from .models import OPERATORS, DataValue, Indicator, Target, ValidationRule
@@ -166,6 +167,14 @@ def _indicator_values(indicator: Indicator, units: list[int], start: dt.date, en
     return {(r["org_unit"], r["period"]): r["total"] or Decimal(0) for r in rows}
 
 
+def _read_active_rules() -> list[ValidationRule]:
+    return list(ValidationRule.unscoped.filter(is_active=True).select_related("left", "right"))
+
+
+# Read by every save (the grid's check): remembered for a few seconds.
+_active_rules = Memo(_read_active_rules, seconds=5.0, models=(ValidationRule, Indicator))
+
+
 def evaluate_rules_for(*, pairs, apps: set[str] | None = None, failing: bool = False
                        ) -> list[tuple[int, dt.date, RuleResult]]:
     """Check the active validation rules that read the given apps' measures on each (unit id,
@@ -179,9 +188,7 @@ def evaluate_rules_for(*, pairs, apps: set[str] | None = None, failing: bool = F
     units = sorted({u for u, _m in pairs})
     start, end = min(m for _u, m in pairs), max(m for _u, m in pairs)
     results = []
-    rules = [rule for rule in ValidationRule.unscoped.filter(is_active=True)
-             .select_related("left", "right")
-             if apps is None or rule.measure_apps() & apps]
+    rules = [rule for rule in _active_rules.get() if apps is None or rule.measure_apps() & apps]
     sides = {i.pk: i for rule in rules for i in (rule.left, rule.right) if i is not None}
     # Flow measures of all rules in one scan per figure table; the others one query each.
     flows = {pk: (i.measure, i.filters) for pk, i in sides.items()

@@ -51,12 +51,20 @@ def longwan():
 @pytest.fixture(autouse=True)
 def _fresh_option_lists():
     """Option sets are cached per process for a few seconds (org.options): a test starts from
-    the database's lists, not from values an earlier test added and rolled back."""
+    the database's lists, not from values an earlier test added and rolled back. Likewise
+    whether a user's units hold demo figures (targets.context_processors), and the schedules
+    and validation rules every save reads (skills_portal.memo)."""
     from org import options
+    from skills_portal import memo
+    from targets import context_processors
 
     options.forget()
+    context_processors.forget()
+    memo.forget_all()
     yield
     options.forget()
+    context_processors.forget()
+    memo.forget_all()
 
 
 @pytest.fixture(autouse=True)

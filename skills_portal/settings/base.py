@@ -247,6 +247,10 @@ ROLLUP_SERIOUS_GAP = float(env_str("ROLLUP_SERIOUS_GAP") or 0.15)
 # How long a POST's answer is kept for a retry with the same Idempotency-Key (org/api).
 IDEMPOTENCY_SECONDS = env_int("IDEMPOTENCY_SECONDS", 24 * 3600)
 ROLLUP_SWEEP_ON_COMMIT = env_bool("ROLLUP_SWEEP_ON_COMMIT", default=True)
+# With a broker, the sweep a save sends starts this many seconds later and rolls up every save
+# made meanwhile. At month-end saves come several a second: started at once, sweeps ran back to
+# back, each rolling up the same months again (a third of a core at 60 clerks, issue #25).
+ROLLUP_SWEEP_DELAY_SECONDS = env_int("ROLLUP_SWEEP_DELAY_SECONDS", 10)
 # Without a broker (Celery eager), run that sweep on a thread after the response instead of
 # inside the request (progress/background.py); tests turn it off to sweep in line.
 ROLLUP_SWEEP_IN_BACKGROUND = env_bool("ROLLUP_SWEEP_IN_BACKGROUND", default=True)

@@ -79,3 +79,20 @@ def test_a_citys_level_adds_each_units_latest_figure_dated_by_the_oldest():
     rollup_month(SEPTEMBER, trigger="test")
     row = snapshot(target, SEPTEMBER)
     assert (row.actual, row.value_as_of) == (Decimal(170), JULY)
+
+
+def test_each_department_keeps_its_own_latest_level_beside_the_units_own():
+    """A unit's level adds its own latest figure and each department's latest one: a newer
+    figure of one department does not replace another's, nor the unit's own."""
+    from org.models import Department
+
+    longling, target = unit("全国/云南省/保山市/龙陵县"), level_target()
+    first, second = (Department.unscoped.create(org_unit=longling, name=name)
+                     for name in ("龙陵县应急管理局", "龙陵县农业农村局"))
+    report("skill_talent_total", longling, JULY, 20000)
+    report("skill_talent_total", longling, JULY, 30, department=first)
+    report("skill_talent_total", longling, SEPTEMBER, 40, department=first)
+    report("skill_talent_total", longling, JULY, 7, department=second)
+    rollup_month(SEPTEMBER, trigger="test")
+    row = snapshot(target, SEPTEMBER)
+    assert (row.actual, row.value_as_of) == (Decimal(20047), JULY)

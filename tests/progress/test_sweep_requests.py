@@ -68,3 +68,15 @@ def test_a_send_that_fails_does_not_hold_back_the_next(broker, monkeypatch,
         save(unit)  # logged, not raised; the mark waits
     assert cache.get(tasks.SWEEP_QUEUED_KEY) is None
     assert RollupMark.objects.filter(org_unit=unit).exists()
+
+
+def test_the_sweep_sent_starts_after_the_delay_that_gathers_the_saves_made_meanwhile(
+        broker, settings, django_capture_on_commit_callbacks):
+    settings.ROLLUP_SWEEP_DELAY_SECONDS = 7
+    unit = OrgUnitFactory(name="延迟汇总测试省")
+    with django_capture_on_commit_callbacks(execute=True):
+        save(unit)
+    assert broker == [{"retry": False, "countdown": 7}]
+    with django_capture_on_commit_callbacks(execute=True):
+        save(unit, dt.date(2024, 6, 1))
+    assert len(broker) == 1  # a save while the sweep waits is read by it

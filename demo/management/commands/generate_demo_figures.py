@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from demo.figures import DEMO_AS_OF, generate_demo_figures
+from skills_portal.bulk import refresh_statistics
 from skills_portal.clock import parse_month
 
 
@@ -17,6 +18,7 @@ class Command(BaseCommand):
         if as_of is None:
             raise CommandError("--as-of 应为 YYYY-MM 格式，例如 2025-09")
         result = generate_demo_figures(as_of=as_of)
+        refresh_statistics()  # the demo is read at once, before autovacuum comes round
         self.stdout.write(self.style.SUCCESS(
             f"demo figures up to {as_of:%Y-%m}: {result['created']} data values, "
             f"{result['training']} training cells, {result['certificates']} certificate cells, "
