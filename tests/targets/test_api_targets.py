@@ -236,6 +236,8 @@ def test_docs_load_nothing_from_outside(path, wenzhou):
     for url in urls:
         assert url.startswith("/static/"), url
     assert "//" not in re.sub(r"/api/v1/[^\"']*|/static/[^\"']*", "", " ".join(urls))
-    assert "googleapis" not in html and "cdn" not in html.lower()
+    # A CDN's host name, not the letters "cdn" anywhere: the page's random CSRF token
+    # sometimes holds them.
+    assert not re.search(r"googleapis|jsdelivr|unpkg|\bcdn[\w-]*\.[a-z]", html, re.I)
     if path == "docs/":
         assert '"validatorUrl": null' in html or "validatorUrl" in html
