@@ -15,17 +15,15 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
-import threading
-import time
 from collections.abc import Iterator
 
 from django.apps import apps
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from skills_portal.memo import Memo
+
 TTL_SECONDS = 3.0
-_cache: dict[str, tuple[float, list[dict]]] = {}
-_lock = threading.Lock()
 _usages: dict[str, list[tuple[str, str]]] = {}
 _counters: dict[str, list] = {}
 # The month a page or a save is about: lists offer the values in use then (a retired value
@@ -60,27 +58,28 @@ def usages(code: str) -> list[tuple[str, str]]:
     return list(_usages.get(code, []))
 
 
+def _read_options(code: str) -> list[dict]:
+    # The model by name: org.models imports this module (its values' checks).
+    option = apps.get_model("org", "Option")
+    return list(option.unscoped.filter(option_set__code=code).order_by("position", "pk").values(
+        "code", "name", "name_en", "synonyms", "active_from", "active_to", "flag"))
+
+
+# A value added, renamed or retired is offered by the next page of this process; the others
+# re-read within TTL_SECONDS.
+_options = Memo(_read_options, seconds=TTL_SECONDS, models=("org.Option", "org.OptionSet"))
+
+
 def forget() -> None:
     """Drop this process's copy (after a change here; other processes re-read within
     TTL_SECONDS)."""
-    with _lock:
-        _cache.clear()
+    _options.forget()
 
 
 def options(code: str) -> list[dict]:
     """Every value of the set, retired ones too, in order: dicts of code, name, name_en,
     synonyms, active_from, active_to, flag."""
-    now = time.monotonic()
-    hit = _cache.get(code)
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    # The model by name: org.models imports this module (its values' checks).
-    option = apps.get_model("org", "Option")
-    rows = list(option.unscoped.filter(option_set__code=code).order_by("position", "pk").values(
-        "code", "name", "name_en", "synonyms", "active_from", "active_to", "flag"))
-    with _lock:
-        _cache[code] = (now + TTL_SECONDS, rows)
-    return rows
+    return _options.get(code)
 
 
 def _in_use(row: dict, month: dt.date | None) -> bool:

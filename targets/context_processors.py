@@ -1,7 +1,6 @@
-import time
-
 from django.conf import settings
 
+from skills_portal.memo import Memo
 from targets.models import DataValue
 
 # The pages that show reported figures or what is computed from them (progress, bulletins,
@@ -18,29 +17,27 @@ FIGURE_PAGES = frozenset({
 })
 
 
+def _holds_demo_figures(user) -> bool:
+    return DataValue.objects.for_user(user).filter(is_demo=True).exists()
+
+
 # Whether demo figures lie within a user's units, remembered in the process per user for this
 # long: asked on every figure page (a query over the user's subtree, a few percent of a grid
 # page at month-end), and it changes only when the demo is generated or removed.
 DEMO_MEMO_SECONDS = 30.0
-_demo_memo: dict[int, tuple[float, bool]] = {}
+_demo = Memo(_holds_demo_figures, seconds=DEMO_MEMO_SECONDS)
 
 
 def shows_demo_figures(request) -> bool:
     match = getattr(request, "resolver_match", None)
     if not request.user.is_authenticated or match is None or match.view_name not in FIGURE_PAGES:
         return False
-    now = time.monotonic()
-    hit = _demo_memo.get(request.user.pk)
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    shown = DataValue.objects.for_user(request.user).filter(is_demo=True).exists()
-    _demo_memo[request.user.pk] = (now + DEMO_MEMO_SECONDS, shown)
-    return shown
+    return _demo.get(request.user)  # a user is equal to, and hashed as, its primary key
 
 
 def forget() -> None:
     """Forget what `shows_demo_figures` remembered (tests; the demo commands' own process)."""
-    _demo_memo.clear()
+    _demo.forget()
 
 
 def portal(request):

@@ -62,3 +62,25 @@ def test_an_active_rule_saved_here_is_checked_at_once():
     rule.is_active = False
     rule.save()
     assert len(_active_rules.get()) == count - 1
+
+
+def test_a_keyed_memo_keeps_one_answer_per_key():
+    reads = []
+    m = memo.Memo(lambda code: reads.append(code) or f"{code}{len(reads)}", seconds=5.0)
+    assert (m.get("a"), m.get("b"), m.get("a")) == ("a1", "b2", "a1")
+    m.forget()
+    assert m.get("b") == "b3"
+
+
+def test_an_option_saved_here_is_offered_at_once():
+    """org.options is a memo of the option sets, forgotten when an option is saved (a model
+    named by its label, connected once the model is loaded)."""
+    from org import options
+    from org.models import Option
+
+    before = options.options("target_group")
+    option = Option.unscoped.filter(option_set__code="target_group").first()
+    option.name = option.name + "（改）"
+    option.save()
+    assert options.label("target_group", option.code) == option.name
+    assert options.options("target_group") is not before

@@ -54,6 +54,7 @@ def test_demo_banner_is_not_shown_where_the_users_units_hold_only_real_figures(c
 def test_demo_banner_answer_is_remembered_for_a_while_then_asked_again(client, demo_in_longling,
                                                                        monkeypatch):
     """Asked on every figure page, the answer is kept per user for DEMO_MEMO_SECONDS."""
+    from skills_portal import memo
     from targets import context_processors
 
     clerk = member(unit("全国/云南省/保山市/龙陵县"), role="viewer")
@@ -61,5 +62,5 @@ def test_demo_banner_answer_is_remembered_for_a_while_then_asked_again(client, d
     DataValue.unscoped.filter(is_demo=True).delete()
     assert BANNER in page(client, clerk, "/dashboard/")  # remembered
     later = time.monotonic() + context_processors.DEMO_MEMO_SECONDS + 1
-    monkeypatch.setattr(context_processors.time, "monotonic", lambda: later)
+    monkeypatch.setattr(memo.time, "monotonic", lambda: later)
     assert BANNER not in page(client, clerk, "/dashboard/")
