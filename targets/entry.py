@@ -38,8 +38,10 @@ def resolve_page(request) -> dict:
     if unit is None:
         raise PermissionDenied(_("You have no unit to enter figures for."))
     # The unit chooser lists the chosen unit and a few more; its search box finds the rest
-    # (a national administrator may enter for 3,673 units).
-    units = [unit, *(u for u in writable[:OFFERED] if u.pk != unit.pk)]
+    # (a national administrator may enter for 3,673 units). Read when the page is drawn (the
+    # template calls it), not for a save.
+    def units(unit=unit):
+        return [unit, *(u for u in writable[:OFFERED] if u.pk != unit.pk)]
     period = parse_month(params.get("month")) or previous_month()
     unit_level_allowed = unit_level_writable(request.user, unit)
     departments = list(writable_departments(request.user).filter(org_unit=unit).order_by("name"))

@@ -96,6 +96,10 @@ class SaveOutcome:
     warnings: list[str]
     cells_written: int = 0  # grid cells (inputs) now holding a new non-zero number
     cells_cleared: int = 0  # grid cells (inputs) that held a number and are now empty
+    # (row, col) of the cells that had a stored row when the page was locked, and the rows
+    # stored after the save (the API answers with its cell's, without reading it again).
+    before: frozenset = frozenset()
+    after: dict = field(default_factory=dict)
 
 
 class GridRejected(Exception):
@@ -196,6 +200,8 @@ def save_grid(*, user, spec: GridSpec, fixed: dict, data: GridData, extra: dict 
                         "%(now)s. Check it, then save again.") % {"now": now[b.field]}
         if not data.ok:
             raise GridRejected(data)
+        had_rows = frozenset(existing)
+        after = dict(existing)
         if only is not None:  # the other cells keep their locked, stored numbers
             for row, col in spec.cells():
                 if (row, col) not in only:
@@ -216,6 +222,7 @@ def save_grid(*, user, spec: GridSpec, fixed: dict, data: GridData, extra: dict 
                     audited(obj, stored, None)
                     obj.delete()
                     deleted += 1
+                    del after[(row, col)]
                 continue
             if obj is None:
                 obj = model(**fixed, **{spec.rows.field: row, spec.cols.field: col})
@@ -242,6 +249,7 @@ def save_grid(*, user, spec: GridSpec, fixed: dict, data: GridData, extra: dict 
             obj.save()
             audited(obj, stored, numbers)
             written += 1
+            after[(row, col)] = obj
         if not data.ok:
             raise GridRejected(data)
         # The scope's subquery kept to this page's slice too: unrestricted, PostgreSQL built
@@ -267,8 +275,13 @@ def save_grid(*, user, spec: GridSpec, fixed: dict, data: GridData, extra: dict 
         if audit_rows:
             audit.record_many(actor=user, action="update", model=model, rows=audit_rows)
     warnings += outlier_warnings(spec, fixed, data)
+    for obj in after.values():  # the page's own unit, department … rather than a read each
+        for name, value in fixed.items():
+            if isinstance(value, models.Model):
+                setattr(obj, name, value)
     return SaveOutcome(written=written, deleted=deleted, warnings=warnings,
-                       cells_written=cells_written, cells_cleared=cells_cleared)
+                       cells_written=cells_written, cells_cleared=cells_cleared,
+                       before=had_rows, after=after)
 
 
 def _assert_open(user, fixed: dict, data: GridData) -> None:

@@ -24,7 +24,6 @@ from org.api.common import MonthField, ScopedMixin, UnitRefSerializer, drf_error
 from org.api.idempotency import idempotent
 from org.api.writes import PreconditionMixin
 from org.models import Department, OrgUnit
-from org.scoping import unscoped
 from org.selectors import writable_departments, writable_units
 from targets.grid import GridRejected, GridSpec, parse_grid
 
@@ -113,7 +112,6 @@ class FigureViewSet(PreconditionMixin, ScopedMixin, mixins.ListModelMixin, mixin
     def _write_month(self, key: dict, numbers: dict):
         spec = self.spec
         slice_ = self.slice_of(key)
-        fixed = slice_.fixed(key["org_unit"], key["period"])
         row, col = key[spec.rows.field], key[spec.cols.field]
         # Only this cell's inputs: the grid's per-cell checks apply to it, and the service
         # changes only this cell (the others are read under its lock, not here).
@@ -125,9 +123,8 @@ class FigureViewSet(PreconditionMixin, ScopedMixin, mixins.ListModelMixin, mixin
             raise self._rejection(rejected.data, row, col) from rejected
         except DjangoValidationError as exc:
             raise drf_error(exc) from exc
-        stored = self.scoped_queryset(self.request.user).filter(
-            **fixed, **{spec.rows.field: row, spec.cols.field: col}).first()
-        return stored, outcome.warnings
+        # The cell's row as the save left it (None: cleared), and whether it was stored before.
+        return outcome.after.get((row, col)), outcome.warnings, (row, col) in outcome.before
 
     def _rejection(self, data, row, col) -> ValidationError:
         """The grid's errors as the API's: this cell's errors under their field names; an
@@ -159,12 +156,8 @@ class FigureViewSet(PreconditionMixin, ScopedMixin, mixins.ListModelMixin, mixin
         serializer.is_valid(raise_exception=True)
         attrs = serializer.validated_data
         key = {k: attrs.get(k) for k in serializer.key_fields()}
-        fixed = self.slice_of(key).fixed(key["org_unit"], key["period"])
-        existed = unscoped(self.spec.model).filter(  # a cell the user may enter
-            **fixed, **{f: key[f] for f in (self.spec.rows.field, self.spec.cols.field)}
-        ).exists()
-        stored, warnings = self._write(key, {b.field: attrs.get(b.field, 0)
-                                             for b in self.spec.blocks})
+        stored, warnings, existed = self._write(key, {b.field: attrs.get(b.field, 0)
+                                                      for b in self.spec.blocks})
         return self._respond(stored, warnings, created=not existed)
 
     def update(self, request, *args, **kwargs):
@@ -177,7 +170,7 @@ class FigureViewSet(PreconditionMixin, ScopedMixin, mixins.ListModelMixin, mixin
         # PUT fills omitted numbers with 0 (the field default); PATCH keeps the stored ones.
         numbers = {b.field: serializer.validated_data.get(b.field, getattr(instance, b.field))
                    for b in self.spec.blocks}
-        stored, warnings = self._write(key, numbers)
+        stored, warnings, _existed = self._write(key, numbers)
         return self._respond(stored, warnings, created=False)
 
     def destroy(self, request, *args, **kwargs):

@@ -295,3 +295,35 @@ def test_programmes_available_at_a_unit(longling, lucheng):
     admin = client_for(member(lucheng, role="admin"))
     at_lucheng = everything(admin, API + "training-programmes/", {"available_at": lucheng.pk})
     assert not names & {r["name"] for r in at_lucheng if r["plan"].startswith("longling")}
+
+
+def test_a_cell_saved_again_unchanged_answers_as_stored_with_its_first_clerk(lucheng):
+    """The answer is the row as the save left it, read under the page's lock: the same numbers
+    from a second clerk change nothing, so the cell still names the clerk who entered it."""
+    first = client_for(member(lucheng))
+    created = first.post(TF, cell(lucheng), format="json")
+    assert created.status_code == 201, created.content
+    second = client_for(member(lucheng))
+    again = second.post(TF, cell(lucheng), format="json")
+    assert again.status_code == 200, again.content
+    assert again.json()["entered_by"] == created.json()["entered_by"]
+    assert again.json()["id"] == created.json()["id"]
+    assert again.json()["org_unit_detail"]["name"] == "鹿城区"
+    cleared = second.post(TF, cell(lucheng, trained=0, persons=0, completed=0, certified=0),
+                          format="json")
+    assert cleared.status_code == 204
+    assert not TrainingFigure.objects.filter(pk=created.json()["id"]).exists()
+
+
+MAX_API_SAVE_QUERIES = 15
+
+
+def test_an_api_save_does_not_read_its_cell_again(lucheng, django_assert_max_num_queries):
+    """One cell saved over the API at month-end: the checks, the write, the rules, the roll-up
+    mark and the answer, in a bounded number of queries (#25: 16 before the answer came from
+    the save itself)."""
+    client = client_for(member(lucheng))
+    assert client.post(TF, cell(lucheng), format="json").status_code == 201
+    with django_assert_max_num_queries(MAX_API_SAVE_QUERIES):
+        assert client.post(TF, cell(lucheng, trained=41), format="json").status_code == 200
+
