@@ -15,4 +15,6 @@ RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput -v 0
 RUN useradd --system --home /app portal && chown -R portal /app
 USER portal
 EXPOSE 8000
-CMD ["gunicorn", "skills_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# gunicorn's threaded worker: 3 processes of 16 threads, a deep listen queue so that a
+# month-end burst waits rather than being reset; bench/load.py runs these very options.
+CMD ["gunicorn", "skills_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", "--workers", "3", "--threads", "16", "--backlog", "2048", "--timeout", "300", "--graceful-timeout", "10", "--access-logfile", "-"]

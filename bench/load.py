@@ -8,8 +8,10 @@ played against it over loopback, and every acknowledged save read back.
 - embedded: the embedded default as `scripts/serve` runs it — SQLite file, no broker (Celery
   eager, the roll-up sweep on the server's thread), gunicorn's threaded worker — with the
   demo's data; 20 clerks.
-- production: the production settings (DEBUG off) under gunicorn with the Dockerfile's 3
-  workers, PostgreSQL, Redis and one Celery worker, without Docker; 60 clerks.
+- production: the production settings (DEBUG off) under gunicorn with the Dockerfile's own
+  options (read from its CMD: the threaded worker, 3 processes of 16 threads), PostgreSQL,
+  Redis and one Celery worker, without Docker; 60 clerks. LOAD_WORKERS and LOAD_THREADS
+  replace the process and thread counts for an experiment.
 Both: 10 reviewers approving and returning September's reports, 20 officials polling the
 dashboard and the bulletins, clerks saving training figures (a share in past months). Afterwards
 every acknowledged save is looked up: its last value stored and audited. Prints per stack:
@@ -56,7 +58,7 @@ def run(stack: loadkit.Stack, *, clerks: int, seconds: float) -> bool:
     print(f"== {stack.name}: preparing (migrate, seed plans, demo data)", flush=True)
     stack.prepare(demo=True)
     actors = stack.actors(clerks, partners=5)
-    stack.start(threads=16)
+    stack.start()
     try:
         partners = len(actors["partners"])
         print(f"== {stack.name}: {clerks} clerks, 10 reviewers, 20 officials, {partners} partner "

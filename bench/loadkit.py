@@ -120,10 +120,10 @@ class Stack:
             raise RuntimeError(f"{self.name}: only {len(actors['clerks'])} clerks could be made")
         return actors
 
-    def start(self, threads: int = 16) -> None:
+    def start(self) -> None:
         log = open(self.workdir / f"{self.name}-server.log", "w")  # noqa: SIM115 - kept open
         self.processes.append(subprocess.Popen(
-            self.server_command(threads), cwd=ROOT, env=self.env, stdout=log, stderr=log,
+            self.server_command(), cwd=ROOT, env=self.env, stdout=log, stderr=log,
             start_new_session=True))
         if self.env.get("REDIS_URL"):
             worker_log = open(self.workdir / f"{self.name}-worker.log", "w")  # noqa: SIM115
@@ -140,13 +140,20 @@ class Stack:
                 time.sleep(0.5)
         raise RuntimeError(f"{self.name}: the server did not answer within 2 minutes")
 
-    def server_command(self, threads: int) -> list[str]:
-        # The embedded default as scripts/serve runs it (2 workers of 8 threads); the
-        # production-like stack as the Dockerfile's CMD (3 workers), with `threads` each.
-        workers, threads = ("3", threads) if self.env.get("REDIS_URL") else ("2", 8)
+    def server_command(self) -> list[str]:
+        """The embedded default as scripts/serve runs it (2 workers of 8 threads); the
+        production-like stack with the Dockerfile's own gunicorn options (its CMD). For an
+        experiment, LOAD_WORKERS and LOAD_THREADS replace the worker and thread counts."""
+        if self.env.get("REDIS_URL"):
+            options = dockerfile_gunicorn_options()
+        else:
+            options = ["--worker-class", "gthread", "--workers", "2", "--threads", "8",
+                       "--backlog", "2048", "--timeout", "300"]
+        for flag, variable in (("--workers", "LOAD_WORKERS"), ("--threads", "LOAD_THREADS")):
+            if os.environ.get(variable) and flag in options:
+                options[options.index(flag) + 1] = os.environ[variable]
         return [GUNICORN, "skills_portal.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-                "--worker-class", "gthread", "--workers", workers, "--threads", str(threads),
-                "--backlog", "2048", "--timeout", "300"]
+                *options]
 
     def stop(self) -> None:
         for process in self.processes:
@@ -158,6 +165,19 @@ class Stack:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
         self.processes.clear()
+
+
+def dockerfile_gunicorn_options() -> list[str]:
+    """The gunicorn options of the Dockerfile's CMD, without its address and access log: what
+    the production image runs is what the benchmark measures."""
+    command = next(json.loads(line[len("CMD"):]) for line in
+                   (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("CMD"))
+    options = command[command.index("skills_portal.wsgi:application") + 1:]
+    for flag in ("--bind", "--access-logfile"):
+        if flag in options:
+            at = options.index(flag)
+            del options[at:at + 2]
+    return options
 
 
 def embedded(workdir: Path) -> Stack:

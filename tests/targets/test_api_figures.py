@@ -320,8 +320,8 @@ MAX_API_SAVE_QUERIES = 15
 
 def test_an_api_save_does_not_read_its_cell_again(lucheng, django_assert_max_num_queries):
     """One cell saved over the API at month-end: the checks, the write, the rules, the roll-up
-    mark and the answer, in a bounded number of queries (#25: 16 before the answer came from
-    the save itself)."""
+    mark and the answer, in a bounded number of queries (#25: two more before the answer came
+    from the save itself)."""
     client = client_for(member(lucheng))
     assert client.post(TF, cell(lucheng), format="json").status_code == 201
     with django_assert_max_num_queries(MAX_API_SAVE_QUERIES):
