@@ -1,7 +1,7 @@
 """Month-end load (issue #25): each stack started from the project's own commands, a month-end
 played against it over loopback, and every acknowledged save read back.
 
-    .venv/bin/python bench/load.py [--seconds 120] [--stacks embedded,production]
+    .venv/bin/python bench/load.py [--seconds 120] [--stacks embedded,production] [--clerks N]
         [--database-url postgres://postgres@127.0.0.1:5432/skills_portal_load]
         [--redis-url redis://127.0.0.1:6379/7]
 
@@ -98,17 +98,21 @@ def main() -> int:
     parser.add_argument("--database-url",
                         default="postgres://postgres@127.0.0.1:5432/skills_portal_load")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/7")
+    parser.add_argument("--clerks", type=int, default=None,
+                        help="clerks instead of the stack's own count (20 embedded, 60 "
+                             "production): how far a stack holds its goals, for sizing")
     args = parser.parse_args()
     ok = True
     for name in args.stacks.split(","):
         workdir = Path(tempfile.mkdtemp(prefix=f"load-{name}-"))
         try:
             if name == "embedded":
-                ok &= run(loadkit.embedded(workdir), clerks=20, seconds=args.seconds)
+                ok &= run(loadkit.embedded(workdir), clerks=args.clerks or 20,
+                          seconds=args.seconds)
             else:
                 loadkit.fresh_services(args.database_url, args.redis_url)
                 stack = loadkit.production_like(workdir, args.database_url, args.redis_url)
-                ok &= run(stack, clerks=60, seconds=args.seconds)
+                ok &= run(stack, clerks=args.clerks or 60, seconds=args.seconds)
         finally:
             loadkit.cleanup(workdir)
     return 0 if ok else 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Value
 
 from .access import WRITE_ROLES, Scope, unit_filter
 from .closure import OrgUnitClosure
@@ -42,6 +42,19 @@ def unit_level_writable(user, unit) -> bool:
     return scope.is_global or (
         subtree is not None and subtree.filter(descendant_id=unit.pk).exists()
     )
+
+
+def writable_units_with_level(user):
+    """`writable_units`, each unit with `unit_level`: what `unit_level_writable` says of it,
+    in the same query (the entry grids ask both on every page)."""
+    scope = Scope.of(user)
+    units = writable_units(user)
+    if scope.is_global:
+        return units.annotate(unit_level=Value(True))
+    subtree = scope.unit_subtree(WRITE_ROLES["values"])
+    if subtree is None:
+        return units.annotate(unit_level=Value(False))
+    return units.annotate(unit_level=Exists(subtree.filter(descendant_id=OuterRef("pk"))))
 
 
 def may_enter(user, unit, department=None) -> bool:

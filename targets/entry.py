@@ -14,7 +14,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from org import options
-from org.selectors import unit_level_writable, writable_departments, writable_units
+from org.access import Scope
+from org.selectors import writable_departments, writable_units_with_level
 from skills_portal import hooks
 from skills_portal.choice_search import OFFERED
 from skills_portal.clock import parse_month, previous_month
@@ -27,23 +28,28 @@ def resolve_page(request) -> dict:
     """Unit, month and department from the query string, limited to what the user may enter.
     Raises PermissionDenied with a Chinese message when the user may enter nothing there."""
     params = request.GET  # the grid form posts back to the same query string
-    writable = writable_units(request.user).order_by("level", "code", "name")
+    writable = writable_units_with_level(request.user).order_by("level", "code", "name")
+    # The unit chooser lists the chosen unit and a few more; its search box finds the rest
+    # (a national administrator may enter for 3,673 units). The chosen unit is mostly among
+    # them (a county clerk's own), so it is looked for there before the database is asked.
+    offered = list(writable[:OFFERED])
     raw = params.get("unit")
-    unit = writable.filter(pk=int(raw)).first() if raw and raw.isdigit() else None
-    if raw and unit is None:
-        raise PermissionDenied(_("You may not enter figures for this unit."))
-    if unit is None:
-        own = {m.org_unit_id for m in request.user.memberships.all()}
-        unit = writable.filter(pk__in=own).first() or writable.first()
+    if raw:
+        pk = int(raw) if raw.isdigit() else None
+        unit = next((u for u in offered if u.pk == pk), None) if pk else None
+        if unit is None and pk:
+            unit = writable.filter(pk=pk).first()
+        if unit is None:
+            raise PermissionDenied(_("You may not enter figures for this unit."))
+    else:
+        own = {m.org_unit_id for m in Scope.of(request.user).memberships()}
+        unit = next((u for u in offered if u.pk in own), None) or \
+            writable.filter(pk__in=own).first() or (offered[0] if offered else None)
     if unit is None:
         raise PermissionDenied(_("You have no unit to enter figures for."))
-    # The unit chooser lists the chosen unit and a few more; its search box finds the rest
-    # (a national administrator may enter for 3,673 units). Read when the page is drawn (the
-    # template calls it), not for a save.
-    def units(unit=unit):
-        return [unit, *(u for u in writable[:OFFERED] if u.pk != unit.pk)]
+    units = [unit, *(u for u in offered if u.pk != unit.pk)]
     period = parse_month(params.get("month")) or previous_month()
-    unit_level_allowed = unit_level_writable(request.user, unit)
+    unit_level_allowed = unit.unit_level
     departments = list(writable_departments(request.user).filter(org_unit=unit).order_by("name"))
     department = next((d for d in departments if str(d.pk) == params.get("department")), None)
     if params.get("department") and department is None:
