@@ -352,3 +352,19 @@ def test_grid_html_escapes_labels_values_and_errors_and_sums_the_totals():
     assert '<td class="num total" data-row-total>3</td>' in html  # "<script>" counts 0
     assert '<td class="num total" data-row-total>4</td>' in html
     assert '<td class="num" data-grand-total>7</td>' in html
+
+
+MAX_GRID_PAGE_QUERIES = 10
+
+
+def test_the_grid_opens_on_the_clerks_own_unit_in_a_bounded_number_of_queries(
+        client, clerk, longling, django_assert_max_num_queries):
+    """Opened without a unit, the grid shows the clerk's own; the unit, the chooser's list and
+    whether the unit's own figures may be entered come from one query (#25)."""
+    client.get(training_url(longling))  # the month's lists and schedules read once
+    with django_assert_max_num_queries(MAX_GRID_PAGE_QUERIES):
+        page = client.get(f"/entry/training/?month={MONTH}")
+    assert page.status_code == 200
+    assert f'<option value="{longling.pk}" selected>' in page.content.decode()
+    assert client.get("/entry/training/?unit=abc").status_code == 403
+    assert client.get("/entry/training/?unit=0").status_code == 403
