@@ -26,7 +26,7 @@ def test_the_embedded_server_keeps_every_save_during_a_long_rollup(tmp_path):
     stack.prepare(demo=False)
     actors = stack.actors(clerks=6)
     assert len(actors["clerks"]) == 6
-    stack.start(threads=8)
+    stack.start()
     rollup = subprocess.Popen(
         [loadkit.PY, "manage.py", "rollup", "--from", "2021-01", "--to", "2025-12"],
         cwd=loadkit.ROOT, env=stack.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

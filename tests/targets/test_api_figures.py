@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from certification.models import CertificateFigure
 from progress.models import RollupMark
@@ -315,7 +316,8 @@ def test_a_cell_saved_again_unchanged_answers_as_stored_with_its_first_clerk(luc
     assert not TrainingFigure.objects.filter(pk=created.json()["id"]).exists()
 
 
-MAX_API_SAVE_QUERIES = 15
+# On SQLite the audit entry is an INSERT Django counts; PostgreSQL's COPY is not in its log.
+MAX_API_SAVE_QUERIES = {"postgresql": 15, "sqlite": 16}
 
 
 def test_an_api_save_does_not_read_its_cell_again(lucheng, django_assert_max_num_queries):
@@ -324,6 +326,6 @@ def test_an_api_save_does_not_read_its_cell_again(lucheng, django_assert_max_num
     from the save itself)."""
     client = client_for(member(lucheng))
     assert client.post(TF, cell(lucheng), format="json").status_code == 201
-    with django_assert_max_num_queries(MAX_API_SAVE_QUERIES):
+    with django_assert_max_num_queries(MAX_API_SAVE_QUERIES[connection.vendor]):
         assert client.post(TF, cell(lucheng, trained=41), format="json").status_code == 200
 
