@@ -19,6 +19,9 @@ from collections.abc import Callable, Hashable
 from django.db.models.signals import post_delete, post_save
 
 _memos: list[Memo] = []
+# A memo keyed by user keeps an answer per user who asked: past this many, the expired ones
+# are dropped when a new one is stored, so a long-running process does not grow with them.
+MAX_ANSWERS = 1000
 
 
 class Memo:
@@ -42,7 +45,10 @@ class Memo:
             if answer is not None and answer[1] > time.monotonic():
                 return answer[0]
             value = self._load(*key)
-            self._answers[key] = (value, time.monotonic() + self.seconds)
+            now = time.monotonic()
+            if len(self._answers) >= MAX_ANSWERS:
+                self._answers = {k: a for k, a in self._answers.items() if a[1] > now}
+            self._answers[key] = (value, now + self.seconds)
             return value
 
     def forget(self) -> None:

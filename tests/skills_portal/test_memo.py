@@ -84,3 +84,15 @@ def test_an_option_saved_here_is_offered_at_once():
     option.save()
     assert options.label("target_group", option.code) == option.name
     assert options.options("target_group") is not before
+
+
+def test_a_keyed_memo_drops_expired_answers_once_it_holds_many(monkeypatch):
+    """Keyed by user, a memo would otherwise keep an answer for every user who ever asked."""
+    monkeypatch.setattr(memo, "MAX_ANSWERS", 3)
+    m = memo.Memo(lambda key: key, seconds=5.0)
+    for key in "abc":
+        m.get(key)
+    now = memo.time.monotonic()
+    monkeypatch.setattr(memo.time, "monotonic", lambda: now + 6)
+    assert m.get("d") == "d"
+    assert set(m._answers) == {("d",)}
