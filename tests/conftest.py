@@ -1,7 +1,23 @@
 import pytest
 from django.conf import settings
+from django.db.backends.signals import connection_created
 
 from targets.seeding import load_seed_plans
+
+
+def _shared_cache_reads_without_table_locks(sender, connection, **kwargs):
+    """The SQLite test database lives in memory with a shared cache, where a reader takes a
+    lock on each table it reads and a writer's lock makes it fail at once ("database table is
+    locked"), unlike a file database, whose readers never block a writer nor wait for one
+    (WAL). Tests that run a Celery worker or a server thread beside the test's own reads would
+    fail on that alone: reading uncommitted, as SQLite offers for a shared cache only, takes
+    no such locks. Writers still take turns."""
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        connection.connection.execute("PRAGMA read_uncommitted = 1")
+
+
+connection_created.connect(_shared_cache_reads_without_table_locks,
+                           dispatch_uid="tests.shared_cache_reads")
 
 
 @pytest.fixture(scope="session")

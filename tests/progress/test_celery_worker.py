@@ -1,6 +1,5 @@
 """A real Celery worker consuming from the real Redis broker."""
 
-import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -11,6 +10,7 @@ from org.closure import OrgUnitClosure
 from org.models import OrgUnit
 from progress.tasks import verify_org_unit_closure
 from skills_portal.celery import app
+from tests.worker_helpers import wait_until
 
 pytestmark = [
     pytest.mark.redis,
@@ -45,9 +45,7 @@ def test_closure_repair_task_runs_on_a_worker_through_redis():
     connections.settings["default"]["CONN_MAX_AGE"] = 0
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
         verify_org_unit_closure.delay()
-        deadline = time.monotonic() + 30
-        while OrgUnitClosure.discrepancies() and time.monotonic() < deadline:
-            time.sleep(0.2)
+        wait_until(lambda: OrgUnitClosure.discrepancies() == 0)
     assert OrgUnitClosure.discrepancies() == 0
     assert OrgUnit.objects.subtree_of(province).count() == 4
 
@@ -85,22 +83,15 @@ def test_saved_figures_reach_the_snapshot_through_a_worker(settings):
     month = dt.date(2024, 3, 1)
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
         rollup_month_task.delay("2024-03")
-        _wait(lambda: ProgressSnapshot.objects.filter(target=target, period=month).exists())
+        wait_until(lambda: ProgressSnapshot.objects.filter(target=target, period=month).exists())
         assert ProgressSnapshot.objects.get(target=target, period=month).actual == 0
         with transaction.atomic():  # as a save does: figures and mark, sweep sent on commit
             TrainingFigure.objects.create(org_unit=county, period=month,
                                           training_type="就业技能培训", target_group="企业职工",
                                           trained=42)
             mark_for_rollup(pairs=[(county.pk, month)])
-        _wait(lambda: ProgressSnapshot.objects.get(target=target, period=month).actual == 42)
+        wait_until(lambda: ProgressSnapshot.objects.get(target=target, period=month).actual == 42)
     assert ProgressSnapshot.objects.get(target=target, period=month).status == "ahead"
-
-
-def _wait(condition, seconds=30):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the worker did not get there in time"
-        time.sleep(0.2)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -127,12 +118,12 @@ def test_a_large_import_is_checked_and_applied_by_a_worker(settings, seeded):
         batch = services.upload(user=clerk, kind="training", basis="month", file_name="big.xlsx",
                                 data=corpus.training(*rows))
         assert batch.status == ImportStatus.RUNNING
-        _wait(lambda: ImportBatch.objects.get(pk=batch.pk).status != ImportStatus.RUNNING)
+        wait_until(lambda: ImportBatch.objects.get(pk=batch.pk).status != ImportStatus.RUNNING)
         batch.refresh_from_db()
         assert (batch.status, batch.created, batch.error_count) == (ImportStatus.PREVIEWED, 12, 0)
         assert not TrainingFigure.objects.filter(org_unit=longling).exists()
         services.confirm(batch, user=clerk)
-        _wait(lambda: ImportBatch.objects.get(pk=batch.pk).status == ImportStatus.APPLIED)
+        wait_until(lambda: ImportBatch.objects.get(pk=batch.pk).status == ImportStatus.APPLIED)
     assert TrainingFigure.objects.filter(org_unit=longling).count() == 12
     assert ImportBatch.objects.get(pk=batch.pk).progress == 12
     # The job's reports went to the shared cache, where the page of a running job reads them
