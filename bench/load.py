@@ -20,7 +20,9 @@ every acknowledged save is looked up: its last value stored and audited. Prints 
     p95 dashboard <ms> ms, fresh after <s> s
 
 "fresh after" is how long after the last acknowledged save the roll-up had taken every save in
-(no roll-up mark left), polled every second.
+(no roll-up mark left), polled every second. A last line says how busy the machine was during
+the play (whoever used it) and how long a fixed Python loop took before it: on this shared
+machine the same month-end's p95 varies by a factor of two or more with the neighbours' load.
 """
 
 from __future__ import annotations
@@ -58,15 +60,18 @@ def run(stack: loadkit.Stack, *, clerks: int, seconds: float) -> bool:
     print(f"== {stack.name}: preparing (migrate, seed plans, demo data)", flush=True)
     stack.prepare(demo=True)
     actors = stack.actors(clerks, partners=5)
+    speed = loadkit.python_speed_ms()
     stack.start()
     try:
         partners = len(actors["partners"])
         print(f"== {stack.name}: {clerks} clerks, 10 reviewers, 20 officials, {partners} partner "
               f"departments for {seconds:.0f} s at {stack.url}", flush=True)
+        busy = loadkit.MachineBusy()
         tally = loadkit.play(stack, actors, seconds=seconds, clerks=clerks, reviewers=10,
                              officials=20, months=MONTHS, review_month="2025-09",
                              partners=partners,
                              announce=lambda line: print(f"== {stack.name}: {line}", flush=True))
+        busy.stop()
         fresh = fresh_after(stack)
         kept, acknowledged, detail = loadkit.kept(stack, tally)
         applied, confirmed, differs = loadkit.imported(stack, tally)
@@ -88,6 +93,10 @@ def run(stack: loadkit.Stack, *, clerks: int, seconds: float) -> bool:
           f"{loadkit.p95(tally.import_ms):.0f} ms)")
     if differs:
         print("   imports not as uploaded:", differs[:5])
+    print(f"   machine: {busy.share * 100:.0f} % busy during the play (every process, this "
+          f"machine's other tenants too); a fixed Python loop took {speed:.0f} ms before it"
+          if busy.share is not None else
+          f"   machine: a fixed Python loop took {speed:.0f} ms before the play")
     return errors == 0 and kept == acknowledged and applied == confirmed
 
 

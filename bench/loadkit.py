@@ -592,6 +592,44 @@ def play(stack: Stack, actors: dict, *, seconds: float, clerks: int, reviewers: 
     return tally
 
 
+def python_speed_ms(rounds: int = 5) -> float:
+    """How long this machine takes for a fixed piece of pure Python (the best of a few rounds,
+    in ms): the same code ran twice as slowly on some days as on others (a shared machine's
+    neighbours), so a run's latencies are read beside it."""
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        total = 0
+        for i in range(300_000):
+            total += len(str(i))
+        best = min(best, time.perf_counter() - start)
+    return best * 1000
+
+
+class MachineBusy:
+    """The share of the machine's CPU time in use between `start()` and `stop()`, whoever used
+    it (this stack, the load generator, other tenants), from /proc/stat; None elsewhere."""
+
+    def __init__(self):
+        self.first = self._sample()
+        self.share: float | None = None
+
+    @staticmethod
+    def _sample() -> tuple[int, int] | None:
+        try:
+            with open("/proc/stat") as f:
+                ticks = [int(x) for x in f.readline().split()[1:]]
+        except OSError:
+            return None
+        return ticks[3] + ticks[4], sum(ticks)  # idle + iowait, all
+
+    def stop(self) -> float | None:
+        last = self._sample()
+        if self.first and last and last[1] > self.first[1]:
+            self.share = 1 - (last[0] - self.first[0]) / (last[1] - self.first[1])
+        return self.share
+
+
 # What a save left in the database: the last acknowledged value of each cell, and its audit.
 CHECK = r"""
 import json, datetime as dt
