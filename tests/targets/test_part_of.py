@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from org.models import Membership
 from targets.models import Target
 from targets.selectors import decomposition_coverage
 from tests.api_helpers import API, client_for
@@ -61,6 +62,18 @@ def test_part_of_home_page_counts_no_mismatch_for_the_seed_plans(client):
     response = client.get("/")
     assert response.context["decompositions"] >= 10
     assert response.context["decomposition_problems"] == 0
+
+
+def test_part_of_home_page_says_so_when_nothing_in_the_users_area_is_decomposed(client):
+    """A viewer of a unit with no decomposed target is not told that "0 axes all add up"."""
+    viewer = UserFactory()
+    Membership.objects.create(user=viewer, org_unit=unit("全国/河南省"), role="viewer")
+    client.force_login(viewer)
+    response = client.get("/")
+    assert response.context["decompositions"] == 0
+    page = response.content.decode()
+    assert "您的范围内尚无分解的目标。" in page
+    assert "全部合计相符" not in page
 
 
 def test_part_of_a_single_slice_under_a_total_is_listed(api):
