@@ -96,8 +96,13 @@ class BusyRetryMiddleware:
         return self.busy_response(request)
 
     def process_exception(self, request, exception):
+        # A lost write is answered here, not left to Django as uncaught: that would log an
+        # "Internal Server Error" with its traceback (and mail the administrators) for every
+        # try the loop above then makes good. The transaction is already rolled back; the
+        # 503 is what the user gets only if the last try loses too.
         if database_busy(exception):
             request._database_busy = True
+            return self.busy_response(request)
         return None
 
     @staticmethod

@@ -2,16 +2,14 @@
 
 On SQLite the test database lives in memory with a shared cache, where a read that meets the
 worker's write lock on a table fails at once ("database table is locked") instead of waiting
-as on a file or on PostgreSQL. A read made while waiting is therefore tried again; an API
-request is run again by `BusyRetryMiddleware`, so its client must not re-raise the first try's
-exception (`raise_request_exception=False`)."""
+as on a file or on PostgreSQL. A read made while waiting is therefore tried again (an API
+request is run again by `BusyRetryMiddleware`)."""
 
 from __future__ import annotations
 
 import time
 
 from django.db import OperationalError
-from rest_framework.test import APIClient
 
 
 def table_locked(exc: BaseException) -> bool:
@@ -30,10 +28,3 @@ def wait_until(condition, seconds: float = 30) -> None:
         assert time.monotonic() < deadline, "the worker did not get there in time"
         time.sleep(0.2)
 
-
-def client_beside_a_worker(user) -> APIClient:
-    """A logged-in API client that answers as a real client would while a worker writes: a
-    request that met a locked table is answered by its retry, not by the first try's error."""
-    client = APIClient(raise_request_exception=False)
-    client.force_login(user)
-    return client

@@ -126,3 +126,27 @@ def test_two_writers_of_the_same_new_cell_the_second_is_run_again_and_kept(
     assert response.status_code in (200, 201), response.content
     assert calls["n"] == 2
     assert TrainingFigure.objects.get(org_unit=longling).trained == 40
+
+
+def test_a_retried_save_is_not_reported_as_a_server_error(longling, monkeypatch, no_pauses,
+                                                          caplog):
+    """A lost write is the middleware's to retry, not an uncaught error: no "Internal Server
+    Error" with its traceback in the log (nor its mail to the administrators) for each try,
+    only the middleware's own warning."""
+    from django.core.signals import got_request_exception
+
+    signalled = []
+    got_request_exception.connect(lambda sender, **kwargs: signalled.append(kwargs["request"]),
+                                  weak=False, dispatch_uid="busy-test")
+    try:
+        busy_for(monkeypatch, failures=1)
+        with caplog.at_level("WARNING"):
+            response = client_of(member(longling)).post(API + "training-figures/",
+                                                        figure(longling), format="json")
+    finally:
+        got_request_exception.disconnect(dispatch_uid="busy-test")
+    assert response.status_code == 201, response.content
+    assert signalled == []
+    assert not [r for r in caplog.records if r.name == "django.request"]
+    assert [r.getMessage() for r in caplog.records if r.name == "skills_portal.middleware"] == [
+        f"Database busy on POST {API}training-figures/: trying again in 0.2 s"]

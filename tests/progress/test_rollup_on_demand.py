@@ -24,7 +24,7 @@ from targets.models import Indicator, Plan, Target
 from tests.api_helpers import API, annex_target, client_for, member, results
 from tests.conftest import unit
 from tests.factories import UserFactory
-from tests.worker_helpers import client_beside_a_worker, wait_until
+from tests.worker_helpers import wait_until
 from training.models import TrainingFigure
 
 pytestmark = pytest.mark.django_db
@@ -445,7 +445,7 @@ def test_rollup_request_travels_through_redis_to_a_real_worker(seeded):
     train(lucheng, JUNE, 1000)
     rollup_month(JUNE, trigger="test")
     target = annex_target("鹿城区")
-    api = client_beside_a_worker(member(unit("全国/浙江省/温州市"), role="admin"))
+    api = client_for(member(unit("全国/浙江省/温州市"), role="admin"))
     assert api.patch(f"{API}targets/{target.pk}/", {"value": "15000"},
                      format="json").status_code == 200
     connections.settings["default"]["CONN_MAX_AGE"] = 0
