@@ -607,8 +607,9 @@ def python_speed_ms(rounds: int = 5) -> float:
 
 
 class MachineBusy:
-    """The share of the machine's CPU time in use between `start()` and `stop()`, whoever used
-    it (this stack, the load generator, other tenants), from /proc/stat; None elsewhere."""
+    """The share of the machine's CPU time in use from this object's making to `stop()`, whoever
+    used it (this stack, the load generator, other tenants), from /proc/stat; None where there
+    is no /proc/stat."""
 
     def __init__(self):
         self.first = self._sample()
