@@ -66,6 +66,11 @@ def database_busy(exc: BaseException) -> bool:
     return any(text in str(exc).lower() for text in _BUSY_SQLITE)
 
 
+def busy_message() -> str:
+    return _("The system is busy: other users are saving and the database could not take this "
+             "change in time. Nothing of it was saved; please send it again in a few seconds.")
+
+
 class BusyRetryMiddleware:
     """A request whose transaction lost to another writer (a month-end rush: the embedded
     SQLite default has one writer at a time) is run again after a short, growing pause,
@@ -81,6 +86,8 @@ class BusyRetryMiddleware:
     def __call__(self, request):
         for pause in (*self.PAUSES, None):
             request._database_busy = False
+            # A page that keeps what the user typed (an entry grid) answers its own last try.
+            request.database_last_try = pause is None
             response = self.get_response(request)
             if not request._database_busy:
                 return response
@@ -107,9 +114,7 @@ class BusyRetryMiddleware:
 
     @staticmethod
     def busy_response(request):
-        message = _("The system is busy: other users are saving and the database could not "
-                    "take this change in time. Nothing of it was saved; please send it again "
-                    "in a few seconds.")
+        message = busy_message()
         if request.path.startswith("/api/"):
             response = JsonResponse({"detail": message}, status=503,
                                     json_dumps_params={"ensure_ascii": False})

@@ -7,6 +7,7 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
@@ -20,6 +21,7 @@ from skills_portal import hooks
 from skills_portal.choice_search import OFFERED
 from skills_portal.clock import parse_month, previous_month
 from skills_portal.exporting import CONTENT_TYPES
+from skills_portal.middleware import busy_message, database_busy
 
 from .grid import GridRejected, GridSpec, current_values, grid_html, parse_grid, raw_from_values
 
@@ -108,12 +110,20 @@ def _grid_page(request, *, spec, title, page, fixed, save, selectors):
     data = None
     if request.method == "GET" and request.GET.get("format") == "xlsx":
         return _grid_download(spec, fixed)
+    busy = False
     if request.method == "POST":
         data = parse_grid(spec, request.POST)
         try:
             outcome = save(data, **_merge(spec, data, request.POST.get("loaded")))
         except GridRejected as rejected:
             data = rejected.data
+        except DatabaseError as exc:
+            # Still busy after BusyRetryMiddleware's last pause: the page comes back with the
+            # 200 cells as typed and the reason, rather than a bare 503 that loses them.
+            if not (database_busy(exc) and getattr(request, "database_last_try", True)):
+                raise
+            busy = True
+            data.messages.append(busy_message())
         else:
             if outcome.cells_written or outcome.cells_cleared:
                 messages.success(request, _("Saved: %(w)s cells filled in or changed, %(d)s "
@@ -133,7 +143,7 @@ def _grid_page(request, *, spec, title, page, fixed, save, selectors):
     stored = current_values(spec, fixed)
     raw = data.raw if data else raw_from_values(spec, stored)
     errors = data.errors if data else {}
-    return render(request, "entry/grid.html", {
+    response = render(request, "entry/grid.html", {
         # The numbers as stored now: a save changes only the cells the user changed from them.
         "loaded": json.dumps({spec.name(b, r, c): v for (b, r, c), v in stored.items() if v},
                              separators=(",", ":")),
@@ -154,4 +164,7 @@ def _grid_page(request, *, spec, title, page, fixed, save, selectors):
                 int(x) if x.isdigit() else x for x in item[0].split("-")])
         ],
         "messages_list": data.messages if data else [],
-    }, status=400 if data else 200)
+    }, status=503 if busy else 400 if data else 200)
+    if busy:
+        response["Retry-After"] = "5"
+    return response

@@ -150,3 +150,30 @@ def test_a_retried_save_is_not_reported_as_a_server_error(longling, monkeypatch,
     assert not [r for r in caplog.records if r.name == "django.request"]
     assert [r.getMessage() for r in caplog.records if r.name == "skills_portal.middleware"] == [
         f"Database busy on POST {API}training-figures/: trying again in 0.2 s"]
+
+
+def test_a_grid_save_still_busy_after_every_retry_comes_back_with_what_was_typed(
+        client, longling, monkeypatch, no_pauses):
+    """A clerk's month of 200 cells is not lost to a bare 503 page: the grid comes back with
+    the numbers as typed and the reason, and nothing was saved."""
+    from training import views as training_page_views
+    from training.forms import TRAINING_GRID
+
+    tries = []
+
+    def locked(**kwargs):
+        tries.append(kwargs)
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(training_page_views, "save_training_month", locked)
+    client.force_login(member(longling))
+    url = f"/entry/training/?unit={longling.pk}&month=2024-05"
+    typed = {TRAINING_GRID.name("trained", "企业职工", "就业技能培训"): "120",
+             TRAINING_GRID.name("trained", "高校毕业生", "创业培训"): "7"}
+    response = client.post(url, typed)
+    assert response.status_code == 503 and response["Retry-After"]
+    assert len(tries) == 5  # the first try and four retries
+    html = response.content.decode()
+    assert "系统繁忙" in html and "未保存" in html
+    assert 'value="120"' in html and 'value="7"' in html
+    assert not TrainingFigure.objects.filter(org_unit=longling).exists()
