@@ -164,6 +164,7 @@ def _grid_page(request, *, spec, title, page, fixed, save, selectors):
                 int(x) if x.isdigit() else x for x in item[0].split("-")])
         ],
         "messages_list": data.messages if data else [],
+        "busy": busy,
     }, status=503 if busy else 400 if data else 200)
     if busy:
         response["Retry-After"] = "5"

@@ -174,6 +174,7 @@ def test_a_grid_save_still_busy_after_every_retry_comes_back_with_what_was_typed
     assert response.status_code == 503 and response["Retry-After"]
     assert len(tries) == 5  # the first try and four retries
     html = response.content.decode()
-    assert "系统繁忙" in html and "未保存" in html
+    assert "系统繁忙" in html and "未保存" in html and "请过几秒再次保存" in html
+    assert "请更正下方标出的单元格" not in html  # no cell is wrong
     assert 'value="120"' in html and 'value="7"' in html
     assert not TrainingFigure.objects.filter(org_unit=longling).exists()
