@@ -2,8 +2,8 @@
 
 On SQLite the test database lives in memory with a shared cache, where a read that meets the
 worker's write lock on a table fails at once ("database table is locked") instead of waiting
-as on a file or on PostgreSQL. A read made while waiting is therefore tried again (an API
-request is run again by `BusyRetryMiddleware`)."""
+as on a file or on PostgreSQL. A read made while waiting that finds the database busy (as
+`BusyRetryMiddleware` judges it, and as it retries an API request) is therefore tried again."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ import time
 
 from django.db import OperationalError
 
-
-def table_locked(exc: BaseException) -> bool:
-    return "database table is locked" in str(exc)
+from skills_portal.middleware import database_busy
 
 
 def wait_until(condition, seconds: float = 30) -> None:
@@ -23,8 +21,7 @@ def wait_until(condition, seconds: float = 30) -> None:
             if condition():
                 return
         except OperationalError as exc:
-            if not table_locked(exc):
+            if not database_busy(exc):
                 raise
         assert time.monotonic() < deadline, "the worker did not get there in time"
         time.sleep(0.2)
-

@@ -1,6 +1,5 @@
 """A real Celery worker consuming from the real Redis broker."""
 
-
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
